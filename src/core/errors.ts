@@ -1,0 +1,99 @@
+/**
+ * The one error type of nagare. Every error a user can see carries a stable `code` (listed in
+ * docs/errors.md, never changing meaning), a message a person can act on, and for spec files the
+ * position of the problem. A failed build is not an error: it is a result (see build-phases.ts).
+ */
+
+/** Stable error codes, grouped by prefix. Add new ones at the end of their group. */
+export const ERROR_CODES = [
+  // spec files
+  'SPEC_YAML_SYNTAX',
+  'SPEC_NOT_A_MAP',
+  'SPEC_MISSING_KEY',
+  'SPEC_UNKNOWN_KEY',
+  'SPEC_INVALID_TYPE',
+  'SPEC_INVALID_VALUE',
+  'SPEC_INVALID_VERSION',
+  'SPEC_INVALID_PHASE',
+  'SPEC_INVALID_ON_FAILURE',
+  'SPEC_RESERVED_VARIABLE',
+  'SPEC_EMPTY',
+  'UNSUPPORTED_FEATURE',
+  // configuration and command line
+  'CONFIG_INVALID',
+  'CONFIG_FILE_NOT_FOUND',
+  // executors
+  'EXEC_SPAWN_FAILED',
+  'EXEC_USER_UNKNOWN',
+  'EXEC_DOCKER_UNAVAILABLE',
+  'EXEC_IMAGE_NOT_FOUND',
+  // build runner
+  'BUILD_SOURCE_NOT_FOUND',
+  'BUILD_BUILDSPEC_NOT_FOUND',
+  'BUILD_PARAMETER_NOT_FOUND',
+  'BUILD_ARTIFACT_PATH_ESCAPES',
+  'BUILD_INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Where in a spec file a problem is; line and column are 1-based. */
+export interface SourcePosition {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** Key path in the document, e.g. `phases.build.commands[2]`. */
+  readonly path: string;
+}
+
+export interface NagareErrorOptions {
+  readonly details?: Readonly<Record<string, unknown>>;
+  readonly position?: SourcePosition;
+  readonly cause?: unknown;
+}
+
+export class NagareError extends Error {
+  override readonly name = 'NagareError';
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly position: SourcePosition | undefined;
+
+  constructor(code: ErrorCode, message: string, options: NagareErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+    this.position = options.position;
+  }
+
+  /** `file:line:column: CODE message` for spec errors, `CODE message` otherwise. */
+  describe(): string {
+    const where = this.position ? `${this.position.file}:${this.position.line}:${this.position.column}: ` : '';
+    const key = this.position?.path ? ` (at ${this.position.path})` : '';
+    return `${where}${this.code} ${this.message}${key}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.position ? { file: this.position.file, line: this.position.line, column: this.position.column, path: this.position.path } : {}),
+      ...(Object.keys(this.details).length > 0 ? { details: this.details } : {}),
+    };
+  }
+}
+
+/** Several spec problems found in one pass; the first is the headline. */
+export class SpecErrors extends NagareError {
+  readonly errors: readonly NagareError[];
+
+  constructor(errors: readonly NagareError[]) {
+    const first = errors[0];
+    if (!first) throw new RangeError('SpecErrors needs at least one error');
+    super(first.code, first.message, { position: first.position, details: first.details });
+    this.errors = errors;
+  }
+}
+
+export function isNagareError(value: unknown): value is NagareError {
+  return value instanceof NagareError;
+}
