@@ -1,0 +1,70 @@
+/**
+ * Build artifacts (reference §1.10, decision 6): which files an `artifacts` (or secondary artifact)
+ * block takes, and the zip CodeBuild would upload. A selection that fails is a CLIENT_ERROR result
+ * for UPLOAD_ARTIFACTS, never an exception; exceptions mean nagare itself failed (disk, permissions).
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, readlink, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { Transform, type PassThrough } from 'node:stream';
+import yazl from 'yazl';
+import type { ArtifactSpec } from '../core/buildspec.js';
+import { selectFiles, type FileSelection, type SelectedFile } from './file-selection.js';
+
+export type ArtifactEntry = SelectedFile;
+export type ArtifactFileList = FileSelection;
+
+/** Unix mode of a symlink entry: the file type bits CodeBuild's unzip recognises as a link. */
+export const ZIP_SYMLINK_MODE = 0o120777;
+
+/**
+ * The files of one artifact, relative to its base directory (or flattened with `discard-paths`).
+ * `sourceDir` is the build's source directory: nothing outside it is ever taken.
+ */
+export function resolveArtifactFiles(spec: ArtifactSpec, sourceDir: string): Promise<ArtifactFileList> {
+  return selectFiles(
+    {
+      files: spec.files,
+      baseDirectory: spec.baseDirectory,
+      excludePaths: spec.excludePaths,
+      discardPaths: spec.discardPaths,
+      enableSymlinks: spec.enableSymlinks,
+    },
+    sourceDir,
+    'artifact',
+  );
+}
+
+/**
+ * Stream `entries` into a new zip at `zipFile` (overwritten if present). Files keep their mode and
+ * modification time; symlinks are stored as links (mode 0o120777, the link text as content).
+ * Rejects when a file cannot be read or the zip cannot be written.
+ */
+export async function writeArtifactZip(entries: readonly ArtifactEntry[], zipFile: string): Promise<{ bytes: number; sha256: string }> {
+  const zip = new yazl.ZipFile();
+  // yazl reports unreadable files on the ZipFile, not on its output: fail the output with them.
+  zip.on('error', (error: Error) => (zip.outputStream as PassThrough).destroy(error));
+  for (const entry of entries) {
+    if (entry.kind === 'symlink') {
+      const [info, text] = await Promise.all([lstat(entry.absolutePath), readlink(entry.absolutePath)]);
+      zip.addBuffer(Buffer.from(text), entry.zipPath, { mtime: info.mtime, mode: ZIP_SYMLINK_MODE, compress: false });
+    } else {
+      const info = await stat(entry.absolutePath);
+      const options = { mtime: info.mtime, mode: (info.mode & 0o7777) | 0o100000, size: info.size };
+      zip.addReadStreamLazy(entry.zipPath, options, (ready) => ready(null, createReadStream(entry.absolutePath)));
+    }
+  }
+  zip.end();
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const measure = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(zip.outputStream, measure, createWriteStream(zipFile));
+  return { bytes, sha256: hash.digest('hex') };
+}
