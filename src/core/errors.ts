@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'SPEC_RESERVED_VARIABLE',
   'SPEC_EMPTY',
   'UNSUPPORTED_FEATURE',
+  'SPEC_DUPLICATE_KEY',
   // configuration and command line
   'CONFIG_INVALID',
   'CONFIG_FILE_NOT_FOUND',

@@ -1,0 +1,144 @@
+/**
+ * Parses and validates a CodeBuild `buildspec.yml` into the compiled BuildSpec of core/buildspec.ts,
+ * defaults applied. Every problem found is reported at once, each with file, line, column and key path.
+ */
+import { LineCounter, isMap, parseDocument, type YAMLError } from 'yaml';
+import type { BuildSpec, BuildspecVersion, ReportGroupSpec } from '../core/buildspec.js';
+import { NagareError, SpecErrors, type ErrorCode } from '../core/errors.js';
+import { DEFAULT_ENV, readEnv } from './buildspec-env.js';
+import { readArtifacts, readCache, readReports } from './buildspec-outputs.js';
+import { readPhases, readRunAs } from './buildspec-phases.js';
+import { SpecReader, describe, type Field } from './yaml-reader.js';
+
+export const TOP_LEVEL_KEYS = ['version', 'run-as', 'env', 'proxy', 'batch', 'phases', 'reports', 'artifacts', 'cache'] as const;
+const PROXY_KEYS = ['upload-artifacts', 'logs'] as const;
+const LEGACY_ENV_KEY = 'environment_variables';
+
+/**
+ * Parses `text` (the content of `file`, used in messages) into a BuildSpec.
+ * @throws SpecErrors listing every problem found, the first one as the headline.
+ */
+export function parseBuildspec(text: string, file: string): BuildSpec {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, schema: 'failsafe', prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new SpecErrors(document.errors.map((error) => yamlError(error, text, file, lineCounter)));
+  }
+  const reader = new SpecReader(file, text, document, lineCounter);
+  const root = reader.resolve(document.contents);
+  if (root === undefined) {
+    throw new SpecErrors([new NagareError('SPEC_EMPTY', `${file} is empty; a buildspec needs at least \`version: 0.2\` and \`phases:\`.`, {
+      position: { file, line: 1, column: 1, path: '' },
+    })]);
+  }
+  if (!isMap(root)) {
+    reader.report('SPEC_NOT_A_MAP', `A buildspec must be a map of keys (version, phases, …) at the top level, not ${describe(root)}.`, document.contents, '');
+    throw new SpecErrors(reader.errors);
+  }
+  const spec = readTopLevel(reader, root, file);
+  if (reader.errors.length > 0) throw new SpecErrors(inSourceOrder(reader.errors));
+  return spec;
+}
+
+function readTopLevel(reader: SpecReader, root: unknown, file: string): BuildSpec {
+  const fields = reader.fields(root, '', 'A buildspec') ?? [];
+  const byKey = new Map(fields.map((field) => [field.key, field]));
+  const version = readVersion(reader, byKey.get('version'), root);
+  let runAs: string | undefined;
+  let proxy = { uploadArtifacts: false, logs: false };
+  let phases: BuildSpec['phases'] = {};
+  let reports: Record<string, ReportGroupSpec> = {};
+  let artifacts: BuildSpec['artifacts'];
+  let cache: BuildSpec['cache'];
+  for (const field of fields) {
+    switch (field.key) {
+      case 'version':
+      case 'env':
+        break;
+      case LEGACY_ENV_KEY:
+        if (version === '0.2') {
+          reader.report('SPEC_UNKNOWN_KEY', '`environment_variables` is the version 0.1 name; in version 0.2 write `env:` with `variables:` under it.', field.keyNode, field.path, { key: field.key });
+        }
+        break;
+      case 'run-as': runAs = readRunAs(reader, field); break;
+      case 'proxy': proxy = readProxy(reader, field); break;
+      case 'batch':
+        reader.report('UNSUPPORTED_FEATURE', '`batch` (batch builds) is not supported by nagare yet; remove the `batch` block to run a single build.', field.keyNode, field.path, { feature: 'batch' });
+        break;
+      case 'phases': phases = readPhases(reader, field); break;
+      case 'reports': reports = readReports(reader, field); break;
+      case 'artifacts': artifacts = readArtifacts(reader, field); break;
+      case 'cache': cache = readCache(reader, field); break;
+      default: reader.unknownKey(field, TOP_LEVEL_KEYS, 'the buildspec');
+    }
+  }
+  if (!byKey.has('phases')) {
+    reader.report('SPEC_MISSING_KEY', 'The buildspec has no `phases`; add `phases:` with at least a `build:` phase and its `commands:`.', root, '', { key: 'phases' });
+  } else if (byKey.get('phases')?.value === undefined) {
+    const field = byKey.get('phases');
+    reader.report('SPEC_MISSING_KEY', '`phases` is empty; add at least a `build:` phase with its `commands:`.', field?.keyNode, 'phases', { key: 'phases' });
+  }
+  const legacy = version === '0.2' ? undefined : byKey.get(LEGACY_ENV_KEY);
+  const envField = byKey.get('env');
+  const env = envField || legacy ? readEnv(reader, envField, legacy) : DEFAULT_ENV;
+  return { version: version ?? '0.2', runAs, env, proxy, phases, reports, artifacts, cache, file };
+}
+
+function inSourceOrder(errors: readonly NagareError[]): NagareError[] {
+  const line = (error: NagareError): number => error.position?.line ?? 0;
+  const column = (error: NagareError): number => error.position?.column ?? 0;
+  return [...errors].sort((a, b) => line(a) - line(b) || column(a) - column(b));
+}
+
+const VERSIONS: Readonly<Record<string, BuildspecVersion>> = { '0.1': '0.1', '0.2': '0.2' };
+
+function readVersion(reader: SpecReader, field: Field | undefined, root: unknown): BuildspecVersion | undefined {
+  if (!field) {
+    reader.report('SPEC_MISSING_KEY', 'The buildspec has no `version`; add `version: 0.2` as its first line.', root, '', { key: 'version' });
+    return undefined;
+  }
+  const text = reader.text(field, '`version`');
+  if (field.value === undefined) {
+    reader.report('SPEC_INVALID_VERSION', '`version` is empty; write `version: 0.2`.', field.valueNode, field.path);
+    return undefined;
+  }
+  if (text === undefined) return undefined;
+  // Unquoted, `0.20` and `0.2` are the same number, as CodeBuild's YAML reader sees them.
+  const numeric = /^[0-9]*\.?[0-9]+$/.test(text) ? String(Number(text)) : text;
+  const version = VERSIONS[text] ?? VERSIONS[numeric];
+  if (version === undefined) {
+    reader.report('SPEC_INVALID_VERSION', `\`version: ${text}\` is not a buildspec version; use 0.2 (or 0.1 for old buildspecs).`, field.valueNode, field.path, { version: text });
+  }
+  return version;
+}
+
+function readProxy(reader: SpecReader, proxy: Field): BuildSpec['proxy'] {
+  const result = { uploadArtifacts: false, logs: false };
+  for (const field of reader.fields(proxy.value, proxy.path, '`proxy`', proxy.keyNode) ?? []) {
+    if (field.key === 'upload-artifacts') result.uploadArtifacts = reader.boolean(field, '`proxy.upload-artifacts`') ?? false;
+    else if (field.key === 'logs') result.logs = reader.boolean(field, '`proxy.logs`') ?? false;
+    else reader.unknownKey(field, PROXY_KEYS, '`proxy`');
+  }
+  return result;
+}
+
+function yamlError(error: YAMLError, source: string, file: string, lineCounter: LineCounter): NagareError {
+  const code: ErrorCode = error.code === 'DUPLICATE_KEY' ? 'SPEC_DUPLICATE_KEY' : 'SPEC_YAML_SYNTAX';
+  const { line, col } = lineCounter.linePos(error.pos[0]);
+  const headline = (error.message.split('\n')[0] ?? error.message).replace(/[.:]+$/, '');
+  const key = (source.slice(error.pos[0]).split('\n')[0] ?? '').split(/:(?:\s|$)/)[0]?.trim() ?? '';
+  const message = code === 'SPEC_DUPLICATE_KEY'
+    ? `The key \`${key}\` appears twice in the same map; merge the two or delete one.`
+    : `${headline}.${syntaxHint(error)}`;
+  return new NagareError(code, message, { position: { file, line, column: col, path: '' }, details: { yamlCode: error.code } });
+}
+
+function syntaxHint(error: YAMLError): string {
+  switch (error.code) {
+    case 'TAB_AS_INDENT': return ' Indent with spaces.';
+    case 'BLOCK_AS_IMPLICIT_KEY': return ' If this is a command containing `: `, put the whole command in quotes.';
+    case 'BAD_INDENT': return ' Check that keys at the same level start in the same column.';
+    case 'MULTIPLE_DOCS': return ' A buildspec is one YAML document; remove the extra `---`.';
+    default: return ' Check the YAML syntax at this position.';
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * Reads a parsed YAML document field by field, collecting every problem with its file, line,
+ * column and key path instead of stopping at the first. Scalars are read with the YAML failsafe
+ * schema, so every scalar arrives as the text that was written (`8080`, `yes`, `3.10`); the
+ * buildspec readers decide what a boolean or a version is, the way CodeBuild does.
+ */
+import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document, type LineCounter } from 'yaml';
+import { NagareError, type ErrorCode, type SourcePosition } from '../core/errors.js';
+import { didYouMean } from './did-you-mean.js';
+
+/** One `key: value` of a YAML map, with the alias in `value` already resolved. */
+export interface Field {
+  readonly key: string;
+  readonly keyNode: unknown;
+  /** undefined when the value is YAML null (`key:`, `key: ~`, `key: null`). */
+  readonly value: unknown;
+  /** The value as written (possibly an alias), for positions. */
+  readonly valueNode: unknown;
+  readonly path: string;
+}
+
+/** One scalar item of a list, as written. */
+export interface ListItem {
+  readonly text: string;
+  readonly node: unknown;
+  readonly path: string;
+}
+
+const NULL_TEXTS = new Set(['', '~', 'null', 'Null', 'NULL']);
+const BOOLEAN_TEXTS = new Map([
+  ['yes', true], ['true', true], ['on', true],
+  ['no', false], ['false', false], ['off', false],
+]);
+const MAX_MERGE_DEPTH = 8;
+
+export class SpecReader {
+  readonly errors: NagareError[] = [];
+  private readonly aliasTargets = new Map<Alias, unknown>();
+
+  constructor(
+    readonly file: string,
+    readonly source: string,
+    private readonly document: Document.Parsed,
+    private readonly lineCounter: LineCounter,
+  ) {
+    this.checkTagsAndAliases();
+  }
+
+  /** The position of a node (or of `fallback` when the node has no source range). */
+  positionOf(node: unknown, path: string, fallback?: unknown): SourcePosition {
+    const offset = rangeStart(node) ?? rangeStart(fallback) ?? 0;
+    const { line, col } = this.lineCounter.linePos(offset);
+    return { file: this.file, line, column: col, path };
+  }
+
+  report(code: ErrorCode, message: string, node: unknown, path: string, details?: Record<string, unknown>): void {
+    const position = this.positionOf(node, path);
+    this.errors.push(new NagareError(code, message, { position, ...(details ? { details } : {}) }));
+  }
+
+  /** Resolves an alias to its anchored node; null-like scalars become undefined. */
+  resolve(node: unknown): unknown {
+    const target = isAlias(node) ? this.aliasTargets.get(node) : node;
+    return isNullNode(target) ? undefined : target;
+  }
+
+  /** The fields of a map, merge keys (`<<: *defaults`) applied; reports and returns undefined if not a map. */
+  fields(node: unknown, path: string, what: string, at?: unknown): Field[] | undefined {
+    const map = this.resolve(node);
+    if (map === undefined) return [];
+    if (!isMap(map)) {
+      this.report('SPEC_INVALID_TYPE', `${what} must be a map of \`key: value\` lines, not ${describe(map)}.`, node ?? at, path);
+      return undefined;
+    }
+    return this.mapFields(map, path, 0);
+  }
+
+  /** Reports an unknown key, suggesting the closest allowed one. */
+  unknownKey(field: Field, allowed: readonly string[], where: string): void {
+    this.report(
+      'SPEC_UNKNOWN_KEY',
+      `Unknown key \`${field.key}\` in ${where}.${didYouMean(field.key, allowed)} Allowed keys: ${allowed.join(', ')}.`,
+      field.keyNode, field.path, { key: field.key },
+    );
+  }
+
+  /** A scalar as written; numbers and booleans stay their source text. */
+  text(field: Field, what: string): string | undefined {
+    if (field.value === undefined) return undefined;
+    return this.scalarText(field.value, field.valueNode, field.path, what);
+  }
+
+  scalarText(value: unknown, node: unknown, path: string, what: string): string | undefined {
+    if (isScalar(value)) return String(value.value);
+    this.report('SPEC_INVALID_TYPE', `${what} must be a single value, not ${describe(value)}.`, node, path);
+    return undefined;
+  }
+
+  /** YAML 1.1 booleans as CodeBuild reads them: yes/no, true/false, on/off, any case. */
+  boolean(field: Field, what: string): boolean | undefined {
+    const text = this.text(field, what);
+    if (text === undefined) return undefined;
+    const value = BOOLEAN_TEXTS.get(text.toLowerCase());
+    if (value === undefined) {
+      this.report('SPEC_INVALID_VALUE', `${what} must be yes or no (also true/false, on/off), not \`${text}\`.`, field.valueNode, field.path);
+    }
+    return value;
+  }
+
+  /** A list of scalars; with `scalarAllowed`, one scalar is read as a list of one. */
+  textList(field: Field, what: string, options: { scalarAllowed: boolean }): string[] | undefined {
+    return this.textItems(field, what, options)?.map((item) => item.text);
+  }
+
+  /** Like textList, keeping each item's node and path for later checks. */
+  textItems(field: Field, what: string, options: { scalarAllowed: boolean }): ListItem[] | undefined {
+    const list = field.value;
+    if (list === undefined) return undefined;
+    if (isScalar(list) && options.scalarAllowed) return [{ text: String(list.value), node: field.valueNode, path: field.path }];
+    if (!isSeq(list)) {
+      const hint = isScalar(list) ? ` Write it as a list: \`- ${String(list.value)}\` on its own line.` : '';
+      this.report('SPEC_INVALID_TYPE', `${what} must be a list${options.scalarAllowed ? ' or a single value' : ''}, not ${describe(list)}.${hint}`, field.valueNode, field.path);
+      return undefined;
+    }
+    const items: ListItem[] = [];
+    list.items.forEach((itemNode, index) => {
+      const item = this.resolve(itemNode);
+      const path = `${field.path}[${index}]`;
+      if (item === undefined) {
+        this.report('SPEC_INVALID_VALUE', `${what} has an empty item; remove the \`-\` line or give it a value.`, itemNode ?? list, path);
+      } else {
+        const text = this.scalarText(item, itemNode, path, `Each item of ${what}`);
+        if (text !== undefined) items.push({ text, node: itemNode, path });
+      }
+    });
+    return items;
+  }
+
+  /** The source text of a node, for hints that quote what the user wrote. */
+  sourceOf(node: unknown): string {
+    const range = (node as { range?: readonly number[] } | null)?.range;
+    if (!range || range[0] === undefined || range[1] === undefined) return '';
+    return this.source.slice(range[0], range[1]).trim();
+  }
+
+  private mapFields(map: unknown, path: string, depth: number): Field[] {
+    if (!isMap(map)) return [];
+    const explicit: Field[] = [];
+    const merged: Field[] = [];
+    for (const pair of map.items) {
+      const keyNode = pair.key;
+      if (!isScalar(keyNode)) {
+        this.report('SPEC_INVALID_TYPE', `Keys must be plain names, not ${describe(this.resolve(keyNode))}.`, keyNode ?? pair.value ?? map, path);
+        continue;
+      }
+      const key = String(keyNode.value);
+      if (key === '<<' && keyNode.type === 'PLAIN' && depth < MAX_MERGE_DEPTH) {
+        merged.push(...this.mergeFields(pair.value, path, depth));
+        continue;
+      }
+      const fieldPath = path === '' ? key : `${path}.${key}`;
+      explicit.push({ key, keyNode, value: this.resolve(pair.value), valueNode: pair.value ?? keyNode, path: fieldPath });
+    }
+    const seen = new Set(explicit.map((field) => field.key));
+    for (const field of merged) {
+      if (seen.has(field.key)) continue;
+      seen.add(field.key);
+      explicit.push(field);
+    }
+    return explicit;
+  }
+
+  private mergeFields(node: unknown, path: string, depth: number): Field[] {
+    const value = this.resolve(node);
+    const sources = isSeq(value) ? value.items.map((item) => this.resolve(item)) : [value];
+    const fields: Field[] = [];
+    for (const source of sources) {
+      if (!isMap(source)) {
+        this.report('SPEC_INVALID_TYPE', `A merge key \`<<\` must refer to a map (\`<<: *anchor\`), not ${describe(source)}.`, node, path);
+        continue;
+      }
+      fields.push(...this.mapFields(source, path, depth + 1));
+    }
+    return fields;
+  }
+
+  private checkTagsAndAliases(): void {
+    const anchors = new Map<string, unknown>();
+    visit(this.document, {
+      Node: (_key, node) => {
+        if (isAlias(node)) {
+          const target = anchors.get(node.source);
+          if (target === undefined) {
+            this.report('SPEC_YAML_SYNTAX', `The alias \`*${node.source}\` refers to no anchor \`&${node.source}\` defined before it.`, node, '');
+          }
+          this.aliasTargets.set(node, target);
+          return;
+        }
+        if (node.anchor) anchors.set(node.anchor, node);
+        if (node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
+          this.report('SPEC_YAML_SYNTAX', `The YAML tag \`${node.tag}\` is not understood in a buildspec (it is not CloudFormation); remove it.`, node, '');
+        }
+      },
+    });
+  }
+}
+
+export function isNullNode(node: unknown): boolean {
+  if (node === null || node === undefined) return true;
+  return isScalar(node) && node.type === 'PLAIN' && node.tag === undefined && NULL_TEXTS.has(String(node.value));
+}
+
+/** `a map`, `a list`, `the value \`x\``: for messages. */
+export function describe(node: unknown): string {
+  if (node === undefined || node === null) return 'nothing';
+  if (isMap(node)) return 'a map';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) return `the value \`${String(node.value)}\``;
+  return 'something else';
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as { range?: readonly number[] } | null | undefined)?.range;
+  return range?.[0];
+}
