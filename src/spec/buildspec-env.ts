@@ -37,7 +37,7 @@ export function readEnv(reader: SpecReader, env: Field | undefined, legacy: Fiel
         result.variables = readVariables(reader, field, '`env.variables`', (value) => value);
         break;
       case 'parameter-store':
-        result.parameterStore = readVariables(reader, field, '`env.parameter-store`', (value, at) => nonEmpty(reader, value, at, 'a parameter name'));
+        result.parameterStore = readVariables(reader, field, '`env.parameter-store`', (value, at) => nonEmpty(reader, value, at, 'the name of a Parameter Store parameter, e.g. /my-app/token'));
         break;
       case 'secrets-manager':
         result.secretsManager = readVariables(reader, field, '`env.secrets-manager`', (value, at) => secret(reader, value, at));
@@ -92,7 +92,7 @@ function readVariables<T>(
   const result: Record<string, T> = {};
   for (const variable of reader.fields(field.value, field.path, what, field.keyNode) ?? []) {
     if (!checkName(reader, variable, what)) continue;
-    const text = variable.value === undefined ? '' : reader.text(variable, `The value of ${variable.key}`);
+    const text = variable.value === undefined ? '' : reader.text(variable, `The value of \`${variable.path}\``);
     if (text === undefined) continue;
     const value = convert(text, variable);
     if (value !== undefined) result[variable.key] = value;
@@ -114,7 +114,7 @@ function checkName(reader: SpecReader, variable: Field, what: string): boolean {
 
 function nonEmpty(reader: SpecReader, value: string, at: Field, what: string): string | undefined {
   if (value !== '') return value;
-  reader.report('SPEC_INVALID_VALUE', `\`${at.key}\` needs ${what}.`, at.valueNode, at.path);
+  reader.report('SPEC_INVALID_VALUE', `\`${at.path}\` needs ${what}.`, at.valueNode, at.path);
   return undefined;
 }
 

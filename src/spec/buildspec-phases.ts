@@ -1,7 +1,7 @@
 /**
  * The `phases` block (reference §1.6): install, pre_build, build, post_build and their keys.
  */
-import { isMap, isScalar, isSeq } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq } from 'yaml';
 import { BUILDSPEC_PHASES, type BuildspecPhaseName, type OnFailure, type PhaseSpec } from '../core/buildspec.js';
 import { didYouMean } from './did-you-mean.js';
 import { parseOnFailure } from './on-failure.js';
@@ -31,6 +31,7 @@ function readPhase(reader: SpecReader, name: BuildspecPhaseName, phase: Field): 
   let onFailure: OnFailure | undefined;
   let runtimeVersions: Record<string, string> = {};
   let commands: string[] | undefined;
+  let hasCommands = false;
   let finallyCommands: string[] = [];
   for (const field of reader.fields(phase.value, phase.path, `The \`${name}\` phase`, phase.keyNode) ?? []) {
     switch (field.key) {
@@ -45,6 +46,7 @@ function readPhase(reader: SpecReader, name: BuildspecPhaseName, phase: Field): 
         else reader.report('SPEC_UNKNOWN_KEY', `\`runtime-versions\` is allowed only in the install phase, not in ${name}; move it to \`phases.install\`.`, field.keyNode, field.path, { key: field.key });
         break;
       case 'commands':
+        hasCommands = true;
         commands = readCommands(reader, field);
         break;
       case 'finally':
@@ -54,7 +56,7 @@ function readPhase(reader: SpecReader, name: BuildspecPhaseName, phase: Field): 
         reader.unknownKey(field, name === 'install' ? PHASE_KEYS : PHASE_KEYS.filter((key) => key !== 'runtime-versions'), `the \`${name}\` phase`);
     }
   }
-  if (commands === undefined && name !== 'install') {
+  if (!hasCommands && name !== 'install') {
     reader.report('SPEC_MISSING_KEY', `The \`${name}\` phase has no \`commands\`; add a \`commands:\` list or remove the phase.`, phase.keyNode, phase.path, { key: 'commands' });
   }
   return {
@@ -111,7 +113,13 @@ function readRuntimeVersions(reader: SpecReader, field: Field): Record<string, s
 /** A list of commands; numbers and booleans stay as written, and `- echo a: b` gets a quoting hint. */
 function readCommands(reader: SpecReader, field: Field): string[] | undefined {
   const list = field.value;
-  if (list === undefined) return undefined;
+  if (list === undefined) {
+    // An alias to nothing is already reported where it is written.
+    if (!isAlias(field.valueNode)) {
+      reader.report('SPEC_INVALID_VALUE', `\`${field.key}\` has no value; list at least one command under it, or remove the key.`, field.valueNode, field.path);
+    }
+    return undefined;
+  }
   if (!isSeq(list)) {
     const hint = isScalar(list) ? ` Write each command on its own \`- \` line: \`- ${String(list.value)}\`.` : '';
     reader.report('SPEC_INVALID_TYPE', `\`${field.key}\` must be a list of commands, not ${describe(list)}.${hint}`, field.valueNode, field.path);

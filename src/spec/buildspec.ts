@@ -129,7 +129,9 @@ function yamlError(error: YAMLError, source: string, file: string, lineCounter: 
   const key = (source.slice(error.pos[0]).split('\n')[0] ?? '').split(/:(?:\s|$)/)[0]?.trim() ?? '';
   const message = code === 'SPEC_DUPLICATE_KEY'
     ? `The key \`${key}\` appears twice in the same map; merge the two or delete one.`
-    : `${headline}.${syntaxHint(error)}`;
+    : error.code === 'MULTIPLE_DOCS'
+      ? 'A buildspec is one YAML document, but this file has more than one; remove the extra `---` line.'
+      : `${headline}.${syntaxHint(error)}`;
   return new NagareError(code, message, { position: { file, line, column: col, path: '' }, details: { yamlCode: error.code } });
 }
 
@@ -137,8 +139,11 @@ function syntaxHint(error: YAMLError): string {
   switch (error.code) {
     case 'TAB_AS_INDENT': return ' Indent with spaces.';
     case 'BLOCK_AS_IMPLICIT_KEY': return ' If this is a command containing `: `, put the whole command in quotes.';
-    case 'BAD_INDENT': return ' Check that keys at the same level start in the same column.';
-    case 'MULTIPLE_DOCS': return ' A buildspec is one YAML document; remove the extra `---`.';
+    case 'MISSING_CHAR': return ' Close the quote or bracket that starts this value.';
+    case 'BAD_INDENT':
+      return error.message.startsWith('Flow')
+        ? ' Close the `[` or `{` that starts this value, or indent its continuation lines further than its key.'
+        : ' Check that keys at the same level start in the same column.';
     default: return ' Check the YAML syntax at this position.';
   }
 }

@@ -143,6 +143,15 @@ export class SpecReader {
     return this.source.slice(range[0], range[1]).trim();
   }
 
+  /** Where a tag is written, just before its node on the same line; the node itself otherwise. */
+  private tagOffset(node: unknown, tag: string): unknown {
+    const start = rangeStart(node);
+    if (start === undefined) return node;
+    const lineStart = this.source.lastIndexOf('\n', start - 1) + 1;
+    const offset = this.source.lastIndexOf(tag, start);
+    return offset >= lineStart ? { range: [offset] } : node;
+  }
+
   private mapFields(map: unknown, path: string, depth: number): Field[] {
     if (!isMap(map)) return [];
     const explicit: Field[] = [];
@@ -198,7 +207,7 @@ export class SpecReader {
         }
         if (node.anchor) anchors.set(node.anchor, node);
         if (node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
-          this.report('SPEC_YAML_SYNTAX', `The YAML tag \`${node.tag}\` is not understood in a buildspec (it is not CloudFormation); remove it.`, node, '');
+          this.report('SPEC_YAML_SYNTAX', `The YAML tag \`${node.tag}\` is not understood in a buildspec (it is not CloudFormation); remove it.`, this.tagOffset(node, node.tag), '');
         }
       },
     });
