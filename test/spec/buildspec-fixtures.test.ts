@@ -15,9 +15,9 @@ function comparable(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (key, field: unknown) => (key === 'position' ? undefined : field)));
 }
 
-describe('valid buildspecs compile to the expected BuildSpec', () => {
+void describe('valid buildspecs compile to the expected BuildSpec', () => {
   for (const name of yamlFiles('valid')) {
-    test(name.replace(/\.yml$/, ''), () => {
+    void test(name.replace(/\.yml$/, ''), () => {
       const text = readFileSync(`${fixtures}valid/${name}`, 'utf8');
       const expected: unknown = JSON.parse(readFileSync(`${fixtures}valid/${name.replace(/\.yml$/, '.json')}`, 'utf8'));
       assert.deepEqual(comparable(parseBuildspec(text, 'buildspec.yml')), expected);
@@ -31,18 +31,18 @@ interface Expectation {
 }
 
 function expectationOf(name: string, text: string): Expectation {
-  const [first] = text.split('\n');
+  const first = text.split('\n')[0] ?? '';
   const errors = [...text.matchAll(/^# expect: (\S+ \d+:\d+)$/gm)].map((match) => match[1] ?? '');
-  assert.ok(first?.startsWith('# ') && !first.startsWith('# expect:'), `${name} must start with "# <the mistake>"`);
+  assert.ok(first.startsWith('# ') && !first.startsWith('# expect:'), `${name} must start with "# <the mistake>"`);
   assert.ok(errors.length > 0, `${name} must have at least one "# expect: CODE line:column" line`);
   return { mistake: first.slice(2), errors };
 }
 
-describe('invalid buildspecs are rejected with the expected code and position', () => {
+void describe('invalid buildspecs are rejected with the expected code and position', () => {
   for (const name of yamlFiles('invalid')) {
     const text = readFileSync(`${fixtures}invalid/${name}`, 'utf8');
     const { mistake, errors } = expectationOf(name, text);
-    test(`${mistake} → ${errors.join(', ')}`, () => {
+    void test(`${mistake} → ${errors.join(', ')}`, () => {
       const thrown = (() => {
         try {
           parseBuildspec(text, name);
