@@ -1,0 +1,160 @@
+/**
+ * The Docker executor: one container per build, started from the project's image with the build's
+ * directories bind-mounted at the same paths, kept alive by `tail -f /dev/null` under Docker's init
+ * (which reaps orphans). Each shell session is one `docker exec` of the shell with stdin attached,
+ * speaking the same marker protocol as the host shell (shell-protocol.ts) through a session
+ * directory that is itself bind-mounted. Docker starts every exec in a session of its own, so the
+ * shell's pid is the session id `terminate` kills inside the container.
+ */
+import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { NagareError } from '../core/errors.js';
+import type { Executor, ShellOptions, ShellSession } from '../core/executor.js';
+import { DockerShellSession } from './docker-session.js';
+import { runToCompletion } from './docker-streams.js';
+
+export interface DockerExecutorOptions {
+  readonly image: string;
+  /** The engine's socket; /var/run/docker.sock when absent. */
+  readonly socketPath?: string;
+  /** Where session directories go (bind-mounted into the container); the OS temporary directory when absent. */
+  readonly stateDir?: string;
+}
+
+/** Grace period `dispose` gives processes between SIGTERM and SIGKILL before removing the container. */
+export const DISPOSE_GRACE_MS = 2000;
+
+interface Started {
+  readonly container: Docker.Container;
+  readonly stateRoot: string;
+  /** Variables the container adds to every exec; unset in sessions whose env lacks them. */
+  readonly implicitNames: readonly string[];
+  readonly imageEnv: Readonly<Record<string, string>>;
+}
+
+export class DockerExecutor implements Executor {
+  readonly kind = 'docker';
+  readonly description: string;
+  private readonly docker: Docker;
+  private readonly socketPath: string;
+  private started: Started | undefined;
+  private readonly sessions = new Set<DockerShellSession>();
+  private disposing: Promise<void> | undefined;
+
+  constructor(private readonly options: DockerExecutorOptions) {
+    this.description = `image ${options.image}`;
+    this.socketPath = options.socketPath ?? '/var/run/docker.sock';
+    this.docker = new Docker({ socketPath: this.socketPath });
+  }
+
+  async start(mounts: readonly string[]): Promise<void> {
+    if (this.started) throw new NagareError('EXEC_SPAWN_FAILED', 'the Docker executor was already started');
+    await this.docker.ping().catch((error: unknown) => {
+      throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `no Docker engine answers at ${this.socketPath} (${describe(error)}); start dockerd or use --executor shell`, { cause: error });
+    });
+    const image = await this.docker.getImage(this.options.image).inspect().catch((error: unknown) => {
+      if (statusCode(error) === 404) {
+        throw new NagareError('EXEC_IMAGE_NOT_FOUND', `image ${this.options.image} is not in the local Docker engine and no registry is used: build nagare/base:latest with scripts/build-base-image.sh, or import one with docker load / docker import`, { details: { image: this.options.image }, cause: error });
+      }
+      throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot inspect image ${this.options.image}: ${describe(error)}`, { cause: error });
+    });
+    const stateRoot = await mkdtemp(join(this.options.stateDir ?? tmpdir(), 'nagare-docker-'));
+    await chmod(stateRoot, 0o711); // session directories inside belong to the run-as user
+    const binds = [...new Set([...mounts, stateRoot])].map((dir) => `${dir}:${dir}`);
+    try {
+      const container = await this.docker.createContainer({
+        Image: this.options.image,
+        Entrypoint: ['tail', '-f', '/dev/null'],
+        Cmd: [],
+        Labels: { 'nagare.executor': 'docker' },
+        HostConfig: { Binds: binds, Init: true },
+      });
+      this.started = { container, stateRoot, implicitNames: [], imageEnv: parseEnv(image.Config?.Env ?? []) };
+      await container.start();
+      const info = await container.inspect();
+      const implicitNames = [...Object.keys(parseEnv(info.Config.Env ?? [])), 'HOSTNAME', 'HOME'];
+      this.started = { ...this.started, implicitNames };
+    } catch (error) {
+      await this.dispose();
+      throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot start a container from ${this.options.image}: ${describe(error)}`, { cause: error });
+    }
+  }
+
+  baseEnvironment(): Promise<Readonly<Record<string, string>>> {
+    return Promise.resolve({ ...this.requireStarted().imageEnv });
+  }
+
+  async openShell(options: ShellOptions): Promise<ShellSession> {
+    const started = this.requireStarted();
+    const identity = options.user === undefined ? undefined : await this.lookUpUser(started.container, options.user);
+    const sessionDir = await mkdtemp(join(started.stateRoot, 'session-'));
+    if (identity) await chown(sessionDir, identity.uid, identity.gid);
+    const session = await DockerShellSession.open({
+      container: started.container,
+      shell: resolveShell(options.shell),
+      user: options.user,
+      cwd: options.cwd,
+      env: options.env,
+      unset: started.implicitNames.filter((name) => !(name in options.env)),
+      sessionDir,
+    });
+    this.sessions.add(session);
+    return session;
+  }
+
+  dispose(): Promise<void> {
+    this.disposing ??= this.removeEverything();
+    return this.disposing;
+  }
+
+  private async removeEverything(): Promise<void> {
+    const sessions = [...this.sessions];
+    this.sessions.clear();
+    await Promise.all(sessions.map((session) => session.terminate(DISPOSE_GRACE_MS).catch(() => undefined)));
+    if (!this.started) return;
+    await this.started.container.remove({ force: true }).catch((error: unknown) => {
+      if (statusCode(error) !== 404) throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot remove container: ${describe(error)}`, { cause: error });
+    });
+    await rm(this.started.stateRoot, { recursive: true, force: true });
+  }
+
+  private requireStarted(): Started {
+    if (!this.started || this.disposing) throw new NagareError('EXEC_SPAWN_FAILED', 'the Docker executor is not started (call start first) or was disposed');
+    return this.started;
+  }
+
+  private async lookUpUser(container: Docker.Container, user: string): Promise<{ uid: number; gid: number }> {
+    const uid = await runToCompletion(container, ['id', '-u', user], '0');
+    const gid = await runToCompletion(container, ['id', '-g', user], '0');
+    if (uid.exitCode !== 0 || gid.exitCode !== 0) {
+      throw new NagareError('EXEC_USER_UNKNOWN', `user ${JSON.stringify(user)} does not exist in image ${this.options.image}`, { details: { user, image: this.options.image } });
+    }
+    return { uid: Number(uid.output.trim()), gid: Number(gid.output.trim()) };
+  }
+}
+
+function resolveShell(shell: string): string {
+  if (shell === 'sh') return '/bin/sh';
+  if (shell === 'bash') return '/bin/bash';
+  if (shell.startsWith('/')) return shell;
+  throw new NagareError('EXEC_SPAWN_FAILED', `unsupported shell ${JSON.stringify(shell)}: use sh, bash or an absolute path`);
+}
+
+function parseEnv(entries: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const entry of entries) {
+    const at = entry.indexOf('=');
+    if (at > 0) env[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return env;
+}
+
+function statusCode(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : undefined;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,199 @@
+/**
+ * The marker protocol both executors speak with their one long-lived shell. The shell reads
+ * control lines on its standard input; each command is written to a file in the session
+ * directory (visible at the same path to the shell, on the host or through a bind mount) and run
+ * as `{ . file; } </dev/null`, so commands never see the control pipe. After it, the shell dumps
+ * `export -p` and `pwd` when the status is 0 and prints `<nonce>:C:<seq>:<status>` on fd 9, a copy
+ * of the original standard output that commands run without. An EXIT trap prints
+ * `<nonce>:X:<status>` when a command ends the shell (`exit 3`, `set -e`), and a handshake prints
+ * `<nonce>:P:<pid>` so the transport learns the shell's pid in its own pid namespace.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { NagareError } from '../core/errors.js';
+import type { CommandOutcome, ShellState } from '../core/executor.js';
+import { parseExportedEnvironment } from './exported-environment.js';
+
+/** Output produced while no command runs (a background job) is kept for the next command, up to this. */
+const STRAY_OUTPUT_LIMIT = 1024 * 1024;
+
+interface ActiveCommand {
+  readonly seq: number;
+  readonly onOutput: (chunk: Buffer) => void;
+  readonly resolve: (outcome: CommandOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+export interface ShellProtocolOptions {
+  /** Sends text to the shell's standard input. */
+  readonly write: (text: string) => void;
+  /** Private directory for command files and state dumps, at the same path for the shell. */
+  readonly sessionDir: string;
+  readonly initialState: ShellState;
+  /** Variables the transport cannot keep out of the shell's environment (Docker's image `Env`). */
+  readonly unset?: readonly string[];
+}
+
+export class ShellProtocol {
+  private readonly nonce = Buffer.from(`__nagare_${randomBytes(16).toString('hex')}__`);
+  private pending: Buffer = Buffer.alloc(0);
+  private seq = 0;
+  private active: ActiveCommand | undefined;
+  private stray: Buffer[] = [];
+  private strayBytes = 0;
+  private good: ShellState;
+  private endedWith: number | undefined;
+  private shellPid: number | undefined;
+  private readonly readyWaiters: { resolve: (pid: number) => void; reject: (error: unknown) => void }[] = [];
+
+  constructor(private readonly options: ShellProtocolOptions) {
+    this.good = options.initialState;
+  }
+
+  /** Control lines to send once, first: merge stderr, save fd 9, trap EXIT, say the pid. */
+  startupScript(): string {
+    const nonce = this.nonce.toString();
+    const names = (this.options.unset ?? []).filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+    return [
+      'exec 2>&1 9>&1',
+      ...(names.length > 0 ? [`unset ${names.join(' ')}`] : []),
+      `trap 'printf "%s:X:%s\\n" ${nonce} "$?" >&9' EXIT`,
+      `printf '%s:P:%s\\n' ${nonce} "$$" >&9`,
+      '',
+    ].join('\n');
+  }
+
+  /** Resolves with the shell's pid once the shell has answered the startup script. */
+  ready(): Promise<number> {
+    if (this.shellPid !== undefined) return Promise.resolve(this.shellPid);
+    if (this.endedWith !== undefined) return Promise.reject(this.startFailure());
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+  }
+
+  get exited(): boolean {
+    return this.endedWith !== undefined;
+  }
+
+  lastGood(): ShellState {
+    return this.good;
+  }
+
+  async run(command: string, onOutput: (chunk: Buffer) => void): Promise<CommandOutcome> {
+    if (this.active) throw new NagareError('EXEC_SPAWN_FAILED', 'a command is already running in this shell session');
+    if (this.endedWith !== undefined) throw new NagareError('EXEC_SPAWN_FAILED', 'the shell session has ended; open a new one');
+    this.seq += 1;
+    const seq = this.seq;
+    const dir = this.options.sessionDir;
+    const file = join(dir, `cmd-${seq}.sh`);
+    await writeFile(file, command.endsWith('\n') ? command : `${command}\n`, { mode: 0o644 });
+    for (const chunk of this.stray.splice(0)) onOutput(chunk);
+    this.strayBytes = 0;
+    const outcome = new Promise<CommandOutcome>((resolve, reject) => {
+      this.active = { seq, onOutput, resolve, reject };
+    });
+    this.options.write(
+      `{ . ${quote(file)}; } </dev/null 9>&-; __nagare_s=$?; ` +
+        `if [ "$__nagare_s" -eq 0 ]; then export -p >|${quote(join(dir, 'env'))}; pwd >|${quote(join(dir, 'cwd'))}; fi; ` +
+        `printf '%s:C:%s:%s\\n' ${this.nonce.toString()} ${seq} "$__nagare_s" >&9\n`,
+    );
+    return outcome;
+  }
+
+  /** Feeds the shell's merged output. */
+  feed(chunk: Buffer): void {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    for (;;) {
+      const at = this.pending.indexOf(this.nonce);
+      if (at < 0) {
+        const keep = partialMarkerLength(this.pending, this.nonce);
+        this.emit(this.pending.subarray(0, this.pending.length - keep));
+        this.pending = this.pending.subarray(this.pending.length - keep);
+        return;
+      }
+      const newline = this.pending.indexOf(10, at);
+      if (newline < 0) {
+        this.emit(this.pending.subarray(0, at));
+        this.pending = this.pending.subarray(at);
+        return;
+      }
+      this.emit(this.pending.subarray(0, at));
+      const marker = this.pending.subarray(at + this.nonce.length, newline).toString();
+      this.pending = this.pending.subarray(newline + 1);
+      this.onMarker(marker);
+    }
+  }
+
+  /**
+   * The transport saw the shell process end (after feeding all its output). `status` is its exit
+   * code, or 128+n for signal n. A running command resolves with it, as `shellExited`.
+   */
+  shellEnded(status: number): void {
+    if (this.pending.length > 0) this.emit(this.pending);
+    this.pending = Buffer.alloc(0);
+    this.end(status);
+  }
+
+  private end(status: number): void {
+    if (this.endedWith !== undefined) return;
+    this.endedWith = status;
+    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(this.startFailure());
+    const active = this.active;
+    this.active = undefined;
+    active?.resolve({ exitCode: status, shellExited: true });
+  }
+
+  private startFailure(): NagareError {
+    const output = Buffer.concat(this.stray).toString().trim();
+    return new NagareError('EXEC_SPAWN_FAILED', `the shell ended before it was ready (status ${this.endedWith ?? '?'})${output ? `: ${output}` : ''}`);
+  }
+
+  private onMarker(marker: string): void {
+    const [, kind, first, second] = marker.split(':');
+    if (kind === 'P' && first !== undefined) {
+      this.shellPid = Number(first);
+      for (const waiter of this.readyWaiters.splice(0)) waiter.resolve(this.shellPid);
+    } else if (kind === 'X' && first !== undefined) {
+      this.end(Number(first));
+    } else if (kind === 'C' && this.active && Number(first) === this.active.seq) {
+      const active = this.active;
+      const status = Number(second);
+      this.finishCommand(active, status).then(
+        (outcome) => { if (this.active === active) { this.active = undefined; active.resolve(outcome); } },
+        (error: unknown) => { if (this.active === active) { this.active = undefined; active.reject(error); } },
+      );
+    }
+  }
+
+  private async finishCommand(active: ActiveCommand, status: number): Promise<CommandOutcome> {
+    if (status === 0) {
+      const dir = this.options.sessionDir;
+      const [exported, cwd] = await Promise.all([readFile(join(dir, 'env'), 'utf8'), readFile(join(dir, 'cwd'), 'utf8')]);
+      this.good = { env: parseExportedEnvironment(exported), cwd: cwd.replace(/\n$/, '') };
+    }
+    return { exitCode: status, shellExited: false };
+  }
+
+  private emit(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    if (this.active) {
+      this.active.onOutput(chunk);
+    } else if (this.strayBytes < STRAY_OUTPUT_LIMIT) {
+      this.stray.push(Buffer.from(chunk));
+      this.strayBytes += chunk.length;
+    }
+  }
+}
+
+/** Length of the longest tail of `data` that is a beginning of `marker` (kept back until more arrives). */
+function partialMarkerLength(data: Buffer, marker: Buffer): number {
+  for (let k = Math.min(data.length, marker.length - 1); k > 0; k -= 1) {
+    if (data.subarray(data.length - k).equals(marker.subarray(0, k))) return k;
+  }
+  return 0;
+}
+
+/** Single-quotes a word for sh. */
+export function quote(word: string): string {
+  return `'${word.replace(/'/g, `'"'"'`)}'`;
+}
