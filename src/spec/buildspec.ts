@@ -139,6 +139,7 @@ function syntaxHint(error: YAMLError): string {
   switch (error.code) {
     case 'TAB_AS_INDENT': return ' Indent with spaces.';
     case 'BLOCK_AS_IMPLICIT_KEY': return ' If this is a command containing `: `, put the whole command in quotes.';
+    case 'BAD_SCALAR_START': return ' Put the whole value in quotes.';
     case 'MISSING_CHAR': return ' Close the quote or bracket that starts this value.';
     case 'BAD_INDENT':
       return error.message.startsWith('Flow')
