@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { access, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import type { CacheSpec } from '../../src/core/buildspec.js';
+import { restoreCache, saveCache, safeName, type CacheContext } from '../../src/build/cache.js';
+import { helperBinDir } from '../../src/build/helpers.js';
+import { makeTree, tempDir } from './temp-tree.js';
+
+const run = promisify(execFile);
+
+function cache(paths: string[], more: Partial<CacheSpec> = {}): CacheSpec {
+  return { key: undefined, fallbackKeys: [], restore: true, save: true, paths, ...more };
+}
+
+async function context(tree: Parameters<typeof makeTree>[0] = {}, projectName = 'web', cacheRoot?: string): Promise<CacheContext> {
+  return { cacheRoot: cacheRoot ?? (await tempDir('nagare-cache-')), projectName, sourceDir: await makeTree(tree) };
+}
+
+async function read(ctx: CacheContext, rel: string): Promise<string | undefined> {
+  return readFile(path.join(ctx.sourceDir, rel), 'utf8').catch(() => undefined);
+}
+
+void test('without a key the project cache is saved and restored into a fresh source', async () => {
+  const first = await context({ 'node_modules/a/index.js': 'a' });
+  assert.equal((await saveCache(cache(['node_modules/**/*']), first)).saved, true);
+  const second = await context({}, 'web', first.cacheRoot);
+  const restored = await restoreCache(cache(['node_modules/**/*']), second);
+  assert.equal(restored.restored, true);
+  assert.equal(restored.restoredKey, undefined);
+  assert.equal(await read(second, 'node_modules/a/index.js'), 'a');
+});
+
+void test('without a key each project has its own cache', async () => {
+  const web = await context({ 'deps/x': 'web' }, 'web');
+  await saveCache(cache(['deps']), web);
+  const api = await context({}, 'api', web.cacheRoot);
+  assert.equal((await restoreCache(cache(['deps']), api)).restored, false);
+  assert.equal(await read(api, 'deps/x'), undefined);
+});
+
+void test('without a key the project cache is mutable: a later save replaces it', async () => {
+  const ctx = await context({ 'deps/x': 'one' });
+  await saveCache(cache(['deps']), ctx);
+  await writeFile(path.join(ctx.sourceDir, 'deps/x'), 'two');
+  await saveCache(cache(['deps']), ctx);
+  const fresh = await context({}, 'web', ctx.cacheRoot);
+  await restoreCache(cache(['deps']), fresh);
+  assert.equal(await read(fresh, 'deps/x'), 'two');
+});
+
+void test('with a key the entry is shared across projects', async () => {
+  const web = await context({ 'deps/x': 'shared' }, 'web');
+  assert.equal((await saveCache(cache(['deps'], { key: 'npm-abc' }), web)).savedKey, 'npm-abc');
+  const api = await context({}, 'api', web.cacheRoot);
+  const restored = await restoreCache(cache(['deps'], { key: 'npm-abc' }), api);
+  assert.equal(restored.restoredKey, 'npm-abc');
+  assert.equal(await read(api, 'deps/x'), 'shared');
+});
+
+void test('a key entry that exists is not overwritten', async () => {
+  const ctx = await context({ 'deps/x': 'first' });
+  await saveCache(cache(['deps'], { key: 'k' }), ctx);
+  await writeFile(path.join(ctx.sourceDir, 'deps/x'), 'second');
+  const again = await saveCache(cache(['deps'], { key: 'k' }), ctx);
+  assert.equal(again.saved, false);
+  assert.match(again.log.join('\n'), /already exists/);
+  const fresh = await context({}, 'web', ctx.cacheRoot);
+  await restoreCache(cache(['deps'], { key: 'k' }), fresh);
+  assert.equal(await read(fresh, 'deps/x'), 'first');
+});
+
+void test('fallback-keys are prefix matches tried in order, the newest matching entry wins', async () => {
+  const ctx = await context({ 'deps/x': 'old' });
+  await saveCache(cache(['deps'], { key: 'npm-111' }), ctx);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  await writeFile(path.join(ctx.sourceDir, 'deps/x'), 'new');
+  await saveCache(cache(['deps'], { key: 'npm-222' }), ctx);
+  await writeFile(path.join(ctx.sourceDir, 'deps/x'), 'other');
+  await saveCache(cache(['deps'], { key: 'yarn-1' }), ctx);
+  const fresh = await context({}, 'web', ctx.cacheRoot);
+  const restored = await restoreCache(cache(['deps'], { key: 'npm-333', fallbackKeys: ['pnpm-', 'npm-', 'yarn-'] }), fresh);
+  assert.equal(restored.restoredKey, 'npm-222');
+  assert.equal(await read(fresh, 'deps/x'), 'new');
+  assert.match(restored.log.join('\n'), /fallback key pnpm- matched nothing/);
+});
+
+void test('fallback-keys are ignored without a key', async () => {
+  const ctx = await context({ 'deps/x': 'keyed' });
+  await saveCache(cache(['deps'], { key: 'npm-1' }), ctx);
+  const fresh = await context({}, 'web', ctx.cacheRoot);
+  const restored = await restoreCache(cache(['deps'], { fallbackKeys: ['npm-'] }), fresh);
+  assert.equal(restored.restored, false);
+  assert.match(restored.log.join('\n'), /fallback-keys are ignored without a key/);
+});
+
+void test('action: restore never saves', async () => {
+  const ctx = await context({ 'deps/x': 'x' });
+  const result = await saveCache(cache(['deps'], { save: false }), ctx);
+  assert.equal(result.saved, false);
+  await assert.rejects(access(path.join(ctx.cacheRoot, 'projects')));
+});
+
+void test('action: save never restores', async () => {
+  const ctx = await context({ 'deps/x': 'x' });
+  await saveCache(cache(['deps']), ctx);
+  const fresh = await context({}, 'web', ctx.cacheRoot);
+  assert.equal((await restoreCache(cache(['deps'], { restore: false }), fresh)).restored, false);
+  assert.equal(await read(fresh, 'deps/x'), undefined);
+});
+
+void test('a cache path that is a file fails with only directories can be cached locally, as a warning', async () => {
+  const ctx = await context({ 'package-lock.json': '{}', 'deps/x': 'x' });
+  const result = await saveCache(cache(['deps', 'package-lock.json']), ctx);
+  assert.equal(result.saved, false);
+  assert.match(result.log.join('\n'), /^Warning: .*package-lock\.json is a file: only directories can be cached locally/m);
+});
+
+void test('absolute cache paths are cached and restored', async () => {
+  const home = await makeTree({ '.m2/repository/a.jar': 'jar' });
+  const ctx = await context();
+  await saveCache(cache([`${home}/.m2/**/*`]), ctx);
+  await rm(path.join(home, '.m2'), { recursive: true });
+  await restoreCache(cache([`${home}/.m2/**/*`]), ctx);
+  assert.equal(await readFile(path.join(home, '.m2/repository/a.jar'), 'utf8'), 'jar');
+});
+
+void test('a missing cache path is skipped and a miss is logged, never an error', async () => {
+  const ctx = await context({ 'deps/x': 'x' });
+  const saved = await saveCache(cache(['deps', 'not-there']), ctx);
+  assert.equal(saved.saved, true);
+  assert.match(saved.log.join('\n'), /not-there does not exist/);
+  const miss = await restoreCache(cache(['deps'], { key: 'never-saved' }), await context());
+  assert.equal(miss.restored, false);
+  assert.match(miss.log.join('\n'), /Cache miss for key never-saved/);
+});
+
+void test('a save leaves no entry behind when it fails part-way (atomic save)', async () => {
+  // `deps` is copied into the staging directory before `file` fails the save.
+  const ctx = await context({ 'deps/ok': 'x', 'file': 'f' });
+  const result = await saveCache(cache(['deps', 'file'], { key: 'k' }), ctx);
+  assert.equal(result.saved, false);
+  assert.deepEqual(await readdir(path.join(ctx.cacheRoot, 'tmp')), [], 'the staging directory is removed');
+  await assert.rejects(access(path.join(ctx.cacheRoot, 'keys', 'k')));
+});
+
+void test('keys with slashes, dots and spaces become safe directory names', () => {
+  assert.equal(safeName('npm/../x y'), 'npm%2F%2E%2E%2Fx%20y');
+  assert.equal(safeName('..'), '%2E%2E');
+  assert.ok(safeName('k'.repeat(500)).length < 255);
+});
+
+void test('codebuild-hash-files is stable, sorted by path and changes with content and names', async () => {
+  const src = await makeTree({ 'package-lock.json': 'lock', 'src/a.js': 'a', 'src/sub/b.js': 'b' });
+  const script = path.join(helperBinDir(), 'codebuild-hash-files');
+  const hash = async (...args: string[]) => (await run('sh', [script, ...args], { cwd: src })).stdout.trim();
+  const first = await hash('package-lock.json', 'src/**/*.js');
+  assert.match(first, /^[0-9a-f]{64}$/);
+  assert.equal(await hash('src/**/*.js', 'package-lock.json'), first, 'argument order does not matter');
+  await writeFile(path.join(src, 'src/sub/b.js'), 'B');
+  assert.notEqual(await hash('package-lock.json', 'src/**/*.js'), first);
+  await writeFile(path.join(src, 'src/sub/b.js'), 'b');
+  assert.equal(await hash('package-lock.json', 'src/**/*.js'), first);
+  await run('mv', [path.join(src, 'src/sub/b.js'), path.join(src, 'src/sub/c.js')]);
+  assert.notEqual(await hash('package-lock.json', 'src/**/*.js'), first, 'the path is part of the hash');
+});
+
+for (const shell of ['dash', 'busybox']) {
+  void test(`codebuild-hash-files runs in ${shell} sh`, async (t) => {
+    const found = await run('sh', ['-c', `command -v ${shell}`]).catch(() => undefined);
+    if (!found) return t.skip(`${shell} is not installed`);
+    const program = found.stdout.trim();
+    const src = await makeTree({ 'a.txt': 'a', 'd/b.txt': 'b' });
+    const script = path.join(helperBinDir(), 'codebuild-hash-files');
+    const argv = shell === 'busybox' ? ['sh', script] : [script];
+    // Under busybox, the tools the script calls are busybox's too.
+    const env = shell === 'busybox' ? { PATH: await busyboxPath(), TMPDIR: src } : process.env;
+    const out = await run(program, [...argv, 'a.txt', '**/*.txt'], { cwd: src, env });
+    const reference = await run('sh', [script, 'a.txt', '**/*.txt'], { cwd: src });
+    assert.equal(out.stdout, reference.stdout);
+  });
+}
+
+async function busyboxPath(): Promise<string> {
+  const dir = await tempDir('nagare-busybox-');
+  const busybox = (await run('sh', ['-c', 'command -v busybox'])).stdout.trim();
+  for (const tool of ['sh', 'find', 'sed', 'sort', 'sha256sum', 'wc', 'mktemp', 'rm', 'cat']) await symlink(busybox, path.join(dir, tool));
+  return dir;
+}
