@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Docker from 'dockerode';
+import { isNagareError } from '../../src/core/errors.js';
 import { DockerExecutor } from '../../src/executors/docker-executor.js';
 import { runExecutorContract } from './executor-contract.js';
 
@@ -27,3 +29,15 @@ if (reason === undefined) {
 } else {
   void test('docker executor contract', { skip: reason }, () => undefined);
 }
+
+void test('an unreachable engine is EXEC_DOCKER_UNAVAILABLE', async () => {
+  const executor = new DockerExecutor({ image: IMAGE, socketPath: '/nonexistent/docker.sock' });
+  await assert.rejects(executor.start([]), (error: unknown) => isNagareError(error) && error.code === 'EXEC_DOCKER_UNAVAILABLE');
+  await executor.dispose();
+});
+
+void test('a missing image is EXEC_IMAGE_NOT_FOUND and says how to build one', { skip: reason }, async () => {
+  const executor = new DockerExecutor({ image: 'nagare/no-such-image:never', socketPath: SOCKET });
+  await assert.rejects(executor.start([]), (error: unknown) => isNagareError(error) && error.code === 'EXEC_IMAGE_NOT_FOUND' && error.message.includes('build-base-image.sh'));
+  await executor.dispose();
+});

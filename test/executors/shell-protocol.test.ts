@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ShellProtocol } from '../../src/executors/shell-protocol.js';
+
+/** A protocol wired to no shell: the test plays the shell by feeding bytes. */
+async function fakeShell(): Promise<{ protocol: ShellProtocol; sent: string[]; nonce: () => string; dir: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'nagare-protocol-'));
+  const sent: string[] = [];
+  const protocol = new ShellProtocol({ write: (text) => sent.push(text), sessionDir: dir, initialState: { env: { A: '1' }, cwd: '/' } });
+  const nonce = (): string => /printf '%s:P:%s\\n' (\S+)/.exec(protocol.startupScript())?.[1] ?? '';
+  return { protocol, sent, nonce, dir };
+}
+
+/** Waits until the protocol has sent the command's control line (after writing its file). */
+async function sentCommand(sent: readonly string[]): Promise<void> {
+  while (sent.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+void test('a marker split across chunks, after output without a newline, ends the command', async () => {
+  const { protocol, sent, nonce, dir } = await fakeShell();
+  const chunks: string[] = [];
+  const running = protocol.run('echo x', (chunk) => chunks.push(chunk.toString()));
+  await sentCommand(sent);
+  const marker = `${nonce()}:C:1:4\n`;
+  protocol.feed(Buffer.from(`partial line${marker.slice(0, 5)}`));
+  protocol.feed(Buffer.from(marker.slice(5, 20)));
+  protocol.feed(Buffer.from(marker.slice(20)));
+  assert.deepEqual(await running, { exitCode: 4, shellExited: false });
+  assert.equal(chunks.join(''), 'partial line');
+  assert.deepEqual(protocol.lastGood(), { env: { A: '1' }, cwd: '/' });
+  assert.equal(await readFile(join(dir, 'cmd-1.sh'), 'utf8'), 'echo x\n');
+  await rm(dir, { recursive: true });
+});
+
+void test('a successful command updates lastGood from the env and cwd dumps', async () => {
+  const { protocol, sent, nonce, dir } = await fakeShell();
+  const running = protocol.run('cd /x', () => undefined);
+  await sentCommand(sent);
+  await writeFile(join(dir, 'env'), "export B='two words'\n");
+  await writeFile(join(dir, 'cwd'), '/x y\n');
+  protocol.feed(Buffer.from(`${nonce()}:C:1:0\n`));
+  assert.deepEqual(await running, { exitCode: 0, shellExited: false });
+  assert.deepEqual(protocol.lastGood(), { env: { B: 'two words' }, cwd: '/x y' });
+  await rm(dir, { recursive: true });
+});
+
+void test('the shell ending without a marker resolves the running command with its status, as shellExited', async () => {
+  const { protocol, sent, dir } = await fakeShell();
+  const running = protocol.run('kill -9 $$', () => undefined);
+  await sentCommand(sent);
+  protocol.shellEnded(137);
+  assert.deepEqual(await running, { exitCode: 137, shellExited: true });
+  await assert.rejects(protocol.run('true', () => undefined), /ended/);
+  await rm(dir, { recursive: true });
+});
