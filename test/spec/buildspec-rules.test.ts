@@ -315,6 +315,8 @@ void test('unknown keys are SPEC_UNKNOWN_KEY naming the key, with a did-you-mean
   assert.equal(error?.code, 'SPEC_UNKNOWN_KEY');
   assert.equal(error?.details['key'], 'artefacts');
   assert.match(error?.message ?? '', /Did you mean `artifacts`\?/);
+  const [swapped] = errorsOf('version: 0.2\nphases:\n  biuld:\n    commands: [x]\n');
+  assert.match(swapped?.message ?? '', /Did you mean `build`\?/);
   const [far] = errorsOf(`version: 0.2\n${BUILD}pipeline: {}\n`);
   assert.doesNotMatch(far?.message ?? '', /Did you mean/);
 });
