@@ -1,0 +1,30 @@
+/**
+ * Reports for a build: each buildspec report group is collected after the last buildspec phase
+ * that ran, for failed builds too (decision 5). Group names may use environment variables.
+ */
+import type { ReportGroupSpec } from '../core/buildspec.js';
+import type { BuildIdentity } from './environment.js';
+import type { BuildLog } from './log.js';
+import { collectReportGroup, type ReportResult } from './reports.js';
+import type { BuildShells } from './shells.js';
+
+export type { ReportResult };
+
+export async function collectReports(
+  groups: Readonly<Record<string, ReportGroupSpec>>,
+  identity: BuildIdentity,
+  reportsDir: string | undefined,
+  shells: BuildShells | undefined,
+  log: BuildLog,
+): Promise<ReportResult[]> {
+  const results: ReportResult[] = [];
+  for (const [written, spec] of Object.entries(groups)) {
+    const name = (shells ? await shells.evaluate(written, undefined) : undefined) ?? written;
+    const baseDirectory = spec.baseDirectory === undefined || !shells ? spec.baseDirectory : (await shells.evaluate(spec.baseDirectory, undefined)) ?? spec.baseDirectory;
+    log.system(`Preparing to copy ${name} report`);
+    const result = await collectReportGroup(name, { ...spec, baseDirectory }, identity.sourceDir, reportsDir);
+    log.system(`Report ${name}: ${result.status}${'message' in result && result.message ? ` (${String(result.message)})` : ''}`);
+    results.push(result);
+  }
+  return results;
+}

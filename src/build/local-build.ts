@@ -1,0 +1,143 @@
+/**
+ * `nagare build` without a server: finds the buildspec, resolves the source version from git,
+ * keeps the per-project build number in the state directory, and hands everything to the runner.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { BuildSpec } from '../core/buildspec.js';
+import type { Executor } from '../core/executor.js';
+import { NagareError } from '../core/errors.js';
+import { parseBuildspec } from '../spec/buildspec.js';
+import type { BuildIdentity } from './environment.js';
+import type { LogSink } from './log.js';
+import { StaticParameterSource } from './parameters.js';
+import type { BuildRecord } from './result.js';
+import { runBuild } from './runner.js';
+
+const execFileAsync = promisify(execFile);
+
+export interface LocalBuildOptions {
+  readonly sourceDir: string;
+  /** A path (relative to the current directory or the source) or an inline buildspec. */
+  readonly buildspec: string | undefined;
+  readonly projectName: string;
+  readonly artifactsDir: string;
+  readonly reportsDir: string | undefined;
+  readonly cacheDir: string;
+  readonly stateDir: string;
+  readonly overrides: Readonly<Record<string, string>>;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly timeoutInMinutes: number;
+  readonly region: string;
+  readonly initiator: string;
+  readonly image: string;
+  readonly executor: Executor;
+  readonly log: LogSink;
+  readonly signal?: AbortSignal;
+  readonly clock?: () => number;
+}
+
+export interface LoadedBuildspec {
+  readonly spec: BuildSpec;
+  /** Where it came from, as shown in the log. */
+  readonly location: string;
+}
+
+/** Reads and validates the buildspec; throws SpecErrors or BUILD_BUILDSPEC_NOT_FOUND. */
+export async function loadBuildspec(sourceDir: string, buildspec: string | undefined): Promise<LoadedBuildspec> {
+  if (buildspec !== undefined && isInline(buildspec)) return { spec: parseBuildspec(buildspec, '<inline>'), location: '<inline>' };
+  const candidates = buildspec === undefined ? [path.join(sourceDir, 'buildspec.yml')] : [path.resolve(buildspec), path.resolve(sourceDir, buildspec)];
+  for (const file of candidates) {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text !== undefined) return { spec: parseBuildspec(text, path.relative(process.cwd(), file) || file), location: file };
+  }
+  throw new NagareError('BUILD_BUILDSPEC_NOT_FOUND', `No buildspec at ${candidates.join(' or ')}; pass --buildspec PATH or put a buildspec.yml in the source directory`);
+}
+
+function isInline(value: string): boolean {
+  return value.includes('\n') || /^\s*version\s*:/.test(value);
+}
+
+export async function runLocalBuild(options: LocalBuildOptions, loaded: LoadedBuildspec): Promise<BuildRecord> {
+  const clock = options.clock ?? Date.now;
+  const sourceDir = path.resolve(options.sourceDir);
+  const info = await stat(sourceDir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new NagareError('BUILD_SOURCE_NOT_FOUND', `Source directory ${sourceDir} does not exist`);
+  const git = await gitInfo(sourceDir);
+  const identity: BuildIdentity = {
+    buildId: `${options.projectName}:${randomUUID()}`,
+    buildNumber: await nextBuildNumber(options.stateDir, options.projectName),
+    projectName: options.projectName,
+    region: options.region,
+    accountId: '000000000000',
+    initiator: options.initiator,
+    image: options.image,
+    sourceDir,
+    startTime: clock(),
+    sourceVersion: git.head,
+    resolvedSourceVersion: git.head,
+    sourceRepoUrl: git.remoteUrl,
+    secondarySources: {},
+  };
+  return runBuild({
+    identity,
+    buildspec: loaded.spec,
+    buildspecLocation: loaded.location,
+    executor: options.executor,
+    overrides: options.overrides,
+    parameters: new StaticParameterSource(options.parameters),
+    artifactsDir: path.resolve(options.artifactsDir),
+    reportsDir: options.reportsDir === undefined ? undefined : path.resolve(options.reportsDir),
+    cacheRoot: path.resolve(options.cacheDir),
+    timeoutInMinutes: options.timeoutInMinutes,
+    log: options.log,
+    clock,
+    signal: options.signal,
+  });
+}
+
+/** HEAD and the origin URL when the source is a git work tree (CODEBUILD_RESOLVED_SOURCE_VERSION). */
+export async function gitInfo(dir: string): Promise<{ head: string | undefined; remoteUrl: string | undefined }> {
+  const git = async (...args: string[]): Promise<string | undefined> =>
+    execFileAsync('git', ['-C', dir, ...args], { timeout: 10_000 }).then((r) => r.stdout.trim() || undefined, () => undefined);
+  const inside = await git('rev-parse', '--is-inside-work-tree');
+  if (inside !== 'true') return { head: undefined, remoteUrl: undefined };
+  return { head: await git('rev-parse', 'HEAD'), remoteUrl: await git('remote', 'get-url', 'origin') };
+}
+
+/**
+ * Per-project build counter, kept in `<stateDir>/build-numbers/<project>`. An exclusive lock file
+ * keeps two builds started at once from taking the same number.
+ */
+export async function nextBuildNumber(stateDir: string, projectName: string): Promise<number> {
+  const dir = path.join(stateDir, 'build-numbers');
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, encodeURIComponent(projectName));
+  const lock = `${file}.lock`;
+  for (let attempt = 0; ; attempt += 1) {
+    const handle = await open(lock, 'wx').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST' && attempt < 1000) return undefined;
+      throw error;
+    });
+    if (!handle) {
+      // A lock left by a killed process is taken over after 10 s.
+      const held = await stat(lock).catch(() => undefined);
+      if (held && Date.now() - held.mtimeMs > 10_000) await rm(lock, { force: true });
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      continue;
+    }
+    try {
+      const previous = Number.parseInt(await readFile(file, 'utf8').catch(() => '0'), 10);
+      const next = (Number.isFinite(previous) ? previous : 0) + 1;
+      await writeFile(`${file}.tmp`, String(next));
+      await rename(`${file}.tmp`, file);
+      return next;
+    } finally {
+      await handle.close();
+      await rm(lock, { force: true });
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * UPLOAD_ARTIFACTS for a local build: the primary and secondary artifacts as zip files in the
+ * artifacts directory. Names and base directories are evaluated with shell syntax first, as
+ * CodeBuild does (`name: build-$CODEBUILD_BUILD_NUMBER`).
+ *
+ * Files: the primary artifact is `<dir>/<name or "artifacts">.zip`, a secondary one
+ * `<dir>/<name or identifier>.zip`; a `/` in a name makes folders.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { ArtifactSpec, ArtifactsSpec } from '../core/buildspec.js';
+import type { PhaseContext } from '../core/build-phases.js';
+import { resolveArtifactFiles, writeArtifactZip } from './artifacts.js';
+import type { BuildLog } from './log.js';
+import type { BuildRequest } from './runner.js';
+import type { BuildShells } from './shells.js';
+
+export interface UploadedArtifact {
+  readonly artifactIdentifier: string | undefined;
+  /** Absolute path of the zip file. */
+  readonly location: string;
+  readonly sha256sum: string;
+  readonly bytes: number;
+  readonly files: number;
+}
+
+export type UploadResult =
+  | { readonly ok: true; readonly primary: UploadedArtifact | undefined; readonly secondary: UploadedArtifact[] }
+  | { readonly ok: false; readonly context: PhaseContext };
+
+export async function uploadArtifacts(artifacts: ArtifactsSpec, request: BuildRequest, shells: BuildShells | undefined, log: BuildLog): Promise<UploadResult> {
+  if (!artifacts.primary) {
+    // CodeBuild insists on primary `files` even when only secondary artifacts are wanted (issue #128).
+    return { ok: false, context: { statusCode: 'CLIENT_ERROR', message: 'no definition for primary artifacts in buildspec' } };
+  }
+  const primary = await uploadOne(artifacts.primary, undefined, request, shells, log);
+  if (!primary.ok) return primary;
+  const secondary: UploadedArtifact[] = [];
+  for (const [identifier, spec] of Object.entries(artifacts.secondary)) {
+    const one = await uploadOne(spec, identifier, request, shells, log);
+    if (!one.ok) return one;
+    secondary.push(one.artifact);
+  }
+  return { ok: true, primary: primary.artifact, secondary };
+}
+
+type OneResult = { readonly ok: true; readonly artifact: UploadedArtifact } | { readonly ok: false; readonly context: PhaseContext };
+
+async function uploadOne(spec: ArtifactSpec, identifier: string | undefined, request: BuildRequest, shells: BuildShells | undefined, log: BuildLog): Promise<OneResult> {
+  const user = request.buildspec.runAs;
+  const evaluate = async (text: string): Promise<string> => (shells ? ((await shells.evaluate(text, user)) ?? text) : text);
+  const baseDirectory = spec.baseDirectory === undefined ? undefined : await evaluate(spec.baseDirectory);
+  const files = await resolveArtifactFiles({ ...spec, baseDirectory }, request.identity.sourceDir);
+  for (const line of files.log) log.system(line);
+  if (!files.ok) return { ok: false, context: { statusCode: files.context.statusCode, message: files.context.message } };
+
+  const name = spec.name === undefined ? identifier ?? 'artifacts' : await evaluate(spec.name);
+  const zipFile = path.resolve(request.artifactsDir, `${safeRelative(name)}.zip`);
+  await mkdir(path.dirname(zipFile), { recursive: true });
+  const written = await writeArtifactZip(files.entries, zipFile);
+  log.system(`${identifier ? `Secondary artifact ${identifier}` : 'Artifact'} written to ${zipFile} (${files.entries.length} files, ${written.bytes} bytes)`);
+  return { ok: true, artifact: { artifactIdentifier: identifier, location: zipFile, sha256sum: written.sha256, bytes: written.bytes, files: files.entries.length } };
+}
+
+/** A name may make folders but never leave the artifacts directory. */
+function safeRelative(name: string): string {
+  const parts = name.split('/').filter((part) => part !== '' && part !== '.' && part !== '..');
+  return parts.length > 0 ? parts.join('/') : 'artifacts';
+}

@@ -1,0 +1,82 @@
+/**
+ * `nagare build`: runs a directory's buildspec as CodeBuild would, with no server. Flags follow
+ * AWS's local build script (`codebuild_build.sh`) where they fit.
+ */
+import type { Command } from 'commander';
+import { loadBuildspec, runLocalBuild } from '../../build/local-build.js';
+import type { BuildRecord } from '../../build/result.js';
+import { compileBuildConfig, type BuildFlags } from '../../config/build-config.js';
+import { createExecutor } from '../../executors/index.js';
+import { colorLogLines, formatBuildSummary, style } from '../output.js';
+import type { CommandOutcome } from '../outcome.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function registerBuildCommand(program: Command, done: (outcome: CommandOutcome) => void): void {
+  program
+    .command('build')
+    .description('Run the buildspec of a directory as AWS CodeBuild would, without a server')
+    .option('-s, --source <dir>', 'source directory (CODEBUILD_SRC_DIR)', '.')
+    .option('-b, --buildspec <path-or-yaml>', 'buildspec file (relative to the current or source directory) or inline YAML; default <source>/buildspec.yml')
+    .option('-a, --artifacts <dir>', 'directory the artifact zip files are written to (default <state-dir>/artifacts/<project>)')
+    .option('-r, --reports <dir>', 'directory the raw report files are copied to')
+    .option('-e, --env-file <file>', 'NAME=VALUE lines that override the buildspec variables')
+    .option('--env-var <NAME=VALUE>', 'a variable overriding the buildspec (repeatable)', collect)
+    .option('--parameters <file>', 'JSON or YAML map of parameter-store names and secrets-manager ids to values')
+    .option('--executor <kind>', 'where commands run: shell (host processes) or docker')
+    .option('--image <image>', 'Docker image to run the build in (implies --executor docker)')
+    .option('--project-name <name>', 'project name for CODEBUILD_BUILD_ID and the build number (default: the source directory name)')
+    .option('--timeout <minutes>', 'build timeout in minutes (default 60)')
+    .option('--state-dir <dir>', 'where build numbers and the cache live (default $NAGARE_STATE_DIR or ~/.local/state/nagare)')
+    .option('--cache-dir <dir>', 'local cache directory (default <state-dir>/cache)')
+    .option('--validate', 'only check the buildspec and exit')
+    .option('--json', 'print the build record as JSON on stdout; the log goes to stderr')
+    .addHelpText('after', `
+Exit status: 0 SUCCEEDED, 1 FAILED, 2 invalid buildspec or flags, 3 FAULT, 4 TIMED_OUT, 130 STOPPED.
+
+Examples:
+  nagare build -s examples/hello-node -a out/
+  nagare build --validate -b ci/buildspec.yml
+  nagare build --image nagare/base:latest --json > build.json`)
+    .action(async (flags: BuildFlags) => {
+      done(await buildCommand(flags));
+    });
+}
+
+async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
+  const config = await compileBuildConfig(flags);
+  const loaded = await loadBuildspec(config.sourceDir, config.buildspec);
+  if (config.validateOnly) return { kind: 'validated', file: loaded.location, json: config.json };
+
+  const s = style(config.color && !config.json);
+  const out = config.json ? process.stderr : process.stdout;
+  const controller = new AbortController();
+  const onInterrupt = (): void => controller.abort();
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  try {
+    const record: BuildRecord = await runLocalBuild({
+      sourceDir: config.sourceDir,
+      buildspec: config.buildspec,
+      projectName: config.projectName,
+      artifactsDir: config.artifactsDir,
+      reportsDir: config.reportsDir,
+      cacheDir: config.cacheDir,
+      stateDir: config.stateDir,
+      overrides: config.overrides,
+      parameters: config.parameters,
+      timeoutInMinutes: config.timeoutInMinutes,
+      region: config.region,
+      initiator: config.initiator,
+      image: config.image ?? 'nagare/shell',
+      executor: createExecutor({ kind: config.executor, image: config.image, hostEnvironment: config.hostEnvironment }),
+      log: { write: (text) => out.write(s === undefined ? text : colorLogLines(text, s)) },
+      signal: controller.signal,
+    }, loaded);
+    if (!config.json) out.write('\n' + formatBuildSummary(record, s));
+    return { kind: 'build', record, json: config.json };
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+  }
+}

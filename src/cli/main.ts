@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * The `nagare` command. Commands register themselves and return an outcome; this file alone
+ * prints results and chooses the exit status.
+ */
+import { Command, CommanderError } from 'commander';
+import { isNagareError } from '../core/errors.js';
+import { registerBuildCommand } from './commands/build.js';
+import { buildExitCode, errorExitCode, type CommandOutcome } from './outcome.js';
+import { errorJson, formatError } from './output.js';
+
+async function main(argv: readonly string[]): Promise<number> {
+  let outcome: CommandOutcome | undefined;
+  const program = new Command()
+    .name('nagare')
+    .description('Self-hosted CI/CD that runs AWS CodeBuild buildspecs, CodeDeploy appspecs and CodePipeline pipelines')
+    .version('0.1.0')
+    .exitOverride()
+    .showHelpAfterError();
+  registerBuildCommand(program, (result) => {
+    outcome = result;
+  });
+  const wantsJson = argv.includes('--json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    process.stderr.write(wantsJson ? errorJson(error) : formatError(error));
+    return errorExitCode(isNagareError(error) ? error.code : undefined);
+  }
+  if (!outcome) return 0;
+  switch (outcome.kind) {
+    case 'validated':
+      if (outcome.json) process.stdout.write(JSON.stringify({ valid: true, file: outcome.file }) + '\n');
+      else process.stdout.write(`${outcome.file}: valid\n`);
+      return 0;
+    case 'build':
+      if (outcome.json) process.stdout.write(JSON.stringify(outcome.record, null, 2) + '\n');
+      return buildExitCode(outcome.record.buildStatus);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(formatError(error));
+    process.exitCode = 3;
+  },
+);
