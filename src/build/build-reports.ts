@@ -8,7 +8,8 @@ import type { BuildLog } from './log.js';
 import { collectReportGroup, type ReportResult } from './reports.js';
 import type { BuildShells } from './shells.js';
 
-export type { ReportResult };
+/** A report group's result as the build record carries it (its log lines went to the build log). */
+export type BuildReport = Omit<ReportResult, 'log'>;
 
 export async function collectReports(
   groups: Readonly<Record<string, ReportGroupSpec>>,
@@ -16,15 +17,17 @@ export async function collectReports(
   reportsDir: string | undefined,
   shells: BuildShells | undefined,
   log: BuildLog,
-): Promise<ReportResult[]> {
-  const results: ReportResult[] = [];
+): Promise<BuildReport[]> {
+  const results: BuildReport[] = [];
   for (const [written, spec] of Object.entries(groups)) {
     const name = (shells ? await shells.evaluate(written, undefined) : undefined) ?? written;
     const baseDirectory = spec.baseDirectory === undefined || !shells ? spec.baseDirectory : (await shells.evaluate(spec.baseDirectory, undefined)) ?? spec.baseDirectory;
     log.system(`Preparing to copy ${name} report`);
     const result = await collectReportGroup(name, { ...spec, baseDirectory }, identity.sourceDir, reportsDir);
-    log.system(`Report ${name}: ${result.status}${'message' in result && result.message ? ` (${String(result.message)})` : ''}`);
-    results.push(result);
+    for (const line of result.log) log.system(line);
+    if (result.message) log.system(`Report ${name}: ${result.status} (${result.message})`);
+    const { log: _lines, ...record } = result;
+    results.push(record);
   }
   return results;
 }

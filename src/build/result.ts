@@ -4,7 +4,7 @@
  */
 import type { BuildPhaseState, PhaseContext, PhaseType, StatusType } from '../core/build-phases.js';
 import { buildArn, type BuildIdentity } from './environment.js';
-import type { ReportResult } from './reports.js';
+import type { BuildReport } from './build-reports.js';
 import type { BuildRequest } from './runner.js';
 import type { BuildSteps } from './steps.js';
 
@@ -44,7 +44,7 @@ export interface BuildRecord {
   readonly initiator: string;
   readonly exportedEnvironmentVariables: readonly { readonly name: string; readonly value: string }[];
   /** nagare's addition: the report summaries (CodeBuild returns report ARNs and a separate API). */
-  readonly reports: readonly ReportResult[];
+  readonly reports: readonly BuildReport[];
 }
 
 export interface RecordInput {

@@ -15,7 +15,7 @@ import type { BuildRequest } from './runner.js';
 import { BuildShells } from './shells.js';
 import { uploadArtifacts, type UploadedArtifact } from './upload.js';
 import { restoreBuildCache, saveBuildCache } from './build-cache.js';
-import { collectReports, type ReportResult } from './build-reports.js';
+import { collectReports, type BuildReport } from './build-reports.js';
 
 export type StepResult =
   | { readonly outcome: 'SUCCEEDED' }
@@ -29,7 +29,7 @@ export class BuildSteps {
   shells: BuildShells | undefined;
   primaryArtifact: UploadedArtifact | undefined;
   secondaryArtifacts: UploadedArtifact[] = [];
-  reports: ReportResult[] = [];
+  reports: BuildReport[] = [];
   exportedVariables: { name: string; value: string }[] = [];
   private masker = new Masker([]);
   private imageEnvironment: Readonly<Record<string, string>> = {};

@@ -52,8 +52,9 @@ export function formatBuildSummary(build: BuildRecord, s: Style): string {
   if (build.artifacts) lines.push(`Artifact: ${build.artifacts.location}`);
   for (const a of build.secondaryArtifacts) lines.push(`Secondary artifact ${a.artifactIdentifier ?? ''}: ${a.location}`);
   for (const r of build.reports) {
-    const summary = 'summary' in r && r.summary ? ` ${JSON.stringify(r.summary)}` : '';
-    lines.push(`Report ${r.name}: ${statusColor(r.status, s)}${summary}`);
+    const counts = r.summary ? ` — ${r.summary.total} tests, ${r.summary.statusCounts.SUCCEEDED} passed, ${r.summary.statusCounts.FAILED + r.summary.statusCounts.ERROR} failed, ${r.summary.statusCounts.SKIPPED} skipped`
+      : r.codeCoverageSummary ? ` — line coverage ${r.codeCoverageSummary.lineCoveragePercentage}%` : '';
+    lines.push(`Report ${r.name}: ${statusColor(r.status, s)}${counts}${r.message ? ` (${r.message})` : ''}`);
   }
   for (const v of build.exportedEnvironmentVariables) lines.push(`Exported ${v.name}=${v.value}`);
   return lines.join('\n') + '\n';

@@ -157,3 +157,18 @@ phases:
   assert.notEqual(first, second);
   assert.equal(second, third);
 });
+
+test('a failed install phase uploads no artifacts and saves no cache, but reports found so far are collected', async () => {
+  const { record, log } = await runBuildspec(`version: 0.2
+phases:
+  install: { commands: ['mkdir -p deps out && cp junit.xml out/', 'false'] }
+reports:
+  unit: { files: [out/junit.xml] }
+artifacts: { files: ['**/*'] }
+cache: { paths: ['deps/**/*'] }
+`, { files: { 'junit.xml': JUNIT } });
+  assert.equal(record.artifacts, undefined);
+  assert.doesNotMatch(log, /Entering phase UPLOAD_ARTIFACTS/);
+  assert.equal(record.reports.length, 1);
+  assert.equal(record.reports[0]?.summary?.total, 2);
+});

@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import { isNagareError } from '../../src/core/errors.js';
 import { DockerExecutor } from '../../src/executors/docker-executor.js';
 import { runExecutorContract } from './executor-contract.js';
+import { requirement } from '../support/requirements.js';
 
 const SOCKET = '/var/run/docker.sock';
 const IMAGE = 'nagare/base:test';
@@ -23,7 +24,7 @@ async function missing(): Promise<string | undefined> {
   return undefined;
 }
 
-const reason = await missing();
+const reason = requirement('a Docker engine and nagare/base:test', await missing()) || undefined;
 if (reason === undefined) {
   runExecutorContract('docker', () => new DockerExecutor({ image: IMAGE, socketPath: SOCKET }));
 } else {
