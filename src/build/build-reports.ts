@@ -5,7 +5,7 @@
 import type { ReportGroupSpec } from '../core/buildspec.js';
 import type { BuildIdentity } from './environment.js';
 import type { BuildLog } from './log.js';
-import { collectReportGroup, type ReportResult } from './reports.js';
+import type { ReportResult } from './reports.js';
 import type { BuildShells } from './shells.js';
 
 /** A report group's result as the build record carries it (its log lines went to the build log). */
@@ -18,6 +18,9 @@ export async function collectReports(
   shells: BuildShells | undefined,
   log: BuildLog,
 ): Promise<BuildReport[]> {
+  // Loaded only for builds with reports: the parsers and fast-xml-parser take ~50 ms to load,
+  // which every other `nagare build` would pay (bench/build-overhead).
+  const { collectReportGroup } = await import('./reports.js');
   const results: BuildReport[] = [];
   for (const [written, spec] of Object.entries(groups)) {
     const name = (shells ? await shells.evaluate(written, undefined) : undefined) ?? written;

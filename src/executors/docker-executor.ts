@@ -9,7 +9,7 @@
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { NagareError } from '../core/errors.js';
 import type { Executor, ShellOptions, ShellSession } from '../core/executor.js';
 import { DockerShellSession } from './docker-session.js';
@@ -37,7 +37,6 @@ interface Started {
 export class DockerExecutor implements Executor {
   readonly kind = 'docker';
   readonly description: string;
-  private readonly docker: Docker;
   private readonly socketPath: string;
   private started: Started | undefined;
   private readonly sessions = new Set<DockerShellSession>();
@@ -46,15 +45,18 @@ export class DockerExecutor implements Executor {
   constructor(private readonly options: DockerExecutorOptions) {
     this.description = `image ${options.image}`;
     this.socketPath = options.socketPath ?? '/var/run/docker.sock';
-    this.docker = new Docker({ socketPath: this.socketPath });
   }
 
   async start(mounts: readonly string[]): Promise<void> {
     if (this.started) throw new NagareError('EXEC_SPAWN_FAILED', 'the Docker executor was already started');
-    await this.docker.ping().catch((error: unknown) => {
+    // dockerode is loaded here, not at the top: with its dependencies it takes ~150 ms to load,
+    // which every `nagare build` on the shell executor would otherwise pay (bench/build-overhead).
+    const { default: DockerClient } = await import('dockerode');
+    const docker = new DockerClient({ socketPath: this.socketPath });
+    await docker.ping().catch((error: unknown) => {
       throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `no Docker engine answers at ${this.socketPath} (${describe(error)}); start dockerd or use --executor shell`, { cause: error });
     });
-    const image = await this.docker.getImage(this.options.image).inspect().catch((error: unknown) => {
+    const image = await docker.getImage(this.options.image).inspect().catch((error: unknown) => {
       if (statusCode(error) === 404) {
         throw new NagareError('EXEC_IMAGE_NOT_FOUND', `image ${this.options.image} is not in the local Docker engine and no registry is used: build nagare/base:latest with scripts/build-base-image.sh, or import one with docker load / docker import`, { details: { image: this.options.image }, cause: error });
       }
@@ -64,7 +66,7 @@ export class DockerExecutor implements Executor {
     await chmod(stateRoot, 0o711); // session directories inside belong to the run-as user
     const binds = [...new Set([...mounts, stateRoot])].map((dir) => `${dir}:${dir}`);
     try {
-      const container = await this.docker.createContainer({
+      const container = await docker.createContainer({
         Image: this.options.image,
         Entrypoint: ['tail', '-f', '/dev/null'],
         Cmd: [],

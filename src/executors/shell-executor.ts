@@ -94,7 +94,7 @@ class HostShellSession implements ShellSession {
       });
       child.once('exit', (code, signal) => {
         // Background jobs may hold stdout open for ever: wait for it only briefly.
-        void Promise.race([stdoutEnded, delay(200)]).then(() => {
+        void within(stdoutEnded, 200).then(() => {
           this.protocol.shellEnded(code ?? 128 + (signal ? constants.signals[signal] : 0));
           resolve();
         });
@@ -123,13 +123,25 @@ class HostShellSession implements ShellSession {
   private async kill(graceMs: number): Promise<void> {
     if (this.child.pid !== undefined) await killSession(this.child.pid, graceMs);
     this.child.stdin.destroy();
-    await Promise.race([this.exited, delay(1000)]);
+    await within(this.exited, 1000);
     this.protocol.shellEnded(128 + constants.signals.SIGKILL);
     await rm(this.sessionDir, { recursive: true, force: true });
   }
 }
 
-const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Waits for `promise`, at most `ms`. The timer is cleared as soon as the promise settles: a timer
+ * left pending keeps Node's event loop alive, and `nagare build` would linger that long after the
+ * build ended.
+ */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function resolveShell(shell: string): string {
   if (shell === 'sh') return '/bin/sh';
