@@ -36,6 +36,8 @@ export interface BuildRequest {
   readonly signal?: AbortSignal | undefined;
   /** How long a stopped command gets between SIGTERM and SIGKILL (decision 4: 10 s). */
   readonly killGraceMs?: number;
+  /** Called after every phase change, e.g. so that an agent can report live phases to the server. */
+  readonly onPhaseChange?: (state: BuildPhaseState) => void;
 }
 
 export async function runBuild(request: BuildRequest): Promise<BuildRecord> {
@@ -46,6 +48,7 @@ export async function runBuild(request: BuildRequest): Promise<BuildRecord> {
     Object.entries(buildspec.phases).flatMap(([name, phase]) => (phase.onFailure ? [[name, phase.onFailure]] : [])),
   );
   let { state, effects } = startBuild(identity.startTime, onFailure);
+  request.onPhaseChange?.(state);
 
   let interruption: 'TIMED_OUT' | 'STOPPED' | undefined;
   const interrupt = (reason: 'TIMED_OUT' | 'STOPPED'): void => {
@@ -76,6 +79,7 @@ export async function runBuild(request: BuildRequest): Promise<BuildRecord> {
         ({ state, effects } = applyPhaseEvent(state, toEvent(result, clock())));
       }
       logPhaseComplete(log, phase, state);
+      request.onPhaseChange?.(state);
       await steps.afterPhase(phase, state);
     }
   } finally {

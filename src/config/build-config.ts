@@ -7,7 +7,6 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { NagareError } from '../core/errors.js';
 
 export interface BuildFlags {
@@ -135,8 +134,6 @@ function splitAssignment(text: string, where: string): [string, string] {
   return [name, text.slice(eq + 1)];
 }
 
-const parametersSchema = z.record(z.string(), z.unknown());
-
 /** A JSON or YAML map of parameter names and secret ids to values. */
 export async function readParametersFile(file: string): Promise<Record<string, unknown>> {
   const text = await readFile(file, 'utf8').catch(() => {
@@ -148,7 +145,7 @@ export async function readParametersFile(file: string): Promise<Record<string, u
   } catch (error) {
     throw new NagareError('CONFIG_INVALID', `Parameters file ${file} is not valid JSON or YAML: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
-  const parsed = parametersSchema.safeParse(data ?? {});
-  if (!parsed.success) throw new NagareError('CONFIG_INVALID', `Parameters file ${file} must be a map of names to values`);
-  return parsed.data;
+  const map = data ?? {};
+  if (typeof map !== 'object' || Array.isArray(map)) throw new NagareError('CONFIG_INVALID', `Parameters file ${file} must be a map of names to values`);
+  return map as Record<string, unknown>;
 }

@@ -102,5 +102,5 @@ test('Ctrl-C stops the build: STOPPED, exit 130, and no process of the build is 
 });
 
 test('the compiled CLI reads its own package files (helpers are in dist/)', () => {
-  assert.ok(readFileSync(path.join(root, 'dist/build/helpers/codebuild-hash-files'), 'utf8').startsWith('#!'));
+  assert.ok(readFileSync(path.join(root, 'dist/cli/helpers/codebuild-hash-files'), 'utf8').startsWith('#!'));
 });

@@ -7,6 +7,7 @@ import { loadBuildspec, runLocalBuild } from '../../build/local-build.js';
 import type { BuildRecord } from '../../build/result.js';
 import { compileBuildConfig, type BuildFlags } from '../../config/build-config.js';
 import { createExecutor } from '../../executors/index.js';
+import { blockingWrite } from '../blocking-write.js';
 import { colorLogLines, formatBuildSummary, style } from '../output.js';
 import type { CommandOutcome } from '../outcome.js';
 
@@ -50,6 +51,7 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
 
   const s = style(config.color && !config.json);
   const out = config.json ? process.stderr : process.stdout;
+  const fd = config.json ? 2 : 1;
   const controller = new AbortController();
   const onInterrupt = (): void => controller.abort();
   process.on('SIGINT', onInterrupt);
@@ -70,7 +72,7 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
       initiator: config.initiator,
       image: config.image ?? 'nagare/shell',
       executor: createExecutor({ kind: config.executor, image: config.image, hostEnvironment: config.hostEnvironment }),
-      log: { write: (text) => out.write(s === undefined ? text : colorLogLines(text, s)) },
+      log: { write: (text) => blockingWrite(fd, config.color && !config.json ? colorLogLines(text, s) : text) },
       signal: controller.signal,
     }, loaded);
     if (!config.json) out.write('\n' + formatBuildSummary(record, s));

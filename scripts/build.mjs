@@ -1,0 +1,23 @@
+// Builds the `nagare` CLI: one ESM bundle with lazily loaded chunks (startup time matters for
+// `nagare build`, see docs/benchmarks.md), plus the helper scripts builds put on their PATH.
+import { build } from 'esbuild';
+import { chmodSync, cpSync, rmSync } from 'node:fs';
+
+rmSync('dist', { recursive: true, force: true });
+await build({
+  entryPoints: { main: 'src/cli/main.ts' },
+  outdir: 'dist/cli',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  // Native addons and their loaders stay in node_modules.
+  external: ['better-sqlite3', 'dockerode', 'pg-native', 'cpu-features', 'ssh2'],
+  // CommonJS dependencies bundled into ESM still call require().
+  banner: { js: "import { createRequire as __nagareRequire } from 'node:module'; const require = __nagareRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+cpSync('src/build/helpers', 'dist/cli/helpers', { recursive: true });
+chmodSync('dist/cli/main.js', 0o755);

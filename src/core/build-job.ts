@@ -1,0 +1,43 @@
+/**
+ * What an agent needs to run one build, as the server hands it out with a lease. A snapshot taken
+ * at StartBuild: later changes to the project do not change a queued build.
+ */
+import type { EnvironmentVariable, ProjectArtifacts, SourceType } from './project.js';
+
+export interface BuildJob {
+  readonly buildId: string;
+  readonly buildNumber: number;
+  readonly projectName: string;
+  readonly initiator: string;
+  /** Epoch ms of StartBuild. */
+  readonly startTime: number;
+  readonly region: string;
+  readonly accountId: string;
+  readonly source: {
+    readonly type: SourceType;
+    /** Git URL or path for GIT; undefined for NO_SOURCE. */
+    readonly location: string | undefined;
+    /** Branch, tag or commit to check out; the default branch when undefined. */
+    readonly sourceVersion: string | undefined;
+    readonly gitCloneDepth: number | undefined;
+  };
+  /** A path in the source, or the inline buildspec itself; `buildspec.yml` when undefined. */
+  readonly buildspec: string | undefined;
+  /** `shell` for the agent's host shell, otherwise a Docker image. */
+  readonly image: string;
+  /** Project variables with StartBuild's overrides applied (override wins). */
+  readonly environmentVariables: readonly EnvironmentVariable[];
+  readonly artifacts: ProjectArtifacts;
+  readonly secondaryArtifacts: readonly ProjectArtifacts[];
+  readonly cacheEnabled: boolean;
+  readonly timeoutInMinutes: number;
+}
+
+/** Artifacts of a finished build as the server records them (blob keys, not host paths). */
+export interface StoredArtifact {
+  readonly artifactIdentifier: string | undefined;
+  readonly blobKey: string;
+  readonly sha256sum: string;
+  readonly bytes: number;
+  readonly name: string;
+}

@@ -1,0 +1,188 @@
+/**
+ * The store port: one repository per aggregate, implemented once over Kysely for SQLite and
+ * PostgreSQL (src/store) and checked by one contract suite (test/store/store-contract.ts).
+ *
+ * Contract for every method: it resolves when the change is durable; it rejects with a
+ * NagareError `STORE_CONFLICT` when a unique name is taken, `STORE_NOT_FOUND` only where stated,
+ * and `STORE_UNAVAILABLE` when the database cannot be reached. Times are epoch milliseconds.
+ */
+import type { PhaseType, StatusType } from './build-phases.js';
+import type { BuildProject } from './project.js';
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Opaque; pass back to get the next page. Undefined on the last page. */
+  readonly nextToken: string | undefined;
+}
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly nextToken?: string | undefined;
+  readonly sortOrder?: 'ASCENDING' | 'DESCENDING';
+}
+
+export interface ProjectsRepo {
+  create(project: BuildProject): Promise<void>;
+  /** Replaces the stored project of the same name; STORE_NOT_FOUND when there is none. */
+  update(project: BuildProject): Promise<void>;
+  /** True when a project was deleted. */
+  delete(name: string): Promise<boolean>;
+  get(name: string): Promise<BuildProject | undefined>;
+  getMany(names: readonly string[]): Promise<BuildProject[]>;
+  /** Sorted by name. */
+  list(page: PageRequest): Promise<Page<string>>;
+  /** The next build number of the project, atomically (1, 2, 3 … never reused). */
+  nextBuildNumber(name: string): Promise<number>;
+}
+
+/** A build as the server keeps it. `record` holds the AWS `Build` fields not needed for queries. */
+export interface StoredBuild {
+  readonly id: string;
+  readonly projectName: string;
+  readonly buildNumber: number;
+  readonly buildStatus: StatusType;
+  readonly currentPhase: PhaseType;
+  readonly startTime: number;
+  readonly endTime: number | undefined;
+  readonly stopRequested: boolean;
+  /** Bytes of log stored and the next expected log chunk sequence number. */
+  readonly logBytes: number;
+  readonly logNextSequence: number;
+  /** JSON-serialisable rest of the build: phases, request, artifacts, exported variables, reports … */
+  readonly record: Readonly<Record<string, unknown>>;
+}
+
+export type BuildPatch = Partial<Omit<StoredBuild, 'id' | 'projectName' | 'buildNumber' | 'startTime'>>;
+
+export interface BuildsRepo {
+  insert(build: StoredBuild): Promise<void>;
+  get(id: string): Promise<StoredBuild | undefined>;
+  getMany(ids: readonly string[]): Promise<StoredBuild[]>;
+  /** Applies the patch; returns the build after it, or undefined when there is no such build. */
+  update(id: string, patch: BuildPatch): Promise<StoredBuild | undefined>;
+  /**
+   * Appends a log chunk's bookkeeping only if `sequence` is the next expected one: returns
+   * 'appended', 'duplicate' (already had it) or 'gap' (a chunk is missing before it).
+   */
+  recordLogChunk(id: string, sequence: number, bytes: number): Promise<'appended' | 'duplicate' | 'gap'>;
+  /** Build ids, newest first unless sortOrder says ASCENDING. */
+  listIds(filter: { readonly projectName?: string | undefined }, page: PageRequest): Promise<Page<string>>;
+  delete(ids: readonly string[]): Promise<string[]>;
+  countByStatus(): Promise<Record<string, number>>;
+}
+
+export type JobKind = 'build';
+
+export interface Job {
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly projectName: string;
+  readonly state: 'QUEUED' | 'LEASED' | 'DONE';
+  readonly queuedAt: number;
+  readonly leaseOwner: string | undefined;
+  readonly leaseExpiresAt: number | undefined;
+  readonly attempts: number;
+  /** Whether the agent has reported that a command ran (a lost job that ran is not re-queued). */
+  readonly started: boolean;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+export interface JobQueue {
+  enqueue(job: { readonly id: string; readonly kind: JobKind; readonly projectName: string; readonly queuedAt: number; readonly payload: Readonly<Record<string, unknown>> }): Promise<void>;
+  /**
+   * Leases the oldest QUEUED job to `agentId` until `now + leaseMs`, skipping jobs of projects in
+   * `excludeProjects` (at their concurrent build limit). Safe under concurrent callers on both
+   * databases: a job is leased to one agent only.
+   */
+  claim(agentId: string, now: number, leaseMs: number, excludeProjects: readonly string[]): Promise<Job | undefined>;
+  /** Extends the lease; false when the job is no longer leased to this agent. */
+  renew(jobId: string, agentId: string, now: number, leaseMs: number): Promise<boolean>;
+  markStarted(jobId: string, agentId: string): Promise<boolean>;
+  /** Ends the job; false when it is not leased to this agent (a late report from a lost agent). */
+  complete(jobId: string, agentId: string): Promise<boolean>;
+  /** Ends a job whatever its state (StopBuild of a queued build, queued timeout). */
+  cancel(jobId: string): Promise<boolean>;
+  /** Leased jobs whose lease ended before `now`. */
+  expired(now: number): Promise<Job[]>;
+  /** Puts an expired, never-started job back in the queue. */
+  requeue(jobId: string): Promise<boolean>;
+  /** QUEUED jobs queued before `before` (for the queued timeout). */
+  queuedBefore(before: number): Promise<Job[]>;
+  /** Number of LEASED jobs per project. */
+  leasedPerProject(): Promise<Record<string, number>>;
+  depth(): Promise<number>;
+}
+
+export interface Agent {
+  readonly id: string;
+  readonly name: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly registeredAt: number;
+  readonly lastSeenAt: number;
+}
+
+export interface AgentsRepo {
+  upsert(agent: Agent): Promise<void>;
+  get(id: string): Promise<Agent | undefined>;
+  touch(id: string, at: number): Promise<void>;
+  list(): Promise<Agent[]>;
+}
+
+export type CredentialKind = 'API_TOKEN' | 'AGENT_TOKEN' | 'AGENT_SESSION';
+
+export interface Credential {
+  readonly id: string;
+  readonly kind: CredentialKind;
+  /** SHA-256 of the secret token, hex; the token itself is never stored. */
+  readonly hash: string;
+  readonly name: string;
+  /** For AGENT_SESSION: the agent it belongs to. */
+  readonly agentId: string | undefined;
+  readonly createdAt: number;
+}
+
+export interface AccessKey {
+  readonly accessKeyId: string;
+  /** The secret access key encrypted with the server key (SigV4 needs it back). */
+  readonly encryptedSecret: string;
+  readonly createdAt: number;
+}
+
+export interface CredentialsRepo {
+  insert(credential: Credential): Promise<void>;
+  findByHash(hash: string): Promise<Credential | undefined>;
+  insertAccessKey(key: AccessKey): Promise<void>;
+  getAccessKey(accessKeyId: string): Promise<AccessKey | undefined>;
+  count(kind: CredentialKind): Promise<number>;
+}
+
+export type ParameterType = 'String' | 'SecureString';
+
+export interface StoredParameter {
+  readonly name: string;
+  readonly type: ParameterType;
+  /** Plain for String; encrypted (by the server's key) for SecureString and secrets. */
+  readonly value: string;
+  readonly version: number;
+  readonly lastModified: number;
+}
+
+/** Parameters (Parameter Store) and secrets (Secrets Manager) share one shape, in two namespaces. */
+export interface ParametersRepo {
+  /** Creates or, with `overwrite`, replaces; STORE_CONFLICT when it exists and overwrite is false. Returns the version. */
+  put(namespace: 'parameter' | 'secret', parameter: Omit<StoredParameter, 'version'>, overwrite: boolean): Promise<number>;
+  get(namespace: 'parameter' | 'secret', name: string): Promise<StoredParameter | undefined>;
+  list(namespace: 'parameter' | 'secret'): Promise<Omit<StoredParameter, 'value'>[]>;
+  delete(namespace: 'parameter' | 'secret', name: string): Promise<boolean>;
+}
+
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly projects: ProjectsRepo;
+  readonly builds: BuildsRepo;
+  readonly jobs: JobQueue;
+  readonly agents: AgentsRepo;
+  readonly credentials: CredentialsRepo;
+  readonly parameters: ParametersRepo;
+  close(): Promise<void>;
+}
