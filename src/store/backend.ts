@@ -1,0 +1,12 @@
+/** What each backend file (sqlite-database.ts, postgres-database.ts) hands to openStore. */
+import type { Kysely } from 'kysely';
+import type { ClaimJob } from './claim-job.js';
+import type { Database } from './schema.js';
+
+export interface Backend {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly db: Kysely<Database>;
+  /** The database named for messages: a file path, or a URL without its password. */
+  readonly target: string;
+  readonly claimJob: ClaimJob;
+}

@@ -1,0 +1,23 @@
+/**
+ * The PostgreSQL claim, graphile-worker style: one statement; the inner SELECT locks the oldest
+ * QUEUED row with FOR UPDATE SKIP LOCKED, so concurrent claimers each take a different job and
+ * never wait on one another. (A claimer may find nothing while another commits; it retries on
+ * its next poll.)
+ */
+import { sql } from 'kysely';
+import type { ClaimJob } from './claim-job.js';
+import type { JobRow } from './schema.js';
+
+export const postgresClaimJob: ClaimJob = async (db, { agentId, leaseExpiresAt, excludeProjects }) => {
+  const result = await sql<JobRow>`
+    UPDATE jobs
+       SET state = 'LEASED', lease_owner = ${agentId}, lease_expires_at = ${leaseExpiresAt}, attempts = attempts + 1
+     WHERE id = (
+       SELECT id FROM jobs
+        WHERE state = 'QUEUED' AND project_name <> ALL(${[...excludeProjects]}::text[])
+        ORDER BY queued_at, id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED)
+    RETURNING *`.execute(db);
+  return result.rows[0];
+};

@@ -1,0 +1,14 @@
+/**
+ * The migrations, defined in code (no directory scan, so they survive bundling), one per schema
+ * change, applied in name order at open. Never edit a released migration: add the next one.
+ */
+import type { Migration, MigrationProvider } from 'kysely';
+import * as createTables from './0001-create-tables.js';
+
+const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001-create-tables': createTables,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve({ ...MIGRATIONS }),
+};

@@ -1,0 +1,63 @@
+/**
+ * Opens the store: SQLite (a file; the default in the data directory) or PostgreSQL, chosen by
+ * the URL (forms in database-url.ts), and brings the schema up to date before returning. Several
+ * servers may open the same PostgreSQL database at once: Kysely's migrator takes an advisory lock.
+ */
+import { Migrator } from 'kysely';
+import { NagareError } from '../core/errors.js';
+import type { Store } from '../core/store.js';
+import type { Backend } from './backend.js';
+import { parseDatabaseUrl } from './database-url.js';
+import { KyselyAgentsRepo } from './kysely-agents-repo.js';
+import { KyselyBuildsRepo } from './kysely-builds-repo.js';
+import { KyselyCredentialsRepo } from './kysely-credentials-repo.js';
+import { KyselyJobQueue } from './kysely-job-queue.js';
+import { KyselyParametersRepo } from './kysely-parameters-repo.js';
+import { KyselyProjectsRepo } from './kysely-projects-repo.js';
+import { migrationProvider } from './migrations/index.js';
+import { openPostgres } from './postgres-database.js';
+import { openSqlite } from './sqlite-database.js';
+
+export interface StoreOptions {
+  /** `sqlite:///abs/path/nagare.db`, a plain file path, or `postgres://…`. */
+  readonly url: string;
+}
+
+/**
+ * Rejects with STORE_UNAVAILABLE when the database cannot be opened or reached, and with
+ * STORE_MIGRATION_FAILED (naming the migration) when the schema cannot be brought up to date.
+ */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const location = parseDatabaseUrl(options.url);
+  const backend = location.dialect === 'sqlite' ? openSqlite(location.path) : openPostgres(location.url);
+  try {
+    await migrate(backend);
+  } catch (error) {
+    await backend.db.destroy().catch(() => undefined);
+    throw error;
+  }
+  const { db } = backend;
+  return {
+    dialect: backend.dialect,
+    projects: new KyselyProjectsRepo(db),
+    builds: new KyselyBuildsRepo(db),
+    jobs: new KyselyJobQueue(db, backend.claimJob),
+    agents: new KyselyAgentsRepo(db),
+    credentials: new KyselyCredentialsRepo(db),
+    parameters: new KyselyParametersRepo(db),
+    close: () => db.destroy(),
+  };
+}
+
+async function migrate(backend: Backend): Promise<void> {
+  const migrator = new Migrator({ db: backend.db, provider: migrationProvider });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error === undefined) return;
+  if (error instanceof NagareError && error.code === 'STORE_UNAVAILABLE') throw error;
+  const failed = results.find((result) => result.status === 'Error')?.migrationName;
+  const reason = error instanceof Error ? error.message : JSON.stringify(error);
+  const message = failed === undefined
+    ? `cannot bring the ${backend.dialect} database ${backend.target} up to date (${reason}); check the database URL, and that no newer nagare has migrated this database`
+    : `migration ${failed} failed on the ${backend.dialect} database ${backend.target} (${reason}); fix the cause and start nagare again`;
+  throw new NagareError('STORE_MIGRATION_FAILED', message, { cause: error, details: { database: backend.target, ...(failed === undefined ? {} : { migration: failed }) } });
+}

@@ -1,0 +1,31 @@
+/**
+ * The PostgreSQL backend: a `pg` pool. int8 (bigint: our epoch-millisecond times, counts) is
+ * parsed into numbers for this pool only, instead of pg's default strings; times stay far below
+ * 2^53. The search path and other settings come from the URL (`?options=-c search_path=…`).
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { postgresClaimJob } from './claim-job-postgres.js';
+import type { Backend } from './backend.js';
+import { errorMappingDialect } from './error-mapping-dialect.js';
+import type { Database } from './schema.js';
+import { redactUrl } from './store-errors.js';
+
+const INT8_OID = 20;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+const parseInt8 = (value: string): number => Number(value);
+
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+export function openPostgres(url: string): Backend {
+  const target = redactUrl(url);
+  const pool = new pg.Pool({ connectionString: url, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, max: 10 });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<Database>({ dialect: errorMappingDialect(new PostgresDialect({ pool }), target) });
+  return { dialect: 'postgres', db, target, claimJob: postgresClaimJob };
+}
