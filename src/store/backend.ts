@@ -9,4 +9,9 @@ export interface Backend {
   /** The database named for messages: a file path, or a URL without its password. */
   readonly target: string;
   readonly claimJob: ClaimJob;
+  /**
+   * Where the migrator keeps its own tables; undefined for the default. Kysely looks for them in
+   * every schema unless told, so PostgreSQL names the schema its tables go to.
+   */
+  migrationTableSchema(): Promise<string | undefined>;
 }

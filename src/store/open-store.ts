@@ -50,7 +50,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 }
 
 async function migrate(backend: Backend): Promise<void> {
-  const migrator = new Migrator({ db: backend.db, provider: migrationProvider });
+  const migrationTableSchema = await backend.migrationTableSchema();
+  const migrator = new Migrator({ db: backend.db, provider: migrationProvider, ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }) });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error === undefined) return;
   if (error instanceof NagareError && error.code === 'STORE_UNAVAILABLE') throw error;

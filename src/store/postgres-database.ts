@@ -3,8 +3,9 @@
  * parsed into numbers for this pool only, instead of pg's default strings; times stay far below
  * 2^53. The search path and other settings come from the URL (`?options=-c search_path=…`).
  */
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { NagareError } from '../core/errors.js';
 import { postgresClaimJob } from './claim-job-postgres.js';
 import type { Backend } from './backend.js';
 import { errorMappingDialect } from './error-mapping-dialect.js';
@@ -27,5 +28,15 @@ export function openPostgres(url: string): Backend {
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: errorMappingDialect(new PostgresDialect({ pool }), target) });
-  return { dialect: 'postgres', db, target, claimJob: postgresClaimJob };
+  return { dialect: 'postgres', db, target, claimJob: postgresClaimJob, migrationTableSchema: () => currentSchema(db, target) };
+}
+
+/** The schema new tables go to: the first existing one of the search path. */
+async function currentSchema(db: Kysely<Database>, target: string): Promise<string> {
+  const { rows } = await sql<{ schema: string | null }>`SELECT current_schema() AS schema`.execute(db);
+  const schema = rows[0]?.schema;
+  if (schema === null || schema === undefined) {
+    throw new NagareError('STORE_UNAVAILABLE', `no schema of the search path exists in ${target}; create the schema, or fix search_path in the URL's options`, { details: { database: target } });
+  }
+  return schema;
 }

@@ -25,8 +25,8 @@ export function openSqlite(path: string): Backend {
     database.pragma('foreign_keys = ON');
     database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   } catch (error) {
-    throw new NagareError('STORE_UNAVAILABLE', `cannot open the SQLite database ${path} (${error instanceof Error ? error.message : String(error)}); check that the data directory exists and is writable`, { cause: error, details: { database: path } });
+    throw new NagareError('STORE_UNAVAILABLE', `cannot open the SQLite database ${path} (${error instanceof Error ? error.message : String(error)}); check that the data directory is writable and that the file is a SQLite database`, { cause: error, details: { database: path } });
   }
   const db = new Kysely<Database>({ dialect: errorMappingDialect(new SqliteDialect({ database }), path) });
-  return { dialect: 'sqlite', db, target: path, claimJob: sqliteClaimJob(database, path) };
+  return { dialect: 'sqlite', db, target: path, claimJob: sqliteClaimJob(database, path), migrationTableSchema: () => Promise.resolve(undefined) };
 }

@@ -42,7 +42,10 @@ export function toStoreError(error: unknown, target: string): Error {
     return new NagareError('STORE_CONFLICT', `already exists: ${messageOf(error)}`, { cause: error });
   }
   if (isUnavailable(error)) {
-    return new NagareError('STORE_UNAVAILABLE', `the database ${target} is unavailable (${messageOf(error)}); check the database URL, that the server is running and accepts this user, and that the file is writable`, { cause: error, details: { database: target } });
+    const hint = /^postgres/i.test(target)
+      ? 'check --database-url, and that PostgreSQL is running at that address and accepts this user and database'
+      : 'check that the file and its directory are writable and that no other program holds a lock on it';
+    return new NagareError('STORE_UNAVAILABLE', `the database ${target} is unavailable (${messageOf(error)}); ${hint}`, { cause: error, details: { database: target } });
   }
   return error instanceof Error ? error : new Error(messageOf(error));
 }
