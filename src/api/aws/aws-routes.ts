@@ -1,0 +1,153 @@
+/**
+ * The AWS JSON 1.1 APIs at `POST /`: the operation is named by `X-Amz-Target`
+ * (`CodeBuild_20161006.<Operation>`), every request is verified with SigV4 over its raw bytes, and
+ * answers and errors take the shapes the AWS SDKs and CLI parse: `application/x-amz-json-1.1`,
+ * errors as `{"__type": Name, "message": …}` with `x-amzn-ErrorType: Name`. Never a stack trace.
+ */
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ZodError } from 'zod';
+import { isNagareError, NagareError, type ErrorCode } from '../../core/errors.js';
+import type { Services } from '../../server/services.js';
+import { verifySigV4, type SigV4Identity } from '../auth/sigv4.js';
+import { fromZod, httpStatusOf } from '../http-errors.js';
+import { CODEBUILD_OPERATIONS, type AwsCaller, type AwsOperation } from './codebuild-operations.js';
+
+const CONTENT_TYPE = 'application/x-amz-json-1.1';
+/** Every operation served has a small JSON body; larger ones are refused before they are read. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Operations per `X-Amz-Target` prefix (the service's JSON target prefix and API version). */
+const SERVICES: Readonly<Record<string, Readonly<Record<string, AwsOperation>>>> = {
+  CodeBuild_20161006: CODEBUILD_OPERATIONS,
+};
+
+export interface AwsError {
+  readonly type: string;
+  readonly status: ContentfulStatusCode;
+}
+
+/** The AWS error name and HTTP status of each nagare error code, as the SDKs expect them. */
+export function awsErrorOf(code: ErrorCode): AwsError {
+  switch (code) {
+    case 'API_NOT_FOUND':
+    case 'STORE_NOT_FOUND':
+      return { type: 'ResourceNotFoundException', status: 400 };
+    case 'API_ALREADY_EXISTS':
+      return { type: 'ResourceAlreadyExistsException', status: 400 };
+    case 'API_INVALID_INPUT':
+    case 'API_MALFORMED_JSON':
+      return { type: 'InvalidInputException', status: 400 };
+    case 'API_UNKNOWN_OPERATION':
+      return { type: 'UnknownOperationException', status: 400 };
+    case 'API_LIMIT_EXCEEDED':
+      return { type: 'AccountLimitExceededException', status: 400 };
+    case 'API_PAYLOAD_TOO_LARGE':
+      return { type: 'RequestEntityTooLargeException', status: 413 };
+    case 'AUTH_MISSING':
+      return { type: 'MissingAuthenticationTokenException', status: 403 };
+    case 'AUTH_UNKNOWN_ACCESS_KEY':
+      return { type: 'UnrecognizedClientException', status: 400 };
+    case 'AUTH_INVALID_SIGNATURE':
+    case 'AUTH_EXPIRED_SIGNATURE':
+      return { type: 'InvalidSignatureException', status: 400 };
+    case 'AUTH_INVALID_TOKEN':
+    case 'AUTH_FORBIDDEN':
+      return { type: 'AccessDeniedException', status: 400 };
+    case 'STORE_UNAVAILABLE':
+      return { type: 'ServiceUnavailableException', status: 503 };
+    default:
+      // The remaining codes are the caller's input (4xx in the native API) or nagare's own fault.
+      return httpStatusOf(code) < 500 ? { type: 'InvalidInputException', status: 400 } : { type: 'InternalFailure', status: 500 };
+  }
+}
+
+function awsErrorResponse(type: string, status: ContentfulStatusCode, message: string, requestId: string): Response {
+  return new Response(JSON.stringify({ __type: type, message }), {
+    status,
+    headers: { 'content-type': CONTENT_TYPE, 'x-amzn-ErrorType': type, 'x-amzn-RequestId': requestId },
+  });
+}
+
+/** The request's target: service prefix and operation; UnknownOperationException when absent. */
+function operationOf(target: string | undefined): { operation: AwsOperation; name: string } {
+  const dot = target?.lastIndexOf('.') ?? -1;
+  const prefix = target?.slice(0, dot) ?? '';
+  const name = target?.slice(dot + 1) ?? '';
+  const operations = Object.hasOwn(SERVICES, prefix) ? SERVICES[prefix] : undefined;
+  const operation = operations && Object.hasOwn(operations, name) ? operations[name] : undefined;
+  if (dot < 0 || !operation) {
+    throw new NagareError('API_UNKNOWN_OPERATION', target ? `nagare does not serve the operation ${target}` : 'The request has no X-Amz-Target header naming an operation');
+  }
+  return { operation, name };
+}
+
+async function rawBody(c: Context): Promise<Uint8Array> {
+  const declared = Number(c.req.header('content-length') ?? 0);
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const body = new Uint8Array(await c.req.arrayBuffer());
+  if (body.byteLength > MAX_BODY_BYTES) throw tooLarge();
+  return body;
+}
+
+function tooLarge(): NagareError {
+  return new NagareError('API_PAYLOAD_TOO_LARGE', `The request body is larger than ${MAX_BODY_BYTES} bytes`);
+}
+
+async function authenticate(c: Context, services: Services, body: Uint8Array): Promise<SigV4Identity> {
+  const url = new URL(c.req.raw.url);
+  const headers: Record<string, string> = {};
+  c.req.raw.headers.forEach((value, name) => {
+    headers[name.toLowerCase()] = value;
+  });
+  const request = { method: c.req.method, path: url.pathname, query: url.search.slice(1), headers, body };
+  return verifySigV4(request, (accessKeyId) => services.auth.accessKeySecret(accessKeyId), services.context.clock());
+}
+
+/**
+ * The user name a caller's builds record as `initiator`. Access keys have no owner of their own yet:
+ * the one nagare issues at first start belongs to the admin.
+ */
+function callerOf(identity: SigV4Identity): AwsCaller {
+  return { accessKeyId: identity.accessKeyId, userName: 'nagare-admin' };
+}
+
+function parseJson(body: Uint8Array): unknown {
+  const text = new TextDecoder().decode(body);
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new NagareError('API_MALFORMED_JSON', 'The request body is not valid JSON');
+  }
+}
+
+export function awsRoutes(services: Services): Hono {
+  const app = new Hono();
+  const { logger } = services.context;
+
+  app.post('/', async (c) => {
+    const requestId = services.context.newId();
+    const target = c.req.header('x-amz-target');
+    try {
+      const body = await rawBody(c);
+      const caller = callerOf(await authenticate(c, services, body));
+      const { operation, name } = operationOf(target);
+      const output = await operation(services, parseJson(body), caller);
+      logger.debug({ target, accessKeyId: caller.accessKeyId, requestId }, `aws ${name}`);
+      return new Response(JSON.stringify(output), { status: 200, headers: { 'content-type': CONTENT_TYPE, 'x-amzn-RequestId': requestId } });
+    } catch (thrown) {
+      const error = thrown instanceof ZodError ? fromZod(thrown) : thrown;
+      if (isNagareError(error)) {
+        const { type, status } = awsErrorOf(error.code);
+        if (error.code.startsWith('AUTH_')) logger.warn({ target, code: error.code, requestId }, 'aws request refused');
+        return awsErrorResponse(type, status, error.message, requestId);
+      }
+      logger.error({ err: error, target, requestId }, 'unexpected error in an aws operation');
+      return awsErrorResponse('InternalFailure', 500, `nagare failed to handle this request (request id ${requestId}); the server log has the details`, requestId);
+    }
+  });
+
+  return app;
+}

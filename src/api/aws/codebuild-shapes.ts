@@ -1,0 +1,142 @@
+/**
+ * nagare's projects and builds in the shapes of the AWS CodeBuild API reference (`Project`,
+ * `Build`, `BuildPhase`, `PhaseContext`, `BuildArtifacts`, `EnvironmentVariable` …). AWS JSON 1.1
+ * sends timestamps as epoch seconds (the SDK turns them into Dates), so milliseconds are divided.
+ *
+ * Secrets never leave: PARAMETER_STORE and SECRETS_MANAGER variables carry their reference (the
+ * parameter name or secret id) in `value`, as AWS shows them; resolved values exist only on agents.
+ */
+import type { StoredArtifact } from '../../core/build-job.js';
+import type { PhaseRecord } from '../../core/build-phases.js';
+import type { BuildProject, EnvironmentVariable, ProjectArtifacts } from '../../core/project.js';
+import type { StoredBuild } from '../../core/store.js';
+import { recordOf } from '../../server/build-records.js';
+
+type Json = Record<string, unknown>;
+
+/** What a build's shape needs to know besides the build itself. */
+export interface BuildShapeContext {
+  /** The URL the server is reached at, for artifact and log links. */
+  readonly publicUrl: string;
+  readonly region: string;
+  readonly accountId: string;
+  /** The build's project when it still exists (for settings the build record does not keep). */
+  readonly project: BuildProject | undefined;
+}
+
+export function epochSeconds(ms: number): number;
+export function epochSeconds(ms: number | undefined): number | undefined;
+export function epochSeconds(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : ms / 1000;
+}
+
+/** AWS `EnvironmentVariable`: for PARAMETER_STORE and SECRETS_MANAGER the value is the reference. */
+export function environmentVariableShape(variable: EnvironmentVariable): Json {
+  return { name: variable.name, value: variable.value, type: variable.type };
+}
+
+function projectArtifactsShape(artifacts: ProjectArtifacts): Json {
+  return { ...artifacts };
+}
+
+export function projectShape(project: BuildProject): Json {
+  return {
+    name: project.name,
+    arn: project.arn,
+    description: project.description,
+    source: { ...project.source },
+    sourceVersion: project.sourceVersion,
+    artifacts: projectArtifactsShape(project.artifacts),
+    secondaryArtifacts: project.secondaryArtifacts.map(projectArtifactsShape),
+    cache: { type: project.cache.type, modes: project.cache.type === 'LOCAL' ? [...project.cache.modes] : undefined },
+    environment: {
+      type: project.environment.type,
+      image: project.environment.image,
+      computeType: project.environment.computeType,
+      environmentVariables: project.environment.environmentVariables.map(environmentVariableShape),
+      privilegedMode: project.environment.privilegedMode,
+      imagePullCredentialsType: 'CODEBUILD',
+    },
+    timeoutInMinutes: project.timeoutInMinutes,
+    queuedTimeoutInMinutes: project.queuedTimeoutInMinutes,
+    concurrentBuildLimit: project.concurrentBuildLimit,
+    tags: project.tags.map((t) => ({ key: t.key, value: t.value })),
+    created: epochSeconds(project.created),
+    lastModified: epochSeconds(project.lastModified),
+    badge: { badgeEnabled: false },
+    projectVisibility: 'PRIVATE',
+  };
+}
+
+/** AWS `BuildPhase`; `durationInSeconds` once the phase has ended, as AWS gives it. */
+export function phaseShape(phase: PhaseRecord): Json {
+  return {
+    phaseType: phase.phaseType,
+    phaseStatus: phase.phaseStatus,
+    startTime: epochSeconds(phase.startTime),
+    endTime: epochSeconds(phase.endTime),
+    durationInSeconds: phase.endTime === undefined ? undefined : Math.round((phase.endTime - phase.startTime) / 1000),
+    contexts: phase.phaseType === 'COMPLETED' ? undefined : phase.contexts.map((c) => ({ statusCode: c.statusCode, message: c.message })),
+  };
+}
+
+function artifactLocation(publicUrl: string, buildId: string, name: string): string {
+  return `${publicUrl}/api/v1/builds/${encodeURIComponent(buildId)}/artifacts/${encodeURIComponent(name)}`;
+}
+
+/** AWS `BuildArtifacts`: `location` is a nagare URL that downloads the zip. */
+function buildArtifactsShape(artifact: StoredArtifact, publicUrl: string, buildId: string): Json {
+  return {
+    location: artifactLocation(publicUrl, buildId, artifact.name),
+    sha256sum: artifact.sha256sum,
+    artifactIdentifier: artifact.artifactIdentifier,
+    overrideArtifactName: false,
+    encryptionDisabled: true,
+  };
+}
+
+export function buildShape(build: StoredBuild, context: BuildShapeContext): Json {
+  const data = recordOf(build);
+  const { job } = data;
+  const project = context.project;
+  const publicUrl = context.publicUrl;
+  return {
+    id: build.id,
+    arn: `arn:aws:codebuild:${job.region}:${job.accountId}:build/${build.id}`,
+    buildNumber: build.buildNumber,
+    startTime: epochSeconds(build.startTime),
+    endTime: epochSeconds(build.endTime),
+    currentPhase: build.currentPhase,
+    buildStatus: build.buildStatus,
+    buildComplete: build.currentPhase === 'COMPLETED',
+    sourceVersion: job.source.sourceVersion,
+    resolvedSourceVersion: data.resolvedSourceVersion,
+    projectName: build.projectName,
+    phases: data.phases.map(phaseShape),
+    source: {
+      type: job.source.type,
+      location: job.source.location,
+      buildspec: job.buildspec,
+      gitCloneDepth: job.source.gitCloneDepth,
+    },
+    secondarySources: [],
+    secondarySourceVersions: [],
+    artifacts: data.artifacts ? buildArtifactsShape(data.artifacts, publicUrl, build.id) : { location: '' },
+    secondaryArtifacts: data.secondaryArtifacts.map((a) => buildArtifactsShape(a, publicUrl, build.id)),
+    cache: { type: project?.cache.type ?? (job.cacheEnabled ? 'LOCAL' : 'NO_CACHE') },
+    environment: {
+      type: 'LINUX_CONTAINER',
+      image: job.image,
+      computeType: project?.environment.computeType ?? 'BUILD_GENERAL1_SMALL',
+      environmentVariables: job.environmentVariables.map(environmentVariableShape),
+      privilegedMode: project?.environment.privilegedMode ?? false,
+      imagePullCredentialsType: 'CODEBUILD',
+    },
+    logs: { deepLink: `${publicUrl}/api/v1/builds/${encodeURIComponent(build.id)}/logs` },
+    timeoutInMinutes: job.timeoutInMinutes,
+    queuedTimeoutInMinutes: project?.queuedTimeoutInMinutes,
+    initiator: job.initiator,
+    exportedEnvironmentVariables: data.exportedEnvironmentVariables.map((v) => ({ name: v.name, value: v.value })),
+    reportArns: data.reports.map((r) => r.arn).filter((arn): arn is string => typeof arn === 'string'),
+  };
+}
