@@ -1,0 +1,29 @@
+/**
+ * The HTTP surface of the server, one Hono app: the AWS JSON APIs at `/` (SigV4), the native API
+ * at `/api/v1` (API tokens), the agent protocol at `/agent/v1` (agent tokens), `/metrics` (API
+ * token) and `/healthz` (open, for load balancers: it says nothing but "ok").
+ */
+import { Hono } from 'hono';
+import type { Services } from '../server/services.js';
+import { agentRoutes } from './agent-routes.js';
+import { awsRoutes } from './aws/aws-routes.js';
+import { errorResponse } from './http-errors.js';
+import { nativeRoutes } from './native-routes.js';
+import { bearerToken } from './request.js';
+
+export function createApp(services: Services): Hono {
+  const app = new Hono();
+  const { logger, metrics } = services.context;
+  app.onError((error, c) => errorResponse(c, error, logger));
+  app.notFound((c) => c.json({ error: { code: 'API_NOT_FOUND', message: `No route ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/metrics', async (c) => {
+    await services.auth.authenticate(bearerToken(c), ['API_TOKEN']);
+    return c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+  });
+  app.route('/api/v1', nativeRoutes(services));
+  app.route('/agent/v1', agentRoutes(services));
+  app.route('/', awsRoutes(services));
+  return app;
+}

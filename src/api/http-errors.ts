@@ -1,0 +1,63 @@
+/**
+ * How errors leave the native API and the agent protocol: a stable code, a message a person can
+ * act on, and an HTTP status chosen by one exhaustive switch. Never a stack trace.
+ */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ZodError } from 'zod';
+import { isNagareError, NagareError, type ErrorCode } from '../core/errors.js';
+import type { Logger } from '../server/logger.js';
+
+export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
+  switch (code) {
+    case 'API_NOT_FOUND':
+    case 'BLOB_NOT_FOUND':
+    case 'STORE_NOT_FOUND':
+    case 'AGENT_UNKNOWN':
+      return 404;
+    case 'API_ALREADY_EXISTS':
+    case 'API_CONFLICT':
+    case 'STORE_CONFLICT':
+    case 'AGENT_LEASE_EXPIRED':
+    case 'AGENT_LOG_GAP':
+      return 409;
+    case 'API_PAYLOAD_TOO_LARGE':
+    case 'BLOB_TOO_LARGE':
+      return 413;
+    case 'API_LIMIT_EXCEEDED':
+      return 429;
+    case 'AUTH_MISSING':
+    case 'AUTH_INVALID_TOKEN':
+    case 'AUTH_INVALID_SIGNATURE':
+    case 'AUTH_UNKNOWN_ACCESS_KEY':
+    case 'AUTH_EXPIRED_SIGNATURE':
+      return 401;
+    case 'AUTH_FORBIDDEN':
+      return 403;
+    case 'STORE_UNAVAILABLE':
+    case 'STORE_MIGRATION_FAILED':
+      return 503;
+    case 'BUILD_INTERNAL':
+    case 'EXEC_SPAWN_FAILED':
+    case 'EXEC_DOCKER_UNAVAILABLE':
+      return 500;
+    default:
+      // Spec, config, build and remaining API input codes are the caller's to fix.
+      return 400;
+  }
+}
+
+/** A zod failure at the edge as the one error type: which field, and what was wrong with it. */
+export function fromZod(error: ZodError): NagareError {
+  const issues = error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`);
+  return new NagareError('API_INVALID_INPUT', `Invalid request: ${issues.join('; ')}`);
+}
+
+export function errorResponse(c: Context, thrown: unknown, logger: Logger): Response {
+  const error = thrown instanceof ZodError ? fromZod(thrown) : thrown;
+  if (isNagareError(error)) {
+    return c.json({ error: { code: error.code, message: error.message, ...(Object.keys(error.details).length > 0 ? { details: error.details } : {}) } }, httpStatusOf(error.code));
+  }
+  logger.error({ err: error, path: c.req.path }, 'unexpected error');
+  return c.json({ error: { code: 'INTERNAL', message: 'nagare failed to handle this request; the server log has the details' } }, 500);
+}

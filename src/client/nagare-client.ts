@@ -1,0 +1,119 @@
+/**
+ * Typed client of the native API (`/api/v1`), used by the CLI and the dashboard. Errors from the
+ * server come back as NagareError with the server's code and message.
+ */
+import { NagareError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+
+export interface ClientOptions {
+  readonly server: string;
+  readonly token: string | undefined;
+}
+
+export type Json = Record<string, unknown>;
+
+export class NagareClient {
+  constructor(private readonly options: ClientOptions) {}
+
+  listProjects(): Promise<{ projects: Json[] }> {
+    return this.call('GET', '/projects');
+  }
+  createProject(project: Json): Promise<{ project: Json }> {
+    return this.call('POST', '/projects', project);
+  }
+  getProject(name: string): Promise<{ project: Json }> {
+    return this.call('GET', `/projects/${encodeURIComponent(name)}`);
+  }
+  deleteProject(name: string): Promise<void> {
+    return this.call('DELETE', `/projects/${encodeURIComponent(name)}`);
+  }
+  startBuild(project: string, overrides: Json = {}): Promise<{ build: Json }> {
+    return this.call('POST', `/projects/${encodeURIComponent(project)}/builds`, overrides);
+  }
+  listBuilds(project?: string, limit = 20): Promise<{ builds: Json[] }> {
+    const query = new URLSearchParams({ limit: String(limit), ...(project ? { project } : {}) });
+    return this.call('GET', `/builds?${query.toString()}`);
+  }
+  getBuild(id: string): Promise<{ build: Json }> {
+    return this.call('GET', `/builds/${encodeURIComponent(id)}`);
+  }
+  stopBuild(id: string): Promise<{ build: Json }> {
+    return this.call('POST', `/builds/${encodeURIComponent(id)}/stop`);
+  }
+  async buildLog(id: string): Promise<string> {
+    const response = await this.fetch('GET', `/builds/${encodeURIComponent(id)}/logs`);
+    return response.text();
+  }
+
+  /** Follows a build's log as it is written; resolves with the final status. */
+  async followBuildLog(id: string, onText: (text: string) => void, signal?: AbortSignal): Promise<string> {
+    const response = await this.fetch('GET', `/builds/${encodeURIComponent(id)}/logs?follow=1`, undefined, signal);
+    if (!response.body) throw new NagareError('API_INVALID_INPUT', 'The server sent no log stream');
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+        const event = parseSse(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+        if (event.event === 'log') onText(event.data);
+        if (event.event === 'end') return (JSON.parse(event.data) as { buildStatus: string }).buildStatus;
+      }
+    }
+    throw new NagareError('API_INVALID_INPUT', 'The log stream ended before the build did; run `nagare build logs -f` again');
+  }
+
+  putParameter(namespace: 'parameters' | 'secrets', body: Json): Promise<{ version: number }> {
+    return this.call('PUT', `/${namespace}`, body);
+  }
+  getParameter(namespace: 'parameters' | 'secrets', name: string): Promise<Json> {
+    return this.call('GET', `/${namespace}?name=${encodeURIComponent(name)}`);
+  }
+  listParameters(namespace: 'parameters' | 'secrets'): Promise<Json> {
+    return this.call('GET', `/${namespace}`);
+  }
+  deleteParameter(namespace: 'parameters' | 'secrets', name: string): Promise<void> {
+    return this.call('DELETE', `/${namespace}?name=${encodeURIComponent(name)}`);
+  }
+  createAgentToken(name: string): Promise<{ token: string }> {
+    return this.call('POST', '/agent-tokens', { name });
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.fetch(method, path, body);
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  private async fetch(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
+    const url = `${this.options.server.replace(/\/$/, '')}/api/v1${path}`;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: { ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      throw new NagareError('API_INVALID_INPUT', `Cannot reach the nagare server at ${this.options.server}: is it running? (--server or NAGARE_SERVER)`, { cause: error });
+    }
+    if (!response.ok) throw await serverError(response);
+    return response;
+  }
+}
+
+async function serverError(response: Response): Promise<NagareError> {
+  const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
+  const code = (ERROR_CODES as readonly string[]).includes(body.error?.code ?? '') ? (body.error?.code as ErrorCode) : 'API_INVALID_INPUT';
+  return new NagareError(code, body.error?.message ?? `The server answered ${response.status}`, { details: body.error?.details ?? {} });
+}
+
+function parseSse(block: string): { event: string; data: string } {
+  let event = 'message';
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event:')) event = line.slice(6).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
+  }
+  return { event, data: data.join('\n') };
+}

@@ -1,0 +1,87 @@
+/**
+ * Configuration of `nagare up`, `nagare server` and the client commands, compiled once from flags
+ * and the environment. Only src/config reads `process.env`.
+ */
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { NagareError } from '../core/errors.js';
+
+export const DEFAULT_PORT = 8780;
+
+export interface ServerFlags {
+  readonly dataDir?: string;
+  readonly port?: string;
+  readonly host?: string;
+  readonly databaseUrl?: string;
+  readonly secretKey?: string;
+  readonly logLevel?: string;
+}
+
+export interface ServerConfig {
+  readonly dataDir: string;
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string | undefined;
+  readonly secretKey: string | undefined;
+  readonly logLevel: string;
+  readonly hostEnvironment: Readonly<Record<string, string>>;
+}
+
+export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const port = Number(flags.port ?? env.NAGARE_PORT ?? DEFAULT_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new NagareError('CONFIG_INVALID', `--port must be a port number, not '${flags.port ?? env.NAGARE_PORT}'`);
+  const databaseUrl = flags.databaseUrl ?? env.NAGARE_DATABASE_URL;
+  if (databaseUrl !== undefined && !/^(postgres(ql)?|sqlite):\/\//.test(databaseUrl)) {
+    throw new NagareError('CONFIG_INVALID', `--database-url must start with postgres:// or sqlite://, not '${databaseUrl}'`);
+  }
+  return {
+    dataDir: path.resolve(flags.dataDir ?? env.NAGARE_DATA_DIR ?? defaultDataDir(env)),
+    port,
+    host: flags.host ?? env.NAGARE_HOST ?? '127.0.0.1',
+    databaseUrl,
+    secretKey: flags.secretKey ?? env.NAGARE_SECRET_KEY,
+    logLevel: flags.logLevel ?? env.NAGARE_LOG_LEVEL ?? 'info',
+    hostEnvironment: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+  };
+}
+
+function defaultDataDir(env: NodeJS.ProcessEnv): string {
+  return path.join(env.XDG_DATA_HOME ?? path.join(env.HOME ?? os.homedir(), '.local', 'share'), 'nagare');
+}
+
+export interface ClientFlags {
+  readonly server?: string;
+  readonly token?: string;
+  readonly json?: boolean;
+}
+
+export interface ClientConfig {
+  readonly server: string;
+  readonly token: string | undefined;
+  readonly json: boolean;
+  readonly color: boolean;
+}
+
+/**
+ * Server and token from flags, then NAGARE_SERVER / NAGARE_TOKEN, then — for a local `nagare up` —
+ * the admin token in the default data directory's initial-credentials.json.
+ */
+export function compileClientConfig(flags: ClientFlags, env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stdout.isTTY)): ClientConfig {
+  const server = flags.server ?? env.NAGARE_SERVER ?? `http://127.0.0.1:${env.NAGARE_PORT ?? DEFAULT_PORT}`;
+  return {
+    server,
+    token: flags.token ?? env.NAGARE_TOKEN ?? localToken(env),
+    json: flags.json ?? false,
+    color: isTty && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+  };
+}
+
+function localToken(env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    const file = path.join(path.resolve(env.NAGARE_DATA_DIR ?? defaultDataDir(env)), 'initial-credentials.json');
+    return (JSON.parse(readFileSync(file, 'utf8')) as { token?: string }).token;
+  } catch {
+    return undefined;
+  }
+}

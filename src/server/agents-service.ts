@@ -1,0 +1,175 @@
+/**
+ * The server side of the agent protocol: agents lease builds (long poll), renew the lease with
+ * heartbeats that carry live phases and return whether a stop was requested, stream logs in
+ * ordered idempotent chunks, upload artifacts and report the result.
+ *
+ * Every call after `register` names a build the agent holds; a call about a build whose lease the
+ * agent lost gets AGENT_LEASE_EXPIRED and changes nothing.
+ */
+import type { BuildJob, StoredArtifact } from '../core/build-job.js';
+import type { PhaseRecord, PhaseType, StatusType } from '../core/build-phases.js';
+import { NagareError } from '../core/errors.js';
+import type { StoredBuild } from '../core/store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import { artifactBlobKey, asRecord, leasedRecord, logBlobKey, mergePhases, recordOf } from './build-records.js';
+import type { ServerContext } from './server-context.js';
+
+export interface Heartbeat {
+  readonly phases?: readonly PhaseRecord[] | undefined;
+  readonly currentPhase?: PhaseType | undefined;
+  /** True once a buildspec command has run: a lost build that started is not re-queued. */
+  readonly started?: boolean | undefined;
+}
+
+export interface Completion {
+  readonly buildStatus: StatusType;
+  readonly phases: readonly PhaseRecord[];
+  readonly exportedEnvironmentVariables: readonly { readonly name: string; readonly value: string }[];
+  readonly reports: readonly Readonly<Record<string, unknown>>[];
+  readonly resolvedSourceVersion: string | undefined;
+}
+
+export class AgentsService {
+  constructor(private readonly context: ServerContext) {}
+
+  /** Waits up to `waitMs` for a build; undefined when none came. */
+  async lease(agentId: string, waitMs: number, signal?: AbortSignal): Promise<BuildJob | undefined> {
+    const { store, clock, settings, notifier } = this.context;
+    const deadline = clock() + waitMs;
+    await store.agents.touch(agentId, clock());
+    for (;;) {
+      const job = await store.jobs.claim(agentId, clock(), settings.leaseMs, await this.projectsAtLimit());
+      if (job) {
+        const build = await store.builds.get(job.id);
+        if (!build) {
+          await store.jobs.cancel(job.id);
+          continue;
+        }
+        const now = clock();
+        await store.builds.update(build.id, { currentPhase: 'PROVISIONING', record: asRecord(leasedRecord(build, agentId, now)) });
+        this.context.metrics.queueDuration.observe((now - build.startTime) / 1000);
+        this.context.logger.info({ buildId: build.id, agentId }, 'build leased');
+        return recordOf(build).job;
+      }
+      const left = deadline - clock();
+      if (left <= 0 || signal?.aborted) return undefined;
+      // Woken by a local StartBuild; the poll covers builds started on another server.
+      await notifier.wait('jobs', Math.min(left, 1000), signal);
+    }
+  }
+
+  async heartbeat(agentId: string, buildId: string, beat: Heartbeat): Promise<{ stopRequested: boolean }> {
+    const { store, clock, settings } = this.context;
+    if (!(await store.jobs.renew(buildId, agentId, clock(), settings.leaseMs))) throw leaseLost(buildId);
+    await store.agents.touch(agentId, clock());
+    if (beat.started) await store.jobs.markStarted(buildId, agentId);
+    const build = await this.requireBuild(buildId);
+    if (beat.phases) {
+      const data = recordOf(build);
+      await store.builds.update(buildId, { currentPhase: beat.currentPhase ?? build.currentPhase, record: asRecord({ ...data, phases: mergePhases(data.phases, beat.phases) }) });
+    }
+    return { stopRequested: build.stopRequested };
+  }
+
+  /** Stores log chunk `sequence`; a repeated chunk is accepted and ignored, a gap is refused. */
+  async appendLog(agentId: string, buildId: string, sequence: number, chunk: Uint8Array): Promise<'appended' | 'duplicate'> {
+    const { store, blobs, settings } = this.context;
+    if (chunk.byteLength > settings.maxLogChunkBytes) {
+      throw new NagareError('API_PAYLOAD_TOO_LARGE', `A log chunk may be at most ${settings.maxLogChunkBytes} bytes; this one is ${chunk.byteLength}`);
+    }
+    await this.requireHolder(agentId, buildId);
+    const build = await this.requireBuild(buildId);
+    if (sequence < build.logNextSequence) return 'duplicate';
+    if (sequence > build.logNextSequence) {
+      throw new NagareError('AGENT_LOG_GAP', `Log chunk ${sequence} arrived before chunk ${build.logNextSequence}; resend from ${build.logNextSequence}`, { details: { expected: build.logNextSequence } });
+    }
+    // The chunk is durable before it is counted, so a crash in between only causes a resend.
+    await blobs.put(logBlobKey(buildId, sequence), chunk);
+    const outcome = await store.builds.recordLogChunk(buildId, sequence, chunk.byteLength);
+    if (outcome === 'gap') throw new NagareError('AGENT_LOG_GAP', `Log chunk ${sequence} is out of order`);
+    if (outcome === 'appended') {
+      this.context.metrics.logBytes.inc(chunk.byteLength);
+      this.context.notifier.notify(`log:${buildId}`);
+    }
+    return outcome;
+  }
+
+  async uploadArtifact(agentId: string, buildId: string, name: string, identifier: string | undefined, body: AsyncIterable<Uint8Array> | Uint8Array): Promise<StoredArtifact> {
+    await this.requireHolder(agentId, buildId);
+    if (!/^[A-Za-z0-9._-]{1,200}$/.test(name)) throw new NagareError('API_INVALID_INPUT', `Artifact name '${name}' may use letters, digits, '.', '_' and '-' only`);
+    const key = artifactBlobKey(buildId, name);
+    const written = await this.context.blobs.put(key, body, { maxBytes: this.context.settings.maxArtifactBytes });
+    const artifact: StoredArtifact = { artifactIdentifier: identifier, blobKey: key, sha256sum: written.sha256, bytes: written.bytes, name };
+    const build = await this.requireBuild(buildId);
+    const data = recordOf(build);
+    const record = identifier === undefined
+      ? { ...data, artifacts: artifact }
+      : { ...data, secondaryArtifacts: [...data.secondaryArtifacts.filter((a) => a.artifactIdentifier !== identifier), artifact] };
+    await this.context.store.builds.update(buildId, { record: asRecord(record) });
+    return artifact;
+  }
+
+  /** Values of the parameters and secrets the build's buildspec and project refer to. */
+  async parameters(agentId: string, buildId: string, names: { parameters: readonly string[]; secrets: readonly string[] }): Promise<Record<string, string>> {
+    await this.requireHolder(agentId, buildId);
+    const values: Record<string, string> = {};
+    for (const [namespace, list] of [['parameter', names.parameters], ['secret', names.secrets]] as const) {
+      for (const name of list) {
+        const stored = await this.context.store.parameters.get(namespace, name);
+        if (!stored) continue;
+        values[name] = namespace === 'secret' || stored.type === 'SecureString' ? this.context.secrets.open(stored.value) : stored.value;
+      }
+    }
+    return values;
+  }
+
+  async complete(agentId: string, buildId: string, result: Completion): Promise<StoredBuild> {
+    const { store, clock } = this.context;
+    const build = await this.requireBuild(buildId);
+    if (!(await store.jobs.complete(buildId, agentId))) throw leaseLost(buildId);
+    const data = recordOf(build);
+    const now = clock();
+    const updated = await store.builds.update(buildId, {
+      buildStatus: result.buildStatus,
+      currentPhase: 'COMPLETED',
+      endTime: now,
+      record: asRecord({
+        ...data,
+        phases: mergePhases(data.phases, result.phases),
+        exportedEnvironmentVariables: result.exportedEnvironmentVariables,
+        reports: result.reports,
+        resolvedSourceVersion: result.resolvedSourceVersion,
+      }),
+    });
+    this.context.metrics.buildsFinished.inc({ status: result.buildStatus });
+    this.context.metrics.buildDuration.observe((now - build.startTime) / 1000);
+    this.context.notifier.notify(`build:${buildId}`);
+    this.context.logger.info({ buildId, agentId, status: result.buildStatus }, 'build completed');
+    return updated ?? build;
+  }
+
+  private async projectsAtLimit(): Promise<string[]> {
+    const leased = await this.context.store.jobs.leasedPerProject();
+    const names = Object.keys(leased);
+    if (names.length === 0) return [];
+    const projects = await this.context.store.projects.getMany(names);
+    return projects.filter((p) => p.concurrentBuildLimit !== undefined && (leased[p.name] ?? 0) >= p.concurrentBuildLimit).map((p) => p.name);
+  }
+
+  private async requireHolder(agentId: string, buildId: string): Promise<void> {
+    const build = await this.requireBuild(buildId);
+    if (recordOf(build).agentId !== agentId || build.currentPhase === 'COMPLETED') throw leaseLost(buildId);
+  }
+
+  private async requireBuild(buildId: string): Promise<StoredBuild> {
+    const build = await this.context.store.builds.get(buildId);
+    if (!build) throw new NagareError('API_NOT_FOUND', `Build cannot be found: ${buildId}`);
+    return build;
+  }
+}
+
+function leaseLost(buildId: string): NagareError {
+  return new NagareError('AGENT_LEASE_EXPIRED', `This agent no longer holds build ${buildId}: its lease expired or the build ended`);
+}
+
+export type { BlobStore };

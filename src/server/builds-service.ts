@@ -1,0 +1,141 @@
+/**
+ * Builds as CodeBuild's StartBuild, StopBuild, RetryBuild, BatchGetBuilds, ListBuilds… see them.
+ * A started build waits QUEUED until an agent leases it (agents-service.ts).
+ *
+ * Errors: API_NOT_FOUND for an unknown project or build, API_INVALID_INPUT for bad overrides.
+ */
+import type { BuildJob } from '../core/build-job.js';
+import { NagareError } from '../core/errors.js';
+import type { EnvironmentVariable } from '../core/project.js';
+import type { Page, PageRequest, StoredBuild } from '../core/store.js';
+import { endedRecord, asRecord, queuedBuild, recordOf } from './build-records.js';
+import type { ServerContext } from './server-context.js';
+
+export interface StartBuildInput {
+  readonly projectName: string;
+  readonly sourceVersion?: string | undefined;
+  readonly environmentVariablesOverride?: readonly EnvironmentVariable[] | undefined;
+  readonly buildspecOverride?: string | undefined;
+  readonly timeoutInMinutesOverride?: number | undefined;
+  readonly imageOverride?: string | undefined;
+  readonly initiator: string;
+}
+
+export class BuildsService {
+  constructor(private readonly context: ServerContext) {}
+
+  async startBuild(input: StartBuildInput): Promise<StoredBuild> {
+    const { store, clock, settings } = this.context;
+    const project = await store.projects.get(input.projectName);
+    if (!project) throw new NagareError('API_NOT_FOUND', `Project cannot be found: ${input.projectName}`, { details: { resource: 'project' } });
+    const timeout = input.timeoutInMinutesOverride ?? project.timeoutInMinutes;
+    if (!Number.isInteger(timeout) || timeout < 5 || timeout > 2160) {
+      throw new NagareError('API_INVALID_INPUT', `timeoutInMinutesOverride must be a whole number of minutes from 5 to 2160, not ${timeout}`);
+    }
+    const overrides = new Map((input.environmentVariablesOverride ?? []).map((v) => [v.name, v]));
+    const variables = [...project.environment.environmentVariables.filter((v) => !overrides.has(v.name)), ...overrides.values()];
+    const now = clock();
+    const job: BuildJob = {
+      buildId: `${project.name}:${this.context.newId()}`,
+      buildNumber: await store.projects.nextBuildNumber(project.name),
+      projectName: project.name,
+      initiator: input.initiator,
+      startTime: now,
+      region: settings.region,
+      accountId: settings.accountId,
+      source: {
+        type: project.source.type,
+        location: project.source.location,
+        sourceVersion: input.sourceVersion ?? project.sourceVersion,
+        gitCloneDepth: project.source.gitCloneDepth,
+      },
+      buildspec: input.buildspecOverride ?? project.source.buildspec,
+      image: input.imageOverride ?? project.environment.image,
+      environmentVariables: variables,
+      artifacts: project.artifacts,
+      secondaryArtifacts: project.secondaryArtifacts,
+      cacheEnabled: project.cache.type !== 'NO_CACHE',
+      timeoutInMinutes: timeout,
+    };
+    const build = queuedBuild(job, now);
+    await store.builds.insert(build);
+    await store.jobs.enqueue({ id: build.id, kind: 'build', projectName: project.name, queuedAt: now, payload: { queuedTimeoutInMinutes: project.queuedTimeoutInMinutes } });
+    this.context.notifier.notify('jobs');
+    this.context.logger.info({ buildId: build.id, project: project.name, initiator: input.initiator }, 'build queued');
+    return build;
+  }
+
+  /** StopBuild: a queued build ends STOPPED at once; a running one is told through its agent's heartbeat. */
+  async stopBuild(id: string): Promise<StoredBuild> {
+    const { store, clock } = this.context;
+    const build = await this.require(id);
+    if (build.currentPhase === 'COMPLETED') return build;
+    if (build.currentPhase === 'QUEUED' && (await store.jobs.cancel(id))) {
+      return this.finish(build, 'STOPPED', { statusCode: 'BUILD_STOPPED', message: 'Build was stopped while queued' }, clock());
+    }
+    const updated = await store.builds.update(id, { stopRequested: true });
+    this.context.notifier.notify(`build:${id}`);
+    return updated ?? build;
+  }
+
+  /** RetryBuild: a new build of the same project with the same job settings. */
+  async retryBuild(id: string, initiator: string): Promise<StoredBuild> {
+    const previous = recordOf(await this.require(id)).job;
+    return this.startBuild({
+      projectName: previous.projectName,
+      sourceVersion: previous.source.sourceVersion,
+      buildspecOverride: previous.buildspec,
+      timeoutInMinutesOverride: previous.timeoutInMinutes,
+      imageOverride: previous.image,
+      environmentVariablesOverride: previous.environmentVariables,
+      initiator,
+    });
+  }
+
+  async batchGet(ids: readonly string[]): Promise<{ builds: StoredBuild[]; notFound: string[] }> {
+    const builds = await this.context.store.builds.getMany(ids);
+    const found = new Set(builds.map((b) => b.id));
+    const order = new Map(ids.map((id, i) => [id, i]));
+    builds.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+    return { builds, notFound: ids.filter((id) => !found.has(id)) };
+  }
+
+  async get(id: string): Promise<StoredBuild> {
+    return this.require(id);
+  }
+
+  list(page: PageRequest, projectName?: string): Promise<Page<string>> {
+    return this.context.store.builds.listIds({ projectName }, page);
+  }
+
+  async listForProject(projectName: string, page: PageRequest): Promise<Page<string>> {
+    if (!(await this.context.store.projects.get(projectName))) throw new NagareError('API_NOT_FOUND', `Project cannot be found: ${projectName}`);
+    return this.list(page, projectName);
+  }
+
+  /** BatchDeleteBuilds: finished builds are deleted; running ones are refused (as CodeBuild does). */
+  async batchDelete(ids: readonly string[]): Promise<{ deleted: string[]; notDeleted: { id: string; statusCode: string }[] }> {
+    const builds = await this.context.store.builds.getMany(ids);
+    const byId = new Map(builds.map((b) => [b.id, b]));
+    const deletable = ids.filter((id) => byId.get(id)?.currentPhase === 'COMPLETED');
+    const notDeleted = ids.filter((id) => !deletable.includes(id)).map((id) => ({ id, statusCode: byId.has(id) ? 'BUILD_IN_PROGRESS' : 'BUILD_NOT_FOUND' }));
+    const deleted = await this.context.store.builds.delete(deletable);
+    return { deleted, notDeleted };
+  }
+
+  /** Ends a build that no agent will finish; shared with the scheduler. */
+  async finish(build: StoredBuild, status: 'STOPPED' | 'TIMED_OUT' | 'FAULT', context: { statusCode: string; message: string }, at: number): Promise<StoredBuild> {
+    const { data, currentPhase } = endedRecord(build, status, context, at);
+    const updated = await this.context.store.builds.update(build.id, { buildStatus: status, currentPhase, endTime: at, record: asRecord(data) });
+    this.context.metrics.buildsFinished.inc({ status });
+    this.context.notifier.notify(`build:${build.id}`);
+    this.context.logger.info({ buildId: build.id, status, reason: context.message }, 'build ended by the server');
+    return updated ?? build;
+  }
+
+  private async require(id: string): Promise<StoredBuild> {
+    const build = await this.context.store.builds.get(id);
+    if (!build) throw new NagareError('API_NOT_FOUND', `Build cannot be found: ${id}`, { details: { resource: 'build' } });
+    return build;
+  }
+}

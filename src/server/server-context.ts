@@ -1,0 +1,35 @@
+/**
+ * What every service gets from the composition root: the adapters (store, blobs), the clock and
+ * id source, the server's secret box, and in-process notifications. Services never construct
+ * adapters themselves.
+ */
+import type { Store } from '../core/store.js';
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { SecretBox } from './crypto/secret-box.js';
+import type { Notifier } from './notifier.js';
+import type { ServerMetrics } from './metrics.js';
+import type { Logger } from './logger.js';
+
+export interface ServerSettings {
+  readonly region: string;
+  readonly accountId: string;
+  /** How long a lease lasts without a heartbeat. */
+  readonly leaseMs: number;
+  /** Largest log chunk and artifact an agent may upload. */
+  readonly maxLogChunkBytes: number;
+  readonly maxArtifactBytes: number;
+  /** The URL agents and clients reach this server at (for links in records). */
+  readonly publicUrl: string;
+}
+
+export interface ServerContext {
+  readonly store: Store;
+  readonly blobs: BlobStore;
+  readonly secrets: SecretBox;
+  readonly notifier: Notifier;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly newId: () => string;
+  readonly settings: ServerSettings;
+}

@@ -1,0 +1,102 @@
+/**
+ * The composition root: the one place that picks concrete adapters (SQLite or PostgreSQL store,
+ * filesystem blobs), builds the services and the HTTP app, and starts listening. `nagare up` adds
+ * an embedded agent that talks to this server over loopback, with the same protocol as a remote one.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from '../api/app.js';
+import { FilesystemBlobStore } from '../blobs/filesystem-blob-store.js';
+import { openStore } from '../store/open-store.js';
+import type { InitialCredentials } from './auth-service.js';
+import { SecretBox } from './crypto/secret-box.js';
+import { createLogger, type Logger } from './logger.js';
+import { ServerMetrics } from './metrics.js';
+import { Notifier } from './notifier.js';
+import { Scheduler } from './scheduler.js';
+import type { ServerContext, ServerSettings } from './server-context.js';
+import { createServices, type Services } from './services.js';
+
+export interface ServerOptions {
+  readonly dataDir: string;
+  /** `postgres://…`; the SQLite file `<dataDir>/nagare.db` when absent. */
+  readonly databaseUrl: string | undefined;
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Base64 of a 32-byte key; `<dataDir>/secret.key` when absent. */
+  readonly secretKey: string | undefined;
+  readonly logLevel: string;
+  readonly logDestination?: NodeJS.WritableStream;
+  readonly leaseMs?: number;
+  readonly schedulerIntervalMs?: number;
+  readonly region?: string;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly services: Services;
+  /** Present only on the first start, when they were created. */
+  readonly initialCredentials: InitialCredentials | undefined;
+  readonly logger: Logger;
+  readonly scheduler: Scheduler;
+  stop(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+  const logger = createLogger({ level: options.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const store = await openStore({ url: options.databaseUrl ?? `sqlite://${path.resolve(options.dataDir, 'nagare.db')}` });
+  const settings: ServerSettings = {
+    region: options.region ?? 'us-east-1',
+    accountId: '000000000000',
+    leaseMs: options.leaseMs ?? 30_000,
+    maxLogChunkBytes: 1024 * 1024,
+    maxArtifactBytes: 2 * 1024 * 1024 * 1024,
+    publicUrl: '',
+  };
+  const context: ServerContext = {
+    store,
+    blobs: new FilesystemBlobStore(path.join(options.dataDir, 'blobs')),
+    secrets: await SecretBox.load(options.dataDir, options.secretKey),
+    notifier: new Notifier(),
+    metrics: new ServerMetrics(),
+    logger,
+    clock: Date.now,
+    newId: randomUUID,
+    settings,
+  };
+  const services = createServices(context);
+  const initialCredentials = await services.auth.bootstrap(options.dataDir);
+  const scheduler = new Scheduler(context, services.builds, options.schedulerIntervalMs ?? 1000);
+  scheduler.start();
+
+  const app = createApp(services);
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
+  Object.assign(settings, { publicUrl: url });
+  logger.info({ url, dataDir: options.dataDir, database: store.dialect }, 'nagare server listening');
+
+  return {
+    url,
+    services,
+    initialCredentials,
+    logger,
+    scheduler,
+    async stop() {
+      await scheduler.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Long polls and log followers would hold close() open; end them.
+        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      });
+      await store.close();
+    },
+  };
+}
