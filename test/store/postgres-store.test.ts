@@ -55,7 +55,10 @@ async function admin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
 const reason = requirement('PostgreSQL', await missing()) || undefined;
 if (reason === undefined) {
   after(() => admin(async (client) => {
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    // One at a time, and on past a failure, so one stuck schema does not leave the others behind.
+    for (const schema of schemas) {
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch((error: unknown) => console.error(`could not drop ${schema}:`, error));
+    }
   }));
 
   runStoreContract('postgres', async (database) => openStore({ url: await schemaUrl(database) }));

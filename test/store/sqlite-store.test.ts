@@ -1,5 +1,6 @@
 /** The store contract on SQLite files, and what is particular to SQLite: the URL forms, WAL, errors. */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { defaultDatabaseUrl } from '../../src/store/database-url.js';
 import { openStore } from '../../src/store/open-store.js';
-import { rejectsWith, sampleProject } from './fixtures.js';
+import { rejectsWith, sampleJob, sampleProject, T0 } from './fixtures.js';
 import { runStoreContract } from './store-contract.js';
 
 const directory = await mkdtemp(join(tmpdir(), 'nagare-store-'));
@@ -66,4 +67,35 @@ void describe('sqlite store', () => {
     raw.close();
     await rejectsWith(openStore({ url: path }), 'STORE_MIGRATION_FAILED');
   });
+
+  it('processes claiming from one file at once never get the same job', async () => {
+    const path = join(directory, 'shared-queue.db');
+    const store = await openStore({ url: path });
+    for (let i = 0; i < 300; i++) await store.jobs.enqueue(sampleJob(`job-${i}`, 'alpha', T0 + i));
+    await store.close();
+    const claimers = ['p1', 'p2', 'p3'].map((agent) => startClaimer(path, agent));
+    await Promise.all(claimers.map((claimer) => claimer.ready));
+    for (const claimer of claimers) claimer.go();
+    const leased = await Promise.all(claimers.map((claimer) => claimer.leased));
+    const ids = leased.flat();
+    assert.equal(ids.length, 300);
+    assert.equal(new Set(ids).size, 300);
+  });
 });
+
+/** A claimer process (sqlite-claimer.ts): resolves `ready` once it has opened the store. */
+function startClaimer(path: string, agent: string): { ready: Promise<void>; go: () => void; leased: Promise<string[]> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'sqlite-claimer.ts'), path, agent], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let output = '';
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    output += chunk;
+    if (output.startsWith('ready\n')) markReady();
+  });
+  const leased = new Promise<string[]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(output.split('\n').slice(1).filter(Boolean)) : reject(new Error(`claimer ${agent} exited with ${code}`))));
+  });
+  return { ready, go: () => child.stdin.end('go\n'), leased };
+}
