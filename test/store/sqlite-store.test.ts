@@ -51,12 +51,15 @@ void describe('sqlite store', () => {
     await assert.rejects(openStore({ url: 'mysql://root@localhost/nagare' }), (error: Error) => /mysql:/.test(error.message) && /sqlite:\/\/\/.*postgres:\/\//.test(error.message));
   });
 
-  it('a migration that cannot run is STORE_MIGRATION_FAILED naming the migration', async () => {
+  it('a migration that cannot run is STORE_MIGRATION_FAILED naming it, and leaves nothing behind', async () => {
     const path = join(directory, 'clash.db');
     const raw = new BetterSqlite3(path);
-    raw.exec('CREATE TABLE builds (x integer)');
-    raw.close();
+    raw.exec('CREATE TABLE jobs (x integer)');
     await assert.rejects(openStore({ url: path }), (error: Error & { code?: string }) => error.code === 'STORE_MIGRATION_FAILED' && error.message.includes('0001-create-tables'));
+    // The migration is all or nothing: the tables it made before failing are gone again.
+    const tables = raw.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('projects', 'builds')`).all();
+    raw.close();
+    assert.deepEqual(tables, []);
   });
 
   it('a database migrated by a newer nagare is STORE_MIGRATION_FAILED', async () => {
