@@ -25,6 +25,8 @@ export interface BuildRequest {
   readonly executor: Executor;
   /** Highest-precedence variables (flags, env file; later StartBuild overrides and the project). */
   readonly overrides: Readonly<Record<string, string>>;
+  /** Values to mask in the log besides the buildspec's parameters (a project's typed variables). */
+  readonly secretValues?: readonly string[] | undefined;
   readonly parameters: ParameterSource;
   readonly artifactsDir: string;
   readonly reportsDir: string | undefined;

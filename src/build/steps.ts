@@ -62,7 +62,7 @@ export class BuildSteps {
     if (!resolved.ok) {
       return { outcome: 'FAILED', context: { statusCode: 'CLIENT_ERROR', message: resolved.message } };
     }
-    this.masker = new Masker([...resolved.secrets, ...Object.values(maskedOverrides(this.request.overrides))]);
+    this.masker = new Masker([...resolved.secrets, ...(this.request.secretValues ?? []), ...Object.values(maskedOverrides(this.request.overrides))]);
     this.log.setMasker(this.masker);
     const env = assembleEnvironment({
       image: this.imageEnvironment,

@@ -1,0 +1,74 @@
+/**
+ * Keeps a build's lease: a heartbeat every `intervalMs` carrying the live phases. One attempt per
+ * beat (the next beat carries newer phases anyway), so an unreachable server costs nothing but a
+ * warning, and the build runs on while it restarts. The answer says whether a stop was requested;
+ * AGENT_LEASE_EXPIRED means the server has given up on this agent and already ended the build.
+ */
+import type { PhaseRecord, PhaseType } from '../core/build-phases.js';
+import { isLeaseExpired, type AgentClient, type HeartbeatBody } from '../client/agent-client.js';
+import type { AgentLogger } from './agent-logger.js';
+
+export interface HeartbeatOptions {
+  readonly client: AgentClient;
+  readonly buildId: string;
+  readonly intervalMs: number;
+  readonly logger: AgentLogger;
+  readonly onStopRequested: () => void;
+  readonly onLeaseLost: () => void;
+}
+
+export class JobHeartbeat {
+  private body: HeartbeatBody = {};
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private stopped = false;
+  private failing = false;
+
+  constructor(private readonly options: HeartbeatOptions) {}
+
+  /** What the next beat reports. */
+  update(phases: readonly PhaseRecord[], currentPhase: PhaseType, started: boolean): void {
+    this.body = { phases, currentPhase, started };
+  }
+
+  start(): void {
+    this.beatNow();
+  }
+
+  /** Sends one beat at once (after a phase change), unless one is in flight. */
+  beatNow(): void {
+    if (this.stopped || this.inFlight) return;
+    clearTimeout(this.timer);
+    this.inFlight = this.beat().finally(() => {
+      this.inFlight = undefined;
+      if (!this.stopped) this.timer = setTimeout(() => this.beatNow(), this.options.intervalMs);
+    });
+  }
+
+  /** No more beats; resolves once a beat in flight has been answered. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inFlight;
+  }
+
+  private async beat(): Promise<void> {
+    const { client, buildId, logger } = this.options;
+    try {
+      const { stopRequested } = await client.heartbeat(buildId, this.body, { retry: false });
+      if (this.failing) logger.info(`heartbeat of ${buildId} answered again`);
+      this.failing = false;
+      if (stopRequested && !this.stopped) this.options.onStopRequested();
+    } catch (error) {
+      if (this.stopped) return;
+      if (isLeaseExpired(error)) {
+        logger.warn(`lease of ${buildId} expired; the server has ended the build`);
+        this.stopped = true;
+        this.options.onLeaseLost();
+        return;
+      }
+      if (!this.failing) logger.warn(`heartbeat of ${buildId} failed (${error instanceof Error ? error.message : String(error)}); the build goes on`);
+      this.failing = true;
+    }
+  }
+}

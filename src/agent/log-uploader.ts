@@ -1,0 +1,150 @@
+/**
+ * The build log on its way to the server: a `LogSink` that batches output into ordered chunks
+ * (sealed every `flushMs` or at `chunkBytes`, never above the protocol's 1 MiB) and sends them one
+ * after another, each with retries, idempotent by sequence number.
+ *
+ * Nothing is dropped. The runner's sink is synchronous, so output cannot be held back; instead at
+ * most `maxQueuedBytes` wait in memory and the rest goes to a spool file (in the build's work
+ * directory) that is read back in order. A lost lease ends the upload: the server has already
+ * ended the build and will take no more of its log.
+ */
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import type { LogSink } from '../build/log.js';
+import { AgentApiError, isLeaseExpired, type AgentClient } from '../client/agent-client.js';
+import type { AgentLogger } from './agent-logger.js';
+
+export const MAX_CHUNK_BYTES = 1024 * 1024;
+
+export interface LogUploaderOptions {
+  readonly client: AgentClient;
+  readonly buildId: string;
+  /** File used when more than `maxQueuedBytes` wait to be sent. */
+  readonly spoolFile: string;
+  readonly logger: AgentLogger;
+  readonly flushMs?: number;
+  readonly chunkBytes?: number;
+  readonly maxQueuedBytes?: number;
+  /** First sequence number (0 for a fresh build). */
+  readonly firstSequence?: number;
+}
+
+type Pending = { readonly sequence: number; readonly data: Buffer } | { readonly sequence: number; readonly offset: number; readonly length: number };
+
+export class LogUploader implements LogSink {
+  private current: Buffer[] = [];
+  private currentBytes = 0;
+  private readonly queue: Pending[] = [];
+  private queuedInMemory = 0;
+  private nextSequence: number;
+  private timer: NodeJS.Timeout | undefined;
+  private spool: { fd: number; size: number } | undefined;
+  private sending: Promise<void> | undefined;
+  private abandoned = false;
+  private readonly flushMs: number;
+  private readonly chunkBytes: number;
+  private readonly maxQueuedBytes: number;
+  /** Bytes the server has acknowledged. */
+  sentBytes = 0;
+
+  constructor(private readonly options: LogUploaderOptions) {
+    this.flushMs = options.flushMs ?? 200;
+    this.chunkBytes = Math.min(options.chunkBytes ?? 256 * 1024, MAX_CHUNK_BYTES);
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
+    this.nextSequence = options.firstSequence ?? 0;
+  }
+
+  /** Whether the server refused the log because the lease is gone. */
+  get leaseLost(): boolean {
+    return this.abandoned;
+  }
+
+  write(text: string): void {
+    if (this.abandoned) return;
+    let data = Buffer.from(text);
+    while (data.length > 0) {
+      const room = this.chunkBytes - this.currentBytes;
+      const piece = data.subarray(0, room);
+      this.current.push(piece);
+      this.currentBytes += piece.length;
+      data = data.subarray(piece.length);
+      if (this.currentBytes >= this.chunkBytes) this.seal();
+    }
+    if (this.currentBytes > 0) this.timer ??= setTimeout(() => this.seal(), this.flushMs);
+  }
+
+  /** Sends everything written so far; resolves when the server has it (or the lease is gone). */
+  async drain(): Promise<void> {
+    this.seal();
+    while (this.sending) await this.sending;
+  }
+
+  /** Stops sending and frees the spool file; what was not sent is abandoned. */
+  close(): void {
+    this.abandoned = true;
+    clearTimeout(this.timer);
+    this.queue.length = 0;
+    if (this.spool) closeSync(this.spool.fd);
+    this.spool = undefined;
+  }
+
+  private seal(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.currentBytes === 0 || this.abandoned) return;
+    const data = Buffer.concat(this.current, this.currentBytes);
+    this.current = [];
+    this.currentBytes = 0;
+    const sequence = this.nextSequence++;
+    if (this.queuedInMemory + data.length <= this.maxQueuedBytes && !this.spool) {
+      this.queue.push({ sequence, data });
+      this.queuedInMemory += data.length;
+    } else {
+      this.spool ??= { fd: openSync(this.options.spoolFile, 'w+', 0o600), size: 0 };
+      writeSync(this.spool.fd, data, 0, data.length, this.spool.size);
+      this.queue.push({ sequence, offset: this.spool.size, length: data.length });
+      this.spool.size += data.length;
+    }
+    this.sending ??= this.sendAll().finally(() => {
+      this.sending = undefined;
+    });
+  }
+
+  private async sendAll(): Promise<void> {
+    for (;;) {
+      const next = this.queue[0];
+      if (!next || this.abandoned) return;
+      const data = 'data' in next ? next.data : this.readSpool(next.offset, next.length);
+      try {
+        await this.options.client.appendLog(this.options.buildId, next.sequence, data);
+        this.sentBytes += data.length;
+      } catch (error) {
+        if (isLeaseExpired(error)) {
+          this.options.logger.warn(`log of ${this.options.buildId} refused: the lease is gone`);
+          this.close();
+          return;
+        }
+        if (!(error instanceof AgentApiError)) {
+          // The agent is shutting down (its client was aborted).
+          this.close();
+          return;
+        }
+        // Anything else final (a gap, a refused chunk) would repeat forever: report it and go on.
+        const reason = `${error.code}: ${error.message}`;
+        this.options.logger.error(`log chunk ${next.sequence} of ${this.options.buildId} was not stored (${reason})`);
+      }
+      this.queue.shift();
+      if ('data' in next) this.queuedInMemory -= next.data.length;
+      if (this.queue.length === 0 && this.spool) {
+        // Back to memory once the spooled backlog is gone.
+        closeSync(this.spool.fd);
+        this.spool = undefined;
+      }
+    }
+  }
+
+  private readSpool(offset: number, length: number): Buffer {
+    const buffer = Buffer.alloc(length);
+    if (this.spool) readSync(this.spool.fd, buffer, 0, length, offset);
+    return buffer;
+  }
+}

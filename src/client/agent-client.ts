@@ -1,0 +1,252 @@
+/**
+ * The agent side of the agent protocol (`/agent/v1`, see src/api/agent-routes.ts): a typed client
+ * over `fetch`.
+ *
+ * Retries: a network error, a 5xx or a 429 is retried with capped exponential backoff (with
+ * jitter), by default for as long as it takes, so that an agent rides out a server restart and
+ * resends what did not arrive. Every call is safe to repeat (log chunks are idempotent by sequence
+ * number) except `complete`, see there. A 4xx answer is final and rejects with an `AgentApiError`
+ * carrying the server's error code (`AGENT_LEASE_EXPIRED`, `AGENT_LOG_GAP` …). Aborting the
+ * client's or the call's signal rejects at once with the signal's reason.
+ */
+import type { BuildJob, StoredArtifact } from '../core/build-job.js';
+import type { PhaseRecord, PhaseType, StatusType } from '../core/build-phases.js';
+
+/** An answer of the server that retrying will not change (or the last one, once retries ran out). */
+export class AgentApiError extends Error {
+  override readonly name = 'AgentApiError';
+
+  constructor(
+    /** HTTP status; 0 when the server could not be reached. */
+    readonly status: number,
+    /** The server's stable error code (`AGENT_LEASE_EXPIRED` …), or `NETWORK_ERROR`. */
+    readonly code: string,
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function isLeaseExpired(error: unknown): boolean {
+  return error instanceof AgentApiError && error.code === 'AGENT_LEASE_EXPIRED';
+}
+
+export interface RetryPolicy {
+  readonly initialDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Give up after retrying this long; Infinity retries until the signal aborts. */
+  readonly maxElapsedMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 5000, maxElapsedMs: Number.POSITIVE_INFINITY };
+
+export interface AgentClientOptions {
+  readonly serverUrl: string;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Time allowed for one attempt of a call other than `lease` (default 30 s). */
+  readonly requestTimeoutMs?: number;
+  /** Aborting it ends every call in flight and every retry wait (agent shutdown). */
+  readonly signal?: AbortSignal;
+  /** Told about each failed attempt that will be retried. */
+  readonly onRetry?: (what: string, error: AgentApiError, delayMs: number) => void;
+  readonly fetch?: typeof fetch;
+}
+
+export interface CallOptions {
+  /** false: one attempt only (heartbeats, which the next beat replaces). */
+  readonly retry?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface HeartbeatBody {
+  readonly phases?: readonly PhaseRecord[];
+  readonly currentPhase?: PhaseType;
+  readonly started?: boolean;
+}
+
+export interface CompletionBody {
+  readonly buildStatus: StatusType;
+  readonly phases: readonly PhaseRecord[];
+  readonly exportedEnvironmentVariables: readonly { readonly name: string; readonly value: string }[];
+  readonly reports: readonly unknown[];
+  readonly resolvedSourceVersion?: string | undefined;
+}
+
+/** What fetch accepts as a body (the DOM's BodyInit, which Node's types do not name). */
+export type RequestBody = NonNullable<RequestInit['body']>;
+
+interface Request {
+  readonly method: 'POST' | 'PUT';
+  readonly path: string;
+  readonly json?: unknown;
+  /** Called for each attempt, so that a streamed body can be opened again. */
+  readonly body?: () => RequestBody;
+  readonly contentType?: string;
+  readonly timeoutMs?: number;
+}
+
+export class AgentClient {
+  private sessionToken: string | undefined;
+  private readonly retry: RetryPolicy;
+  private readonly fetch: typeof fetch;
+  readonly serverUrl: string;
+
+  constructor(private readonly options: AgentClientOptions) {
+    this.serverUrl = options.serverUrl.replace(/\/+$/, '');
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  /** Registers with a registration (or API) token; later calls use the session token it returns. */
+  async register(registrationToken: string, name: string, tags: Readonly<Record<string, string>>): Promise<{ agentId: string; sessionToken: string }> {
+    const result = (await this.call({ method: 'POST', path: '/register', json: { name, tags } }, {}, registrationToken)) as { agentId: string; sessionToken: string };
+    this.sessionToken = result.sessionToken;
+    return result;
+  }
+
+  /** Long poll: a build within `waitSeconds` (≤ 60), or undefined. */
+  async lease(waitSeconds: number, options: CallOptions = {}): Promise<BuildJob | undefined> {
+    const result = (await this.call({ method: 'POST', path: '/lease', json: { waitSeconds }, timeoutMs: (waitSeconds + 30) * 1000 }, options)) as { job: BuildJob } | undefined;
+    return result?.job;
+  }
+
+  /** Renews the lease; rejects with AGENT_LEASE_EXPIRED when the agent no longer holds the build. */
+  async heartbeat(buildId: string, beat: HeartbeatBody, options: CallOptions = {}): Promise<{ stopRequested: boolean }> {
+    return (await this.call({ method: 'POST', path: `${buildPath(buildId)}/heartbeat`, json: beat }, options)) as { stopRequested: boolean };
+  }
+
+  /** Log chunk `sequence` (≤ 1 MiB). A resent chunk answers `duplicate`; a gap rejects with AGENT_LOG_GAP. */
+  async appendLog(buildId: string, sequence: number, chunk: Uint8Array, options: CallOptions = {}): Promise<'appended' | 'duplicate'> {
+    const body = (): RequestBody => chunk;
+    const result = (await this.call({ method: 'PUT', path: `${buildPath(buildId)}/log/${sequence}`, body, contentType: 'application/octet-stream' }, options)) as { outcome: 'appended' | 'duplicate' };
+    return result.outcome;
+  }
+
+  /** Values of parameter-store names and secrets-manager ids; unknown names are absent. */
+  async parameters(buildId: string, names: { parameters: readonly string[]; secrets: readonly string[] }, options: CallOptions = {}): Promise<Record<string, string>> {
+    const result = (await this.call({ method: 'POST', path: `${buildPath(buildId)}/parameters`, json: names }, options)) as { values: Record<string, string> };
+    return result.values;
+  }
+
+  /** Uploads an artifact zip; `open` is called once per attempt. */
+  async uploadArtifact(buildId: string, name: string, identifier: string | undefined, open: () => RequestBody, options: CallOptions = {}): Promise<StoredArtifact> {
+    const query = identifier === undefined ? '' : `?identifier=${encodeURIComponent(identifier)}`;
+    const path = `${buildPath(buildId)}/artifacts/${encodeURIComponent(name)}${query}`;
+    return (await this.call({ method: 'PUT', path, body: open, contentType: 'application/zip', timeoutMs: 60 * 60_000 }, options)) as StoredArtifact;
+  }
+
+  /**
+   * Reports the result. Not idempotent on the server: when an attempt's answer was lost and the
+   * retry finds the build already completed, the server answers AGENT_LEASE_EXPIRED. This call then
+   * resolves with `confirmed: false` instead of rejecting, since the first attempt did arrive.
+   */
+  async complete(buildId: string, completion: CompletionBody, options: CallOptions = {}): Promise<{ buildStatus: StatusType | undefined; confirmed: boolean }> {
+    let attempted = false;
+    try {
+      const result = (await this.call({ method: 'POST', path: `${buildPath(buildId)}/complete`, json: completion }, options, undefined, () => {
+        attempted = true;
+      })) as { buildStatus: StatusType };
+      return { buildStatus: result.buildStatus, confirmed: true };
+    } catch (error) {
+      if (attempted && isLeaseExpired(error)) return { buildStatus: undefined, confirmed: false };
+      throw error;
+    }
+  }
+
+  private async call(request: Request, options: CallOptions, token = this.sessionToken, onRetry?: () => void): Promise<unknown> {
+    const signal = anySignal([this.options.signal, options.signal]);
+    const started = Date.now();
+    for (let attempt = 0; ; attempt += 1) {
+      signal?.throwIfAborted();
+      let error: AgentApiError;
+      try {
+        return await this.attempt(request, token, signal);
+      } catch (thrown) {
+        if (signal?.aborted) throw signal.reason;
+        if (!(thrown instanceof AgentApiError)) throw thrown;
+        error = thrown;
+      }
+      const retryable = error.status === 0 || error.status >= 500 || error.status === 429;
+      const delay = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** Math.min(attempt, 20)) * (0.75 + Math.random() * 0.5);
+      if (!retryable || options.retry === false || Date.now() - started + delay > this.retry.maxElapsedMs) throw error;
+      this.options.onRetry?.(`${request.method} ${request.path}`, error, delay);
+      onRetry?.();
+      await sleep(delay, signal);
+    }
+  }
+
+  private async attempt(request: Request, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    let body: RequestBody | undefined;
+    if (request.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(request.json);
+    } else if (request.body) {
+      headers['content-type'] = request.contentType ?? 'application/octet-stream';
+      body = request.body();
+    }
+    const timeout = AbortSignal.timeout(request.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000);
+    let response: Response;
+    try {
+      response = await this.fetch(`${this.serverUrl}/agent/v1${request.path}`, {
+        method: request.method,
+        headers,
+        body,
+        signal: anySignal([signal, timeout]),
+        // A streamed body (artifact upload) needs half duplex in Node's fetch.
+        ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+      });
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      throw new AgentApiError(0, 'NETWORK_ERROR', `${this.serverUrl} could not be reached (${error instanceof Error ? error.message : String(error)}${cause})`);
+    }
+    if (response.status === 204) return undefined;
+    const text = await response.text().catch(() => '');
+    const parsed = parseJson(text);
+    if (response.ok) return parsed;
+    const problem = isErrorBody(parsed) ? parsed.error : { code: `HTTP_${response.status}`, message: text.slice(0, 200) || response.statusText };
+    throw new AgentApiError(response.status, problem.code, problem.message, problem.details ?? {});
+  }
+}
+
+function buildPath(buildId: string): string {
+  return `/builds/${encodeURIComponent(buildId)}`;
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isErrorBody(value: unknown): value is { error: { code: string; message: string; details?: Record<string, unknown> } } {
+  if (typeof value !== 'object' || value === null || !('error' in value)) return false;
+  const error = value.error;
+  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string';
+}
+
+function anySignal(signals: readonly (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const present = signals.filter((s): s is AbortSignal => s !== undefined);
+  if (present.length <= 1) return present[0];
+  return AbortSignal.any(present);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
