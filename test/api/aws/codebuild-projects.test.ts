@@ -148,9 +148,8 @@ test('CreateProject with an unsupported source type fails with InvalidInputExcep
 
 test('CreateProject with an unknown environment variable type fails with InvalidInputException', async () => {
   const { client } = api();
-  const input = projectInput('bad-variable');
-  const environment = { ...input.environment, environmentVariables: [{ name: 'X', value: 'y', type: 'VAULT' as 'PLAINTEXT' }] };
-  const error = await rejection(client.send(new CreateProjectCommand({ ...input, environment })));
+  const environment = { type: 'LINUX_CONTAINER' as const, image: 'shell', computeType: 'BUILD_GENERAL1_SMALL' as const, environmentVariables: [{ name: 'X', value: 'y', type: 'VAULT' as 'PLAINTEXT' }] };
+  const error = await rejection(client.send(new CreateProjectCommand(projectInput('bad-variable', { environment }))));
   assert.equal(error.name, 'InvalidInputException');
   assert.match(error.message, /PLAINTEXT, PARAMETER_STORE, SECRETS_MANAGER/);
 });

@@ -84,7 +84,7 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & { $m
     await promise;
   } catch (error) {
     if (error instanceof Error) return error;
-    throw new Error(`rejected with a non-Error: ${String(error)}`);
+    throw new Error(`rejected with a non-Error: ${String(error)}`, { cause: error });
   }
   throw new Error('expected the call to be rejected, but it succeeded');
 }
