@@ -22,9 +22,10 @@ export interface TestServerOptions {
   readonly dataDir?: string;
   readonly leaseMs?: number;
   readonly schedulerIntervalMs?: number;
+  /** 0 (a free port) by default; a fixed port lets a restarted server keep its URL. */
+  readonly port?: number;
 }
 
-export const POSTGRES_URL = process.env.NAGARE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'nagare-server-')));
@@ -39,14 +40,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dataDir,
     databaseUrl: options.databaseUrl,
     host: '127.0.0.1',
-    port: 0,
+    port: options.port ?? 0,
     secretKey: undefined,
     logLevel: 'info',
     logDestination: destination,
     leaseMs: options.leaseMs ?? 30_000,
     schedulerIntervalMs: options.schedulerIntervalMs ?? 200,
   });
-  const credentials = server.initialCredentials;
+  // A server restarted on an existing data directory creates no credentials: the first start's stay valid.
+  const credentials = server.initialCredentials ?? (options.dataDir ? { token: '', accessKeyId: '', secretAccessKey: '' } : undefined);
   if (!credentials) throw new Error('a fresh test server must create initial credentials');
   return { ...server, dataDir, token: credentials.token, accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, logs: () => logs };
 }

@@ -1,0 +1,189 @@
+/**
+ * An agent in this process against a real server (SQLite): builds leased over HTTP run through the
+ * same runner as `nagare build`, and the server ends up with their phases, logs, exported variables
+ * and results; stops, spec errors and git sources behave as in CodeBuild.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { RunningAgent } from '../../src/agent/agent.js';
+import { runBuildspec } from '../build/run-buildspec.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { agentFor, createProject, phasesOf, recordData, startBuild, storedLog, waitFor, waitForBuild } from './agent-harness.js';
+
+let server: TestServer;
+let agent: RunningAgent;
+before(async () => {
+  server = await startTestServer();
+  agent = await agentFor(server);
+});
+after(async () => {
+  await agent.stop();
+  await server.stop();
+});
+
+/** Pids of live (not zombie) processes whose command line contains `marker`. */
+function processesWith(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (cmdline.includes(`sleep\0${marker}`) && !stat.includes(') Z ')) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+const BUILDSPEC = `version: 0.2
+env:
+  exported-variables: [OUT]
+phases:
+  install:
+    commands: [echo install-line]
+  pre_build:
+    commands: [echo pre-build-line]
+  build:
+    commands:
+      - for i in $(seq 1 200); do echo "line $i"; done
+      - export OUT=exported-value
+  post_build:
+    commands: [echo post-build-line]
+`;
+
+test('a leased build completes SUCCEEDED with the same phases as nagare build', async () => {
+  const id = await startBuild(server, await createProject(server, BUILDSPEC));
+  const build = await waitForBuild(server, id);
+  assert.equal(build.buildStatus, 'SUCCEEDED');
+  const local = await runBuildspec(BUILDSPEC);
+  const shape = (phases: readonly { phaseType: string; phaseStatus?: string | undefined }[]): string[] => phases.map((p) => `${p.phaseType}:${p.phaseStatus ?? ''}`);
+  assert.deepEqual(shape(phasesOf(build)), shape(local.record.phases));
+  const phases = phasesOf(build);
+  for (const [i, phase] of phases.entries()) {
+    const next = phases[i + 1];
+    if (next && phase.endTime !== undefined) assert.ok(phase.endTime <= next.startTime, `${phase.phaseType} ends before ${next.phaseType} starts`);
+  }
+  assert.equal(recordData(build).agentId, agent.agentId);
+});
+
+test('the stored log holds the command output in order', async () => {
+  const id = await startBuild(server, await createProject(server, BUILDSPEC));
+  await waitForBuild(server, id);
+  const log = await storedLog(server, id);
+  const lines = log.split('\n').filter((line) => /^(line \d+|install-line|pre-build-line|post-build-line)$/.test(line));
+  assert.deepEqual(lines, ['install-line', 'pre-build-line', ...Array.from({ length: 200 }, (_, i) => `line ${i + 1}`), 'post-build-line']);
+  assert.match(log, /Entering phase BUILD/);
+  assert.match(log, /Phase complete: POST_BUILD State: SUCCEEDED/);
+});
+
+test('exported variables arrive at the server', async () => {
+  const id = await startBuild(server, await createProject(server, BUILDSPEC));
+  const build = await waitForBuild(server, id);
+  assert.deepEqual(recordData(build).exportedEnvironmentVariables, [{ name: 'OUT', value: 'exported-value' }]);
+});
+
+test('parameter-store values, from the buildspec and from the project, are resolved and masked in the stored log', async () => {
+  await server.services.parameters.put('parameter', '/agent-test/db-password', 'hunter2-from-buildspec');
+  await server.services.parameters.put('parameter', '/agent-test/api-key', 'key-from-project');
+  await server.services.parameters.put('secret', 'agent-test-secret', '{"token":"secret-json-value"}');
+  const buildspec = `version: 0.2
+env:
+  parameter-store:
+    DB_PASSWORD: /agent-test/db-password
+phases:
+  build:
+    commands:
+      - echo "pw=$DB_PASSWORD key=$API_KEY token=$TOKEN plain=$PLAIN"
+      - test "$DB_PASSWORD" = hunter2-from-buildspec && test "$API_KEY" = key-from-project && test "$TOKEN" = secret-json-value
+`;
+  const name = await createProject(server, buildspec, {
+    environment: {
+      image: 'shell',
+      environmentVariables: [
+        { name: 'API_KEY', value: '/agent-test/api-key', type: 'PARAMETER_STORE' },
+        { name: 'TOKEN', value: 'agent-test-secret:token', type: 'SECRETS_MANAGER' },
+        { name: 'PLAIN', value: 'plain-value', type: 'PLAINTEXT' },
+      ],
+    },
+  });
+  const id = await startBuild(server, name);
+  const build = await waitForBuild(server, id);
+  const log = await storedLog(server, id);
+  assert.equal(build.buildStatus, 'SUCCEEDED', log);
+  assert.match(log, /^pw=\*\*\* key=\*\*\* token=\*\*\* plain=plain-value$/m);
+  for (const secret of ['hunter2-from-buildspec', 'key-from-project', 'secret-json-value']) assert.ok(!log.includes(secret), `${secret} is masked`);
+});
+
+test('an unknown parameter fails the build in DOWNLOAD_SOURCE', async () => {
+  const id = await startBuild(server, await createProject(server, 'version: 0.2\nenv:\n  parameter-store:\n    X: /agent-test/missing\nphases:\n  build:\n    commands: [echo never]\n'));
+  const build = await waitForBuild(server, id);
+  assert.equal(build.buildStatus, 'FAILED');
+  const download = phasesOf(build).find((p) => p.phaseType === 'DOWNLOAD_SOURCE');
+  assert.equal(download?.phaseStatus, 'FAILED');
+  assert.match(download?.contexts[0]?.message ?? '', /\/agent-test\/missing/);
+});
+
+test('a failing command ends the build FAILED', async () => {
+  const id = await startBuild(server, await createProject(server, 'version: 0.2\nphases:\n  build:\n    commands: ["echo about to fail", "exit 3"]\n'));
+  const build = await waitForBuild(server, id);
+  assert.equal(build.buildStatus, 'FAILED');
+  assert.equal(phasesOf(build).find((p) => p.phaseType === 'BUILD')?.phaseStatus, 'FAILED');
+  assert.match(await storedLog(server, id), /about to fail/);
+});
+
+test('an invalid buildspec completes the build FAILED with a DOWNLOAD_SOURCE context naming file:line:column', async () => {
+  const id = await startBuild(server, await createProject(server, 'version: 0.2\nphases:\n  build:\n    comands: [echo typo]\n'));
+  const build = await waitForBuild(server, id);
+  assert.equal(build.buildStatus, 'FAILED');
+  const download = phasesOf(build).find((p) => p.phaseType === 'DOWNLOAD_SOURCE');
+  assert.equal(download?.phaseStatus, 'FAILED');
+  assert.equal(download?.contexts[0]?.statusCode, 'YAML_FILE_ERROR');
+  assert.match(download?.contexts[0]?.message ?? '', /^<inline>:\d+:\d+: SPEC_\w+ /);
+  assert.equal(phasesOf(build).at(-1)?.phaseType, 'COMPLETED');
+});
+
+test('StopBuild while a command runs ends the build STOPPED within seconds, with no process left', async () => {
+  const marker = String(800_000 + (process.pid % 100_000));
+  const id = await startBuild(server, await createProject(server, `version: 0.2\nphases:\n  build:\n    commands:\n      - (sleep ${marker} &) ; sleep ${marker}1 & sleep ${marker}2\n`));
+  await waitFor('the commands to start', () => processesWith(marker).length === 3);
+  const stoppedAt = Date.now();
+  await server.services.builds.stopBuild(id);
+  const build = await waitForBuild(server, id, 15_000);
+  assert.equal(build.buildStatus, 'STOPPED');
+  assert.ok(Date.now() - stoppedAt < 10_000, 'stopped within seconds');
+  assert.deepEqual(processesWith(marker), [], 'no process of the build survives');
+  assert.equal(phasesOf(build).find((p) => p.phaseType === 'BUILD')?.contexts.at(-1)?.statusCode, 'BUILD_STOPPED');
+  assert.match(await storedLog(server, id), /Stop requested/);
+});
+
+test('a GIT project from a local repository builds at the given commit', async () => {
+  const repo = await mkdtemp(path.join(os.tmpdir(), 'nagare-agent-repo-'));
+  const git = (...args: string[]): string => execFileSync('git', ['-C', repo, ...args], { encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' } }).trim();
+  git('init', '--quiet', '--initial-branch=main');
+  await writeFile(path.join(repo, 'buildspec.yml'), 'version: 0.2\nphases:\n  build:\n    commands: ["echo content=$(cat version.txt) rev=$CODEBUILD_RESOLVED_SOURCE_VERSION"]\n');
+  await writeFile(path.join(repo, 'version.txt'), 'first');
+  git('add', '.');
+  git('commit', '--quiet', '-m', 'first');
+  const first = git('rev-parse', 'HEAD');
+  await writeFile(path.join(repo, 'version.txt'), 'second');
+  git('commit', '--quiet', '-am', 'second');
+
+  const name = await createProject(server, '', { source: { type: 'GIT', location: repo } });
+  const id = await startBuild(server, name, first);
+  const build = await waitForBuild(server, id);
+  const log = await storedLog(server, id);
+  assert.equal(build.buildStatus, 'SUCCEEDED', log);
+  assert.equal(recordData(build).resolvedSourceVersion, first);
+  assert.match(log, new RegExp(`^content=first rev=${first}$`, 'm'));
+
+  const latest = await waitForBuild(server, await startBuild(server, name));
+  assert.equal(recordData(latest).resolvedSourceVersion, git('rev-parse', 'HEAD'));
+  assert.match(await storedLog(server, latest.id), /^content=second /m);
+});
