@@ -9,6 +9,7 @@ import {
   CreateProjectCommand,
   DeleteProjectCommand,
   ListProjectsCommand,
+  paginateListProjects,
   UpdateProjectCommand,
 } from '@aws-sdk/client-codebuild';
 import { HELLO_BUILDSPEC, projectInput, rejection, useCodeBuildServer } from './codebuild-server.js';
@@ -160,4 +161,30 @@ test('fields nagare does not model are ignored, as AWS ignores them', async () =
     new CreateProjectCommand(projectInput('with-extras', { badgeEnabled: true, logsConfig: { cloudWatchLogs: { status: 'ENABLED' } }, encryptionKey: 'alias/aws/s3' })),
   );
   assert.equal(project?.name, 'with-extras');
+});
+
+test('ListProjects pages by 100 with nextToken, by NAME and by CREATED_TIME, each name once', async () => {
+  const { client, server } = api();
+  for (let i = 0; i < 105; i++) {
+    await server.services.projects.create({ name: `paged-${String(i).padStart(3, '0')}`, source: { type: 'NO_SOURCE', buildspec: HELLO_BUILDSPEC }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' } });
+  }
+  for (const sortBy of ['NAME', 'CREATED_TIME'] as const) {
+    const pages: string[][] = [];
+    for await (const page of paginateListProjects({ client }, { sortBy, sortOrder: 'ASCENDING' })) pages.push(page.projects ?? []);
+    assert.ok(pages.length >= 2, `${sortBy}: more than one page`);
+    assert.equal(pages[0]?.length, 100, sortBy);
+    const names = pages.flat();
+    assert.equal(new Set(names).size, names.length, `${sortBy}: no name twice`);
+    const paged = names.filter((n) => n.startsWith('paged-'));
+    assert.equal(paged.length, 105, sortBy);
+    assert.deepEqual(paged, [...paged].sort(), `${sortBy}: in order`);
+  }
+});
+
+test('ListProjects with a nextToken it did not issue fails with InvalidInputException', async () => {
+  const { client } = api();
+  for (const sortBy of ['NAME', 'LAST_MODIFIED_TIME'] as const) {
+    const error = await rejection(client.send(new ListProjectsCommand({ sortBy, nextToken: 'not-a-token' })));
+    assert.equal(error.name, 'InvalidInputException', sortBy);
+  }
 });
