@@ -92,7 +92,7 @@ export function agentRoutes(services: Services): Hono<Env> {
     const body = c.req.raw.body;
     if (!body) throw new NagareError('API_INVALID_INPUT', 'An artifact upload needs a body');
     const identifier = c.req.query('identifier');
-    const stored = await agents.uploadArtifact(c.get('agentId'), c.req.param('id'), c.req.param('name'), identifier, body as unknown as AsyncIterable<Uint8Array>);
+    const stored = await agents.uploadArtifact(c.get('agentId'), c.req.param('id'), c.req.param('name'), identifier, body);
     return c.json(stored);
   });
 

@@ -8,6 +8,7 @@ import { streamSSE } from 'hono/streaming';
 import type { StoredBuild } from '../core/store.js';
 import { logBlobKey } from '../server/build-records.js';
 import type { Services } from '../server/services.js';
+import { streamOf } from './streams.js';
 
 async function* chunks(services: Services, build: StoredBuild, from: number): AsyncGenerator<Uint8Array> {
   for (let sequence = from; sequence < build.logNextSequence; sequence += 1) {
@@ -16,15 +17,7 @@ async function* chunks(services: Services, build: StoredBuild, from: number): As
 }
 
 export function readLog(c: Context, services: Services, build: StoredBuild): Response {
-  const iterator = chunks(services, build, 0);
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { value, done } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-  });
-  return c.body(body, 200, { 'content-type': 'text/plain; charset=utf-8' });
+  return c.body(streamOf(chunks(services, build, 0)), 200, { 'content-type': 'text/plain; charset=utf-8' });
 }
 
 /**

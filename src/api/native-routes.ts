@@ -9,6 +9,7 @@ import type { Services } from '../server/services.js';
 import { projectInputSchema, projectUpdateSchema, startBuildSchema } from './project-input.js';
 import { buildView, projectView } from './native-views.js';
 import { followLog, readLog } from './build-logs.js';
+import { streamOf } from './streams.js';
 import { bearerToken, readJson } from './request.js';
 
 type Env = { Variables: { caller: string } };
@@ -104,18 +105,4 @@ export function nativeRoutes(services: Services): Hono<Env> {
   app.get('/agents', async (c) => c.json({ agents: await context.store.agents.list() }));
 
   return app;
-}
-
-export function streamOf(body: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> {
-  const iterator = body[Symbol.asyncIterator]();
-  return new ReadableStream({
-    async pull(controller) {
-      const { value, done } = await iterator.next();
-      if (done) controller.close();
-      else controller.enqueue(value);
-    },
-    async cancel() {
-      await iterator.return?.();
-    },
-  });
 }

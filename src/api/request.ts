@@ -1,8 +1,11 @@
 /** Reading requests at the edge: bearer tokens and JSON bodies with clear errors. */
 import type { Context } from 'hono';
+
+/** The part of a Hono context the readers need, whatever the route's variables. */
+type RequestLike = { readonly req: { header(name: string): string | undefined } };
 import { NagareError } from '../core/errors.js';
 
-export function bearerToken(c: Context): string | undefined {
+export function bearerToken(c: RequestLike): string | undefined {
   const header = c.req.header('authorization');
   if (header?.toLowerCase().startsWith('bearer ')) return header.slice(7).trim();
   if (header?.toLowerCase().startsWith('basic ')) {

@@ -6,6 +6,10 @@
 import { Command, CommanderError } from 'commander';
 import { isNagareError } from '../core/errors.js';
 import { registerBuildCommand } from './commands/build.js';
+import { registerParameterCommands } from './commands/parameters.js';
+import { registerProjectCommands } from './commands/projects.js';
+import { registerRemoteBuildCommands } from './commands/remote-builds.js';
+import { registerServerCommands } from './commands/server.js';
 import { buildExitCode, errorExitCode, type CommandOutcome } from './outcome.js';
 import { errorJson, formatError } from './output.js';
 
@@ -17,9 +21,13 @@ async function main(argv: readonly string[]): Promise<number> {
     .version('0.1.0')
     .exitOverride()
     .showHelpAfterError();
-  registerBuildCommand(program, (result) => {
+  const done = (result: CommandOutcome): void => {
     outcome = result;
-  });
+  };
+  registerServerCommands(program, done);
+  registerProjectCommands(program, done);
+  registerRemoteBuildCommands(registerBuildCommand(program, done), done);
+  registerParameterCommands(program, done);
   const wantsJson = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -37,6 +45,11 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'build':
       if (outcome.json) process.stdout.write(JSON.stringify(outcome.record, null, 2) + '\n');
       return buildExitCode(outcome.record.buildStatus);
+    case 'output':
+      process.stdout.write(outcome.json ? JSON.stringify(outcome.value, null, 2) + '\n' : outcome.text);
+      return outcome.buildStatus === undefined ? 0 : buildExitCode(outcome.buildStatus);
+    case 'stopped':
+      return 0;
   }
 }
 

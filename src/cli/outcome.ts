@@ -5,7 +5,11 @@ import type { ErrorCode } from '../core/errors.js';
 
 export type CommandOutcome =
   | { readonly kind: 'build'; readonly record: BuildRecord; readonly json: boolean }
-  | { readonly kind: 'validated'; readonly file: string; readonly json: boolean };
+  | { readonly kind: 'validated'; readonly file: string; readonly json: boolean }
+  /** Anything else: `value` printed as JSON with --json, `text` otherwise; a build's status sets the exit code. */
+  | { readonly kind: 'output'; readonly json: boolean; readonly value: unknown; readonly text: string; readonly buildStatus?: StatusType | undefined }
+  /** A long-running command (server, agent) that ended on a signal. */
+  | { readonly kind: 'stopped' };
 
 /** Exit status of a finished build: 0 only on SUCCEEDED. */
 export function buildExitCode(status: StatusType): number {

@@ -13,10 +13,10 @@ import type { CommandOutcome } from '../outcome.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-export function registerBuildCommand(program: Command, done: (outcome: CommandOutcome) => void): void {
-  program
+export function registerBuildCommand(program: Command, done: (outcome: CommandOutcome) => void): Command {
+  return program
     .command('build')
-    .description('Run the buildspec of a directory as AWS CodeBuild would, without a server')
+    .description('Run the buildspec of a directory as AWS CodeBuild would, without a server (or: build start|list|show|stop|logs on a server)')
     .option('-s, --source <dir>', 'source directory (CODEBUILD_SRC_DIR)', '.')
     .option('-b, --buildspec <path-or-yaml>', 'buildspec file (relative to the current or source directory) or inline YAML; default <source>/buildspec.yml')
     .option('-a, --artifacts <dir>', 'directory the artifact zip files are written to (default <state-dir>/artifacts/<project>)')

@@ -1,0 +1,54 @@
+/** `nagare parameter put|get|list|delete`, `nagare secret …` and `nagare agent-token create`. */
+import type { Command } from 'commander';
+import type { ClientFlags } from '../../config/server-config.js';
+import { clientFrom, table, withClientOptions } from '../client-options.js';
+import type { CommandOutcome } from '../outcome.js';
+
+export function registerParameterCommands(program: Command, done: (outcome: CommandOutcome) => void): void {
+  for (const [noun, namespace] of [['parameter', 'parameters'], ['secret', 'secrets']] as const) {
+    const group = program.command(noun).description(noun === 'parameter' ? 'Parameters for buildspec parameter-store entries' : 'Secrets for buildspec secrets-manager entries (encrypted at rest)');
+
+    const put = withClientOptions(group.command('put <name> <value>'))
+      .description(`Create or replace a ${noun}`)
+      .option('--overwrite', `replace an existing ${noun}`);
+    if (noun === 'parameter') put.option('--secure', 'store as SecureString (encrypted, masked in logs)');
+    put.action(async (name: string, value: string, flags: ClientFlags & { overwrite?: boolean; secure?: boolean }) => {
+      const { client, config } = clientFrom(flags);
+      const { version } = await client.putParameter(namespace, { name, value, overwrite: flags.overwrite ?? false, ...(flags.secure ? { type: 'SecureString' } : {}) });
+      done({ kind: 'output', json: config.json, value: { name, version }, text: `Stored ${noun} ${name} (version ${version})\n` });
+    });
+
+    withClientOptions(group.command('get <name>'))
+      .description(`Print a ${noun}'s value`)
+      .action(async (name: string, flags: ClientFlags) => {
+        const { client, config } = clientFrom(flags);
+        const found = await client.getParameter(namespace, name);
+        done({ kind: 'output', json: config.json, value: found, text: `${String(found.value)}\n` });
+      });
+
+    withClientOptions(group.command('list'))
+      .description(`List ${namespace} (names only, never values)`)
+      .action(async (flags: ClientFlags) => {
+        const { client, config } = clientFrom(flags);
+        const listed = (await client.listParameters(namespace))[namespace] as { name: string; type: string; version: number }[];
+        done({ kind: 'output', json: config.json, value: listed, text: table(['NAME', 'TYPE', 'VERSION'], listed.map((p) => [p.name, p.type, String(p.version)])) });
+      });
+
+    withClientOptions(group.command('delete <name>'))
+      .description(`Delete a ${noun}`)
+      .action(async (name: string, flags: ClientFlags) => {
+        const { client, config } = clientFrom(flags);
+        await client.deleteParameter(namespace, name);
+        done({ kind: 'output', json: config.json, value: { deleted: name }, text: `Deleted ${noun} ${name}\n` });
+      });
+  }
+
+  withClientOptions(program.command('agent-token').command('create'))
+    .description('Create a token an agent registers with (nagare agent --token …)')
+    .option('--name <name>', 'what the token is for', 'agent')
+    .action(async (flags: ClientFlags & { name: string }) => {
+      const { client, config } = clientFrom(flags);
+      const { token } = await client.createAgentToken(flags.name);
+      done({ kind: 'output', json: config.json, value: { token }, text: `${token}\n` });
+    });
+}

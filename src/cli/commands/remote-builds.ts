@@ -1,0 +1,101 @@
+/** `nagare build start|list|show|stop|logs`: builds on a nagare server. */
+import type { Command } from 'commander';
+import type { StatusType } from '../../core/build-phases.js';
+import type { ClientFlags } from '../../config/server-config.js';
+import type { Json } from '../../client/nagare-client.js';
+import { blockingWrite } from '../blocking-write.js';
+import { clientFrom, table, text, withClientOptions } from '../client-options.js';
+import type { CommandOutcome } from '../outcome.js';
+
+interface StartFlags extends ClientFlags {
+  readonly follow?: boolean;
+  readonly sourceVersion?: string;
+  readonly envVar?: string[];
+  readonly buildspec?: string;
+  readonly image?: string;
+  readonly timeout?: string;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function registerRemoteBuildCommands(build: Command, done: (outcome: CommandOutcome) => void): void {
+  withClientOptions(build.command('start <project>'))
+    .description('Start a build of a project on the server')
+    .option('-f, --follow', 'follow the log until the build ends; exit with its status')
+    .option('--source-version <ref>', 'branch, tag or commit to build')
+    .option('--env-var <NAME=VALUE>', 'environment variable override (repeatable)', collect)
+    .option('--buildspec <path-or-yaml>', 'buildspec override')
+    .option('--image <image>', 'image override')
+    .option('--timeout <minutes>', 'timeout override in minutes (5–2160)')
+    .action(async (project: string, flags: StartFlags) => {
+      const { client, config } = clientFrom(flags);
+      const overrides: Json = {
+        ...(flags.sourceVersion ? { sourceVersion: flags.sourceVersion } : {}),
+        ...(flags.buildspec ? { buildspecOverride: flags.buildspec } : {}),
+        ...(flags.image ? { imageOverride: flags.image } : {}),
+        ...(flags.timeout ? { timeoutInMinutesOverride: Number(flags.timeout) } : {}),
+        ...(flags.envVar ? { environmentVariablesOverride: flags.envVar.map(toVariable) } : {}),
+      };
+      const { build: started } = await client.startBuild(project, overrides);
+      const id = text(started.id);
+      if (!flags.follow) {
+        done({ kind: 'output', json: config.json, value: started, text: `Started build ${id} (#${text(started.buildNumber)})\n` });
+        return;
+      }
+      process.stderr.write(`Started build ${id}; following its log\n`);
+      const status = await client.followBuildLog(id, (text) => blockingWrite(config.json ? 2 : 1, text));
+      const { build: finished } = await client.getBuild(id);
+      done({ kind: 'output', json: config.json, value: finished, text: `\nBuild ${id} ${status}\n`, buildStatus: status as StatusType });
+    });
+
+  withClientOptions(build.command('list'))
+    .description('List recent builds, newest first')
+    .option('-p, --project <name>', 'only this project\'s builds')
+    .option('-n, --limit <count>', 'how many', '20')
+    .action(async (flags: ClientFlags & { project?: string; limit: string }) => {
+      const { client, config } = clientFrom(flags);
+      const { builds } = await client.listBuilds(flags.project, Number(flags.limit));
+      const rows = builds.map((b) => [text(b.id), text(b.buildNumber), text(b.buildStatus), text(b.currentPhase), text(b.startTime), text(b.initiator)]);
+      done({ kind: 'output', json: config.json, value: builds, text: table(['ID', '#', 'STATUS', 'PHASE', 'STARTED', 'INITIATOR'], rows) });
+    });
+
+  withClientOptions(build.command('show <id>'))
+    .description('Show a build with its phases')
+    .action(async (id: string, flags: ClientFlags) => {
+      const { client, config } = clientFrom(flags);
+      const { build: found } = await client.getBuild(id);
+      done({ kind: 'output', json: config.json, value: found, text: describeBuild(found) });
+    });
+
+  withClientOptions(build.command('stop <id>'))
+    .description('Stop a queued or running build')
+    .action(async (id: string, flags: ClientFlags) => {
+      const { client, config } = clientFrom(flags);
+      const { build: stopped } = await client.stopBuild(id);
+      done({ kind: 'output', json: config.json, value: stopped, text: `Stop requested for ${id} (now ${text(stopped.buildStatus)})\n` });
+    });
+
+  withClientOptions(build.command('logs <id>'))
+    .description('Print a build\'s log')
+    .option('-f, --follow', 'keep printing until the build ends')
+    .action(async (id: string, flags: ClientFlags & { follow?: boolean }) => {
+      const { client } = clientFrom(flags);
+      if (flags.follow) {
+        const status = await client.followBuildLog(id, (text) => blockingWrite(1, text));
+        done({ kind: 'output', json: false, value: null, text: '', buildStatus: status as StatusType });
+        return;
+      }
+      done({ kind: 'output', json: false, value: null, text: await client.buildLog(id) });
+    });
+}
+
+function toVariable(assignment: string): Json {
+  const eq = assignment.indexOf('=');
+  return { name: eq === -1 ? assignment : assignment.slice(0, eq), value: eq === -1 ? '' : assignment.slice(eq + 1), type: 'PLAINTEXT' };
+}
+
+function describeBuild(build: Json): string {
+  const phases = (build.phases as Json[]).filter((p) => p.phaseType !== 'COMPLETED');
+  const rows = phases.map((p) => [text(p.phaseType), text(p.phaseStatus ?? 'IN_PROGRESS'), p.durationInSeconds === undefined ? '' : `${text(p.durationInSeconds)}s`]);
+  return `Build ${text(build.id)} (#${text(build.buildNumber)}) ${text(build.buildStatus)}\n\n${table(['PHASE', 'STATUS', 'DURATION'], rows)}`;
+}

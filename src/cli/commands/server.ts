@@ -1,0 +1,66 @@
+/**
+ * `nagare up` (a server with an embedded agent, SQLite in one data directory: what `npm start`
+ * runs) and `nagare server` (the server alone, for agents on other machines).
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { startAgent } from '../../agent/agent.js';
+import { compileServerConfig, type ServerConfig, type ServerFlags } from '../../config/server-config.js';
+import { startServer } from '../../server/server.js';
+import type { CommandOutcome } from '../outcome.js';
+
+function serverOptions(command: Command): Command {
+  return command
+    .option('--data-dir <dir>', 'where the database, logs, artifacts and keys live (default $NAGARE_DATA_DIR or ~/.local/share/nagare)')
+    .option('--port <port>', 'port to listen on (default $NAGARE_PORT or 8780)')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+    .option('--database-url <url>', 'postgres://… to use PostgreSQL instead of the embedded SQLite file ($NAGARE_DATABASE_URL)')
+    .option('--secret-key <base64>', 'key for secrets at rest (default: <data-dir>/secret.key, created on first start)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info');
+}
+
+export function registerServerCommands(program: Command, done: (outcome: CommandOutcome) => void): void {
+  serverOptions(program.command('up'))
+    .description('Start a server with an embedded agent (SQLite in the data directory)')
+    .action(async (flags: ServerFlags) => done(await run(compileServerConfig(flags), true)));
+
+  serverOptions(program.command('server'))
+    .description('Start a server only; agents join with `nagare agent --server URL --token T`')
+    .action(async (flags: ServerFlags) => done(await run(compileServerConfig(flags), false)));
+}
+
+async function run(config: ServerConfig, embeddedAgent: boolean): Promise<CommandOutcome> {
+  const server = await startServer({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    host: config.host,
+    port: config.port,
+    secretKey: config.secretKey,
+    logLevel: config.logLevel,
+  });
+  const credentials = server.initialCredentials;
+  if (credentials) {
+    process.stderr.write(
+      `\nFirst start: admin credentials (shown once; also in ${path.join(config.dataDir, 'initial-credentials.json')}):\n` +
+        `  NAGARE_TOKEN=${credentials.token}\n  AWS_ACCESS_KEY_ID=${credentials.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey}\n\n`,
+    );
+  }
+  const agent = embeddedAgent
+    ? await startAgent({
+        serverUrl: server.url,
+        token: await server.services.auth.createAgentToken('embedded'),
+        name: 'embedded',
+        tags: { embedded: 'true' },
+        workDir: path.join(config.dataDir, 'agent'),
+        hostEnvironment: config.hostEnvironment,
+      })
+    : undefined;
+  process.stderr.write(`nagare ${embeddedAgent ? 'up' : 'server'} at ${server.url} (data in ${config.dataDir}); Ctrl-C stops it\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await agent?.stop();
+  await server.stop();
+  return { kind: 'stopped' };
+}
