@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isNagareError } from '../core/errors.js';
+import { registerAgentCommand } from './commands/agent.js';
 import { registerBuildCommand } from './commands/build.js';
 import { registerParameterCommands } from './commands/parameters.js';
 import { registerProjectCommands } from './commands/projects.js';
@@ -28,6 +29,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerProjectCommands(program, done);
   registerRemoteBuildCommands(registerBuildCommand(program, done), done);
   registerParameterCommands(program, done);
+  registerAgentCommand(program, done);
   const wantsJson = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });

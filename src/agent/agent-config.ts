@@ -1,0 +1,50 @@
+/**
+ * The configuration of `nagare agent`, compiled once from flags and the environment (passed in by
+ * the CLI) into the options of `startAgent`.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { NagareError } from '../core/errors.js';
+import type { AgentOptions } from './agent.js';
+
+export interface AgentFlags {
+  readonly server?: string;
+  readonly token?: string;
+  readonly name?: string;
+  readonly tag?: readonly string[];
+  readonly workDir?: string;
+  readonly executor?: string;
+  readonly pollSeconds?: string;
+}
+
+export type AgentConfig = Omit<AgentOptions, 'logger' | 'onBuildFinished'>;
+
+export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): AgentConfig {
+  const serverUrl = flags.server ?? env.NAGARE_SERVER;
+  if (!serverUrl || !/^https?:\/\/[^/]/.test(serverUrl)) {
+    throw new NagareError('CONFIG_INVALID', serverUrl ? `--server must be an http:// or https:// URL, not '${serverUrl}'` : 'nagare agent needs --server URL (or NAGARE_SERVER)');
+  }
+  const token = flags.token ?? env.NAGARE_AGENT_TOKEN;
+  if (!token) throw new NagareError('CONFIG_INVALID', 'nagare agent needs --token TOKEN (or NAGARE_AGENT_TOKEN): a registration token from the server');
+  const tags: Record<string, string> = {};
+  for (const tag of flags.tag ?? []) {
+    const at = tag.indexOf('=');
+    if (at <= 0) throw new NagareError('CONFIG_INVALID', `--tag must be KEY=VALUE, not '${tag}'`);
+    tags[tag.slice(0, at)] = tag.slice(at + 1);
+  }
+  const executor = flags.executor;
+  if (executor !== undefined && executor !== 'shell' && executor !== 'docker') throw new NagareError('CONFIG_INVALID', `--executor must be shell or docker, not '${executor}'`);
+  const pollSeconds = flags.pollSeconds === undefined ? 20 : Number(flags.pollSeconds);
+  if (!Number.isInteger(pollSeconds) || pollSeconds < 1 || pollSeconds > 60) throw new NagareError('CONFIG_INVALID', `--poll-seconds must be a whole number from 1 to 60, not '${flags.pollSeconds}'`);
+  const stateDir = env.NAGARE_STATE_DIR ?? path.join(env.XDG_STATE_HOME ?? path.join(env.HOME ?? os.homedir(), '.local', 'state'), 'nagare');
+  return {
+    serverUrl,
+    token,
+    name: flags.name ?? os.hostname(),
+    tags,
+    workDir: path.resolve(flags.workDir ?? path.join(stateDir, 'agent')),
+    executorKind: executor,
+    hostEnvironment: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+    pollSeconds,
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * `nagare agent`: joins a server and runs the builds it leases, one at a time, until Ctrl-C or
+ * SIGTERM, which stop the running build (reported STOPPED) before the agent exits.
+ */
+import { Option, type Command } from 'commander';
+import { startAgent } from '../../agent/agent.js';
+import { compileAgentConfig, type AgentFlags } from '../../agent/agent-config.js';
+import { stderrLogger } from '../../agent/agent-logger.js';
+import type { CommandOutcome } from '../outcome.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function registerAgentCommand(program: Command, done: (outcome: CommandOutcome) => void): void {
+  program
+    .command('agent')
+    .description('Run builds leased from a nagare server (agents dial out; no inbound port)')
+    .addOption(new Option('--server <url>', 'the server to join').env('NAGARE_SERVER'))
+    .addOption(new Option('--token <token>', 'registration token (`nagare` prints one for agents; an API token works too)').env('NAGARE_AGENT_TOKEN'))
+    .option('--name <name>', 'name shown by the server (default: the host name)')
+    .option('--tag <key=value>', 'a tag of this agent (repeatable)', collect)
+    .option('--work-dir <dir>', 'where builds run and the cache lives (default <state-dir>/agent)')
+    .option('--executor <kind>', 'force shell or docker (default: shell for the images shell and nagare/shell, docker otherwise)')
+    .option('--poll-seconds <n>', 'long-poll wait for a build, 1-60', '20')
+    .addHelpText('after', `
+Examples:
+  nagare agent --server http://ci.example:8780 --token ngr_… --tag env=staging
+  NAGARE_SERVER=http://127.0.0.1:8780 NAGARE_AGENT_TOKEN=… nagare agent --work-dir /var/lib/nagare-agent`)
+    .action(async (flags: AgentFlags) => {
+      done(await agentCommand(flags));
+    });
+}
+
+async function agentCommand(flags: AgentFlags): Promise<CommandOutcome> {
+  const config = compileAgentConfig(flags, process.env);
+  const logger = stderrLogger();
+  const agent = await startAgent({ ...config, logger });
+  logger.info(`agent ${config.name} ready; work directory ${config.workDir}; Ctrl-C stops it`);
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (): void => {
+      // A second Ctrl-C takes the default action (exit at once); the lease then runs out.
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      logger.info('stopping: the running build (if any) is stopped and reported first; Ctrl-C again to leave at once');
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  await Promise.race([stopped, agent.done]);
+  await agent.stop();
+  await agent.done;
+  return { kind: 'stopped' };
+}

@@ -1,0 +1,56 @@
+/**
+ * `nagare agent` as a user runs it (the CLI from source in a child process): it joins the server
+ * given by flags or NAGARE_SERVER / NAGARE_AGENT_TOKEN, runs builds, and SIGTERM stops the running
+ * build (STOPPED) before it exits 0. Bad flags are refused with CONFIG_INVALID.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { compileAgentConfig } from '../../src/agent/agent-config.js';
+import { startTestServer } from '../support/test-server.js';
+import { createProject, startBuild, waitFor, waitForBuild } from './agent-harness.js';
+
+const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+test('nagare agent runs builds and SIGTERM stops the running one (STOPPED) before exiting 0', async () => {
+  const server = await startTestServer();
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'nagare-agent-cli-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'agent', '--name', 'cli-agent', '--tag', 'env=test', '--work-dir', workDir, '--poll-seconds', '1'], {
+    env: { ...process.env, NAGARE_SERVER: server.url, NAGARE_AGENT_TOKEN: server.token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const quick = await waitForBuild(server, await startBuild(server, await createProject(server, 'version: 0.2\nphases:\n  build:\n    commands: [echo quick]\n')));
+    assert.equal(quick.buildStatus, 'SUCCEEDED', stderr);
+    const id = await startBuild(server, await createProject(server, 'version: 0.2\nphases:\n  build:\n    commands: [sleep 120]\n'));
+    await waitFor('the build to run', async () => (await server.services.builds.get(id)).currentPhase === 'BUILD');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    const build = await waitForBuild(server, id, 5000);
+    assert.equal(build.buildStatus, 'STOPPED');
+  } finally {
+    child.kill('SIGKILL');
+    await server.stop();
+  }
+});
+
+test('nagare agent flags: server and token are required, tags are KEY=VALUE', () => {
+  const env = { HOME: '/home/someone' };
+  assert.throws(() => compileAgentConfig({ token: 't' }, env), /--server URL/);
+  assert.throws(() => compileAgentConfig({ server: 'ftp://x', token: 't' }, env), /http:\/\//);
+  assert.throws(() => compileAgentConfig({ server: 'http://x' }, env), /--token/);
+  assert.throws(() => compileAgentConfig({ server: 'http://x', token: 't', tag: ['novalue'] }, env), /KEY=VALUE/);
+  assert.throws(() => compileAgentConfig({ server: 'http://x', token: 't', executor: 'podman' }, env), /shell or docker/);
+  const config = compileAgentConfig({ tag: ['env=prod', 'role=web=1'] }, { ...env, NAGARE_SERVER: 'http://ci:8780', NAGARE_AGENT_TOKEN: 'tok' });
+  assert.equal(config.serverUrl, 'http://ci:8780');
+  assert.equal(config.token, 'tok');
+  assert.deepEqual(config.tags, { env: 'prod', role: 'web=1' });
+  assert.equal(config.workDir, '/home/someone/.local/state/nagare/agent');
+});
