@@ -187,3 +187,31 @@ test('a GIT project from a local repository builds at the given commit', async (
   assert.equal(recordData(latest).resolvedSourceVersion, git('rev-parse', 'HEAD'));
   assert.match(await storedLog(server, latest.id), /^content=second /m);
 });
+
+test('primary and secondary artifacts are uploaded to the server as zip blobs', async () => {
+  const buildspec = `version: 0.2
+phases:
+  build:
+    commands: [mkdir -p out, echo primary > out/a.txt, echo secondary > out/b.txt]
+artifacts:
+  files: [out/a.txt]
+  name: bundle-$CODEBUILD_BUILD_NUMBER
+  secondary-artifacts:
+    extra:
+      files: [out/b.txt]
+`;
+  const id = await startBuild(server, await createProject(server, buildspec));
+  const build = await waitForBuild(server, id);
+  assert.equal(build.buildStatus, 'SUCCEEDED', await storedLog(server, id));
+  const data = recordData(build);
+  assert.equal(data.artifacts?.name, `bundle-${build.buildNumber}.zip`);
+  assert.equal(data.artifacts?.artifactIdentifier, undefined);
+  assert.deepEqual(data.secondaryArtifacts.map((a) => [a.artifactIdentifier, a.name]), [['extra', 'extra.zip']]);
+  for (const artifact of [data.artifacts, ...data.secondaryArtifacts]) {
+    const parts: Buffer[] = [];
+    for await (const part of await server.services.context.blobs.read(artifact?.blobKey ?? '')) parts.push(Buffer.from(part));
+    const zip = Buffer.concat(parts);
+    assert.equal(zip.subarray(0, 4).toString('binary'), 'PK\u0003\u0004', 'a zip file');
+    assert.equal(zip.length, artifact?.bytes);
+  }
+});
