@@ -28,6 +28,7 @@ export function followLog(c: Context, services: Services, buildId: string): Resp
   const { notifier, store } = services.context;
   return streamSSE(c, async (stream) => {
     let next = 0;
+    let lastWrite = Date.now();
     const decoder = new TextDecoder();
     for (;;) {
       const build = await store.builds.get(buildId);
@@ -36,6 +37,7 @@ export function followLog(c: Context, services: Services, buildId: string): Resp
         let text = '';
         for await (const part of await services.context.blobs.read(logBlobKey(build.id, sequence))) text += decoder.decode(part, { stream: true });
         await stream.writeSSE({ event: 'log', data: text, id: String(sequence) });
+        lastWrite = Date.now();
       }
       next = build.logNextSequence;
       if (build.currentPhase === 'COMPLETED') {
@@ -43,8 +45,12 @@ export function followLog(c: Context, services: Services, buildId: string): Resp
         return;
       }
       if (stream.aborted) return;
-      await Promise.race([notifier.wait(`log:${buildId}`, 15_000), notifier.wait(`build:${buildId}`, 15_000)]);
-      await stream.write(': keep-alive\n\n');
+      // A notification can slip in between the read above and this wait; the 1 s poll covers it.
+      await Promise.race([notifier.wait(`log:${buildId}`, 1000), notifier.wait(`build:${buildId}`, 1000)]);
+      if (Date.now() - lastWrite > 15_000) {
+        await stream.write(': keep-alive\n\n');
+        lastWrite = Date.now();
+      }
     }
   });
 }

@@ -21,13 +21,15 @@ async function main(argv: readonly string[]): Promise<number> {
     .description('Self-hosted CI/CD that runs AWS CodeBuild buildspecs, CodeDeploy appspecs and CodePipeline pipelines')
     .version('0.1.0')
     .exitOverride()
+    // Options after a subcommand belong to it (`nagare build list --json`), not to its parent.
+    .enablePositionalOptions()
     .showHelpAfterError();
   const done = (result: CommandOutcome): void => {
     outcome = result;
   };
   registerServerCommands(program, done);
   registerProjectCommands(program, done);
-  registerRemoteBuildCommands(registerBuildCommand(program, done), done);
+  registerRemoteBuildCommands(registerBuildCommand(program, done).enablePositionalOptions(), done);
   registerParameterCommands(program, done);
   registerAgentCommand(program, done);
   const wantsJson = argv.includes('--json');

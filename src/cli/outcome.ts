@@ -32,12 +32,16 @@ export function buildExitCode(status: StatusType): number {
 /** Exit status for an error: 2 for input a person can correct, 3 for nagare's own failures. */
 export function errorExitCode(code: ErrorCode | undefined): number {
   if (code === undefined) return 3;
-  if (code.startsWith('SPEC_') || code.startsWith('CONFIG_') || code === 'UNSUPPORTED_FEATURE') return 2;
+  if (code.startsWith('SPEC_') || code.startsWith('CONFIG_') || code.startsWith('AUTH_') || code === 'UNSUPPORTED_FEATURE') return 2;
   switch (code) {
     case 'BUILD_SOURCE_NOT_FOUND':
     case 'BUILD_BUILDSPEC_NOT_FOUND':
     case 'EXEC_IMAGE_NOT_FOUND':
     case 'EXEC_USER_UNKNOWN':
+    case 'API_INVALID_INPUT':
+    case 'API_NOT_FOUND':
+    case 'API_ALREADY_EXISTS':
+    case 'API_MALFORMED_JSON':
       return 2;
     default:
       return 3;
