@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -17,9 +17,11 @@ import { agentFor, createProject, phasesOf, recordData, startBuild, storedLog, w
 
 let server: TestServer;
 let agent: RunningAgent;
+let workDir: string;
 before(async () => {
   server = await startTestServer();
-  agent = await agentFor(server);
+  workDir = await mkdtemp(path.join(os.tmpdir(), 'nagare-agent-'));
+  agent = await agentFor(server, { workDir });
 });
 after(async () => {
   await agent.stop();
@@ -214,4 +216,24 @@ artifacts:
     assert.equal(zip.subarray(0, 4).toString('binary'), 'PK\u0003\u0004', 'a zip file');
     assert.equal(zip.length, artifact?.bytes);
   }
+});
+
+test('a lost lease stops the build on the agent, which does not complete it and goes on with the next build', async () => {
+  const marker = String(600_000 + (process.pid % 100_000));
+  const name = await createProject(server, `version: 0.2\nphases:\n  build:\n    commands: ["sleep ${marker}"]\n`);
+  const id = await startBuild(server, name);
+  await waitFor('the command to start', () => processesWith(marker).length === 1);
+  // What the scheduler does when a lease expires: the job is dropped and the build ends FAULT.
+  await server.services.context.store.jobs.cancel(id);
+  await server.services.builds.finish(await server.services.builds.get(id), 'FAULT', { statusCode: 'AGENT_LOST', message: 'test' }, Date.now());
+  await waitFor('the command to be stopped', () => processesWith(marker).length === 0, 15_000);
+  const next = await waitForBuild(server, await startBuild(server, await createProject(server, 'version: 0.2\nphases:\n  build:\n    commands: [echo next]\n')));
+  assert.equal(next.buildStatus, 'SUCCEEDED');
+  const lost = await server.services.builds.get(id);
+  assert.equal(lost.buildStatus, 'FAULT', 'the agent did not overwrite the server\'s ending');
+});
+
+test('build work directories are removed after each build', async () => {
+  await waitForBuild(server, await startBuild(server, await createProject(server, BUILDSPEC)));
+  assert.deepEqual((await readdir(workDir)).filter((entry) => entry.startsWith('build-')), []);
 });
