@@ -126,6 +126,8 @@ export class AgentsService {
   async complete(agentId: string, buildId: string, result: Completion): Promise<StoredBuild> {
     const { store, clock } = this.context;
     const build = await this.requireBuild(buildId);
+    // A retried `complete` whose first answer was lost: the same agent already finished it.
+    if (build.currentPhase === 'COMPLETED' && recordOf(build).agentId === agentId && build.buildStatus === result.buildStatus) return build;
     if (!(await store.jobs.complete(buildId, agentId))) throw leaseLost(buildId);
     const data = recordOf(build);
     const now = clock();

@@ -76,7 +76,11 @@ export function mergePhases(serverPhases: readonly PhaseRecord[], agentPhases: r
  */
 export function endedRecord(build: StoredBuild, status: StatusType, context: PhaseContext, at: number): { data: BuildRecordData; currentPhase: 'COMPLETED' } {
   const data = recordOf(build);
-  const phases: PhaseRecord[] = data.phases.map((p) => (p.phaseStatus === undefined && p.phaseType !== 'COMPLETED' ? { ...p, phaseStatus: status, endTime: at, contexts: [...p.contexts, context] } : p));
+  const running = data.phases.some((p) => p.phaseStatus === undefined && p.phaseType !== 'COMPLETED');
+  const phases: PhaseRecord[] = running
+    ? data.phases.map((p) => (p.phaseStatus === undefined && p.phaseType !== 'COMPLETED' ? { ...p, phaseStatus: status, endTime: at, contexts: [...p.contexts, context] } : p))
+    : // Leased, but the agent reported no phase yet: the build's current phase carries the reason.
+      [...data.phases, { phaseType: build.currentPhase, phaseStatus: status, startTime: at, endTime: at, contexts: [context] }];
   if (phases.at(-1)?.phaseType !== 'COMPLETED') phases.push({ phaseType: 'COMPLETED', phaseStatus: undefined, startTime: at, endTime: undefined, contexts: [] });
   return { data: { ...data, phases }, currentPhase: 'COMPLETED' };
 }

@@ -46,6 +46,8 @@ export class Scheduler {
       metrics.leaseExpiries.inc();
       const build = await store.builds.get(job.id);
       if (!job.started && build && build.currentPhase !== 'COMPLETED' && (await store.jobs.requeue(job.id))) {
+        // The next agent logs from sequence 0: what the lost one sent before any command ran is replaced.
+        await store.builds.update(job.id, { logNextSequence: 0, logBytes: 0, currentPhase: 'QUEUED' });
         logger.warn({ buildId: job.id, agentId: job.leaseOwner }, 'agent lost before the build started; re-queued');
         this.context.notifier.notify('jobs');
         continue;
