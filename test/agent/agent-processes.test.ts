@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { startTestServer, testDatabases, type TestServer } from '../support/test-server.js';
 import { createProject, phasesOf, recordData, startBuild, waitFor, waitForBuild } from './agent-harness.js';
 
 const fixture = fileURLToPath(new URL('fixtures/run-agent.ts', import.meta.url));
@@ -54,63 +54,65 @@ function killLeftovers(marker: string): void {
   }
 }
 
-test('two agents in separate processes share 20 builds', async () => {
-  const server = await startTestServer({ leaseMs: LEASE_MS });
-  const agents = await Promise.all([spawnAgent(server, 'share-a'), spawnAgent(server, 'share-b')]);
-  try {
-    const name = await createProject(server, 'version: 0.2\nphases:\n  build:\n    commands: ["sleep 0.3", "echo built $CODEBUILD_BUILD_NUMBER"]\n');
-    const ids: string[] = [];
-    for (let i = 0; i < 20; i += 1) ids.push(await startBuild(server, name));
-    const builds = await Promise.all(ids.map((id) => waitForBuild(server, id, 60_000)));
-    assert.deepEqual(builds.map((b) => b.buildStatus), ids.map(() => 'SUCCEEDED'));
-    const ranBy = builds.map((b) => recordData(b).agentId);
-    for (const agent of agents) assert.ok(ranBy.includes(agent.agentId), `${agent.agentId} ran some of the builds`);
-  } finally {
-    await Promise.all(agents.map(stopAgent));
-    await server.stop();
-  }
-});
-
-test('an agent killed mid-build: its build ends FAULT with AGENT_LOST within the lease time, and the other agent runs the rest', async () => {
-  const server = await startTestServer({ leaseMs: LEASE_MS });
-  const agents = await Promise.all([spawnAgent(server, 'kill-a'), spawnAgent(server, 'kill-b')]);
-  const marker = String(700_000 + (process.pid % 100_000));
-  try {
-    const name = await createProject(server, `version: 0.2\nphases:\n  build:\n    commands: ["sleep 1.${marker}"]\n`);
-    const ids: string[] = [];
-    for (let i = 0; i < 8; i += 1) ids.push(await startBuild(server, name));
-    let victimBuild: string | undefined;
-    await waitFor('a build running its command', async () => {
-      for (const id of ids) {
-        const build = await server.services.builds.get(id);
-        if (build.currentPhase === 'BUILD') victimBuild = id;
-      }
-      return victimBuild !== undefined;
-    });
-    const victimId = recordData(await server.services.builds.get(victimBuild ?? '')).agentId;
-    const victim = agents.find((a) => a.agentId === victimId);
-    const survivor = agents.find((a) => a.agentId !== victimId);
-    assert.ok(victim && survivor);
-    victim.child.kill('SIGKILL');
-    const killedAt = Date.now();
-
-    const lost = await waitForBuild(server, victimBuild ?? '', LEASE_MS + 5000);
-    assert.ok(Date.now() - killedAt <= LEASE_MS + 2000, `ended ${Date.now() - killedAt} ms after the kill`);
-    assert.equal(lost.buildStatus, 'FAULT');
-    const context = phasesOf(lost).flatMap((p) => p.contexts).find((c) => c.statusCode === 'AGENT_LOST');
-    assert.match(context?.message ?? '', new RegExp(victim.agentId));
-
-    const rest = await Promise.all(ids.filter((id) => id !== victimBuild).map((id) => waitForBuild(server, id, 60_000)));
-    for (const build of rest) {
-      if (build.buildStatus === 'SUCCEEDED') continue;
-      // Only a build the victim held when it died may share its fate.
-      assert.fail(`${build.id} ended ${build.buildStatus} (run by ${recordData(build).agentId})`);
+for (const [database, skip] of await testDatabases()) {
+  test(`two agents in separate processes share 20 builds (${database})`, { skip }, async () => {
+    const server = await startTestServer({ leaseMs: LEASE_MS, database });
+    const agents = await Promise.all([spawnAgent(server, 'share-a'), spawnAgent(server, 'share-b')]);
+    try {
+      const name = await createProject(server, 'version: 0.2\nphases:\n  build:\n    commands: ["sleep 0.3", "echo built $CODEBUILD_BUILD_NUMBER"]\n');
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i += 1) ids.push(await startBuild(server, name));
+      const builds = await Promise.all(ids.map((id) => waitForBuild(server, id, 60_000)));
+      assert.deepEqual(builds.map((b) => b.buildStatus), ids.map(() => 'SUCCEEDED'));
+      const ranBy = builds.map((b) => recordData(b).agentId);
+      for (const agent of agents) assert.ok(ranBy.includes(agent.agentId), `${agent.agentId} ran some of the builds`);
+    } finally {
+      await Promise.all(agents.map(stopAgent));
+      await server.stop();
     }
-    const afterKill = rest.filter((b) => b.endTime !== undefined && b.endTime > killedAt);
-    assert.ok(afterKill.length > 0 && afterKill.every((b) => recordData(b).agentId === survivor.agentId), 'the survivor ran the rest');
-  } finally {
-    await Promise.all(agents.map(stopAgent));
-    killLeftovers(`sleep\u00001.${marker}`);
-    await server.stop();
-  }
-});
+  });
+
+  test(`an agent killed mid-build: its build ends FAULT with AGENT_LOST within the lease time, and the other agent runs the rest (${database})`, { skip }, async () => {
+    const server = await startTestServer({ leaseMs: LEASE_MS, database });
+    const agents = await Promise.all([spawnAgent(server, 'kill-a'), spawnAgent(server, 'kill-b')]);
+    const marker = String(700_000 + (process.pid % 100_000));
+    try {
+      const name = await createProject(server, `version: 0.2\nphases:\n  build:\n    commands: ["sleep 1.${marker}"]\n`);
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i += 1) ids.push(await startBuild(server, name));
+      let victimBuild: string | undefined;
+      await waitFor('a build running its command', async () => {
+        for (const id of ids) {
+          const build = await server.services.builds.get(id);
+          if (build.currentPhase === 'BUILD') victimBuild = id;
+        }
+        return victimBuild !== undefined;
+      });
+      const victimId = recordData(await server.services.builds.get(victimBuild ?? '')).agentId;
+      const victim = agents.find((a) => a.agentId === victimId);
+      const survivor = agents.find((a) => a.agentId !== victimId);
+      assert.ok(victim && survivor);
+      victim.child.kill('SIGKILL');
+      const killedAt = Date.now();
+
+      const lost = await waitForBuild(server, victimBuild ?? '', LEASE_MS + 5000);
+      assert.ok(Date.now() - killedAt <= LEASE_MS + 2000, `ended ${Date.now() - killedAt} ms after the kill`);
+      assert.equal(lost.buildStatus, 'FAULT');
+      const context = phasesOf(lost).flatMap((p) => p.contexts).find((c) => c.statusCode === 'AGENT_LOST');
+      assert.match(context?.message ?? '', new RegExp(victim.agentId));
+
+      const rest = await Promise.all(ids.filter((id) => id !== victimBuild).map((id) => waitForBuild(server, id, 60_000)));
+      for (const build of rest) {
+        if (build.buildStatus === 'SUCCEEDED') continue;
+        // Only a build the victim held when it died may share its fate.
+        assert.fail(`${build.id} ended ${build.buildStatus} (run by ${recordData(build).agentId})`);
+      }
+      const afterKill = rest.filter((b) => b.endTime !== undefined && b.endTime > killedAt);
+      assert.ok(afterKill.length > 0 && afterKill.every((b) => recordData(b).agentId === survivor.agentId), 'the survivor ran the rest');
+    } finally {
+      await Promise.all(agents.map(stopAgent));
+      killLeftovers(`sleep\u00001.${marker}`);
+      await server.stop();
+    }
+  });
+}

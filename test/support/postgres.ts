@@ -24,7 +24,9 @@ export async function postgresMissing(): Promise<string | undefined> {
 
 const run = `nagare_test_${randomBytes(4).toString('hex')}`;
 const created = new Set<string>();
-let cleanupRegistered = false;
+// Registered when the test file imports this module: hooks added later, from inside a running
+// test or hook, would attach to that test instead of the file.
+after(dropSchemas);
 
 /** A database URL whose connections use a new schema of their own. */
 export async function freshPostgresUrl(name: string): Promise<string> {
@@ -38,16 +40,13 @@ export async function freshPostgresSchema(name: string): Promise<{ url: string; 
     created.add(schema);
     await postgresAdmin((client) => client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`));
   }
-  if (!cleanupRegistered) {
-    cleanupRegistered = true;
-    after(dropSchemas);
-  }
   const url = new URL(POSTGRES_BASE_URL);
   url.searchParams.set('options', `-c search_path=${schema}`);
   return { url: url.toString(), schema };
 }
 
 async function dropSchemas(): Promise<void> {
+  if (created.size === 0) return;
   await postgresAdmin(async (client) => {
     for (const schema of created) {
       await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch((error: unknown) => console.error(`could not drop ${schema}:`, error));

@@ -6,10 +6,15 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import { startServer, type RunningServer } from '../../src/server/server.js';
+import { freshPostgresUrl, postgresMissing } from './postgres.js';
+import { requirement } from './requirements.js';
 
 export interface TestServer extends RunningServer {
   readonly dataDir: string;
+  /** The PostgreSQL URL when on PostgreSQL (a restart passes it again). */
+  readonly databaseUrl: string | undefined;
   readonly token: string;
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
@@ -19,6 +24,8 @@ export interface TestServer extends RunningServer {
 
 export interface TestServerOptions {
   readonly databaseUrl?: string;
+  /** `postgres` gives the server a fresh schema of the machine's PostgreSQL; SQLite otherwise. */
+  readonly database?: TestDatabase;
   readonly dataDir?: string;
   readonly leaseMs?: number;
   readonly schedulerIntervalMs?: number;
@@ -26,6 +33,16 @@ export interface TestServerOptions {
   readonly port?: number;
 }
 
+
+export type TestDatabase = 'sqlite' | 'postgres';
+
+/**
+ * The databases server-level tests run on: both, with PostgreSQL skipped (locally) or failing (in
+ * CI) when it is missing. Use as `for (const [database, skip] of testDatabases()) test(…, { skip }, …)`.
+ */
+export async function testDatabases(): Promise<[TestDatabase, string | false][]> {
+  return [['sqlite', false], ['postgres', requirement('PostgreSQL', await postgresMissing())]];
+}
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'nagare-server-')));
@@ -36,9 +53,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       done();
     },
   });
+  const databaseUrl = options.databaseUrl ?? (options.database === 'postgres' ? await freshPostgresUrl(`server_${randomBytes(3).toString('hex')}`) : undefined);
   const server = await startServer({
     dataDir,
-    databaseUrl: options.databaseUrl,
+    databaseUrl,
     host: '127.0.0.1',
     port: options.port ?? 0,
     secretKey: undefined,
@@ -50,5 +68,5 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   // A server restarted on an existing data directory creates no credentials: the first start's stay valid.
   const credentials = server.initialCredentials ?? (options.dataDir ? { token: '', accessKeyId: '', secretAccessKey: '' } : undefined);
   if (!credentials) throw new Error('a fresh test server must create initial credentials');
-  return { ...server, dataDir, token: credentials.token, accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, logs: () => logs };
+  return { ...server, dataDir, databaseUrl, token: credentials.token, accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, logs: () => logs };
 }

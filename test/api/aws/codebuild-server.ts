@@ -6,7 +6,7 @@
 import { after, before } from 'node:test';
 import { CodeBuildClient, type CreateProjectCommandInput } from '@aws-sdk/client-codebuild';
 import type { HttpRequest } from '@smithy/types';
-import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { startTestServer, type TestDatabase, type TestServer } from '../../support/test-server.js';
 import { signer } from '../auth/sdk-signer.js';
 
 export interface AwsApiServer {
@@ -15,10 +15,10 @@ export interface AwsApiServer {
 }
 
 /** One server per test file, started before its tests and stopped after them. */
-export function useCodeBuildServer(): () => AwsApiServer {
+export function useCodeBuildServer(database: TestDatabase = 'sqlite'): () => AwsApiServer {
   let current: AwsApiServer | undefined;
   before(async () => {
-    const server = await startTestServer();
+    const server = await startTestServer({ database });
     current = { server, client: codeBuildClient(server) };
   });
   after(async () => {

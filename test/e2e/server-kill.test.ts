@@ -1,0 +1,104 @@
+/**
+ * Nothing is lost: the server process is killed with SIGKILL in the middle of a build and started
+ * again on the same data (SQLite file, or the same PostgreSQL schema). The agent rides it out;
+ * the build completes with every log line, in order, and its artifact.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { startAgent } from '../../src/agent/agent.js';
+import { NagareClient, type Json } from '../../src/client/nagare-client.js';
+import { freshPostgresUrl, postgresMissing } from '../support/postgres.js';
+import { requirement } from '../support/requirements.js';
+
+const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+async function startServerProcess(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
+  const child = spawn(process.execPath, [cli, 'server', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /nagare server at (http:\/\/\S+)/.exec(stderr);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
+  });
+  return { child, url };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const BUILDSPEC = `version: 0.2
+phases:
+  build:
+    commands:
+      - for i in $(seq 1 80); do echo "tick $i"; sleep 0.05; done
+      - echo packaged > out.txt
+artifacts:
+  files: [out.txt]
+`;
+
+const postgres = requirement('PostgreSQL', await postgresMissing());
+
+for (const database of ['sqlite', 'postgres'] as const) {
+  test(`a server killed with SIGKILL mid-build and restarted loses no build, log line or artifact (${database})`, { skip: database === 'postgres' ? postgres : false }, async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'nagare-kill-'));
+    const port = await freePort();
+    const args = ['--data-dir', dataDir, '--port', String(port), '--log-level', 'warn', ...(database === 'postgres' ? ['--database-url', await freshPostgresUrl('server_kill')] : [])];
+    let server = await startServerProcess(args);
+    const token = (JSON.parse(readFileSync(path.join(dataDir, 'initial-credentials.json'), 'utf8')) as { token: string }).token;
+    const client = new NagareClient({ server: server.url, token });
+    const agent = await startAgent({ serverUrl: server.url, token, name: 'survivor', tags: {}, workDir: path.join(dataDir, 'agent'), hostEnvironment: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)) });
+    try {
+      await client.createProject({ name: 'survive', source: { type: 'NO_SOURCE', buildspec: BUILDSPEC }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' } });
+      const id = String((await client.startBuild('survive')).build.id);
+      await until('the build to be logging', async () => {
+        const { build } = await client.getBuild(id);
+        return build.currentPhase === 'BUILD' && (build.logs as { bytes: number }).bytes > 0 ? true : undefined;
+      });
+      server.child.kill('SIGKILL');
+      await new Promise((resolve) => server.child.on('exit', resolve));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      server = await startServerProcess(args);
+      const finished: Json = await until('the build to complete', async () => {
+        const { build } = await client.getBuild(id);
+        return build.buildComplete === true ? build : undefined;
+      });
+      const log = await client.buildLog(id);
+      assert.equal(finished.buildStatus, 'SUCCEEDED', log);
+      assert.deepEqual(log.split('\n').filter((line) => line.startsWith('tick ')), Array.from({ length: 80 }, (_, i) => `tick ${i + 1}`));
+      const artifact = finished.artifacts as { location: string };
+      const zip = await fetch(artifact.location, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(zip.status, 200);
+      assert.equal(Buffer.from(await zip.arrayBuffer()).subarray(0, 2).toString(), 'PK');
+    } finally {
+      await agent.stop();
+      server.child.kill('SIGKILL');
+    }
+  });
+}
