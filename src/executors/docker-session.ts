@@ -7,9 +7,8 @@
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { NagareError } from '../core/errors.js';
-import type { CommandOutcome, ShellSession, ShellState } from '../core/executor.js';
 import { execExitCode, FrameReader, runToCompletion, streamFinished } from './docker-streams.js';
-import { ShellProtocol } from './shell-protocol.js';
+import { ProtocolShellSession, ShellProtocol } from './shell-protocol.js';
 
 /** `sh -c KILL_SESSION nagare-kill <session id> <grace in tenths of a second>` */
 const KILL_SESSION = `
@@ -59,13 +58,13 @@ export interface DockerSessionOptions {
   readonly sessionDir: string;
 }
 
-export class DockerShellSession implements ShellSession {
-  private readonly protocol: ShellProtocol;
+export class DockerShellSession extends ProtocolShellSession {
+  protected override readonly protocol: ShellProtocol;
   private readonly finished: Promise<void>;
-  private terminating: Promise<void> | undefined;
   private shellPid: number | undefined;
 
   private constructor(private readonly container: Docker.Container, exec: Docker.Exec, private readonly stream: Duplex, options: DockerSessionOptions) {
+    super();
     this.protocol = new ShellProtocol({
       write: (text) => { if (!stream.destroyed && stream.writable) stream.write(text); },
       sessionDir: options.sessionDir,
@@ -109,20 +108,7 @@ export class DockerShellSession implements ShellSession {
     return session;
   }
 
-  run(command: string, onOutput: (chunk: Buffer) => void): Promise<CommandOutcome> {
-    return this.protocol.run(command, onOutput);
-  }
-
-  lastGood(): ShellState {
-    return this.protocol.lastGood();
-  }
-
-  terminate(graceMs: number): Promise<void> {
-    this.terminating ??= this.kill(graceMs);
-    return this.terminating;
-  }
-
-  private async kill(graceMs: number): Promise<void> {
+  protected override async kill(graceMs: number): Promise<void> {
     if (this.shellPid !== undefined) {
       const tenths = String(Math.max(0, Math.ceil(graceMs / 100)));
       await runToCompletion(this.container, ['sh', '-c', KILL_SESSION, 'nagare-kill', String(this.shellPid), tenths], '0').catch(() => undefined);

@@ -9,9 +9,9 @@ import { chown, mkdtemp, rm, stat } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NagareError } from '../core/errors.js';
-import type { CommandOutcome, Executor, ShellOptions, ShellSession, ShellState } from '../core/executor.js';
+import type { Executor, ShellOptions, ShellSession, ShellState } from '../core/executor.js';
 import { killSession } from './process-tree.js';
-import { ShellProtocol } from './shell-protocol.js';
+import { ProtocolShellSession, ShellProtocol } from './shell-protocol.js';
 
 export interface ShellExecutorOptions {
   /** The environment nagare itself was started with; the executor never reads process.env. */
@@ -71,12 +71,12 @@ export class ShellExecutor implements Executor {
   }
 }
 
-class HostShellSession implements ShellSession {
-  private readonly protocol: ShellProtocol;
+class HostShellSession extends ProtocolShellSession {
+  protected override readonly protocol: ShellProtocol;
   private readonly exited: Promise<void>;
-  private terminating: Promise<void> | undefined;
 
   constructor(private readonly child: ChildProcessWithoutNullStreams, private readonly sessionDir: string, initialState: ShellState) {
+    super();
     this.protocol = new ShellProtocol({
       write: (text) => { if (!child.stdin.destroyed) child.stdin.write(text); },
       sessionDir,
@@ -107,20 +107,7 @@ class HostShellSession implements ShellSession {
     return this.protocol.ready();
   }
 
-  run(command: string, onOutput: (chunk: Buffer) => void): Promise<CommandOutcome> {
-    return this.protocol.run(command, onOutput);
-  }
-
-  lastGood(): ShellState {
-    return this.protocol.lastGood();
-  }
-
-  terminate(graceMs: number): Promise<void> {
-    this.terminating ??= this.kill(graceMs);
-    return this.terminating;
-  }
-
-  private async kill(graceMs: number): Promise<void> {
+  protected override async kill(graceMs: number): Promise<void> {
     if (this.child.pid !== undefined) await killSession(this.child.pid, graceMs);
     this.child.stdin.destroy();
     await within(this.exited, 1000);

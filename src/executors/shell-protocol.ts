@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NagareError } from '../core/errors.js';
-import type { CommandOutcome, ShellState } from '../core/executor.js';
+import type { CommandOutcome, ShellSession, ShellState } from '../core/executor.js';
 import { parseExportedEnvironment } from './exported-environment.js';
 
 /** Output produced while no command runs (a background job) is kept for the next command, up to this. */
@@ -196,4 +196,29 @@ function partialMarkerLength(data: Buffer, marker: Buffer): number {
 /** Single-quotes a word for sh. */
 export function quote(word: string): string {
   return `'${word.replace(/'/g, `'"'"'`)}'`;
+}
+
+/**
+ * A ShellSession driven by one ShellProtocol: running commands and reading state are the
+ * protocol's; each backend says only how its processes are killed.
+ */
+export abstract class ProtocolShellSession implements ShellSession {
+  protected abstract readonly protocol: ShellProtocol;
+  private terminating: Promise<void> | undefined;
+
+  run(command: string, onOutput: (chunk: Buffer) => void): Promise<CommandOutcome> {
+    return this.protocol.run(command, onOutput);
+  }
+
+  lastGood(): ShellState {
+    return this.protocol.lastGood();
+  }
+
+  terminate(graceMs: number): Promise<void> {
+    this.terminating ??= this.kill(graceMs);
+    return this.terminating;
+  }
+
+  /** Ends every process of the session (SIGTERM, then SIGKILL after graceMs). Called once. */
+  protected abstract kill(graceMs: number): Promise<void>;
 }

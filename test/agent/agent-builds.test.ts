@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunningAgent } from '../../src/agent/agent.js';
 import { runBuildspec } from '../build/run-buildspec.js';
+import { processesWith } from '../support/processes.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { agentFor, createProject, phasesOf, recordData, startBuild, storedLog, waitFor, waitForBuild } from './agent-harness.js';
 
@@ -27,22 +27,6 @@ after(async () => {
   await agent.stop();
   await server.stop();
 });
-
-/** Pids of live (not zombie) processes whose command line contains `marker`. */
-function processesWith(marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (cmdline.includes(`sleep\0${marker}`) && !stat.includes(') Z ')) pids.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
-}
 
 const BUILDSPEC = `version: 0.2
 env:
@@ -154,13 +138,13 @@ test('an invalid buildspec completes the build FAILED with a DOWNLOAD_SOURCE con
 test('StopBuild while a command runs ends the build STOPPED within seconds, with no process left', async () => {
   const marker = String(800_000 + (process.pid % 100_000));
   const id = await startBuild(server, await createProject(server, `version: 0.2\nphases:\n  build:\n    commands:\n      - (sleep ${marker} &) ; sleep ${marker}1 & sleep ${marker}2\n`));
-  await waitFor('the commands to start', () => processesWith(marker).length === 3);
+  await waitFor('the commands to start', () => processesWith(`sleep\0${marker}`).length === 3);
   const stoppedAt = Date.now();
   await server.services.builds.stopBuild(id);
   const build = await waitForBuild(server, id, 15_000);
   assert.equal(build.buildStatus, 'STOPPED');
   assert.ok(Date.now() - stoppedAt < 10_000, 'stopped within seconds');
-  assert.deepEqual(processesWith(marker), [], 'no process of the build survives');
+  assert.deepEqual(processesWith(`sleep\0${marker}`), [], 'no process of the build survives');
   assert.equal(phasesOf(build).find((p) => p.phaseType === 'BUILD')?.contexts.at(-1)?.statusCode, 'BUILD_STOPPED');
   assert.match(await storedLog(server, id), /Stop requested/);
 });
@@ -222,11 +206,11 @@ test('a lost lease stops the build on the agent, which does not complete it and 
   const marker = String(600_000 + (process.pid % 100_000));
   const name = await createProject(server, `version: 0.2\nphases:\n  build:\n    commands: ["sleep ${marker}"]\n`);
   const id = await startBuild(server, name);
-  await waitFor('the command to start', () => processesWith(marker).length === 1);
+  await waitFor('the command to start', () => processesWith(`sleep\0${marker}`).length === 1);
   // What the scheduler does when a lease expires: the job is dropped and the build ends FAULT.
   await server.services.context.store.jobs.cancel(id);
   await server.services.builds.finish(await server.services.builds.get(id), 'FAULT', { statusCode: 'AGENT_LOST', message: 'test' }, Date.now());
-  await waitFor('the command to be stopped', () => processesWith(marker).length === 0, 15_000);
+  await waitFor('the command to be stopped', () => processesWith(`sleep\0${marker}`).length === 0, 15_000);
   const next = await waitForBuild(server, await startBuild(server, await createProject(server, 'version: 0.2\nphases:\n  build:\n    commands: [echo next]\n')));
   assert.equal(next.buildStatus, 'SUCCEEDED');
   const lost = await server.services.builds.get(id);

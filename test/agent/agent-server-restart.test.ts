@@ -4,19 +4,10 @@
  * every log line stored once, in order.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
+import { freePort } from '../support/processes.js';
 import { startTestServer } from '../support/test-server.js';
 import { agentFor, createProject, startBuild, storedLog, waitFor, waitForBuild } from './agent-harness.js';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
 
 test('the agent rides out a server restart mid-build: the build completes and no log chunk is lost', async () => {
   const port = await freePort();

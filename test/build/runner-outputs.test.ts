@@ -4,25 +4,9 @@
  * successful BUILD, and artifacts that match nothing fail UPLOAD_ARTIFACTS.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { processesWith } from '../support/processes.js';
 import { outputLines, phaseStatuses, runBuildspec } from './run-buildspec.js';
-
-/** Pids of live processes whose command line contains `marker`. */
-function processesWith(marker: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (cmdline.includes(marker) && !stat.includes(') Z ')) pids.push(Number(entry));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return pids;
-}
 
 test('a timeout kills the whole process tree, marks the phase and the build TIMED_OUT and still runs FINALIZING', async () => {
   const { record, log } = await runBuildspec(`version: 0.2

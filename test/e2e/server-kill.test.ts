@@ -7,26 +7,17 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startAgent } from '../../src/agent/agent.js';
 import { NagareClient, type Json } from '../../src/client/nagare-client.js';
+import { freePort } from '../support/processes.js';
 import { freshPostgresUrl, postgresMissing } from '../support/postgres.js';
 import { requirement } from '../support/requirements.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
 
 async function startServerProcess(args: string[]): Promise<{ child: ChildProcess; url: string }> {
   const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
