@@ -67,9 +67,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function killSession(sessionId: number, graceMs: number): Promise<void> {
   signalAll(sessionProcesses(sessionId), 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
+  // Most processes are gone within a few milliseconds of SIGTERM: look again soon, then back off.
+  for (let wait = 2; Date.now() < deadline; wait = Math.min(wait * 2, 50)) {
     if (sessionProcesses(sessionId).length === 0) return;
-    await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
+    await sleep(Math.min(wait, Math.max(1, deadline - Date.now())));
   }
   for (let round = 0; round < 100; round += 1) {
     const left = sessionProcesses(sessionId);
