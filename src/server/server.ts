@@ -34,6 +34,10 @@ export interface ServerOptions {
   readonly leaseMs?: number;
   readonly schedulerIntervalMs?: number;
   readonly region?: string;
+  /** The largest artifact an agent may upload (default 2 GiB). */
+  readonly maxArtifactBytes?: number;
+  /** Tests move time forward (queued timeouts); Date.now otherwise. */
+  readonly clock?: () => number;
 }
 
 export interface RunningServer {
@@ -55,7 +59,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     accountId: '000000000000',
     leaseMs: options.leaseMs ?? 30_000,
     maxLogChunkBytes: 1024 * 1024,
-    maxArtifactBytes: 2 * 1024 * 1024 * 1024,
+    maxArtifactBytes: options.maxArtifactBytes ?? 2 * 1024 * 1024 * 1024,
     publicUrl: '',
   };
   const context: ServerContext = {
@@ -65,7 +69,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     notifier: new Notifier(),
     metrics: new ServerMetrics(),
     logger,
-    clock: Date.now,
+    clock: options.clock ?? Date.now,
     newId: randomUUID,
     settings,
   };

@@ -81,3 +81,25 @@ test('a build whose agent is lost after a command ran ends FAULT naming the agen
   assert.equal(build.currentPhase, 'COMPLETED');
   assert.match(JSON.stringify(build.record), /AGENT_LOST/);
 });
+
+test('a log chunk over 1 MiB is refused with API_PAYLOAD_TOO_LARGE and nothing is stored', async () => {
+  const id = await queuedBuild('big-chunk');
+  const agentId = await agent('big');
+  await server.services.agents.lease(agentId, 0);
+  await assert.rejects(server.services.agents.appendLog(agentId, id, 0, Buffer.alloc(1024 * 1024 + 1, 'x')), (e: unknown) => isNagareError(e) && e.code === 'API_PAYLOAD_TOO_LARGE');
+  assert.equal((await server.services.builds.get(id)).logNextSequence, 0);
+});
+
+test('jobs of a project at its concurrent build limit wait until a build of it ends', async () => {
+  await server.services.projects.create({ name: 'limited', concurrentBuildLimit: 1, source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands: [echo]\n' }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' } });
+  const first = (await server.services.builds.startBuild({ projectName: 'limited', initiator: 't' })).id;
+  const second = (await server.services.builds.startBuild({ projectName: 'limited', initiator: 't' })).id;
+  const a = await agent('limit-a');
+  const b = await agent('limit-b');
+  // Both were queued in the same millisecond or so: either may go first.
+  const leased = (await server.services.agents.lease(a, 0))?.buildId ?? '';
+  assert.ok([first, second].includes(leased));
+  assert.equal(await server.services.agents.lease(b, 0), undefined, 'the other build waits');
+  await server.services.agents.complete(a, leased, completion);
+  assert.equal((await server.services.agents.lease(b, 0))?.buildId, leased === first ? second : first);
+});

@@ -29,6 +29,8 @@ export interface TestServerOptions {
   readonly dataDir?: string;
   readonly leaseMs?: number;
   readonly schedulerIntervalMs?: number;
+  readonly maxArtifactBytes?: number;
+  readonly clock?: () => number;
   /** 0 (a free port) by default; a fixed port lets a restarted server keep its URL. */
   readonly port?: number;
 }
@@ -64,6 +66,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logDestination: destination,
     leaseMs: options.leaseMs ?? 30_000,
     schedulerIntervalMs: options.schedulerIntervalMs ?? 200,
+    ...(options.maxArtifactBytes ? { maxArtifactBytes: options.maxArtifactBytes } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   // A server restarted on an existing data directory creates no credentials: the first start's stay valid.
   const credentials = server.initialCredentials ?? (options.dataDir ? { token: '', accessKeyId: '', secretAccessKey: '' } : undefined);
