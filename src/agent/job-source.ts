@@ -6,13 +6,15 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BuildJob } from '../core/build-job.js';
+import { unzipInto } from '../build/unzip.js';
 
 const execFileAsync = promisify(execFile);
 
 export type SourceResult =
-  | { readonly ok: true; readonly resolvedSourceVersion: string | undefined; readonly repoUrl: string | undefined }
+  | { readonly ok: true; readonly resolvedSourceVersion: string | undefined; readonly repoUrl: string | undefined; readonly secondarySources?: Readonly<Record<string, string>> }
   | { readonly ok: false; readonly message: string };
 
 export interface SourceOptions {
@@ -20,12 +22,15 @@ export interface SourceOptions {
   /** The environment git runs with (the agent's own). */
   readonly environment: Readonly<Record<string, string>>;
   readonly log: (line: string) => void;
+  /** Fetches one of the job's pipeline input artifacts (CODEPIPELINE source). */
+  readonly downloadInput?: (name: string) => Promise<Buffer>;
 }
 
-export async function prepareSource(job: BuildJob, dir: string, { signal, environment, log }: SourceOptions): Promise<SourceResult> {
+export async function prepareSource(job: BuildJob, dir: string, { signal, environment, log, downloadInput }: SourceOptions): Promise<SourceResult> {
   await mkdir(dir, { recursive: true });
   const { type, location, sourceVersion, gitCloneDepth } = job.source;
   if (type === 'NO_SOURCE') return { ok: true, resolvedSourceVersion: undefined, repoUrl: undefined };
+  if (type === 'CODEPIPELINE') return pipelineInputs(job, dir, log, downloadInput);
   if (type !== 'GIT' || !location) {
     return { ok: false, message: `Source type ${type}${location ? '' : ' without a location'} is not supported by this agent` };
   }
@@ -57,4 +62,22 @@ async function checkout(git: (args: string[], cwd?: string) => Promise<string>, 
   }
   await git(['fetch', '--quiet', ...depth, 'origin', version], dir);
   await git(['checkout', '--quiet', '--detach', 'FETCH_HEAD'], dir);
+}
+
+/**
+ * CODEPIPELINE: the primary input artifact becomes the source directory, each other one a
+ * directory beside it, named for CODEBUILD_SRC_DIR_<name> (reference §3.2).
+ */
+async function pipelineInputs(job: BuildJob, dir: string, log: (line: string) => void, download: SourceOptions['downloadInput']): Promise<SourceResult> {
+  const inputs = job.inputArtifacts ?? [];
+  if (!download) return { ok: false, message: 'This agent cannot download pipeline input artifacts' };
+  const primary = job.primarySource ?? inputs[0]?.name;
+  const secondarySources: Record<string, string> = {};
+  for (const input of inputs) {
+    const target = input.name === primary ? dir : path.join(path.dirname(dir), `src_${input.name}`);
+    const files = await unzipInto(await download(input.name), target);
+    log(`Input artifact ${input.name}: ${files} files in ${target}`);
+    if (input.name !== primary) secondarySources[input.name] = target;
+  }
+  return { ok: true, resolvedSourceVersion: job.source.sourceVersion, repoUrl: undefined, secondarySources };
 }

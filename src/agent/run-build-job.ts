@@ -113,7 +113,12 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
   const sourceDir = path.join(dir, 'src');
   let source;
   try {
-    source = await prepareSource(job, sourceDir, { signal, environment: context.hostEnvironment, log: system });
+    source = await prepareSource(job, sourceDir, {
+      signal,
+      environment: context.hostEnvironment,
+      log: system,
+      downloadInput: (name) => context.client.downloadInput(job.buildId, name, { signal }),
+    });
   } catch (error) {
     if (signal.aborted) return stopped();
     throw error;
@@ -153,7 +158,7 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     sourceVersion: job.source.sourceVersion,
     resolvedSourceVersion: source.resolvedSourceVersion,
     sourceRepoUrl: source.repoUrl,
-    secondarySources: {},
+    secondarySources: source.secondarySources ?? {},
   };
   const artifactsDir = path.join(dir, 'artifacts');
   const record = await runBuild({

@@ -7,6 +7,7 @@
  *   POST /agent/v1/builds/:id/heartbeat          { phases?, currentPhase?, started? } → { stopRequested }
  *   PUT  /agent/v1/builds/:id/log/:sequence      raw bytes → { outcome } (409 AGENT_LOG_GAP with details.expected)
  *   POST /agent/v1/builds/:id/parameters         { parameters: [], secrets: [] } → { values }
+ *   GET  /agent/v1/builds/:id/inputs/:name       a pipeline input artifact (zip)
  *   PUT  /agent/v1/builds/:id/artifacts/:name    zip bytes (?identifier=) → stored artifact
  *   POST /agent/v1/builds/:id/complete           { buildStatus, phases, … } → { buildStatus }
  */
@@ -16,6 +17,7 @@ import { NagareError } from '../core/errors.js';
 import { PHASE_TYPES, type PhaseRecord } from '../core/build-phases.js';
 import type { Services } from '../server/services.js';
 import { bearerToken, readJson } from './request.js';
+import { streamOf } from './streams.js';
 
 const statusSchema = z.enum(['SUCCEEDED', 'FAILED', 'FAULT', 'TIMED_OUT', 'IN_PROGRESS', 'STOPPED']);
 const phaseSchema = z.object({
@@ -86,6 +88,11 @@ export function agentRoutes(services: Services): Hono<Env> {
   app.post('/builds/:id/parameters', async (c) => {
     const names = parametersSchema.parse(await readJson(c));
     return c.json({ values: await agents.parameters(c.get('agentId'), c.req.param('id'), names) });
+  });
+
+  app.get('/builds/:id/inputs/:name', async (c) => {
+    const body = await agents.inputArtifact(c.get('agentId'), c.req.param('id'), c.req.param('name'));
+    return new Response(streamOf(body), { headers: { 'content-type': 'application/zip' } });
   });
 
   app.put('/builds/:id/artifacts/:name', async (c) => {

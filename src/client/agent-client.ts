@@ -77,7 +77,9 @@ export interface CompletionBody {
 export type RequestBody = NonNullable<RequestInit['body']>;
 
 interface Request {
-  readonly method: 'POST' | 'PUT';
+  readonly method: 'GET' | 'POST' | 'PUT';
+  /** The answer is bytes (an input artifact), not JSON. */
+  readonly binary?: boolean;
   readonly path: string;
   readonly json?: unknown;
   /** Called for each attempt, so that a streamed body can be opened again. */
@@ -127,6 +129,11 @@ export class AgentClient {
   async parameters(buildId: string, names: { parameters: readonly string[]; secrets: readonly string[] }, options: CallOptions = {}): Promise<Record<string, string>> {
     const result = (await this.call({ method: 'POST', path: `${buildPath(buildId)}/parameters`, json: names }, options)) as { values: Record<string, string> };
     return result.values;
+  }
+
+  /** A pipeline input artifact (zip) of the build, whole. */
+  async downloadInput(buildId: string, name: string, options: CallOptions = {}): Promise<Buffer> {
+    return (await this.call({ method: 'GET', path: `${buildPath(buildId)}/inputs/${encodeURIComponent(name)}`, binary: true, timeoutMs: 60 * 60_000 }, options)) as Buffer;
   }
 
   /** Uploads an artifact zip; `open` is called once per attempt. */
@@ -204,6 +211,7 @@ export class AgentClient {
       throw new AgentApiError(0, 'NETWORK_ERROR', `${this.serverUrl} could not be reached (${error instanceof Error ? error.message : String(error)}${cause})`);
     }
     if (response.status === 204) return undefined;
+    if (response.ok && request.binary) return Buffer.from(await response.arrayBuffer());
     const text = await response.text().catch(() => '');
     const parsed = parseJson(text);
     if (response.ok) return parsed;

@@ -31,6 +31,22 @@ export interface BuildJob {
   readonly secondaryArtifacts: readonly ProjectArtifacts[];
   readonly cacheEnabled: boolean;
   readonly timeoutInMinutes: number;
+  /**
+   * CODEPIPELINE source: the action's input artifacts (zips in the blob store). The primary one is
+   * unpacked into CODEBUILD_SRC_DIR, the others into CODEBUILD_SRC_DIR_<name>.
+   */
+  readonly inputArtifacts?: readonly { readonly name: string; readonly blobKey: string }[] | undefined;
+  readonly primarySource?: string | undefined;
+  /** Set when a pipeline action started the build; its result goes back to that action. */
+  readonly pipelineAction?: PipelineActionRef | undefined;
+}
+
+export interface PipelineActionRef {
+  readonly pipelineName: string;
+  readonly executionId: string;
+  readonly stageName: string;
+  readonly actionName: string;
+  readonly attempt: number;
 }
 
 /** Artifacts of a finished build as the server records them (blob keys, not host paths). */

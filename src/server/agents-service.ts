@@ -109,6 +109,14 @@ export class AgentsService {
     return artifact;
   }
 
+  /** A pipeline input artifact of a build this agent holds. */
+  async inputArtifact(agentId: string, buildId: string, name: string): Promise<AsyncIterable<Uint8Array>> {
+    await this.requireHolder(agentId, buildId);
+    const input = recordOf(await this.requireBuild(buildId)).job.inputArtifacts?.find((a) => a.name === name);
+    if (!input) throw new NagareError('API_NOT_FOUND', `Build ${buildId} has no input artifact ${name}`);
+    return this.context.blobs.read(input.blobKey);
+  }
+
   /** Values of the parameters and secrets the build's buildspec and project refer to. */
   async parameters(agentId: string, buildId: string, names: { parameters: readonly string[]; secrets: readonly string[] }): Promise<Record<string, string>> {
     await this.requireHolder(agentId, buildId);
