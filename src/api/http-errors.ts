@@ -14,12 +14,16 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
     case 'BLOB_NOT_FOUND':
     case 'STORE_NOT_FOUND':
     case 'AGENT_UNKNOWN':
+    case 'REPO_NOT_FOUND':
+    case 'REPO_BRANCH_NOT_FOUND':
+    case 'REPO_COMMIT_NOT_FOUND':
       return 404;
     case 'API_ALREADY_EXISTS':
     case 'API_CONFLICT':
     case 'STORE_CONFLICT':
     case 'AGENT_LEASE_EXPIRED':
     case 'AGENT_LOG_GAP':
+    case 'REPO_ALREADY_EXISTS':
       return 409;
     case 'API_PAYLOAD_TOO_LARGE':
     case 'BLOB_TOO_LARGE':
@@ -40,6 +44,7 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
     case 'BUILD_INTERNAL':
     case 'EXEC_SPAWN_FAILED':
     case 'EXEC_DOCKER_UNAVAILABLE':
+    case 'REPO_GIT_FAILED':
       return 500;
     default:
       // Spec, config, build and remaining API input codes are the caller's to fix.

@@ -62,6 +62,13 @@ export const ERROR_CODES = [
   'AGENT_LEASE_EXPIRED',
   'AGENT_LOG_GAP',
   'AGENT_UNKNOWN',
+  // hosted repositories
+  'REPO_INVALID_NAME',
+  'REPO_NOT_FOUND',
+  'REPO_ALREADY_EXISTS',
+  'REPO_BRANCH_NOT_FOUND',
+  'REPO_COMMIT_NOT_FOUND',
+  'REPO_GIT_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

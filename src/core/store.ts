@@ -176,6 +176,50 @@ export interface ParametersRepo {
   delete(namespace: 'parameter' | 'secret', name: string): Promise<boolean>;
 }
 
+/** A hosted git repository (CodeCommit repository); the git data lives under the data directory. */
+export interface StoredRepository {
+  readonly name: string;
+  /** CodeCommit's `repositoryId`: a UUID, fixed at creation. */
+  readonly id: string;
+  readonly description: string | undefined;
+  /** The first branch pushed, until changed; undefined while the repository is empty. */
+  readonly defaultBranch: string | undefined;
+  readonly created: number;
+  readonly lastModified: number;
+}
+
+/** One ref a push changed. `oldCommit` is undefined for a new ref, `newCommit` for a deleted one. */
+export interface PushEvent {
+  /** Increases with each event recorded (a cursor for catching up after a restart). */
+  readonly sequence: number;
+  readonly repositoryName: string;
+  /** The full ref name: `refs/heads/main`, `refs/tags/v1`. */
+  readonly ref: string;
+  readonly refType: 'branch' | 'tag';
+  readonly oldCommit: string | undefined;
+  readonly newCommit: string | undefined;
+  /** Paths that differ between old and new; every file of a new ref; none for a deleted one. */
+  readonly changedPaths: readonly string[];
+  readonly pushedAt: number;
+  /** The name of the API token that pushed. */
+  readonly pusher: string;
+}
+
+export interface RepositoriesRepo {
+  create(repository: StoredRepository): Promise<void>;
+  get(name: string): Promise<StoredRepository | undefined>;
+  /** Sorted by name. */
+  list(page: PageRequest): Promise<Page<StoredRepository>>;
+  /** True when a repository was deleted; its push events are deleted with it. */
+  delete(name: string): Promise<boolean>;
+  /** Sets the default branch and lastModified; STORE_NOT_FOUND when there is no such repository. */
+  setDefaultBranch(name: string, branch: string, at: number): Promise<void>;
+  /** Records the events of one push, in order, and returns them with their sequence numbers. */
+  recordPush(events: readonly Omit<PushEvent, 'sequence'>[]): Promise<PushEvent[]>;
+  /** Events with a sequence above `afterSequence`, oldest first, at most `limit`. */
+  pushEventsAfter(afterSequence: number, limit: number, filter?: { readonly repositoryName?: string | undefined }): Promise<PushEvent[]>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly projects: ProjectsRepo;
@@ -184,5 +228,6 @@ export interface Store {
   readonly agents: AgentsRepo;
   readonly credentials: CredentialsRepo;
   readonly parameters: ParametersRepo;
+  readonly repositories: RepositoriesRepo;
   close(): Promise<void>;
 }

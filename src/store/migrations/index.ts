@@ -4,9 +4,11 @@
  */
 import type { Migration, MigrationProvider } from 'kysely';
 import * as createTables from './0001-create-tables.js';
+import * as repositories from './0002-repositories.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-tables': createTables,
+  '0002-repositories': repositories,
 };
 
 export const migrationProvider: MigrationProvider = {
