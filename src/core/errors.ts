@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'SPEC_EMPTY',
   'UNSUPPORTED_FEATURE',
   'SPEC_DUPLICATE_KEY',
+  'SPEC_INVALID_PIPELINE',
   // configuration and command line
   'CONFIG_INVALID',
   'CONFIG_FILE_NOT_FOUND',

@@ -4,8 +4,8 @@
  * schema, so every scalar arrives as the text that was written (`8080`, `yes`, `3.10`); the
  * buildspec readers decide what a boolean or a version is, the way CodeBuild does.
  */
-import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document, type LineCounter } from 'yaml';
-import { NagareError, type ErrorCode, type SourcePosition } from '../core/errors.js';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Alias, type Document, type YAMLError } from 'yaml';
+import { NagareError, SpecErrors, type ErrorCode, type SourcePosition } from '../core/errors.js';
 import { didYouMean } from './did-you-mean.js';
 
 /** One `key: value` of a YAML map, with the alias in `value` already resolved. */
@@ -42,6 +42,8 @@ export class SpecReader {
     readonly source: string,
     private readonly document: Document.Parsed,
     private readonly lineCounter: LineCounter,
+    /** What the file is, for messages: `buildspec`, `pipeline definition`. */
+    private readonly kind = 'buildspec',
   ) {
     this.checkTagsAndAliases();
   }
@@ -207,7 +209,7 @@ export class SpecReader {
         }
         if (node.anchor) anchors.set(node.anchor, node);
         if (node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
-          this.report('SPEC_YAML_SYNTAX', `The YAML tag \`${node.tag}\` is not understood in a buildspec (it is not CloudFormation); remove it.`, this.tagOffset(node, node.tag), '');
+          this.report('SPEC_YAML_SYNTAX', `The YAML tag \`${node.tag}\` is not understood in a ${this.kind} (it is not CloudFormation); remove it.`, this.tagOffset(node, node.tag), '');
         }
       },
     });
@@ -231,4 +233,39 @@ export function describe(node: unknown): string {
 function rangeStart(node: unknown): number | undefined {
   const range = (node as { range?: readonly number[] } | null | undefined)?.range;
   return range?.[0];
+}
+
+/**
+ * Parses `text` as one YAML 1.2 document (JSON included) with the failsafe schema and returns a
+ * reader over it with the document's root, alias resolved (undefined when the file is empty).
+ * @throws SpecErrors for YAML syntax errors and duplicate keys, each with its position.
+ */
+export function readSpecDocument(text: string, file: string, kind: string): { reader: SpecReader; root: unknown; contents: unknown } {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, schema: 'failsafe', prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new SpecErrors(document.errors.map((error) => syntaxError(error, text, file, lineCounter, kind)));
+  }
+  const reader = new SpecReader(file, text, document, lineCounter, kind);
+  return { reader, root: reader.resolve(document.contents), contents: document.contents };
+}
+
+/** Errors sorted by line, then column, as a person reads the file. */
+export function inSourceOrder(errors: readonly NagareError[]): NagareError[] {
+  const line = (error: NagareError): number => error.position?.line ?? 0;
+  const column = (error: NagareError): number => error.position?.column ?? 0;
+  return [...errors].sort((a, b) => line(a) - line(b) || column(a) - column(b));
+}
+
+function syntaxError(error: YAMLError, source: string, file: string, lineCounter: LineCounter, kind: string): NagareError {
+  const code: ErrorCode = error.code === 'DUPLICATE_KEY' ? 'SPEC_DUPLICATE_KEY' : 'SPEC_YAML_SYNTAX';
+  const { line, col } = lineCounter.linePos(error.pos[0]);
+  const headline = (error.message.split('\n')[0] ?? error.message).replace(/[.:]+$/, '');
+  const key = (source.slice(error.pos[0]).split('\n')[0] ?? '').split(/:(?:\s|$)/)[0]?.trim() ?? '';
+  const message = code === 'SPEC_DUPLICATE_KEY'
+    ? `The key \`${key}\` appears twice in the same map; merge the two or delete one.`
+    : error.code === 'MULTIPLE_DOCS'
+      ? `A ${kind} is one YAML document, but this file has more than one; remove the extra \`---\` line.`
+      : `${headline}. Check the ${kind === 'buildspec' ? 'YAML' : 'YAML or JSON'} syntax at this position (quotes, brackets, commas, indentation with spaces).`;
+  return new NagareError(code, message, { position: { file, line, column: col, path: '' }, details: { yamlCode: error.code } });
 }
