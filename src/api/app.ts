@@ -7,8 +7,10 @@ import { Hono } from 'hono';
 import type { Services } from '../server/services.js';
 import { agentRoutes } from './agent-routes.js';
 import { awsRoutes } from './aws/aws-routes.js';
+import { gitRoutes } from './git-routes.js';
 import { errorResponse } from './http-errors.js';
 import { nativeRoutes } from './native-routes.js';
+import { repositoryRoutes } from './repository-routes.js';
 import { bearerToken } from './request.js';
 
 export function createApp(services: Services): Hono {
@@ -22,7 +24,9 @@ export function createApp(services: Services): Hono {
     await services.auth.authenticate(bearerToken(c), ['API_TOKEN']);
     return c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
+  app.route('/api/v1/repositories', repositoryRoutes(services));
   app.route('/api/v1', nativeRoutes(services));
+  app.route('/git', gitRoutes(services));
   app.route('/agent/v1', agentRoutes(services));
   app.route('/', awsRoutes(services));
   return app;

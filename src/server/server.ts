@@ -73,7 +73,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     newId: randomUUID,
     settings,
   };
-  const services = createServices(context);
+  const services = createServices(context, { repositoriesDir: path.join(path.resolve(options.dataDir), 'repositories') });
   const initialCredentials = await services.auth.bootstrap(options.dataDir);
   const scheduler = new Scheduler(context, services.builds, options.schedulerIntervalMs ?? 1000);
   scheduler.start();

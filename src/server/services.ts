@@ -4,6 +4,7 @@ import { AuthService } from './auth-service.js';
 import { BuildsService } from './builds-service.js';
 import { ParametersService } from './parameters-service.js';
 import { ProjectsService } from './projects-service.js';
+import { RepositoriesService } from './repositories-service.js';
 import type { ServerContext } from './server-context.js';
 
 export interface Services {
@@ -13,9 +14,16 @@ export interface Services {
   readonly agents: AgentsService;
   readonly parameters: ParametersService;
   readonly auth: AuthService;
+  readonly repositories: RepositoriesService;
 }
 
-export function createServices(context: ServerContext): Services {
+/** Where the services keep files of their own, apart from the store and blobs. */
+export interface ServiceOptions {
+  /** The directory of the hosted repositories (`<data-dir>/repositories`). */
+  readonly repositoriesDir: string;
+}
+
+export function createServices(context: ServerContext, options: ServiceOptions): Services {
   return {
     context,
     projects: new ProjectsService(context),
@@ -23,5 +31,6 @@ export function createServices(context: ServerContext): Services {
     agents: new AgentsService(context),
     parameters: new ParametersService(context),
     auth: new AuthService(context),
+    repositories: new RepositoriesService(context, options.repositoriesDir),
   };
 }

@@ -1,0 +1,200 @@
+/**
+ * Hosted git repositories (CodeCommit): bare repositories under `<root>/<name>.git`, served over
+ * git's smart HTTP by `git http-backend`, and the push events the pipeline driver starts from.
+ *
+ * Push detection: a `git-receive-pack` POST runs under a per-repository lock; the branches and
+ * tags are read before and after it, and every ref whose target changed becomes one PushEvent.
+ * The events are stored (push_events) before the pusher's `git push` returns, then handed to the
+ * `onPush` listeners in process. A server that was down catches up with `pushEventsAfter`.
+ *
+ * Errors: REPO_INVALID_NAME, REPO_ALREADY_EXISTS, REPO_NOT_FOUND, REPO_BRANCH_NOT_FOUND,
+ * REPO_COMMIT_NOT_FOUND, REPO_GIT_FAILED (git itself failed; logged with git's message).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { NagareError } from '../core/errors.js';
+import type { Page, PageRequest, PushEvent, StoredRepository } from '../core/store.js';
+import { git } from '../git/git-command.js';
+import { runHttpBackend, type GitHttpRequest } from '../git/git-http-backend.js';
+import { archiveCommit, listBranches, readCommit, resolveBranch, type CommitInfo } from '../git/git-objects.js';
+import { changedPaths, readRefs, refUpdates } from '../git/git-refs.js';
+import { KeyedLock } from '../git/keyed-lock.js';
+import { checkRepositoryName } from '../git/repository-name.js';
+import type { ServerContext } from './server-context.js';
+
+export type { CommitInfo, GitPerson } from '../git/git-objects.js';
+export type { PushEvent, StoredRepository } from '../core/store.js';
+
+export interface CreateRepositoryInput {
+  readonly repositoryName: string;
+  readonly repositoryDescription?: string | undefined;
+}
+
+/** Called once per pushed ref, after the event is stored; a throwing listener is logged, not retried. */
+export type PushListener = (event: PushEvent) => void | Promise<void>;
+
+/** A smart-HTTP request for one repository; `path` is what follows `<name>.git/`. */
+export interface GitServiceRequest extends Omit<GitHttpRequest, 'pathInfo' | 'remoteUser'> {
+  readonly repositoryName: string;
+  readonly path: string;
+  /** The authenticated caller (the API token's name); recorded as the pusher. */
+  readonly caller: string;
+}
+
+export class RepositoriesService {
+  readonly #listeners = new Set<PushListener>();
+  readonly #pushLock = new KeyedLock();
+
+  /** `root` is the directory holding `<name>.git` (`<data-dir>/repositories`). */
+  constructor(private readonly context: ServerContext, readonly root: string) {}
+
+  cloneUrl(repositoryName: string): string {
+    return `${this.context.settings.publicUrl}/git/${repositoryName}.git`;
+  }
+
+  gitDir(repositoryName: string): string {
+    return path.join(this.root, `${checkRepositoryName(repositoryName)}.git`);
+  }
+
+  async create(input: CreateRepositoryInput): Promise<StoredRepository> {
+    const name = checkRepositoryName(input.repositoryName);
+    const now = this.context.clock();
+    const repository: StoredRepository = { name, id: this.context.newId(), description: input.repositoryDescription, defaultBranch: undefined, created: now, lastModified: now };
+    await this.context.store.repositories.create(repository).catch((error: unknown) => {
+      if (error instanceof NagareError && error.code === 'STORE_CONFLICT') throw alreadyExists(name);
+      throw error;
+    });
+    try {
+      // A directory left by a crash between a delete's row and its files is not this repository's.
+      await rm(this.gitDir(name), { recursive: true, force: true });
+      await mkdir(this.root, { recursive: true });
+      await git(this.root, ['init', '--quiet', '--bare', '--initial-branch=main', '--end-of-options', this.gitDir(name)]);
+    } catch (error) {
+      await this.context.store.repositories.delete(name);
+      throw error;
+    }
+    return repository;
+  }
+
+  async get(repositoryName: string): Promise<StoredRepository> {
+    const found = await this.context.store.repositories.get(checkRepositoryName(repositoryName));
+    if (!found) throw notFound(repositoryName);
+    return found;
+  }
+
+  list(page: PageRequest): Promise<Page<StoredRepository>> {
+    return this.context.store.repositories.list(page);
+  }
+
+  /** Deletes the repository and its git data; undefined when there was none (as CodeCommit). */
+  async delete(repositoryName: string): Promise<StoredRepository | undefined> {
+    const found = await this.context.store.repositories.get(checkRepositoryName(repositoryName));
+    if (!found) return undefined;
+    await this.context.store.repositories.delete(found.name);
+    // Moved aside first, so that a repository created again at once gets a clean directory.
+    const doomed = path.join(this.root, `.deleted-${randomBytes(6).toString('hex')}`);
+    await rename(this.gitDir(found.name), doomed).then(() => rm(doomed, { recursive: true, force: true }), () => undefined);
+    return found;
+  }
+
+  /** Subscribes to push events; returns the unsubscribe function. */
+  onPush(listener: PushListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Stored push events after `afterSequence` (0 for all), oldest first. */
+  pushEventsAfter(afterSequence: number, limit = 100, filter: { readonly repositoryName?: string | undefined } = {}): Promise<PushEvent[]> {
+    return this.context.store.repositories.pushEventsAfter(afterSequence, limit, filter);
+  }
+
+  /** The commit id a branch (`main` or `refs/heads/main`) points at. */
+  async resolveRef(repositoryName: string, branch: string): Promise<string> {
+    await this.get(repositoryName);
+    return resolveBranch(this.gitDir(repositoryName), branch);
+  }
+
+  async listBranches(repositoryName: string): Promise<string[]> {
+    await this.get(repositoryName);
+    return listBranches(this.gitDir(repositoryName));
+  }
+
+  /** A commit by its full id; REPO_COMMIT_NOT_FOUND otherwise. */
+  async commitInfo(repositoryName: string, commit: string): Promise<CommitInfo> {
+    await this.get(repositoryName);
+    return readCommit(this.gitDir(repositoryName), commit);
+  }
+
+  /** The commit's tree as a zip, without `.git`; streamed by git as it is read. */
+  async archive(repositoryName: string, commit: string): Promise<AsyncIterable<Uint8Array>> {
+    await this.get(repositoryName);
+    return archiveCommit(this.gitDir(repositoryName), commit);
+  }
+
+  /**
+   * Answers one smart-HTTP request (the caller is already authenticated). Only the smart protocol
+   * is served: `info/refs?service=…`, `git-upload-pack` and `git-receive-pack`.
+   */
+  async serveGit(request: GitServiceRequest): Promise<Response> {
+    const repository = await this.get(request.repositoryName);
+    const service = new URLSearchParams(request.query).get('service');
+    const isAdvertisement = request.method === 'GET' && request.path === 'info/refs' && (service === 'git-upload-pack' || service === 'git-receive-pack');
+    const isRpc = request.method === 'POST' && (request.path === 'git-upload-pack' || request.path === 'git-receive-pack');
+    if (!isAdvertisement && !isRpc) throw new NagareError('API_NOT_FOUND', `nagare serves git's smart HTTP protocol only (no ${request.method} ${request.path})`);
+    const backendRequest: GitHttpRequest = { ...request, pathInfo: `/${repository.name}.git/${request.path}`, remoteUser: request.caller };
+    if (request.path !== 'git-receive-pack') return (await runHttpBackend(this.root, backendRequest)).response;
+    return this.#pushLock.run(repository.name, () => this.#receivePack(repository, backendRequest, request.caller));
+  }
+
+  async #receivePack(repository: StoredRepository, request: GitHttpRequest, pusher: string): Promise<Response> {
+    const gitDir = this.gitDir(repository.name);
+    const before = await readRefs(gitDir);
+    const { response, exited } = await runHttpBackend(this.root, request);
+    // The answer (report-status and progress) is small: read it whole, so the events are stored
+    // before the pusher's `git push` returns.
+    const body = new Uint8Array(await response.arrayBuffer());
+    await exited;
+    const updates = refUpdates(before, await readRefs(gitDir));
+    if (updates.length > 0) {
+      const pushedAt = this.context.clock();
+      const events = await Promise.all(updates.map(async (update) => ({ ...update, repositoryName: repository.name, changedPaths: await changedPaths(gitDir, update), pushedAt, pusher })));
+      const recorded = await this.context.store.repositories.recordPush(events);
+      await this.#chooseDefaultBranch(repository, recorded);
+      this.context.logger.info({ repository: repository.name, pusher, refs: recorded.map((e) => e.ref) }, 'push received');
+      for (const event of recorded) this.#emit(event);
+    }
+    return new Response(body, { status: response.status, headers: response.headers });
+  }
+
+  /** As CodeCommit: the first branch pushed becomes the default branch (and the clone's HEAD). */
+  async #chooseDefaultBranch(repository: StoredRepository, events: readonly PushEvent[]): Promise<void> {
+    const current = await this.context.store.repositories.get(repository.name);
+    if (!current || current.defaultBranch !== undefined) return;
+    const created = events.filter((e) => e.refType === 'branch' && e.newCommit !== undefined).map((e) => e.ref.slice('refs/heads/'.length));
+    const branch = ['main', 'master'].find((b) => created.includes(b)) ?? created[0];
+    if (branch === undefined) return;
+    await git(this.gitDir(repository.name), ['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
+    await this.context.store.repositories.setDefaultBranch(repository.name, branch, this.context.clock());
+  }
+
+  #emit(event: PushEvent): void {
+    for (const listener of this.#listeners) {
+      const failed = (error: unknown): void => this.context.logger.error({ err: error, repository: event.repositoryName, ref: event.ref }, 'a push listener failed');
+      try {
+        const result = listener(event);
+        if (result instanceof Promise) result.catch(failed);
+      } catch (error) {
+        failed(error);
+      }
+    }
+  }
+}
+
+function notFound(repositoryName: string): NagareError {
+  return new NagareError('REPO_NOT_FOUND', `Repository ${repositoryName} does not exist`, { details: { repositoryName } });
+}
+
+function alreadyExists(repositoryName: string): NagareError {
+  return new NagareError('REPO_ALREADY_EXISTS', `Repository ${repositoryName} already exists`, { details: { repositoryName } });
+}
