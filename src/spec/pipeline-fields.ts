@@ -89,7 +89,7 @@ export function readChoice<T extends string>(reader: SpecReader, field: Field, w
   if (value === undefined) return undefined;
   const choice = choices.find((candidate) => candidate === value.text);
   if (choice === undefined) {
-    reader.report('SPEC_INVALID_VALUE', `${what} \`${value.text}\` is not one of ${choices.join(', ')}.${didYouMean(value.text, choices)}`, value.node, value.path, { value: value.text });
+    reader.report('SPEC_INVALID_VALUE', `${what} is \`${value.text}\`, not one of ${choices.join(', ')}.${didYouMean(value.text, choices)}`, value.node, value.path, { value: value.text });
   }
   return choice;
 }

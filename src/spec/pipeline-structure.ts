@@ -30,7 +30,7 @@ export function checkStructure(reader: SpecReader, stages: readonly ReadStage[],
   });
   const actions = stages.flatMap((stage) => stage.actions);
   const categories = actions.map((action) => action.category);
-  if (stages.length >= 2 && actions.length > 0 && categories.every((category) => category === 'Source')) {
+  if (stages.length >= 2 && stages.every((stage) => stage.actions.length > 0) && categories.every((category) => category === 'Source')) {
     reader.report('SPEC_INVALID_PIPELINE', 'The pipeline has only source actions; add at least one action that builds, tests, approves or runs commands.', stagesAt.node, stagesAt.path);
   }
   checkArtifacts(reader, stages);

@@ -261,7 +261,8 @@ function syntaxError(error: YAMLError, source: string, file: string, lineCounter
   const code: ErrorCode = error.code === 'DUPLICATE_KEY' ? 'SPEC_DUPLICATE_KEY' : 'SPEC_YAML_SYNTAX';
   const { line, col } = lineCounter.linePos(error.pos[0]);
   const headline = (error.message.split('\n')[0] ?? error.message).replace(/[.:]+$/, '');
-  const key = (source.slice(error.pos[0]).split('\n')[0] ?? '').split(/:(?:\s|$)/)[0]?.trim() ?? '';
+  const written = (source.slice(error.pos[0]).split('\n')[0] ?? '').split(/:(?:\s|$)/)[0]?.trim() ?? '';
+  const key = written.replace(/^["']|["']$/g, '');
   const message = code === 'SPEC_DUPLICATE_KEY'
     ? `The key \`${key}\` appears twice in the same map; merge the two or delete one.`
     : error.code === 'MULTIPLE_DOCS'
