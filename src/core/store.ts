@@ -7,6 +7,7 @@
  * and `STORE_UNAVAILABLE` when the database cannot be reached. Times are epoch milliseconds.
  */
 import type { PhaseType, StatusType } from './build-phases.js';
+import type { PipelineDefinition } from './pipeline.js';
 import type { BuildProject } from './project.js';
 
 export interface Page<T> {
@@ -220,6 +221,27 @@ export interface RepositoriesRepo {
   pushEventsAfter(afterSequence: number, limit: number, filter?: { readonly repositoryName?: string | undefined }): Promise<PushEvent[]>;
 }
 
+export interface StoredPipeline {
+  readonly definition: PipelineDefinition;
+  /** The execution runtime of core/pipeline-execution.ts, as JSON. */
+  readonly runtime: unknown;
+  /** Bumped by every save; saves name the revision they read (optimistic concurrency). */
+  readonly revision: number;
+  readonly created: number;
+  readonly updated: number;
+}
+
+export interface PipelinesRepo {
+  /** STORE_CONFLICT when the name is taken. */
+  create(definition: PipelineDefinition, runtime: unknown, at: number): Promise<void>;
+  get(name: string): Promise<StoredPipeline | undefined>;
+  /** Sorted by name. */
+  list(): Promise<StoredPipeline[]>;
+  delete(name: string): Promise<boolean>;
+  /** Writes the runtime (and a new definition) if the row is still at `expectedRevision`; false otherwise. */
+  save(name: string, change: { readonly definition?: PipelineDefinition; readonly runtime: unknown }, expectedRevision: number, at: number): Promise<boolean>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly projects: ProjectsRepo;
@@ -229,5 +251,6 @@ export interface Store {
   readonly credentials: CredentialsRepo;
   readonly parameters: ParametersRepo;
   readonly repositories: RepositoriesRepo;
+  readonly pipelines: PipelinesRepo;
   close(): Promise<void>;
 }

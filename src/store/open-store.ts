@@ -14,6 +14,7 @@ import { KyselyCredentialsRepo } from './kysely-credentials-repo.js';
 import { KyselyJobQueue } from './kysely-job-queue.js';
 import { KyselyParametersRepo } from './kysely-parameters-repo.js';
 import { KyselyProjectsRepo } from './kysely-projects-repo.js';
+import { KyselyPipelinesRepo } from './kysely-pipelines-repo.js';
 import { KyselyRepositoriesRepo } from './kysely-repositories-repo.js';
 import { migrationProvider } from './migrations/index.js';
 import { openPostgres } from './postgres-database.js';
@@ -47,6 +48,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     credentials: new KyselyCredentialsRepo(db),
     parameters: new KyselyParametersRepo(db),
     repositories: new KyselyRepositoriesRepo(db),
+    pipelines: new KyselyPipelinesRepo(db),
     close: () => db.destroy(),
   };
 }

@@ -75,7 +75,18 @@ export interface ParametersTable {
   last_modified: number;
 }
 
+export interface PipelinesTable {
+  name: string;
+  definition: string;
+  version: number;
+  created: number;
+  updated: number;
+  runtime: string;
+  revision: number;
+}
+
 export interface Database {
+  pipelines: PipelinesTable;
   projects: ProjectsTable;
   builds: BuildsTable;
   jobs: JobsTable;

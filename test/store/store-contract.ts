@@ -9,6 +9,7 @@ import type { Store } from '../../src/core/store.js';
 import { accountsContract } from './contract-accounts.js';
 import { buildsContract } from './contract-builds.js';
 import { jobsContract } from './contract-jobs.js';
+import { pipelinesContract } from './contract-pipelines.js';
 import { projectsContract } from './contract-projects.js';
 
 export type OpenDatabase = (database: string) => Promise<Store>;
@@ -56,5 +57,6 @@ export function runStoreContract(name: string, open: OpenDatabase): void {
     buildsContract(context);
     jobsContract(context);
     accountsContract(context);
+    pipelinesContract(context);
   });
 }
