@@ -13,6 +13,8 @@ import type { Services } from '../../server/services.js';
 import { verifySigV4, type SigV4Identity } from '../auth/sigv4.js';
 import { fromZod, httpStatusOf } from '../http-errors.js';
 import { CODEBUILD_OPERATIONS, type AwsCaller, type AwsOperation } from './codebuild-operations.js';
+import { codeCommitErrorOf } from './codecommit-errors.js';
+import { CODECOMMIT_OPERATIONS } from './codecommit-operations.js';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 /** Every operation served has a small JSON body; larger ones are refused before they are read. */
@@ -21,6 +23,12 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** Operations per `X-Amz-Target` prefix (the service's JSON target prefix and API version). */
 const SERVICES: Readonly<Record<string, Readonly<Record<string, AwsOperation>>>> = {
   CodeBuild_20161006: CODEBUILD_OPERATIONS,
+  CodeCommit_20150413: CODECOMMIT_OPERATIONS,
+};
+
+/** Per `X-Amz-Target` prefix, the services that name their own exceptions for some errors. */
+const SERVICE_ERRORS: Readonly<Record<string, (error: NagareError) => AwsError | undefined>> = {
+  CodeCommit_20150413: codeCommitErrorOf,
 };
 
 export interface AwsError {
@@ -140,7 +148,8 @@ export function awsRoutes(services: Services): Hono {
     } catch (thrown) {
       const error = thrown instanceof ZodError ? fromZod(thrown) : thrown;
       if (isNagareError(error)) {
-        const { type, status } = awsErrorOf(error.code);
+        const prefix = target?.slice(0, Math.max(0, target.lastIndexOf('.'))) ?? '';
+        const { type, status } = (Object.hasOwn(SERVICE_ERRORS, prefix) ? SERVICE_ERRORS[prefix]?.(error) : undefined) ?? awsErrorOf(error.code);
         if (error.code.startsWith('AUTH_')) logger.warn({ target, code: error.code, requestId }, 'aws request refused');
         return awsErrorResponse(type, status, error.message, requestId);
       }
