@@ -1,0 +1,133 @@
+// Deterministic fuzzing: mutate every pipeline fixture (JSON and YAML) many times and check that
+// parsePipeline either returns a PipelineDefinition or throws spec errors with known codes and
+// positions inside the file, never anything else (no TypeError, no stack trace for bad input).
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ERROR_CODES, NagareError, SpecErrors } from '../../src/core/errors.js';
+import { parsePipeline } from '../../src/spec/pipeline.js';
+
+const SEED = 0x6e616761; // "naga"
+const ROUNDS_PER_FIXTURE = 60;
+const SPEC_CODES = new Set<string>(ERROR_CODES.filter((code) => code.startsWith('SPEC_') || code === 'UNSUPPORTED_FEATURE'));
+
+/** mulberry32: small, fast and good enough to pick mutations reproducibly. */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Random = () => number;
+const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+const index = (random: Random, length: number): number => Math.floor(random() * length);
+
+const NOISE = [':', ': ', '-', '- ', '[', ']', '{', '}', ',', '"', "'", '#', '&a', '*a', '!', '|', '>', '@', '`', '\t', ' ', '\n', '~', '<<: ', '? ', '0', '€', '\u0000', '\r\n', '---\n'];
+const VALUES = ['{}', '[]', '[{}]', '[1, 2]', '0', '-1', '1.5', '1000000', '"1"', 'null', 'true', '""', '"x"', '"Source"', '"Src"', '"V2"', '"QUEUED"',
+  '"CodeDeploy"', '"Manual"', '"Commands"', '"[{\\"name\\":1}]"', '[{"name": "Src"}]', '{"includes": []}', '{"result": "FAIL"}', '&x v', '*x'];
+const KEYS = ['name', 'stages', 'actions', 'runOrder', 'inputArtifacts', 'outputArtifacts', 'configuration', 'namespace', 'timeoutInMinutes', 'commands',
+  'triggers', 'variables', 'executionMode', 'pipelineType', 'onFailure', 'tags', 'branches', 'push', 'pipeline', 'x-y'];
+
+type Mutation = (lines: string[], random: Random) => string[];
+
+function atRandomLine(lines: string[], random: Random, change: (line: string) => string): string[] {
+  const copy = [...lines];
+  const at = index(random, copy.length);
+  copy[at] = change(copy[at] ?? '');
+  return copy;
+}
+
+const MUTATIONS: readonly Mutation[] = [
+  function deleteLine(lines, random) {
+    const copy = [...lines];
+    copy.splice(index(random, copy.length), 1);
+    return copy;
+  },
+  function duplicateLine(lines, random) {
+    const copy = [...lines];
+    const at = index(random, copy.length);
+    copy.splice(at, 0, copy[at] ?? '');
+    return copy;
+  },
+  function swapLines(lines, random) {
+    const copy = [...lines];
+    const a = index(random, copy.length);
+    const b = index(random, copy.length);
+    [copy[a], copy[b]] = [copy[b] ?? '', copy[a] ?? ''];
+    return copy;
+  },
+  (lines, random) => atRandomLine(lines, random, (line) => {
+    const column = index(random, line.length + 1);
+    return line.slice(0, column) + pick(random, NOISE) + line.slice(column);
+  }),
+  (lines, random) => atRandomLine(lines, random, (line) => (random() < 0.5 ? ' '.repeat(1 + index(random, 4)) + line : line.replace(/^ {1,3}/, ''))),
+  // Replace the value after a key, JSON or YAML style, keeping a trailing comma.
+  (lines, random) => atRandomLine(lines, random, (line) => line.replace(/(:\s*)("[^"]*"|[^,{[\s][^,]*|\[[^\]]*\]|\{[^}]*\})(,?)\s*$/, `$1${pick(random, VALUES)}$3`)),
+  // Rename a key.
+  (lines, random) => atRandomLine(lines, random, (line) => line.replace(/^(\s*-?\s*)("?)[\w-]+\2:/, `$1$2${pick(random, KEYS)}$2:`)),
+  // Drop a comma, a classic JSON mistake.
+  (lines, random) => atRandomLine(lines, random, (line) => line.replace(/,\s*$/, '')),
+];
+
+function fixtures(): { name: string; text: string }[] {
+  const root = fileURLToPath(new URL('../fixtures/pipeline/', import.meta.url));
+  return ['valid', 'invalid'].flatMap((folder) =>
+    readdirSync(`${root}${folder}`).filter((name) => /\.(json|yml)$/.test(name) && !name.endsWith('.expected.json')).sort()
+      .map((name) => ({ name: `${folder}/${name}`, text: readFileSync(`${root}${folder}/${name}`, 'utf8') })));
+}
+
+/** Asserts the one contract of parsePipeline for any input. */
+function checkContract(text: string, where: string): void {
+  let result: unknown;
+  try {
+    result = parsePipeline(text, 'fuzz.json');
+  } catch (error) {
+    assert.ok(error instanceof NagareError, `${where}: threw ${String(error)} (${(error as Error).stack ?? ''})\n--- input ---\n${text}`);
+    assert.ok(error instanceof SpecErrors, `${where}: threw a NagareError that is not SpecErrors: ${error.describe()}`);
+    const lineCount = text.split('\n').length;
+    for (const problem of error.errors) {
+      assert.ok(SPEC_CODES.has(problem.code), `${where}: unexpected code ${problem.code}`);
+      const position = problem.position;
+      assert.ok(position, `${where}: ${problem.code} has no position`);
+      assert.equal(position.file, 'fuzz.json');
+      assert.ok(position.line >= 1 && position.line <= lineCount + 1, `${where}: line ${position.line} outside the file`);
+      assert.ok(position.column >= 1, `${where}: column ${position.column}`);
+      assert.ok(problem.message.length > 0, `${where}: empty message`);
+    }
+    return;
+  }
+  const definition = result as { stages?: unknown[]; name?: unknown };
+  assert.ok(Array.isArray(definition.stages) && definition.stages.length >= 2, `${where}: accepted with fewer than 2 stages`);
+  assert.equal(typeof definition.name, 'string');
+}
+
+void test('mutated pipeline definitions give a PipelineDefinition or spec errors with known codes and positions, never another exception', () => {
+  const random = prng(SEED);
+  let runs = 0;
+  for (const { name, text } of fixtures()) {
+    for (let round = 0; round < ROUNDS_PER_FIXTURE; round += 1) {
+      let lines = text.split('\n');
+      const steps = 1 + index(random, 3);
+      for (let step = 0; step < steps && lines.length > 0; step += 1) lines = pick(random, MUTATIONS)(lines, random);
+      checkContract(lines.join('\n'), `${name} round ${round}`);
+      runs += 1;
+    }
+  }
+  assert.ok(runs >= 4000, `only ${runs} runs`);
+});
+
+void test('arbitrary text, including binary noise, never escapes as another exception', () => {
+  const random = prng(SEED + 1);
+  const alphabet = '{}[]":,ab -#&*!|>\'\n\t 0123456789.~%@`?\\\u00e9\u3042';
+  for (let round = 0; round < 2000; round += 1) {
+    const length = index(random, 120);
+    const text = Array.from({ length }, () => alphabet.charAt(index(random, alphabet.length))).join('');
+    checkContract(text, `noise round ${round}`);
+  }
+});
