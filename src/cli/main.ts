@@ -10,6 +10,7 @@ import { registerBuildCommand } from './commands/build.js';
 import { registerParameterCommands } from './commands/parameters.js';
 import { registerProjectCommands } from './commands/projects.js';
 import { registerRemoteBuildCommands } from './commands/remote-builds.js';
+import { registerRepositoryCommands } from './commands/repos.js';
 import { registerServerCommands } from './commands/server.js';
 import { buildExitCode, errorExitCode, type CommandOutcome } from './outcome.js';
 import { errorJson, formatError } from './output.js';
@@ -31,6 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerProjectCommands(program, done);
   registerRemoteBuildCommands(registerBuildCommand(program, done).enablePositionalOptions(), done);
   registerParameterCommands(program, done);
+  registerRepositoryCommands(program, done);
   registerAgentCommand(program, done);
   const wantsJson = argv.includes('--json');
   try {

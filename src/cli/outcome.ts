@@ -42,6 +42,11 @@ export function errorExitCode(code: ErrorCode | undefined): number {
     case 'API_NOT_FOUND':
     case 'API_ALREADY_EXISTS':
     case 'API_MALFORMED_JSON':
+    case 'REPO_INVALID_NAME':
+    case 'REPO_NOT_FOUND':
+    case 'REPO_ALREADY_EXISTS':
+    case 'REPO_BRANCH_NOT_FOUND':
+    case 'REPO_COMMIT_NOT_FOUND':
       return 2;
     default:
       return 3;

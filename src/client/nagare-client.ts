@@ -78,6 +78,19 @@ export class NagareClient {
     return this.call('POST', '/agent-tokens', { name });
   }
 
+  createRepository(name: string, description?: string): Promise<{ repository: Json }> {
+    return this.call('POST', '/repositories', { name, ...(description === undefined ? {} : { description }) });
+  }
+  listRepositories(nextToken?: string): Promise<{ repositories: Json[]; nextToken?: string }> {
+    return this.call('GET', `/repositories${nextToken === undefined ? '' : `?nextToken=${encodeURIComponent(nextToken)}`}`);
+  }
+  getRepository(name: string): Promise<{ repository: Json; branches: string[] }> {
+    return this.call('GET', `/repositories/${encodeURIComponent(name)}`);
+  }
+  deleteRepository(name: string): Promise<void> {
+    return this.call('DELETE', `/repositories/${encodeURIComponent(name)}`);
+  }
+
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.fetch(method, path, body);
     if (response.status === 204) return undefined as T;

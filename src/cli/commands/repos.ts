@@ -1,0 +1,51 @@
+/** `nagare repo create|list|show|delete`: git repositories hosted by a nagare server. */
+import type { Command } from 'commander';
+import type { ClientFlags } from '../../config/server-config.js';
+import { clientFrom, table, text, withClientOptions } from '../client-options.js';
+import type { CommandOutcome } from '../outcome.js';
+
+export function registerRepositoryCommands(program: Command, done: (outcome: CommandOutcome) => void): void {
+  const repo = program.command('repo').description('Manage git repositories hosted by a nagare server (CodeCommit)');
+
+  withClientOptions(repo.command('create <name>'))
+    .description('Create an empty repository and print its clone URL')
+    .option('--description <text>', 'description')
+    .action(async (name: string, flags: ClientFlags & { description?: string }) => {
+      const { client, config } = clientFrom(flags);
+      const { repository } = await client.createRepository(name, flags.description);
+      done({ kind: 'output', json: config.json, value: repository, text: `Created repository ${text(repository.name)}\n${text(repository.cloneUrlHttp)}\n` });
+    });
+
+  withClientOptions(repo.command('list'))
+    .description('List repositories with their clone URLs')
+    .action(async (flags: ClientFlags) => {
+      const { client, config } = clientFrom(flags);
+      const repositories: Record<string, unknown>[] = [];
+      let listed = await client.listRepositories();
+      repositories.push(...listed.repositories);
+      while (listed.nextToken) {
+        listed = await client.listRepositories(listed.nextToken);
+        repositories.push(...listed.repositories);
+      }
+      const rows = repositories.map((r) => [text(r.name), text(r.defaultBranch), text(r.cloneUrlHttp)]);
+      done({ kind: 'output', json: config.json, value: repositories, text: table(['NAME', 'DEFAULT BRANCH', 'CLONE URL'], rows) });
+    });
+
+  withClientOptions(repo.command('show <name>'))
+    .description('Show a repository and its branches')
+    .action(async (name: string, flags: ClientFlags) => {
+      const { client, config } = clientFrom(flags);
+      const found = await client.getRepository(name);
+      const r = found.repository;
+      const lines = [`Name:           ${text(r.name)}`, `Clone URL:      ${text(r.cloneUrlHttp)}`, `Default branch: ${text(r.defaultBranch)}`, `Branches:       ${found.branches.join(', ')}`];
+      done({ kind: 'output', json: config.json, value: found, text: `${lines.join('\n')}\n` });
+    });
+
+  withClientOptions(repo.command('delete <name>'))
+    .description('Delete a repository and all of its git data')
+    .action(async (name: string, flags: ClientFlags) => {
+      const { client, config } = clientFrom(flags);
+      await client.deleteRepository(name);
+      done({ kind: 'output', json: config.json, value: { deleted: name }, text: `Deleted repository ${name}\n` });
+    });
+}
