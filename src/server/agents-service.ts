@@ -155,6 +155,7 @@ export class AgentsService {
     this.context.metrics.buildDuration.observe((now - build.startTime) / 1000);
     this.context.notifier.notify(`build:${buildId}`);
     this.context.logger.info({ buildId, agentId, status: result.buildStatus }, 'build completed');
+    if (updated) this.context.buildFinished.emit(updated);
     return updated ?? build;
   }
 

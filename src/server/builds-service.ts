@@ -4,7 +4,7 @@
  *
  * Errors: API_NOT_FOUND for an unknown project or build, API_INVALID_INPUT for bad overrides.
  */
-import type { BuildJob } from '../core/build-job.js';
+import type { BuildJob, PipelineActionRef } from '../core/build-job.js';
 import { NagareError } from '../core/errors.js';
 import type { EnvironmentVariable } from '../core/project.js';
 import type { Page, PageRequest, StoredBuild } from '../core/store.js';
@@ -19,6 +19,12 @@ export interface StartBuildInput {
   readonly timeoutInMinutesOverride?: number | undefined;
   readonly imageOverride?: string | undefined;
   readonly initiator: string;
+  /** A pipeline action's build: its input artifacts replace the project's source (CODEPIPELINE). */
+  readonly pipeline?: {
+    readonly inputArtifacts: readonly { readonly name: string; readonly blobKey: string }[];
+    readonly primarySource: string | undefined;
+    readonly action: PipelineActionRef;
+  } | undefined;
 }
 
 export class BuildsService {
@@ -43,12 +49,9 @@ export class BuildsService {
       startTime: now,
       region: settings.region,
       accountId: settings.accountId,
-      source: {
-        type: project.source.type,
-        location: project.source.location,
-        sourceVersion: input.sourceVersion ?? project.sourceVersion,
-        gitCloneDepth: project.source.gitCloneDepth,
-      },
+      source: input.pipeline
+        ? { type: 'CODEPIPELINE', location: undefined, sourceVersion: input.sourceVersion, gitCloneDepth: undefined }
+        : { type: project.source.type, location: project.source.location, sourceVersion: input.sourceVersion ?? project.sourceVersion, gitCloneDepth: project.source.gitCloneDepth },
       buildspec: input.buildspecOverride ?? project.source.buildspec,
       image: input.imageOverride ?? project.environment.image,
       environmentVariables: variables,
@@ -56,6 +59,7 @@ export class BuildsService {
       secondaryArtifacts: project.secondaryArtifacts,
       cacheEnabled: project.cache.type !== 'NO_CACHE',
       timeoutInMinutes: timeout,
+      ...(input.pipeline ? { inputArtifacts: input.pipeline.inputArtifacts, primarySource: input.pipeline.primarySource, pipelineAction: input.pipeline.action } : {}),
     };
     const build = queuedBuild(job, now);
     await store.builds.insert(build);
@@ -130,6 +134,7 @@ export class BuildsService {
     this.context.metrics.buildsFinished.inc({ status });
     this.context.notifier.notify(`build:${build.id}`);
     this.context.logger.info({ buildId: build.id, status, reason: context.message }, 'build ended by the server');
+    if (updated) this.context.buildFinished.emit(updated);
     return updated ?? build;
   }
 

@@ -3,7 +3,7 @@
  * id source, the server's secret box, and in-process notifications. Services never construct
  * adapters themselves.
  */
-import type { Store } from '../core/store.js';
+import type { Store, StoredBuild } from '../core/store.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import type { Notifier } from './notifier.js';
@@ -20,6 +20,9 @@ export interface ServerSettings {
   readonly maxArtifactBytes: number;
   /** The URL agents and clients reach this server at (for links in records). */
   readonly publicUrl: string;
+  /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
+  readonly approvalWebhookUrl?: string | undefined;
+  readonly approvalWebhookSecret?: string | undefined;
 }
 
 export interface ServerContext {
@@ -32,4 +35,28 @@ export interface ServerContext {
   readonly clock: () => number;
   readonly newId: () => string;
   readonly settings: ServerSettings;
+  /** Builds that reached COMPLETED (the pipeline driver turns them into action results). */
+  readonly buildFinished: Listeners<StoredBuild>;
+}
+
+/** In-process listeners; a failing listener is logged by the caller's logger, never rethrown. */
+export class Listeners<T> {
+  private readonly listeners = new Set<(value: T) => void | Promise<void>>();
+
+  constructor(private readonly onError: (error: unknown) => void) {}
+
+  on(listener: (value: T) => void | Promise<void>): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(value: T): void {
+    for (const listener of this.listeners) {
+      try {
+        Promise.resolve(listener(value)).catch(this.onError);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+  }
 }

@@ -16,8 +16,9 @@ import { SecretBox } from './crypto/secret-box.js';
 import { createLogger, type Logger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { Notifier } from './notifier.js';
+import { PipelineDriver } from './pipeline-driver.js';
 import { Scheduler } from './scheduler.js';
-import type { ServerContext, ServerSettings } from './server-context.js';
+import { Listeners, type ServerContext, type ServerSettings } from './server-context.js';
 import { createServices, type Services } from './services.js';
 
 export interface ServerOptions {
@@ -36,6 +37,9 @@ export interface ServerOptions {
   readonly region?: string;
   /** The largest artifact an agent may upload (default 2 GiB). */
   readonly maxArtifactBytes?: number;
+  /** Where waiting manual approvals are announced (POST JSON, `X-Nagare-Signature-256: sha256=<hmac>`). */
+  readonly approvalWebhookUrl?: string | undefined;
+  readonly approvalWebhookSecret?: string | undefined;
   /** Tests move time forward (queued timeouts); Date.now otherwise. */
   readonly clock?: () => number;
 }
@@ -47,6 +51,7 @@ export interface RunningServer {
   readonly initialCredentials: InitialCredentials | undefined;
   readonly logger: Logger;
   readonly scheduler: Scheduler;
+  readonly pipelineDriver: PipelineDriver;
   stop(): Promise<void>;
 }
 
@@ -61,6 +66,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxLogChunkBytes: 1024 * 1024,
     maxArtifactBytes: options.maxArtifactBytes ?? 2 * 1024 * 1024 * 1024,
     publicUrl: '',
+    approvalWebhookUrl: options.approvalWebhookUrl,
+    approvalWebhookSecret: options.approvalWebhookSecret,
   };
   const context: ServerContext = {
     store,
@@ -72,11 +79,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock: options.clock ?? Date.now,
     newId: randomUUID,
     settings,
+    buildFinished: new Listeners((error) => logger.error({ err: error }, 'a build-finished listener failed')),
   };
   const services = createServices(context, { repositoriesDir: path.join(path.resolve(options.dataDir), 'repositories') });
   const initialCredentials = await services.auth.bootstrap(options.dataDir);
   const scheduler = new Scheduler(context, services.builds, options.schedulerIntervalMs ?? 1000);
   scheduler.start();
+  const pipelineDriver = new PipelineDriver(services);
+  pipelineDriver.start(options.schedulerIntervalMs ?? 1000);
 
   const app = createApp(services);
   const server: ServerType = await new Promise((resolve) => {
@@ -93,7 +103,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     initialCredentials,
     logger,
     scheduler,
+    pipelineDriver,
     async stop() {
+      await pipelineDriver.stop();
       await scheduler.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -3,6 +3,7 @@ import { AgentsService } from './agents-service.js';
 import { AuthService } from './auth-service.js';
 import { BuildsService } from './builds-service.js';
 import { ParametersService } from './parameters-service.js';
+import { PipelinesService } from './pipelines-service.js';
 import { ProjectsService } from './projects-service.js';
 import { RepositoriesService } from './repositories-service.js';
 import type { ServerContext } from './server-context.js';
@@ -15,6 +16,7 @@ export interface Services {
   readonly parameters: ParametersService;
   readonly auth: AuthService;
   readonly repositories: RepositoriesService;
+  readonly pipelines: PipelinesService;
 }
 
 /** Where the services keep files of their own, apart from the store and blobs. */
@@ -32,5 +34,6 @@ export function createServices(context: ServerContext, options: ServiceOptions):
     parameters: new ParametersService(context),
     auth: new AuthService(context),
     repositories: new RepositoriesService(context, options.repositoriesDir),
+    pipelines: new PipelinesService(context),
   };
 }

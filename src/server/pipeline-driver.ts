@@ -1,0 +1,165 @@
+/**
+ * The pipeline driver: carries out what the execution machine asks for and feeds results back.
+ * Source actions zip the pushed commit into the artifact store; CodeBuild and Commands actions are
+ * builds on agents (their result comes back when the build completes); approvals wait for
+ * PutApprovalResult (and are announced to a webhook). Pushes to hosted repositories start the
+ * pipelines that watch them.
+ *
+ * Nothing runs twice: an action's build is found by its (execution, stage, action, attempt) key
+ * before one is started, and a periodic reconciliation re-derives pending work from the saved
+ * runtime — which is also how a restarted server carries every execution on.
+ */
+import type { PipelineActionRef } from '../core/build-job.js';
+import { pendingEffects, nextDeadline, type PipelineEffect, type PipelineRuntime, type RunActionEffect } from '../core/pipeline-execution.js';
+import { sourceActionsTriggeredBy } from '../core/pipeline-triggers.js';
+import type { PushEvent, StoredBuild } from '../core/store.js';
+import { recordOf } from './build-records.js';
+import { runSourceAction, startActionBuild, buildResult, notifyApproval } from './pipeline-actions.js';
+import type { ServerContext } from './server-context.js';
+import type { Services } from './services.js';
+
+export class PipelineDriver {
+  private readonly inFlight = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private reconciling: Promise<void> | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(private readonly services: Services) {}
+
+  private get context(): ServerContext {
+    return this.services.context;
+  }
+
+  start(intervalMs: number): void {
+    this.services.pipelines.setEffectHandler((name, effects) => {
+      for (const effect of effects) void this.carryOut(name, effect);
+    });
+    this.unsubscribe.push(this.context.buildFinished.on((build) => this.onBuildFinished(build)));
+    this.unsubscribe.push(this.services.repositories.onPush((push) => this.onPush(push)));
+    this.timer = setInterval(() => {
+      this.reconciling ??= this.reconcile().finally(() => {
+        this.reconciling = undefined;
+      });
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    for (const off of this.unsubscribe) off();
+    await this.reconciling;
+  }
+
+  /** Starts the pipelines a push to a hosted repository triggers. */
+  async onPush(push: PushEvent): Promise<void> {
+    const short = { ...push, ref: push.ref.replace(/^refs\/(heads|tags)\//, '') };
+    for (const stored of await this.services.pipelines.list()) {
+      const actions = sourceActionsTriggeredBy(stored.definition, short);
+      if (actions.length === 0) continue;
+      const sourceRevisions = Object.fromEntries(actions.map((a) => [a.name, { revisionType: 'COMMIT_ID' as const, revisionValue: push.newCommit ?? '' }]));
+      await this.services.pipelines.dispatch(stored.definition.name, {
+        type: 'START',
+        executionId: this.context.newId(),
+        trigger: { type: 'CodeCommit', detail: `${push.repositoryName} ${short.ref} ${push.newCommit ?? ''}` },
+        variables: {},
+        sourceRevisions,
+      }).catch((error: unknown) => this.context.logger.error({ err: error, pipeline: stored.definition.name }, 'could not start a pipeline for a push'));
+    }
+  }
+
+  /** One pass: due approval timeouts, and every pending action made sure of. */
+  async reconcile(): Promise<void> {
+    for (const stored of await this.services.pipelines.list()) {
+      const name = stored.definition.name;
+      const runtime = stored.runtime as PipelineRuntime;
+      try {
+        const deadline = nextDeadline(runtime);
+        if (deadline !== undefined && deadline <= this.context.clock()) await this.services.pipelines.dispatch(name, { type: 'TIMER' });
+        for (const effect of pendingEffects(runtime)) await this.carryOut(name, effect);
+      } catch (error) {
+        this.context.logger.error({ err: error, pipeline: name }, 'pipeline reconciliation failed');
+      }
+    }
+  }
+
+  private async carryOut(pipelineName: string, effect: PipelineEffect): Promise<void> {
+    try {
+      switch (effect.type) {
+        case 'RUN_ACTION':
+          await this.runAction(pipelineName, effect);
+          return;
+        case 'REQUEST_APPROVAL':
+          await notifyApproval(this.context, pipelineName, effect);
+          return;
+        case 'ABANDON_ACTION': {
+          const build = await this.findBuild({ pipelineName, executionId: effect.executionId, stageName: effect.stage, actionName: effect.action, attempt: effect.attempt });
+          if (build && build.currentPhase !== 'COMPLETED') await this.services.builds.stopBuild(build.id);
+          return;
+        }
+        case 'EXECUTION_ENDED':
+          this.context.logger.info({ pipeline: pipelineName, executionId: effect.executionId, status: effect.status }, 'pipeline execution ended');
+          return;
+      }
+    } catch (error) {
+      this.context.logger.error({ err: error, pipeline: pipelineName, effect: effect.type }, 'a pipeline effect failed');
+    }
+  }
+
+  private async runAction(pipelineName: string, effect: RunActionEffect): Promise<void> {
+    const ref: PipelineActionRef = { pipelineName, executionId: effect.executionId, stageName: effect.stage, actionName: effect.action, attempt: effect.attempt };
+    const key = JSON.stringify(ref);
+    if (this.inFlight.has(key)) return;
+    this.inFlight.add(key);
+    try {
+      const provider = effect.actionTypeId.provider;
+      if (provider === 'CodeCommit') {
+        const result = await runSourceAction(this.services, pipelineName, effect);
+        await this.report(pipelineName, ref, result);
+        return;
+      }
+      const existing = await this.findBuild(ref);
+      if (existing) {
+        if (existing.currentPhase === 'COMPLETED') await this.report(pipelineName, ref, buildResult(existing, effect));
+        return;
+      }
+      const started = await startActionBuild(this.services, pipelineName, effect, ref);
+      if (!started.ok) await this.report(pipelineName, ref, started);
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  private async onBuildFinished(build: StoredBuild): Promise<void> {
+    const job = recordOf(build).job;
+    const ref = job.pipelineAction;
+    if (!ref) return;
+    const stored = await this.services.pipelines.get(ref.pipelineName);
+    const effect = pendingEffects(stored.runtime as PipelineRuntime).find(
+      (e): e is RunActionEffect => e.type === 'RUN_ACTION' && e.executionId === ref.executionId && e.stage === ref.stageName && e.action === ref.actionName && e.attempt === ref.attempt,
+    );
+    if (effect) await this.report(ref.pipelineName, ref, buildResult(build, effect));
+  }
+
+  private async report(pipelineName: string, ref: PipelineActionRef, result: ActionResult): Promise<void> {
+    const common = { executionId: ref.executionId, stage: ref.stageName, action: ref.actionName, attempt: ref.attempt };
+    const command = result.ok
+      ? { type: 'ACTION_SUCCEEDED' as const, ...common, outputArtifacts: result.outputArtifacts, outputVariables: result.outputVariables, ...(result.summary ? { summary: result.summary } : {}), ...(result.externalExecutionId ? { externalExecutionId: result.externalExecutionId } : {}), ...(result.revision ? { revision: result.revision } : {}) }
+      : { type: 'ACTION_FAILED' as const, ...common, message: result.message, ...(result.externalExecutionId ? { externalExecutionId: result.externalExecutionId } : {}) };
+    // A late result for an action that was abandoned or retried is refused by the machine: fine.
+    await this.services.pipelines.dispatch(pipelineName, command).catch((error: unknown) => this.context.logger.warn({ err: error, pipeline: pipelineName, action: ref.actionName }, 'action result not applied'));
+  }
+
+  /** The build started for this action attempt, if any (recent builds of pipeline initiators). */
+  private async findBuild(ref: PipelineActionRef): Promise<StoredBuild | undefined> {
+    const page = await this.context.store.builds.listIds({}, { limit: 100 });
+    const builds = await this.context.store.builds.getMany(page.items);
+    return builds.find((b) => {
+      const action = recordOf(b).job.pipelineAction;
+      return action !== undefined && action.pipelineName === ref.pipelineName && action.executionId === ref.executionId && action.stageName === ref.stageName && action.actionName === ref.actionName && action.attempt === ref.attempt;
+    });
+  }
+}
+
+export type ActionResult =
+  | { readonly ok: true; readonly outputArtifacts: Record<string, string>; readonly outputVariables: Record<string, string>; readonly summary?: string; readonly externalExecutionId?: string; readonly revision?: { revisionId: string; revisionSummary?: string; created?: number } }
+  | { readonly ok: false; readonly message: string; readonly externalExecutionId?: string };
