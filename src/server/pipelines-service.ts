@@ -88,7 +88,7 @@ export class PipelinesService {
   async dispatch(name: string, command: PipelineCommand, newDefinition?: PipelineDefinition): Promise<PipelineTransition> {
     for (let attempt = 0; attempt < 20; attempt += 1) {
       const stored = await this.get(name);
-      const event = { ...command, at: this.context.clock(), nonce: this.context.newId() } as PipelineEvent;
+      const event = { ...command, at: this.context.clock(), nonce: this.context.newId() };
       const transition = applyPipelineEvent(stored.runtime as PipelineRuntime, event);
       if (transition.error) {
         throw new NagareError(refusalCode(transition.error.code), transition.error.message, { details: { awsException: transition.error.awsException } });
