@@ -1,8 +1,8 @@
 /**
  * The HTTP surface of the server, one Hono app: the AWS JSON APIs at `/` (SigV4), the native API
  * at `/api/v1` (API tokens), git smart HTTP at `/git` (API token as the Basic password), the agent
- * protocol at `/agent/v1` (agent tokens), `/metrics` (API
- * token) and `/healthz` (open, for load balancers: it says nothing but "ok").
+ * protocol at `/agent/v1` (agent tokens), `/metrics` (API token) and `/healthz` (open, for load
+ * balancers: it says nothing but "ok").
  */
 import { Hono } from 'hono';
 import type { Services } from '../server/services.js';
