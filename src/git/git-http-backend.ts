@@ -85,7 +85,7 @@ export async function runHttpBackend(projectRoot: string, request: GitHttpReques
     const message = `git http-backend ended without an answer (exit status ${code})${stderr ? `: ${stderr.trim()}` : ''}`;
     return { response: new Response(message, { status: 500, headers: { 'content-type': 'text/plain' } }), exited };
   }
-  const body = ReadableStream.from(restOf(head.rest, output));
+  const body = ReadableStream.from(restOf(head.rest, output, kill));
   const response = new Response(request.method === 'HEAD' ? null : body, { status: head.status, headers: head.headers });
   return { response, exited };
 }
@@ -136,11 +136,18 @@ function parseHead(text: string, rest: Buffer): CgiHead {
   return { status, headers, rest };
 }
 
-async function* restOf(first: Buffer, output: AsyncIterator<Buffer>): AsyncGenerator<Uint8Array> {
-  if (first.length > 0) yield new Uint8Array(first);
-  for (;;) {
-    const next = await output.next();
-    if (next.done) return;
-    yield new Uint8Array(next.value);
+/** The body after the head; a reader that stops early (a client gone) ends the program. */
+async function* restOf(first: Buffer, output: AsyncIterator<Buffer>, kill: () => void): AsyncGenerator<Uint8Array> {
+  let finished = false;
+  try {
+    if (first.length > 0) yield new Uint8Array(first);
+    for (;;) {
+      const next = await output.next();
+      if (next.done) break;
+      yield new Uint8Array(next.value);
+    }
+    finished = true;
+  } finally {
+    if (!finished) kill();
   }
 }
