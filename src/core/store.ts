@@ -242,6 +242,13 @@ export interface PipelinesRepo {
   save(name: string, change: { readonly definition?: PipelineDefinition; readonly runtime: unknown }, expectedRevision: number, at: number): Promise<boolean>;
 }
 
+/** Named positions of background readers in append-only tables (the pipeline driver's push events). */
+export interface CursorsRepo {
+  get(name: string): Promise<number | undefined>;
+  /** Sets the cursor to `value` unless it is already further. */
+  advance(name: string, value: number): Promise<void>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly projects: ProjectsRepo;
@@ -252,5 +259,6 @@ export interface Store {
   readonly parameters: ParametersRepo;
   readonly repositories: RepositoriesRepo;
   readonly pipelines: PipelinesRepo;
+  readonly cursors: CursorsRepo;
   close(): Promise<void>;
 }

@@ -9,7 +9,9 @@
  * before one is started, and a periodic reconciliation re-derives pending work from the saved
  * runtime — which is also how a restarted server carries every execution on.
  */
+import { createHash } from 'node:crypto';
 import type { PipelineActionRef } from '../core/build-job.js';
+import { NagareError } from '../core/errors.js';
 import { pendingEffects, nextDeadline, type PipelineEffect, type PipelineRuntime, type RunActionEffect } from '../core/pipeline-execution.js';
 import { sourceActionsTriggeredBy } from '../core/pipeline-triggers.js';
 import type { PushEvent, StoredBuild } from '../core/store.js';
@@ -50,7 +52,11 @@ export class PipelineDriver {
     await this.reconciling;
   }
 
-  /** Starts the pipelines a push to a hosted repository triggers. */
+  /**
+   * Starts the pipelines a push to a hosted repository triggers. The execution id is derived from
+   * the push event and the pipeline, so handling the same push twice (the live listener and the
+   * catch-up after a restart) starts one execution: the machine refuses a repeated id.
+   */
   async onPush(push: PushEvent): Promise<void> {
     const short = { ...push, ref: push.ref.replace(/^refs\/(heads|tags)\//, '') };
     for (const stored of await this.services.pipelines.list()) {
@@ -59,16 +65,33 @@ export class PipelineDriver {
       const sourceRevisions = Object.fromEntries(actions.map((a) => [a.name, { revisionType: 'COMMIT_ID' as const, revisionValue: push.newCommit ?? '' }]));
       await this.services.pipelines.dispatch(stored.definition.name, {
         type: 'START',
-        executionId: this.context.newId(),
+        executionId: executionIdFor(stored.definition.name, push),
         trigger: { type: 'CodeCommit', detail: `${push.repositoryName} ${short.ref} ${push.newCommit ?? ''}` },
         variables: {},
         sourceRevisions,
-      }).catch((error: unknown) => this.context.logger.error({ err: error, pipeline: stored.definition.name }, 'could not start a pipeline for a push'));
+      }).catch((error: unknown) => {
+        if (error instanceof NagareError && error.details.awsException === 'ConflictException') return; // already started
+        this.context.logger.error({ err: error, pipeline: stored.definition.name }, 'could not start a pipeline for a push');
+      });
     }
+    await this.context.store.cursors.advance(PUSH_CURSOR, push.sequence);
   }
 
-  /** One pass: due approval timeouts, and every pending action made sure of. */
+  /** Push events recorded while no listener ran (a crash between recording and starting). */
+  private async catchUpPushes(): Promise<void> {
+    const after = await this.context.store.cursors.get(PUSH_CURSOR);
+    if (after === undefined) {
+      // First run: nothing before now is owed a pipeline execution.
+      const latest = (await this.services.repositories.pushEventsAfter(0, 1_000_000)).at(-1);
+      await this.context.store.cursors.advance(PUSH_CURSOR, latest?.sequence ?? 0);
+      return;
+    }
+    for (const push of await this.services.repositories.pushEventsAfter(after)) await this.onPush(push);
+  }
+
+  /** One pass: missed pushes, due approval timeouts, and every pending action made sure of. */
   async reconcile(): Promise<void> {
+    await this.catchUpPushes().catch((error: unknown) => this.context.logger.error({ err: error }, 'catching up on push events failed'));
     for (const stored of await this.services.pipelines.list()) {
       const name = stored.definition.name;
       const runtime = stored.runtime as PipelineRuntime;
@@ -158,6 +181,14 @@ export class PipelineDriver {
       return action !== undefined && action.pipelineName === ref.pipelineName && action.executionId === ref.executionId && action.stageName === ref.stageName && action.actionName === ref.actionName && action.attempt === ref.attempt;
     });
   }
+}
+
+const PUSH_CURSOR = 'pipeline-driver.push-events';
+
+/** A UUID-shaped id that is the same for the same pipeline and push event. */
+export function executionIdFor(pipelineName: string, push: PushEvent): string {
+  const hex = createHash('sha256').update(`${pipelineName}\n${push.repositoryName}\n${push.sequence}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export type ActionResult =

@@ -14,6 +14,7 @@ import { KyselyCredentialsRepo } from './kysely-credentials-repo.js';
 import { KyselyJobQueue } from './kysely-job-queue.js';
 import { KyselyParametersRepo } from './kysely-parameters-repo.js';
 import { KyselyProjectsRepo } from './kysely-projects-repo.js';
+import { KyselyCursorsRepo } from './kysely-cursors-repo.js';
 import { KyselyPipelinesRepo } from './kysely-pipelines-repo.js';
 import { KyselyRepositoriesRepo } from './kysely-repositories-repo.js';
 import { migrationProvider } from './migrations/index.js';
@@ -49,6 +50,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     parameters: new KyselyParametersRepo(db),
     repositories: new KyselyRepositoriesRepo(db),
     pipelines: new KyselyPipelinesRepo(db),
+    cursors: new KyselyCursorsRepo(db),
     close: () => db.destroy(),
   };
 }

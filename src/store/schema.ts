@@ -85,7 +85,13 @@ export interface PipelinesTable {
   revision: number;
 }
 
+export interface CursorsTable {
+  name: string;
+  value: number;
+}
+
 export interface Database {
+  cursors: CursorsTable;
   pipelines: PipelinesTable;
   projects: ProjectsTable;
   builds: BuildsTable;

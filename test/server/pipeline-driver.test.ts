@@ -141,3 +141,21 @@ test('in QUEUED mode later pushes queue behind the approval instead of supersedi
     return executions.some((e) => e.status === 'Failed') && stageStates(await runtime('queued')).find((s) => s.stageName === 'Approval')?.actionStates[0]?.latestExecution?.token !== token;
   }, 60_000);
 });
+
+test('a push recorded while the driver was not listening starts its pipeline on the next reconciliation, once', async () => {
+  const { push } = await setUp('catch-up', 'QUEUED');
+  await server.pipelineDriver.reconcile();
+  await server.pipelineDriver.stop();
+  try {
+    await push('missed');
+    assert.equal(executionSummaries(await runtime('catch-up')).length, 0, 'nobody listened');
+    await server.pipelineDriver.reconcile();
+    await server.pipelineDriver.reconcile();
+    const [event] = await server.services.repositories.pushEventsAfter(0, 100, { repositoryName: 'catch-up' });
+    assert.ok(event);
+    await server.pipelineDriver.onPush(event);
+    assert.equal(executionSummaries(await runtime('catch-up')).length, 1, 'one execution however often the push is handled');
+  } finally {
+    server.pipelineDriver.start(200);
+  }
+});
