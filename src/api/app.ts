@@ -11,6 +11,7 @@ import { awsRoutes } from './aws/aws-routes.js';
 import { gitRoutes } from './git-routes.js';
 import { errorResponse } from './http-errors.js';
 import { nativeRoutes } from './native-routes.js';
+import { pipelineRoutes } from './pipeline-routes.js';
 import { repositoryRoutes } from './repository-routes.js';
 import { bearerToken } from './request.js';
 
@@ -26,6 +27,7 @@ export function createApp(services: Services): Hono {
     return c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
   app.route('/api/v1/repositories', repositoryRoutes(services));
+  app.route('/api/v1/pipelines', pipelineRoutes(services));
   app.route('/api/v1', nativeRoutes(services));
   app.route('/git', gitRoutes(services));
   app.route('/agent/v1', agentRoutes(services));

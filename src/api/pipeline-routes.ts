@@ -1,0 +1,156 @@
+/**
+ * Pipelines in the native API (`/api/v1/pipelines`), with an API token like the rest of it: apply a
+ * definition file as it is (JSON or YAML; create or update, answering what changed), list,
+ * describe, delete, and run them — start, stop, state, history, approvals (the token looked up
+ * from the state, so people never copy it), stage retries and inbound transitions. Every execution
+ * command goes through `PipelinesService.dispatch`. Times are ISO strings.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { NagareError, SpecErrors } from '../core/errors.js';
+import { actionExecutions, executionSummaries, executionSummary, stageStates, type PipelineRuntime, type StageStateView } from '../core/pipeline-execution.js';
+import type { StoredPipeline } from '../core/store.js';
+import type { Services } from '../server/services.js';
+import { parsePipeline } from '../spec/pipeline.js';
+import { pipelineDeclaration, toIso, withTimes } from './aws/codepipeline-shapes.js';
+import { pipelineChanges } from './pipeline-changes.js';
+import { bearerToken, readJson } from './request.js';
+
+type Env = { Variables: { caller: string } };
+
+const MAX_DEFINITION_BYTES = 1024 * 1024;
+const startSchema = z.object({ variables: z.record(z.string().min(1).max(128), z.string().max(1000)).optional() });
+const stopSchema = z.object({ abandon: z.boolean().optional(), reason: z.string().max(200).optional() });
+const approvalSchema = z.object({ stage: z.string().min(1), action: z.string().min(1), status: z.enum(['Approved', 'Rejected']), summary: z.string().max(512).default('') });
+const retrySchema = z.object({ executionId: z.string().min(1).optional(), mode: z.enum(['FAILED_ACTIONS', 'ALL_ACTIONS']).default('FAILED_ACTIONS') });
+const transitionSchema = z.object({ enabled: z.boolean(), reason: z.string().min(1).max(300).optional() });
+
+const iso = <T>(value: T): T => withTimes(value, toIso);
+
+function summaryView(stored: StoredPipeline): Record<string, unknown> {
+  const latest = executionSummaries(stored.runtime as PipelineRuntime)[0];
+  return {
+    name: stored.definition.name,
+    version: stored.definition.version,
+    pipelineType: stored.definition.pipelineType,
+    executionMode: stored.definition.executionMode,
+    stages: stored.definition.stages.map((s) => s.name),
+    created: toIso(stored.created),
+    updated: toIso(stored.updated),
+    ...(latest ? { latestExecution: iso({ pipelineExecutionId: latest.pipelineExecutionId, status: latest.status, startTime: latest.startTime }) } : {}),
+  };
+}
+
+/** Stage states with each waiting approval's custom data, link and expiry beside its token. */
+function stateView(runtime: PipelineRuntime): (StageStateView & { actionStates: Record<string, unknown>[] })[] {
+  return stageStates(runtime).map((stage) => ({
+    ...stage,
+    actionStates: stage.actionStates.map((action) => {
+      const token = action.latestExecution?.token;
+      const run = token === undefined ? undefined : runtime.executions.flatMap((e) => e.actions).find((r) => r.token === token);
+      if (!run) return action;
+      const { CustomData: customData, ExternalEntityLink: externalEntityLink } = run.resolvedConfiguration;
+      return { ...action, approval: { ...(customData ? { customData } : {}), ...(externalEntityLink ? { externalEntityLink } : {}), ...(run.expiresAt !== undefined ? { expiresAt: run.expiresAt } : {}) } };
+    }),
+  }));
+}
+
+/** The body as a definition; spec problems as one error listing them all in `details.errors`. */
+function definitionOf(text: string, file: string): ReturnType<typeof parsePipeline> {
+  try {
+    return parsePipeline(text, file);
+  } catch (error) {
+    if (!(error instanceof SpecErrors)) throw error;
+    const more = error.errors.length > 1 ? ` (and ${error.errors.length - 1} more problems)` : '';
+    throw new NagareError(error.code, `${error.describe()}${more}`, { details: { errors: error.errors.map((e) => e.toJSON()) } });
+  }
+}
+
+export function pipelineRoutes(services: Services): Hono<Env> {
+  const app = new Hono<Env>();
+  const { auth, pipelines } = services;
+
+  app.use('*', async (c, next) => {
+    c.set('caller', (await auth.authenticate(bearerToken(c), ['API_TOKEN'])).name);
+    return next();
+  });
+
+  app.put('/', async (c) => {
+    if (Number(c.req.header('content-length') ?? 0) > MAX_DEFINITION_BYTES) throw new NagareError('API_PAYLOAD_TOO_LARGE', `A pipeline definition is at most ${MAX_DEFINITION_BYTES} bytes`);
+    const text = await c.req.text();
+    if (text.length > MAX_DEFINITION_BYTES) throw new NagareError('API_PAYLOAD_TOO_LARGE', `A pipeline definition is at most ${MAX_DEFINITION_BYTES} bytes`);
+    const applied = await pipelines.apply(definitionOf(text, c.req.query('file') ?? 'request body'));
+    const body = { name: applied.current.name, created: applied.created, version: applied.current.version, changes: pipelineChanges(applied.previous, applied.current) };
+    return c.json(body, applied.created ? 201 : 200);
+  });
+  app.get('/', async (c) => c.json({ pipelines: (await pipelines.list()).map(summaryView) }));
+  app.get('/:name', async (c) => {
+    const stored = await pipelines.get(c.req.param('name'));
+    return c.json({ pipeline: pipelineDeclaration(stored.definition), version: stored.definition.version, created: toIso(stored.created), updated: toIso(stored.updated) });
+  });
+  app.delete('/:name', async (c) => {
+    await pipelines.delete(c.req.param('name'));
+    return c.body(null, 204);
+  });
+
+  app.post('/:name/executions', async (c) => {
+    const { variables } = startSchema.parse(await readJson(c));
+    const executionId = services.context.newId();
+    await pipelines.dispatch(c.req.param('name'), { type: 'START', executionId, trigger: { type: 'Manual', detail: c.get('caller') }, variables: variables ?? {} });
+    return c.json({ pipelineExecutionId: executionId }, 201);
+  });
+  app.get('/:name/executions', async (c) => c.json({ executions: iso(executionSummaries(await pipelines.runtime(c.req.param('name')))) }));
+  app.get('/:name/executions/:id', async (c) => {
+    const runtime = await pipelines.runtime(c.req.param('name'));
+    const execution = executionSummary(runtime, c.req.param('id'));
+    if (!execution) throw executionNotFound(c.req.param('name'), c.req.param('id'));
+    return c.json({ execution: iso(execution), actions: iso(actionExecutions(runtime, c.req.param('id'))) });
+  });
+  app.post('/:name/executions/:id/stop', async (c) => {
+    const { abandon, reason } = stopSchema.parse(await readJson(c));
+    await pipelines.dispatch(c.req.param('name'), { type: 'STOP', executionId: c.req.param('id'), abandon: abandon ?? false, reason: reason ?? `stopped by ${c.get('caller')}` });
+    return c.json({ pipelineExecutionId: c.req.param('id') });
+  });
+
+  app.get('/:name/state', async (c) => {
+    const stored = await pipelines.get(c.req.param('name'));
+    const runtime = stored.runtime as PipelineRuntime;
+    const latest = executionSummaries(runtime)[0];
+    return c.json({ pipelineName: stored.definition.name, pipelineVersion: stored.definition.version, ...(latest ? { latestExecution: iso(latest) } : {}), stageStates: iso(stateView(runtime)) });
+  });
+  app.post('/:name/approvals', async (c) => {
+    const body = approvalSchema.parse(await readJson(c));
+    const name = c.req.param('name');
+    const stage = stageStates(await pipelines.runtime(name)).find((s) => s.stageName === body.stage);
+    if (!stage) throw new NagareError('API_NOT_FOUND', `Pipeline ${name} has no stage ${body.stage}`, { details: { awsException: 'StageNotFoundException' } });
+    const action = stage.actionStates.find((a) => a.actionName === body.action);
+    if (!action) throw new NagareError('API_NOT_FOUND', `Stage ${body.stage} of ${name} has no action ${body.action}`, { details: { awsException: 'ActionNotFoundException' } });
+    const token = action.latestExecution?.token;
+    if (token === undefined) throw new NagareError('API_INVALID_INPUT', `No approval is waiting at ${body.stage}/${body.action} of ${name}`, { details: { awsException: 'InvalidApprovalTokenException' } });
+    await pipelines.dispatch(name, { type: 'APPROVAL_RESULT', stage: body.stage, action: body.action, token, status: body.status, summary: body.summary, by: c.get('caller') });
+    return c.json({ pipelineExecutionId: stage.latestExecution?.pipelineExecutionId, status: body.status, approvedAt: toIso(services.context.clock()) });
+  });
+  app.post('/:name/stages/:stage/retry', async (c) => {
+    const { executionId, mode } = retrySchema.parse(await readJson(c));
+    const name = c.req.param('name');
+    const stageName = c.req.param('stage');
+    const id = executionId ?? stageStates(await pipelines.runtime(name)).find((s) => s.stageName === stageName)?.latestExecution?.pipelineExecutionId;
+    if (id === undefined) throw new NagareError('API_INVALID_INPUT', `No execution has entered stage ${stageName} of ${name}; nothing to retry`);
+    await pipelines.dispatch(name, { type: 'RETRY_STAGE', executionId: id, stage: stageName, mode });
+    return c.json({ pipelineExecutionId: id });
+  });
+  app.post('/:name/stages/:stage/transition', async (c) => {
+    const { enabled, reason } = transitionSchema.parse(await readJson(c));
+    const stage = c.req.param('stage');
+    await pipelines.dispatch(c.req.param('name'), enabled
+      ? { type: 'ENABLE_TRANSITION', stage, by: c.get('caller') }
+      : { type: 'DISABLE_TRANSITION', stage, reason: reason ?? `disabled by ${c.get('caller')}`, by: c.get('caller') });
+    return c.json({ stageName: stage, enabled });
+  });
+
+  return app;
+}
+
+function executionNotFound(name: string, id: string): NagareError {
+  return new NagareError('API_NOT_FOUND', `Pipeline ${name} has no execution ${id}`, { details: { awsException: 'PipelineExecutionNotFoundException' } });
+}
