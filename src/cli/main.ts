@@ -8,6 +8,7 @@ import { isNagareError } from '../core/errors.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerBuildCommand } from './commands/build.js';
 import { registerParameterCommands } from './commands/parameters.js';
+import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerProjectCommands } from './commands/projects.js';
 import { registerRemoteBuildCommands } from './commands/remote-builds.js';
 import { registerRepositoryCommands } from './commands/repos.js';
@@ -33,6 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerRemoteBuildCommands(registerBuildCommand(program, done).enablePositionalOptions(), done);
   registerParameterCommands(program, done);
   registerRepositoryCommands(program, done);
+  registerPipelineCommands(program, done);
   registerAgentCommand(program, done);
   const wantsJson = argv.includes('--json');
   try {

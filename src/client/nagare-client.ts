@@ -11,6 +11,13 @@ export interface ClientOptions {
 
 export type Json = Record<string, unknown>;
 
+/** A body sent as it is (a definition file), not as JSON. */
+class RawBody {
+  constructor(readonly text: string, readonly contentType: string) {}
+}
+
+const pipelinePath = (name: string, rest = ''): string => `/pipelines/${encodeURIComponent(name)}${rest}`;
+
 export class NagareClient {
   constructor(private readonly options: ClientOptions) {}
 
@@ -91,6 +98,45 @@ export class NagareClient {
     return this.call('DELETE', `/repositories/${encodeURIComponent(name)}`);
   }
 
+  /** Creates or updates a pipeline from a JSON or YAML definition file's text. */
+  applyPipeline(text: string, file: string): Promise<{ name: string; created: boolean; version: number; changes: { summary: string }[] }> {
+    const contentType = /\.json$/i.test(file) ? 'application/json' : 'application/yaml';
+    return this.call('PUT', `/pipelines?file=${encodeURIComponent(file)}`, new RawBody(text, contentType));
+  }
+  listPipelines(): Promise<{ pipelines: Json[] }> {
+    return this.call('GET', '/pipelines');
+  }
+  getPipeline(name: string): Promise<{ pipeline: Json; version: number }> {
+    return this.call('GET', pipelinePath(name));
+  }
+  deletePipeline(name: string): Promise<void> {
+    return this.call('DELETE', pipelinePath(name));
+  }
+  startPipeline(name: string, variables: Record<string, string> = {}): Promise<{ pipelineExecutionId: string }> {
+    return this.call('POST', pipelinePath(name, '/executions'), { variables });
+  }
+  listPipelineExecutions(name: string): Promise<{ executions: Json[] }> {
+    return this.call('GET', pipelinePath(name, '/executions'));
+  }
+  getPipelineExecution(name: string, id: string): Promise<{ execution: Json; actions: Json[] }> {
+    return this.call('GET', pipelinePath(name, `/executions/${encodeURIComponent(id)}`));
+  }
+  stopPipelineExecution(name: string, id: string, options: { abandon?: boolean; reason?: string } = {}): Promise<{ pipelineExecutionId: string }> {
+    return this.call('POST', pipelinePath(name, `/executions/${encodeURIComponent(id)}/stop`), options);
+  }
+  pipelineState(name: string): Promise<{ pipelineName: string; pipelineVersion: number; latestExecution?: Json; stageStates: Json[] }> {
+    return this.call('GET', pipelinePath(name, '/state'));
+  }
+  putApprovalResult(name: string, decision: { stage: string; action: string; status: 'Approved' | 'Rejected'; summary: string }): Promise<{ pipelineExecutionId?: string; status: string; approvedAt: string }> {
+    return this.call('POST', pipelinePath(name, '/approvals'), decision);
+  }
+  retryStage(name: string, stage: string, options: { executionId?: string; mode?: 'FAILED_ACTIONS' | 'ALL_ACTIONS' } = {}): Promise<{ pipelineExecutionId: string }> {
+    return this.call('POST', pipelinePath(name, `/stages/${encodeURIComponent(stage)}/retry`), options);
+  }
+  setStageTransition(name: string, stage: string, enabled: boolean, reason?: string): Promise<{ stageName: string; enabled: boolean }> {
+    return this.call('POST', pipelinePath(name, `/stages/${encodeURIComponent(stage)}/transition`), { enabled, ...(reason === undefined ? {} : { reason }) });
+  }
+
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.fetch(method, path, body);
     if (response.status === 204) return undefined as T;
@@ -103,8 +149,11 @@ export class NagareClient {
     try {
       response = await fetch(url, {
         method,
-        headers: { ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headers: {
+          ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
+          ...(body === undefined ? {} : { 'content-type': body instanceof RawBody ? body.contentType : 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: body instanceof RawBody ? body.text : JSON.stringify(body) }),
         ...(signal ? { signal } : {}),
       });
     } catch (error) {
