@@ -16,6 +16,8 @@ export interface ServerFlags {
   readonly databaseUrl?: string;
   readonly secretKey?: string;
   readonly logLevel?: string;
+  readonly approvalWebhookUrl?: string;
+  readonly approvalWebhookSecret?: string;
 }
 
 export interface ServerConfig {
@@ -26,6 +28,9 @@ export interface ServerConfig {
   readonly secretKey: string | undefined;
   readonly logLevel: string;
   readonly hostEnvironment: Readonly<Record<string, string>>;
+  /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
+  readonly approvalWebhookUrl: string | undefined;
+  readonly approvalWebhookSecret: string | undefined;
 }
 
 export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -35,6 +40,10 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
   if (databaseUrl !== undefined && !/^(postgres(ql)?|sqlite):\/\//.test(databaseUrl)) {
     throw new NagareError('CONFIG_INVALID', `--database-url must start with postgres:// or sqlite://, not '${databaseUrl}'`);
   }
+  const approvalWebhookUrl = flags.approvalWebhookUrl ?? env.NAGARE_APPROVAL_WEBHOOK_URL;
+  if (approvalWebhookUrl !== undefined && !/^https?:\/\/[^/]/.test(approvalWebhookUrl)) {
+    throw new NagareError('CONFIG_INVALID', `--approval-webhook-url must be an http:// or https:// URL, not '${approvalWebhookUrl}'`);
+  }
   return {
     dataDir: path.resolve(flags.dataDir ?? env.NAGARE_DATA_DIR ?? defaultDataDir(env)),
     port,
@@ -43,6 +52,8 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     secretKey: flags.secretKey ?? env.NAGARE_SECRET_KEY,
     logLevel: flags.logLevel ?? env.NAGARE_LOG_LEVEL ?? 'info',
     hostEnvironment: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+    approvalWebhookUrl,
+    approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,
   };
 }
 

@@ -16,7 +16,9 @@ function serverOptions(command: Command): Command {
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--database-url <url>', 'postgres://… to use PostgreSQL instead of the embedded SQLite file ($NAGARE_DATABASE_URL)')
     .option('--secret-key <base64>', 'key for secrets at rest (default: <data-dir>/secret.key, created on first start)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info');
+    .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .option('--approval-webhook-url <url>', 'announce waiting manual approvals here (POST JSON; $NAGARE_APPROVAL_WEBHOOK_URL)')
+    .option('--approval-webhook-secret <secret>', 'sign approval announcements: X-Nagare-Signature-256 = HMAC-SHA256 of the body ($NAGARE_APPROVAL_WEBHOOK_SECRET)');
 }
 
 export function registerServerCommands(program: Command, done: (outcome: CommandOutcome) => void): void {
@@ -37,6 +39,8 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     port: config.port,
     secretKey: config.secretKey,
     logLevel: config.logLevel,
+    approvalWebhookUrl: config.approvalWebhookUrl,
+    approvalWebhookSecret: config.approvalWebhookSecret,
   });
   const credentials = server.initialCredentials;
   if (credentials) {
