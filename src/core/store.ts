@@ -187,6 +187,18 @@ export interface StoredRepository {
   readonly defaultBranch: string | undefined;
   readonly created: number;
   readonly lastModified: number;
+  /** Set for an external repository: a read-only mirror of a git URL. */
+  readonly mirror?: RepositoryMirror | undefined;
+}
+
+/** What an external repository mirrors; its ref changes are recorded as push events. */
+export interface RepositoryMirror {
+  /** The git URL fetched (https, ssh, git, file or a path). */
+  readonly url: string;
+  /** Seconds between polls; 0: never polled (webhooks only). */
+  readonly pollSeconds: number;
+  /** The push webhooks' secret, sealed by the server's key; undefined: webhooks are refused. */
+  readonly webhookSecret: string | undefined;
 }
 
 /** One ref a push changed. `oldCommit` is undefined for a new ref, `newCommit` for a deleted one. */
@@ -215,6 +227,8 @@ export interface RepositoriesRepo {
   delete(name: string): Promise<boolean>;
   /** Sets the default branch and lastModified; STORE_NOT_FOUND when there is no such repository. */
   setDefaultBranch(name: string, branch: string, at: number): Promise<void>;
+  /** The external repositories (those with a mirror), sorted by name. */
+  listMirrors(): Promise<StoredRepository[]>;
   /** Records the events of one push, in order, and returns them with their sequence numbers. */
   recordPush(events: readonly Omit<PushEvent, 'sequence'>[]): Promise<PushEvent[]>;
   /** Events with a sequence above `afterSequence`, oldest first, at most `limit`. */

@@ -6,12 +6,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as createTables from './0001-create-tables.js';
 import * as repositories from './0002-repositories.js';
 import * as pipelines from './0003-pipelines.js';
+import * as externalRepositories from './0004-external-repositories.js';
 import * as cursors from './0005-cursors.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-tables': createTables,
   '0002-repositories': repositories,
   '0003-pipelines': pipelines,
+  '0004-external-repositories': externalRepositories,
   '0005-cursors': cursors,
 };
 
