@@ -1,8 +1,8 @@
 /**
  * The HTTP surface of the server, one Hono app: the AWS JSON APIs at `/` (SigV4), the native API
  * at `/api/v1` (API tokens), git smart HTTP at `/git` (API token as the Basic password), the agent
- * protocol at `/agent/v1` (agent tokens), `/metrics` (API token) and `/healthz` (open, for load
- * balancers: it says nothing but "ok").
+ * protocol at `/agent/v1` (agent tokens), push webhooks at `/webhooks` (the payload's signature),
+ * `/metrics` (API token) and `/healthz` (open, for load balancers: it says nothing but "ok").
  */
 import { Hono } from 'hono';
 import type { Services } from '../server/services.js';
@@ -14,6 +14,7 @@ import { nativeRoutes } from './native-routes.js';
 import { pipelineRoutes } from './pipeline-routes.js';
 import { repositoryRoutes } from './repository-routes.js';
 import { bearerToken } from './request.js';
+import { webhookRoutes } from './webhook-routes.js';
 
 export function createApp(services: Services): Hono {
   const app = new Hono();
@@ -30,6 +31,7 @@ export function createApp(services: Services): Hono {
   app.route('/api/v1/pipelines', pipelineRoutes(services));
   app.route('/api/v1', nativeRoutes(services));
   app.route('/git', gitRoutes(services));
+  app.route('/webhooks', webhookRoutes(services));
   app.route('/agent/v1', agentRoutes(services));
   app.route('/', awsRoutes(services));
   return app;

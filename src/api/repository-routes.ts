@@ -6,20 +6,24 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { NagareError } from '../core/errors.js';
 import type { StoredRepository } from '../core/store.js';
+import { redactUrl } from '../server/external-repositories.js';
 import type { Services } from '../server/services.js';
 import { bearerToken, readJson } from './request.js';
 
-const createSchema = z.object({ name: z.string().min(1), description: z.string().max(1000).optional() });
+const createSchema = z
+  .object({ name: z.string().min(1), description: z.string().max(1000).optional(), mirrorOf: z.string().min(1).max(2048).optional(), pollSeconds: z.number().int().min(0).max(86_400).optional(), webhookSecret: z.string().min(8).max(1000).optional() })
+  .refine((b) => b.mirrorOf !== undefined || (b.pollSeconds === undefined && b.webhookSecret === undefined), { message: 'pollSeconds and webhookSecret are for external repositories (with mirrorOf)', path: ['mirrorOf'] });
 const pageSchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), nextToken: z.string().optional() });
 const eventsSchema = z.object({ after: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(1000).default(100) });
 
-export function repositoryView(repository: StoredRepository, cloneUrl: string): Record<string, unknown> {
+export function repositoryView(repository: StoredRepository, cloneUrl: string, webhookUrl?: string): Record<string, unknown> {
   return {
     name: repository.name,
     id: repository.id,
     ...(repository.description === undefined ? {} : { description: repository.description }),
     ...(repository.defaultBranch === undefined ? {} : { defaultBranch: repository.defaultBranch }),
     cloneUrlHttp: cloneUrl,
+    ...(repository.mirror === undefined ? {} : { mirrorOf: redactUrl(repository.mirror.url), pollSeconds: repository.mirror.pollSeconds, ...(repository.mirror.webhookSecret === undefined || webhookUrl === undefined ? {} : { webhookUrl }) }),
     created: new Date(repository.created).toISOString(),
     lastModified: new Date(repository.lastModified).toISOString(),
   };
@@ -27,8 +31,8 @@ export function repositoryView(repository: StoredRepository, cloneUrl: string): 
 
 export function repositoryRoutes(services: Services): Hono {
   const app = new Hono();
-  const { auth, repositories } = services;
-  const view = (r: StoredRepository): Record<string, unknown> => repositoryView(r, repositories.cloneUrl(r.name));
+  const { auth, repositories, externalRepositories } = services;
+  const view = (r: StoredRepository): Record<string, unknown> => repositoryView(r, repositories.cloneUrl(r.name), externalRepositories.webhookUrl(r.name));
 
   app.use('*', async (_c, next) => {
     await auth.authenticate(bearerToken(_c), ['API_TOKEN']);
@@ -42,11 +46,15 @@ export function repositoryRoutes(services: Services): Hono {
   });
   app.post('/', async (c) => {
     const body = createSchema.parse(await readJson(c));
-    return c.json({ repository: view(await repositories.create({ repositoryName: body.name, repositoryDescription: body.description })) }, 201);
+    const created = body.mirrorOf === undefined
+      ? await repositories.create({ repositoryName: body.name, repositoryDescription: body.description })
+      : await externalRepositories.create({ repositoryName: body.name, repositoryDescription: body.description, mirrorOf: body.mirrorOf, pollSeconds: body.pollSeconds, webhookSecret: body.webhookSecret });
+    return c.json({ repository: view(created) }, 201);
   });
   app.get('/:name', async (c) => {
     const repository = await repositories.get(c.req.param('name'));
-    return c.json({ repository: view(repository), branches: await repositories.listBranches(repository.name) });
+    const mirrorStatus = repository.mirror === undefined ? {} : { mirrorStatus: externalRepositories.status(repository.name) };
+    return c.json({ repository: view(repository), branches: await repositories.listBranches(repository.name), ...mirrorStatus });
   });
   app.delete('/:name', async (c) => {
     const deleted = await repositories.delete(c.req.param('name'));

@@ -14,11 +14,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
-import type { Page, PageRequest, PushEvent, StoredRepository } from '../core/store.js';
+import type { Page, PageRequest, PushEvent, RepositoryMirror, StoredRepository } from '../core/store.js';
 import { git } from '../git/git-command.js';
 import { runHttpBackend, type GitHttpRequest } from '../git/git-http-backend.js';
 import { archiveCommit, listBranches, readCommit, resolveBranch, type CommitInfo } from '../git/git-objects.js';
-import { changedPaths, readRefs, refUpdates } from '../git/git-refs.js';
+import { redactUrl } from '../git/external-mirror.js';
+import { changedPaths, readRefs, refUpdates, type RefSnapshot } from '../git/git-refs.js';
 import { KeyedLock } from '../git/keyed-lock.js';
 import { checkRepositoryName } from '../git/repository-name.js';
 import type { ServerContext } from './server-context.js';
@@ -29,6 +30,8 @@ export type { PushEvent, StoredRepository } from '../core/store.js';
 export interface CreateRepositoryInput {
   readonly repositoryName: string;
   readonly repositoryDescription?: string | undefined;
+  /** An external repository's mirror (see ExternalRepositoriesService, which creates those). */
+  readonly mirror?: RepositoryMirror | undefined;
 }
 
 /** Called once per pushed ref, after the event is stored; a throwing listener is logged, not retried. */
@@ -60,7 +63,7 @@ export class RepositoriesService {
   async create(input: CreateRepositoryInput): Promise<StoredRepository> {
     const name = checkRepositoryName(input.repositoryName);
     const now = this.context.clock();
-    const repository: StoredRepository = { name, id: this.context.newId(), description: input.repositoryDescription, defaultBranch: undefined, created: now, lastModified: now };
+    const repository: StoredRepository = { name, id: this.context.newId(), description: input.repositoryDescription, defaultBranch: undefined, created: now, lastModified: now, ...(input.mirror ? { mirror: input.mirror } : {}) };
     await this.context.store.repositories.create(repository).catch((error: unknown) => {
       if (error instanceof NagareError && error.code === 'STORE_CONFLICT') throw alreadyExists(name);
       throw error;
@@ -142,6 +145,9 @@ export class RepositoriesService {
     const isAdvertisement = request.method === 'GET' && request.path === 'info/refs' && (service === 'git-upload-pack' || service === 'git-receive-pack');
     const isRpc = request.method === 'POST' && (request.path === 'git-upload-pack' || request.path === 'git-receive-pack');
     if (!isAdvertisement && !isRpc) throw new NagareError('API_NOT_FOUND', `nagare serves git's smart HTTP protocol only (no ${request.method} ${request.path})`);
+    if (repository.mirror && (request.path === 'git-receive-pack' || service === 'git-receive-pack')) {
+      throw new NagareError('AUTH_FORBIDDEN', `Repository ${repository.name} is a read-only mirror of ${redactUrl(repository.mirror.url)}: push there instead`, { details: { repositoryName: repository.name } });
+    }
     const backendRequest: GitHttpRequest = { ...request, pathInfo: `/${repository.name}.git/${request.path}`, remoteUser: request.caller };
     if (request.path !== 'git-receive-pack') return (await runHttpBackend(this.root, backendRequest)).response;
     return this.#pushLock.run(repository.name, () => this.#receivePack(repository, backendRequest, request.caller));
@@ -155,16 +161,35 @@ export class RepositoriesService {
     // before the pusher's `git push` returns.
     const body = new Uint8Array(await response.arrayBuffer());
     await exited;
-    const updates = refUpdates(before, await readRefs(gitDir));
-    if (updates.length > 0) {
-      const pushedAt = this.context.clock();
-      const events = await Promise.all(updates.map(async (update) => ({ ...update, repositoryName: repository.name, changedPaths: await changedPaths(gitDir, update), pushedAt, pusher })));
-      const recorded = await this.context.store.repositories.recordPush(events);
-      await this.#chooseDefaultBranch(repository, recorded);
-      this.context.logger.info({ repository: repository.name, pusher, refs: recorded.map((e) => e.ref) }, 'push received');
-      for (const event of recorded) this.#emit(event);
-    }
+    await this.#record(repository, before, pusher);
     return new Response(body, { status: response.status, headers: response.headers });
+  }
+
+  /**
+   * Runs `change` (a mirror's fetch) under the repository's push lock and records every ref it
+   * changed exactly like a push by `pusher`: stored push events, then the `onPush` listeners.
+   */
+  async recordRefChanges(repositoryName: string, pusher: string, change: (gitDir: string) => Promise<void>): Promise<PushEvent[]> {
+    const repository = await this.get(repositoryName);
+    return this.#pushLock.run(repository.name, async () => {
+      const before = await readRefs(this.gitDir(repository.name));
+      await change(this.gitDir(repository.name));
+      return this.#record(repository, before, pusher);
+    });
+  }
+
+  /** Stores one event per ref changed since `before`, then tells the listeners. */
+  async #record(repository: StoredRepository, before: RefSnapshot, pusher: string): Promise<PushEvent[]> {
+    const gitDir = this.gitDir(repository.name);
+    const updates = refUpdates(before, await readRefs(gitDir));
+    if (updates.length === 0) return [];
+    const pushedAt = this.context.clock();
+    const events = await Promise.all(updates.map(async (update) => ({ ...update, repositoryName: repository.name, changedPaths: await changedPaths(gitDir, update), pushedAt, pusher })));
+    const recorded = await this.context.store.repositories.recordPush(events);
+    await this.#chooseDefaultBranch(repository, recorded);
+    this.context.logger.info({ repository: repository.name, pusher, refs: recorded.map((e) => e.ref) }, 'push received');
+    for (const event of recorded) this.#emit(event);
+    return recorded;
   }
 
   /** As CodeCommit: the first branch pushed becomes the default branch (and the clone's HEAD). */

@@ -13,6 +13,7 @@ import { FilesystemBlobStore } from '../blobs/filesystem-blob-store.js';
 import { openStore } from '../store/open-store.js';
 import type { InitialCredentials } from './auth-service.js';
 import { SecretBox } from './crypto/secret-box.js';
+import { MirrorPoller } from './external-repositories-poller.js';
 import { createLogger, type Logger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { Notifier } from './notifier.js';
@@ -52,6 +53,8 @@ export interface RunningServer {
   readonly logger: Logger;
   readonly scheduler: Scheduler;
   readonly pipelineDriver: PipelineDriver;
+  /** Fetches external repositories every `pollSeconds` (tests call `pollOnce()`). */
+  readonly mirrorPoller: MirrorPoller;
   stop(): Promise<void>;
 }
 
@@ -87,6 +90,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   scheduler.start();
   const pipelineDriver = new PipelineDriver(services);
   pipelineDriver.start(options.schedulerIntervalMs ?? 1000);
+  const mirrorPoller = new MirrorPoller(context, services.externalRepositories);
+  mirrorPoller.start();
 
   const app = createApp(services);
   const server: ServerType = await new Promise((resolve) => {
@@ -104,7 +109,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     scheduler,
     pipelineDriver,
+    mirrorPoller,
     async stop() {
+      await mirrorPoller.stop();
       await pipelineDriver.stop();
       await scheduler.stop();
       await new Promise<void>((resolve) => {

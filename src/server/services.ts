@@ -2,6 +2,7 @@
 import { AgentsService } from './agents-service.js';
 import { AuthService } from './auth-service.js';
 import { BuildsService } from './builds-service.js';
+import { ExternalRepositoriesService } from './external-repositories.js';
 import { ParametersService } from './parameters-service.js';
 import { PipelinesService } from './pipelines-service.js';
 import { ProjectsService } from './projects-service.js';
@@ -16,6 +17,8 @@ export interface Services {
   readonly parameters: ParametersService;
   readonly auth: AuthService;
   readonly repositories: RepositoriesService;
+  /** Hosted repositories that mirror a git URL (polled, and fetched on signed webhooks). */
+  readonly externalRepositories: ExternalRepositoriesService;
   readonly pipelines: PipelinesService;
 }
 
@@ -26,6 +29,7 @@ export interface ServiceOptions {
 }
 
 export function createServices(context: ServerContext, options: ServiceOptions): Services {
+  const repositories = new RepositoriesService(context, options.repositoriesDir);
   return {
     context,
     projects: new ProjectsService(context),
@@ -33,7 +37,8 @@ export function createServices(context: ServerContext, options: ServiceOptions):
     agents: new AgentsService(context),
     parameters: new ParametersService(context),
     auth: new AuthService(context),
-    repositories: new RepositoriesService(context, options.repositoriesDir),
+    repositories,
+    externalRepositories: new ExternalRepositoriesService(context, repositories),
     pipelines: new PipelinesService(context),
   };
 }

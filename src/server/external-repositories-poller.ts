@@ -1,0 +1,80 @@
+/**
+ * Polls external repositories: a timer (owned here, started and stopped by the composition root)
+ * looks every `tickMs` for mirrors whose `pollSeconds` have passed since their last fetch began,
+ * and fetches them, a few at a time. A tick still running when the next is due is not doubled.
+ */
+import type { PushEvent } from '../core/store.js';
+import type { ExternalRepositoriesService } from './external-repositories.js';
+import type { ServerContext } from './server-context.js';
+
+export interface MirrorPollerOptions {
+  /** How often to look for mirrors that are due (default 5 s). */
+  readonly tickMs?: number;
+  /** Fetches running at once (default 4). */
+  readonly concurrency?: number;
+}
+
+export type PollResult =
+  | { readonly repositoryName: string; readonly events: readonly PushEvent[] }
+  | { readonly repositoryName: string; readonly error: string };
+
+export class MirrorPoller {
+  readonly #tickMs: number;
+  readonly #concurrency: number;
+  #timer: NodeJS.Timeout | undefined;
+  #ticking: Promise<unknown> | undefined;
+
+  constructor(private readonly context: ServerContext, private readonly external: ExternalRepositoriesService, options: MirrorPollerOptions = {}) {
+    this.#tickMs = options.tickMs ?? 5_000;
+    this.#concurrency = Math.max(1, options.concurrency ?? 4);
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => {
+      this.#ticking ??= this.pollOnce({ onlyDue: true })
+        .catch((error: unknown) => this.context.logger.error({ err: error }, 'polling external repositories failed'))
+        .finally(() => {
+          this.#ticking = undefined;
+        });
+    }, this.#tickMs);
+    this.#timer.unref();
+  }
+
+  /** Stops the timer and waits for the fetches under way. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#ticking;
+    await this.external.idle();
+  }
+
+  /**
+   * Fetches every external repository (with `onlyDue`, those whose poll interval has passed and
+   * that are polled at all) and records what changed, as pushes by `poll`. A failed fetch is
+   * logged and reported in the results; it never stops the others.
+   */
+  async pollOnce(options: { readonly onlyDue?: boolean } = {}): Promise<PollResult[]> {
+    const now = this.context.clock();
+    const mirrors = (await this.external.listMirrors()).filter((repository) => {
+      if (!options.onlyDue) return true;
+      const pollSeconds = repository.mirror?.pollSeconds ?? 0;
+      const started = this.external.status(repository.name).lastFetchStarted;
+      return pollSeconds > 0 && (started === undefined || now - started >= pollSeconds * 1000);
+    });
+    const results: PollResult[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < mirrors.length) {
+        const repositoryName = mirrors[next++]?.name ?? '';
+        try {
+          results.push({ repositoryName, events: await this.external.fetch(repositoryName, 'poll') });
+        } catch (error) {
+          results.push({ repositoryName, error: error instanceof Error ? error.message : String(error) });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, mirrors.length) }, worker));
+    return results.sort((a, b) => a.repositoryName.localeCompare(b.repositoryName));
+  }
+}
