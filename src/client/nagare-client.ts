@@ -85,8 +85,9 @@ export class NagareClient {
     return this.call('POST', '/agent-tokens', { name });
   }
 
-  createRepository(name: string, description?: string): Promise<{ repository: Json }> {
-    return this.call('POST', '/repositories', { name, ...(description === undefined ? {} : { description }) });
+  /** With `mirror`, an external repository: a read-only mirror of `mirror.mirrorOf`. */
+  createRepository(name: string, description?: string, mirror?: { mirrorOf: string; pollSeconds?: number | undefined; webhookSecret?: string | undefined }): Promise<{ repository: Json }> {
+    return this.call('POST', '/repositories', { name, ...(description === undefined ? {} : { description }), ...(mirror ?? {}) });
   }
   listRepositories(nextToken?: string): Promise<{ repositories: Json[]; nextToken?: string }> {
     return this.call('GET', `/repositories${nextToken === undefined ? '' : `?nextToken=${encodeURIComponent(nextToken)}`}`);
