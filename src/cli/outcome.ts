@@ -42,6 +42,7 @@ export function errorExitCode(code: ErrorCode | undefined): number {
     case 'API_NOT_FOUND':
     case 'API_ALREADY_EXISTS':
     case 'API_MALFORMED_JSON':
+    case 'API_CONFLICT':
     case 'REPO_INVALID_NAME':
     case 'REPO_NOT_FOUND':
     case 'REPO_ALREADY_EXISTS':

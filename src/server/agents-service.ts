@@ -66,7 +66,9 @@ export class AgentsService {
     const build = await this.requireBuild(buildId);
     if (beat.phases) {
       const data = recordOf(build);
-      await store.builds.update(buildId, { currentPhase: beat.currentPhase ?? build.currentPhase, record: asRecord({ ...data, phases: mergePhases(data.phases, beat.phases) }) });
+      // Only `complete` ends a build: a last heartbeat may already say COMPLETED, before the result.
+      const currentPhase = beat.currentPhase && beat.currentPhase !== 'COMPLETED' ? beat.currentPhase : build.currentPhase;
+      await store.builds.update(buildId, { currentPhase, record: asRecord({ ...data, phases: mergePhases(data.phases.filter((p) => p.phaseType !== 'COMPLETED'), beat.phases.filter((p) => p.phaseType !== 'COMPLETED')) }) });
     }
     return { stopRequested: build.stopRequested };
   }

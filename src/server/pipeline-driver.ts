@@ -142,7 +142,7 @@ export class PipelineDriver {
       }
       const existing = await this.findBuild(ref);
       if (existing) {
-        if (existing.currentPhase === 'COMPLETED') await this.report(pipelineName, ref, buildResult(existing, effect));
+        if (existing.currentPhase === 'COMPLETED' && existing.buildStatus !== 'IN_PROGRESS') await this.report(pipelineName, ref, buildResult(existing, effect));
         return;
       }
       const started = await startActionBuild(this.services, pipelineName, effect, ref);
