@@ -6,15 +6,10 @@
  * filter AND-ed.
  */
 import type { ActionDeclaration, GitPushFilter, GlobFilter, PipelineDefinition } from './pipeline.js';
+import type { PushEvent as StorePushEvent } from './store.js';
 
-export interface PushEvent {
-  readonly repositoryName: string;
-  readonly ref: string;
-  readonly refType: 'branch' | 'tag';
-  readonly oldCommit: string | undefined;
-  readonly newCommit: string | undefined;
-  readonly changedPaths: readonly string[];
-}
+/** The parts of a recorded push (store PushEvent) a trigger looks at, with `ref` as a short name (`main`, `v1`). */
+export type PushEvent = Pick<StorePushEvent, 'repositoryName' | 'ref' | 'refType' | 'oldCommit' | 'newCommit' | 'changedPaths'>;
 
 /** The CodeCommit source actions a push starts the pipeline for (empty when it does not). */
 export function sourceActionsTriggeredBy(definition: PipelineDefinition, push: PushEvent): ActionDeclaration[] {

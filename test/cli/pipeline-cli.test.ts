@@ -5,20 +5,16 @@
  * reject by name, start, history, list and delete; not found is exit 2.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { waitFor } from '../agent/agent-harness.js';
 import { authedUrl, commitFiles, gitOk, tempDir } from '../git/git-client.js';
+import { childEnvironment, CLI as cli, initialCredentials, startCliServer, stopCliServer, type CliServer } from '../support/cli-server.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = path.join(root, 'dist/cli/main.js');
-
-let up: ChildProcess;
+let up: CliServer;
 let url = '';
 let token = '';
 let dataDir = '';
@@ -26,25 +22,13 @@ let env: NodeJS.ProcessEnv = {};
 
 before(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'nagare-pipeline-cli-'));
-  const { NODE_TEST_CONTEXT: _ignored, ...clean } = process.env;
-  up = spawn(process.execPath, [cli, 'up', '--data-dir', dataDir, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...clean, NO_COLOR: '1' } });
-  let stderr = '';
-  url = await new Promise<string>((resolve, reject) => {
-    up.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /nagare up at (http:\/\/\S+)/.exec(stderr);
-      if (match?.[1]) resolve(match[1]);
-    });
-    up.on('exit', (code) => reject(new Error(`nagare up exited with ${code}: ${stderr}`)));
-  });
-  token = (JSON.parse(readFileSync(path.join(dataDir, 'initial-credentials.json'), 'utf8')) as Record<string, string>).token ?? '';
-  env = { ...clean, NO_COLOR: '1', NAGARE_SERVER: url, NAGARE_TOKEN: token };
+  up = await startCliServer('up', dataDir);
+  url = up.url;
+  token = initialCredentials(dataDir).token;
+  env = childEnvironment({ NAGARE_SERVER: url, NAGARE_TOKEN: token });
 });
 
-after(async () => {
-  up.kill('SIGTERM');
-  await new Promise((resolve) => up.on('exit', resolve));
-});
+after(() => stopCliServer(up));
 
 function nagare(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env, timeout: 60_000 });

@@ -5,17 +5,17 @@
  * and after `pipeline apply` switches to QUEUED, later pushes queue instead.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { authedUrl, commitFiles, gitOk, tempDir } from '../git/git-client.js';
+import { childEnvironment, CLI as cli, initialCredentials, startCliServer, stopCliServer, type CliServer } from '../support/cli-server.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = path.join(root, 'dist/cli/main.js');
 
-let up: ChildProcess;
+let up: CliServer;
 let env: NodeJS.ProcessEnv = {};
 let url = '';
 let token = '';
@@ -23,27 +23,15 @@ let work = '';
 
 before(async () => {
   const dataDir = await tempDir('journey-data');
-  const { NODE_TEST_CONTEXT: _ignored, ...clean } = process.env;
-  up = spawn(process.execPath, [cli, 'up', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'], env: clean });
-  let stderr = '';
-  url = await new Promise<string>((resolve, reject) => {
-    up.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /nagare up at (http:\/\/\S+)/.exec(stderr);
-      if (match?.[1]) resolve(match[1]);
-    });
-    up.on('exit', (code) => reject(new Error(`nagare up exited with ${code}: ${stderr}`)));
-  });
-  token = (JSON.parse(readFileSync(path.join(dataDir, 'initial-credentials.json'), 'utf8')) as { token: string }).token;
-  env = { ...clean, NO_COLOR: '1', NAGARE_SERVER: url, NAGARE_TOKEN: token };
+  up = await startCliServer('up', dataDir, ['--log-level', 'warn']);
+  url = up.url;
+  token = initialCredentials(dataDir).token;
+  env = childEnvironment({ NAGARE_SERVER: url, NAGARE_TOKEN: token });
   work = await tempDir('journey-work');
   cpSync(path.join(root, 'examples/hello-node'), work, { recursive: true, filter: (src) => !/node_modules|\/dist|\/reports/.test(src.slice(root.length)) });
 });
 
-after(async () => {
-  up.kill('SIGTERM');
-  await new Promise((resolve) => up.on('exit', resolve));
-});
+after(() => stopCliServer(up));
 
 function nagare(...args: string[]): string {
   const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env, timeout: 60_000 });

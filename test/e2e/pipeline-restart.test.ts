@@ -3,33 +3,18 @@
  * on: the running build finishes and reports, the next stage runs, and no action runs twice.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startAgent } from '../../src/agent/agent.js';
 import { executionSummaries, type PipelineRuntime } from '../../src/core/pipeline-execution.js';
 import { openStore } from '../../src/store/open-store.js';
 import { parsePipeline } from '../../src/spec/pipeline.js';
 import { authedUrl, commitFiles, gitOk, tempDir } from '../git/git-client.js';
+import { startCliServer, stopCliServer } from '../support/cli-server.js';
 import { freePort } from '../support/processes.js';
 import { startTestServer } from '../support/test-server.js';
 
-const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-async function serverProcess(dataDir: string, port: number): Promise<ChildProcess> {
-  const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
-  const child = spawn(process.execPath, [cli, 'server', '--data-dir', dataDir, '--port', String(port), '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'], env });
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('nagare server at')) resolve();
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-  });
-  return child;
-}
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -65,7 +50,7 @@ test('a server killed with SIGKILL mid-execution comes back and carries the exec
   const { token, url } = setup;
   await setup.stop();
 
-  let server = await serverProcess(dataDir, port);
+  let server = await startCliServer('server', dataDir, ['--port', String(port), '--log-level', 'warn']);
   const agent = await startAgent({ serverUrl: url, token, name: 'steady', tags: {}, workDir: path.join(dataDir, 'agent'), hostEnvironment: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)) });
   const store = await openStore({ url: `sqlite://${path.join(dataDir, 'nagare.db')}` });
   const runtime = async (): Promise<PipelineRuntime> => (await store.pipelines.get('survivor'))?.runtime as PipelineRuntime;
@@ -75,9 +60,8 @@ test('a server killed with SIGKILL mid-execution comes back and carries the exec
     await commitFiles(work, { 'app.txt': 'payload' }, 'first');
     await gitOk(work, ['push', '--quiet', authedUrl(url, 'survivor', token), 'main']);
     await until('the Build action to be running', async () => (await runtime()).executions[0]?.actions.some((a) => a.stage === 'Build' && a.status === 'InProgress') ?? false);
-    server.kill('SIGKILL');
-    await new Promise((resolve) => server.on('exit', resolve));
-    server = await serverProcess(dataDir, port);
+    await stopCliServer(server, 'SIGKILL');
+    server = await startCliServer('server', dataDir, ['--port', String(port), '--log-level', 'warn']);
     await until('the execution to succeed', async () => executionSummaries(await runtime())[0]?.status === 'Succeeded', 90_000);
     const actions = (await runtime()).executions[0]?.actions ?? [];
     assert.deepEqual(actions.map((a) => `${a.stage}/${a.action}#${a.attempt}:${a.status}`), ['Source/Source#1:Succeeded', 'Build/Build#1:Succeeded', 'Check/Check#1:Succeeded']);
@@ -86,7 +70,7 @@ test('a server killed with SIGKILL mid-execution comes back and carries the exec
     assert.deepEqual(perAction, ['Build', 'Check'], 'one build per action: nothing ran twice');
   } finally {
     await agent.stop();
-    server.kill('SIGKILL');
+    await stopCliServer(server, 'SIGKILL');
     await store.close();
   }
 });

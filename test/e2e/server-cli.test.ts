@@ -4,45 +4,30 @@
  * --endpoint-url (CI installs it; elsewhere that test skips saying so).
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { childEnvironment, CLI as cli, initialCredentials, startCliServer, stopCliServer, type CliServer } from '../support/cli-server.js';
 import { requirement } from '../support/requirements.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const cli = path.join(root, 'dist/cli/main.js');
 
-let up: ChildProcess;
+let up: CliServer;
 let url = '';
 let dataDir = '';
 let env: NodeJS.ProcessEnv = {};
 
 before(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'nagare-up-'));
-  const { NODE_TEST_CONTEXT: _ignored, ...clean } = process.env;
-  up = spawn(process.execPath, [cli, 'up', '--data-dir', dataDir, '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...clean, NO_COLOR: '1' } });
-  let stderr = '';
-  url = await new Promise<string>((resolve, reject) => {
-    up.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /nagare up at (http:\/\/\S+)/.exec(stderr);
-      if (match?.[1]) resolve(match[1]);
-    });
-    up.on('exit', (code) => reject(new Error(`nagare up exited with ${code}: ${stderr}`)));
-  });
-  const credentials = JSON.parse(readFileSync(path.join(dataDir, 'initial-credentials.json'), 'utf8')) as Record<string, string>;
-  assert.match(stderr, /First start: admin credentials/);
-  env = { ...clean, NO_COLOR: '1', NAGARE_SERVER: url, NAGARE_TOKEN: credentials.token, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };
+  up = await startCliServer('up', dataDir);
+  url = up.url;
+  const credentials = initialCredentials(dataDir);
+  assert.match(up.stderr(), /First start: admin credentials/);
+  env = childEnvironment({ NAGARE_SERVER: url, NAGARE_TOKEN: credentials.token, AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' });
 });
 
-after(async () => {
-  up.kill('SIGTERM');
-  await new Promise((resolve) => up.on('exit', resolve));
-});
+after(() => stopCliServer(up));
 
 function nagare(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env, timeout: 120_000 });

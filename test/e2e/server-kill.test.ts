@@ -4,35 +4,19 @@
  * the build completes with every log line, in order, and its artifact.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { startAgent } from '../../src/agent/agent.js';
 import { NagareClient, type Json } from '../../src/client/nagare-client.js';
 import { freePort } from '../support/processes.js';
+import { startCliServer, stopCliServer } from '../support/cli-server.js';
 import { freshPostgresUrl, postgresMissing } from '../support/postgres.js';
 import { requirement } from '../support/requirements.js';
 
-const cli = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
-async function startServerProcess(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const { NODE_TEST_CONTEXT: _ignored, ...env } = process.env;
-  const child = spawn(process.execPath, [cli, 'server', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /nagare server at (http:\/\/\S+)/.exec(stderr);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-  });
-  return { child, url };
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -60,8 +44,8 @@ for (const database of ['sqlite', 'postgres'] as const) {
   test(`a server killed with SIGKILL mid-build and restarted loses no build, log line or artifact (${database})`, { skip: database === 'postgres' ? postgres : false }, async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'nagare-kill-'));
     const port = await freePort();
-    const args = ['--data-dir', dataDir, '--port', String(port), '--log-level', 'warn', ...(database === 'postgres' ? ['--database-url', await freshPostgresUrl('server_kill')] : [])];
-    let server = await startServerProcess(args);
+    const args = ['--port', String(port), '--log-level', 'warn', ...(database === 'postgres' ? ['--database-url', await freshPostgresUrl('server_kill')] : [])];
+    let server = await startCliServer('server', dataDir, args);
     const token = (JSON.parse(readFileSync(path.join(dataDir, 'initial-credentials.json'), 'utf8')) as { token: string }).token;
     const client = new NagareClient({ server: server.url, token });
     const agent = await startAgent({ serverUrl: server.url, token, name: 'survivor', tags: {}, workDir: path.join(dataDir, 'agent'), hostEnvironment: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)) });
@@ -72,10 +56,9 @@ for (const database of ['sqlite', 'postgres'] as const) {
         const { build } = await client.getBuild(id);
         return build.currentPhase === 'BUILD' && (build.logs as { bytes: number }).bytes > 0 ? true : undefined;
       });
-      server.child.kill('SIGKILL');
-      await new Promise((resolve) => server.child.on('exit', resolve));
+      await stopCliServer(server, 'SIGKILL');
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      server = await startServerProcess(args);
+      server = await startCliServer('server', dataDir, args);
       const finished: Json = await until('the build to complete', async () => {
         const { build } = await client.getBuild(id);
         return build.buildComplete === true ? build : undefined;
@@ -89,7 +72,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
       assert.equal(Buffer.from(await zip.arrayBuffer()).subarray(0, 2).toString(), 'PK');
     } finally {
       await agent.stop();
-      server.child.kill('SIGKILL');
+      await stopCliServer(server, 'SIGKILL');
     }
   });
 }
