@@ -31,6 +31,8 @@ export interface TestServerOptions {
   readonly schedulerIntervalMs?: number;
   readonly maxArtifactBytes?: number;
   readonly clock?: () => number;
+  readonly approvalWebhookUrl?: string;
+  readonly approvalWebhookSecret?: string;
   /** 0 (a free port) by default; a fixed port lets a restarted server keep its URL. */
   readonly port?: number;
 }
@@ -68,6 +70,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     schedulerIntervalMs: options.schedulerIntervalMs ?? 200,
     ...(options.maxArtifactBytes ? { maxArtifactBytes: options.maxArtifactBytes } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    approvalWebhookUrl: options.approvalWebhookUrl,
+    approvalWebhookSecret: options.approvalWebhookSecret,
   });
   // A server restarted on an existing data directory creates no credentials: the first start's stay valid.
   const credentials = server.initialCredentials ?? (options.dataDir ? { token: '', accessKeyId: '', secretAccessKey: '' } : undefined);
