@@ -57,7 +57,7 @@ test('a waiting approval is delivered to the webhook with a valid HMAC-SHA256 si
   assert.ok(delivery);
   assert.equal(delivery.signature, `sha256=${createHmac('sha256', SECRET).update(delivery.body).digest('hex')}`);
   const body = JSON.parse(delivery.body) as { approval: { pipelineName: string; stageName: string; actionName: string; token: string; customData: string; externalEntityLink: string; expires: string } };
-  const runtime = (await server.services.pipelines.runtime('announced')) as PipelineRuntime;
+  const runtime = (await server.services.pipelines.runtime('announced'));
   const token = stageStates(runtime).find((s) => s.stageName === 'Approval')?.actionStates[0]?.latestExecution?.token;
   assert.deepEqual([body.approval.pipelineName, body.approval.stageName, body.approval.actionName, body.approval.customData, body.approval.externalEntityLink], ['announced', 'Approval', 'Release', 'Ship it?', 'https://example.com/review']);
   assert.equal(body.approval.token, token);
