@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { stageStates, type PipelineRuntime } from '../../src/core/pipeline-execution.js';
+import { stageStates } from '../../src/core/pipeline-execution.js';
 import { parsePipeline } from '../../src/spec/pipeline.js';
 import { waitFor } from '../agent/agent-harness.js';
 import { authedUrl, commitFiles, gitOk, tempDir } from '../git/git-client.js';
