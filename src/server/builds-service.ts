@@ -19,6 +19,8 @@ export interface StartBuildInput {
   readonly timeoutInMinutesOverride?: number | undefined;
   readonly imageOverride?: string | undefined;
   readonly initiator: string;
+  /** The uuid part of the build id; a pipeline action derives it from the action attempt, so it is started once. */
+  readonly buildUuid?: string | undefined;
   /** A pipeline action's build: its input artifacts replace the project's source (CODEPIPELINE). */
   readonly pipeline?: {
     readonly inputArtifacts: readonly { readonly name: string; readonly blobKey: string }[];
@@ -42,7 +44,7 @@ export class BuildsService {
     const variables = [...project.environment.environmentVariables.filter((v) => !overrides.has(v.name)), ...overrides.values()];
     const now = clock();
     const job: BuildJob = {
-      buildId: `${project.name}:${this.context.newId()}`,
+      buildId: `${project.name}:${input.buildUuid ?? this.context.newId()}`,
       buildNumber: await store.projects.nextBuildNumber(project.name),
       projectName: project.name,
       initiator: input.initiator,
@@ -62,7 +64,14 @@ export class BuildsService {
       ...(input.pipeline ? { inputArtifacts: input.pipeline.inputArtifacts, primarySource: input.pipeline.primarySource, pipelineAction: input.pipeline.action } : {}),
     };
     const build = queuedBuild(job, now);
-    await store.builds.insert(build);
+    try {
+      await store.builds.insert(build);
+    } catch (error) {
+      // The same action attempt started twice (a retried effect, two servers): one build.
+      const existing = input.buildUuid === undefined ? undefined : await store.builds.get(build.id);
+      if (error instanceof NagareError && error.code === 'STORE_CONFLICT' && existing) return existing;
+      throw error;
+    }
     await store.jobs.enqueue({ id: build.id, kind: 'build', projectName: project.name, queuedAt: now, payload: { queuedTimeoutInMinutes: project.queuedTimeoutInMinutes } });
     this.context.notifier.notify('jobs');
     this.context.logger.info({ buildId: build.id, project: project.name, initiator: input.initiator }, 'build queued');

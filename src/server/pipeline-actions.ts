@@ -3,7 +3,7 @@
  * the artifact store; CodeBuild and Commands actions run as builds whose input artifacts the agent
  * unpacks; a manual approval is announced to the approval webhook, signed.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { PipelineActionRef } from '../core/build-job.js';
 import type { RequestApprovalEffect, RunActionEffect } from '../core/pipeline-execution.js';
 import type { EnvironmentVariable } from '../core/project.js';
@@ -52,6 +52,17 @@ export async function runSourceAction(services: Services, pipelineName: string, 
   }
 }
 
+/** The project an action's build belongs to (CodeBuild's ProjectName, or the pipeline's Commands project). */
+export function actionProjectName(pipelineName: string, provider: string, configuration: Readonly<Record<string, string>>): string {
+  return provider === 'Commands' ? commandsProjectName(pipelineName) : configuration.ProjectName ?? '';
+}
+
+/** A UUID-shaped id fixed by the action attempt: the build id of that attempt, whoever starts it. */
+export function actionBuildUuid(ref: PipelineActionRef): string {
+  const hex = createHash('sha256').update(JSON.stringify([ref.pipelineName, ref.executionId, ref.stageName, ref.actionName, ref.attempt])).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-b${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
 /** Starts the build of a CodeBuild or Commands action; its result comes back when it completes. */
 export async function startActionBuild(services: Services, pipelineName: string, effect: RunActionEffect, ref: PipelineActionRef): Promise<ActionResult | { ok: true; started: string }> {
   const provider = effect.actionTypeId.provider;
@@ -61,13 +72,13 @@ export async function startActionBuild(services: Services, pipelineName: string,
   try {
     if (provider === 'CodeBuild') {
       const variables = parseEnvironmentVariables(effect.configuration.EnvironmentVariables);
-      const build = await services.builds.startBuild({ projectName: effect.configuration.ProjectName ?? '', initiator, environmentVariablesOverride: variables, pipeline });
+      const build = await services.builds.startBuild({ projectName: effect.configuration.ProjectName ?? '', initiator, environmentVariablesOverride: variables, pipeline, buildUuid: actionBuildUuid(ref) });
       return { ok: true, started: build.id };
     }
     if (provider === 'Commands') {
       const projectName = await commandsProject(services, pipelineName);
       const buildspecOverride = ['version: 0.2', 'phases:', '  build:', '    commands:', ...effect.commands.map((c) => `      - ${JSON.stringify(c)}`), ''].join('\n');
-      const build = await services.builds.startBuild({ projectName, initiator, buildspecOverride, imageOverride: 'shell', pipeline });
+      const build = await services.builds.startBuild({ projectName, initiator, buildspecOverride, imageOverride: 'shell', pipeline, buildUuid: actionBuildUuid(ref) });
       return { ok: true, started: build.id };
     }
     return { ok: false, message: `Action provider ${provider} is not supported by nagare yet` };
@@ -125,8 +136,12 @@ function parseEnvironmentVariables(json: string | undefined): EnvironmentVariabl
 }
 
 /** Commands actions run as builds of one hidden-in-plain-sight project per pipeline. */
+function commandsProjectName(pipelineName: string): string {
+  return `codepipeline-${pipelineName.replace(/[^A-Za-z0-9_-]/g, '-')}-commands`.slice(0, 255);
+}
+
 async function commandsProject(services: Services, pipelineName: string): Promise<string> {
-  const name = `codepipeline-${pipelineName.replace(/[^A-Za-z0-9_-]/g, '-')}-commands`.slice(0, 255);
+  const name = commandsProjectName(pipelineName);
   const existing = await services.context.store.projects.get(name);
   if (!existing) {
     await services.projects.create({

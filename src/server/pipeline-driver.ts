@@ -16,7 +16,7 @@ import { pendingEffects, nextDeadline, type PipelineEffect, type PipelineRuntime
 import { sourceActionsTriggeredBy } from '../core/pipeline-triggers.js';
 import type { PushEvent, StoredBuild } from '../core/store.js';
 import { recordOf } from './build-records.js';
-import { runSourceAction, startActionBuild, buildResult, notifyApproval } from './pipeline-actions.js';
+import { actionBuildUuid, actionProjectName, buildResult, notifyApproval, runSourceAction, startActionBuild } from './pipeline-actions.js';
 import type { ServerContext } from './server-context.js';
 import type { Services } from './services.js';
 
@@ -115,7 +115,11 @@ export class PipelineDriver {
           await notifyApproval(this.context, pipelineName, effect);
           return;
         case 'ABANDON_ACTION': {
-          const build = await this.findBuild({ pipelineName, executionId: effect.executionId, stageName: effect.stage, actionName: effect.action, attempt: effect.attempt });
+          const ref = { pipelineName, executionId: effect.executionId, stageName: effect.stage, actionName: effect.action, attempt: effect.attempt };
+          const execution = (await this.services.pipelines.runtime(pipelineName)).executions.find((e) => e.pipelineExecutionId === effect.executionId);
+          const run = execution?.actions.find((a) => a.stage === effect.stage && a.action === effect.action && a.attempt === effect.attempt);
+          const provider = execution?.definition.stages.find((s) => s.name === effect.stage)?.actions.find((a) => a.name === effect.action)?.actionTypeId.provider ?? '';
+          const build = await this.findBuild(ref, actionProjectName(pipelineName, provider, run?.resolvedConfiguration ?? {}));
           if (build && build.currentPhase !== 'COMPLETED') await this.services.builds.stopBuild(build.id);
           return;
         }
@@ -140,7 +144,7 @@ export class PipelineDriver {
         await this.report(pipelineName, ref, result);
         return;
       }
-      const existing = await this.findBuild(ref);
+      const existing = await this.findBuild(ref, actionProjectName(pipelineName, provider, effect.configuration));
       if (existing) {
         if (existing.currentPhase === 'COMPLETED' && existing.buildStatus !== 'IN_PROGRESS') await this.report(pipelineName, ref, buildResult(existing, effect));
         return;
@@ -172,14 +176,9 @@ export class PipelineDriver {
     await this.services.pipelines.dispatch(pipelineName, command).catch((error: unknown) => this.context.logger.warn({ err: error, pipeline: pipelineName, action: ref.actionName }, 'action result not applied'));
   }
 
-  /** The build started for this action attempt, if any (recent builds of pipeline initiators). */
-  private async findBuild(ref: PipelineActionRef): Promise<StoredBuild | undefined> {
-    const page = await this.context.store.builds.listIds({}, { limit: 100 });
-    const builds = await this.context.store.builds.getMany(page.items);
-    return builds.find((b) => {
-      const action = recordOf(b).job.pipelineAction;
-      return action !== undefined && action.pipelineName === ref.pipelineName && action.executionId === ref.executionId && action.stageName === ref.stageName && action.actionName === ref.actionName && action.attempt === ref.attempt;
-    });
+  /** The build of this action attempt, if it was started: its id is derived from the attempt. */
+  private findBuild(ref: PipelineActionRef, projectName: string): Promise<StoredBuild | undefined> {
+    return this.context.store.builds.get(`${projectName}:${actionBuildUuid(ref)}`);
   }
 }
 

@@ -103,3 +103,13 @@ test('jobs of a project at its concurrent build limit wait until a build of it e
   await server.services.agents.complete(a, leased, completion);
   assert.equal((await server.services.agents.lease(b, 0))?.buildId, leased === first ? second : first);
 });
+
+test('a pipeline action attempt started twice makes one build and one queued job', async () => {
+  await server.services.projects.create({ name: 'once', source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands: [echo]\n' }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' } });
+  const action = { pipelineName: 'p', executionId: 'e', stageName: 'Build', actionName: 'Build', attempt: 1 };
+  const input = { projectName: 'once', initiator: 'codepipeline/p', buildUuid: '11111111-2222-5333-b444-555555555555', pipeline: { inputArtifacts: [], primarySource: undefined, action } };
+  const first = await server.services.builds.startBuild(input);
+  const second = await server.services.builds.startBuild(input);
+  assert.equal(second.id, first.id);
+  assert.equal(await server.services.context.store.jobs.depth(), 1);
+});
