@@ -3,7 +3,6 @@
  * SIGTERM, which stop the running build (reported STOPPED) before the agent exits.
  */
 import { Option, type Command } from 'commander';
-import { startAgent } from '../../agent/agent.js';
 import { compileAgentConfig, type AgentFlags } from '../../agent/agent-config.js';
 import { stderrLogger } from '../../agent/agent-logger.js';
 import type { CommandOutcome } from '../outcome.js';
@@ -33,6 +32,8 @@ Examples:
 async function agentCommand(flags: AgentFlags): Promise<CommandOutcome> {
   const config = compileAgentConfig(flags, process.env);
   const logger = stderrLogger();
+  // Loaded here so that other commands do not pay for the agent's modules at start.
+  const { startAgent } = await import('../../agent/agent.js');
   const agent = await startAgent({ ...config, logger });
   logger.info(`agent ${config.name} ready; work directory ${config.workDir}; Ctrl-C stops it`);
   const stopped = new Promise<void>((resolve) => {

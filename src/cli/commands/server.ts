@@ -4,9 +4,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { startAgent } from '../../agent/agent.js';
 import { compileServerConfig, type ServerConfig, type ServerFlags } from '../../config/server-config.js';
-import { startServer } from '../../server/server.js';
 import type { CommandOutcome } from '../outcome.js';
 
 function serverOptions(command: Command): Command {
@@ -32,6 +30,8 @@ export function registerServerCommands(program: Command, done: (outcome: Command
 }
 
 async function run(config: ServerConfig, embeddedAgent: boolean): Promise<CommandOutcome> {
+  // Loaded here, not at the top: `nagare build` should not pay for the server's modules at start.
+  const [{ startServer }, { startAgent }] = await Promise.all([import('../../server/server.js'), import('../../agent/agent.js')]);
   const server = await startServer({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
