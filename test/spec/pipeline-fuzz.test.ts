@@ -2,31 +2,12 @@
 // parsePipeline either returns a PipelineDefinition or throws spec errors with known codes and
 // positions inside the file, never anything else (no TypeError, no stack trace for bad input).
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { ERROR_CODES, NagareError, SpecErrors } from '../../src/core/errors.js';
+import { fixtureTexts, index, parsesOrRefusesCleanly, pick, prng, SEED, type Random } from './fuzz-support.js';
 import { parsePipeline } from '../../src/spec/pipeline.js';
 
-const SEED = 0x6e616761; // "naga"
 const ROUNDS_PER_FIXTURE = 60;
-const SPEC_CODES = new Set<string>(ERROR_CODES.filter((code) => code.startsWith('SPEC_') || code === 'UNSUPPORTED_FEATURE'));
 
-/** mulberry32: small, fast and good enough to pick mutations reproducibly. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-type Random = () => number;
-const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-const index = (random: Random, length: number): number => Math.floor(random() * length);
 
 const NOISE = [':', ': ', '-', '- ', '[', ']', '{', '}', ',', '"', "'", '#', '&a', '*a', '!', '|', '>', '@', '`', '\t', ' ', '\n', '~', '<<: ', '? ', '0', '€', '\u0000', '\r\n', '---\n'];
 const VALUES = ['{}', '[]', '[{}]', '[1, 2]', '0', '-1', '1.5', '1000000', '"1"', 'null', 'true', '""', '"x"', '"Source"', '"Src"', '"V2"', '"QUEUED"',
@@ -76,32 +57,13 @@ const MUTATIONS: readonly Mutation[] = [
 ];
 
 function fixtures(): { name: string; text: string }[] {
-  const root = fileURLToPath(new URL('../fixtures/pipeline/', import.meta.url));
-  return ['valid', 'invalid'].flatMap((folder) =>
-    readdirSync(`${root}${folder}`).filter((name) => /\.(json|yml)$/.test(name) && !name.endsWith('.expected.json')).sort()
-      .map((name) => ({ name: `${folder}/${name}`, text: readFileSync(`${root}${folder}/${name}`, 'utf8') })));
+  return fixtureTexts('pipeline', (name) => /\.(json|yml)$/.test(name) && !name.endsWith('.expected.json'));
 }
 
 /** Asserts the one contract of parsePipeline for any input. */
 function checkContract(text: string, where: string): void {
-  let result: unknown;
-  try {
-    result = parsePipeline(text, 'fuzz.json');
-  } catch (error) {
-    assert.ok(error instanceof NagareError, `${where}: threw ${String(error)} (${(error as Error).stack ?? ''})\n--- input ---\n${text}`);
-    assert.ok(error instanceof SpecErrors, `${where}: threw a NagareError that is not SpecErrors: ${error.describe()}`);
-    const lineCount = text.split('\n').length;
-    for (const problem of error.errors) {
-      assert.ok(SPEC_CODES.has(problem.code), `${where}: unexpected code ${problem.code}`);
-      const position = problem.position;
-      assert.ok(position, `${where}: ${problem.code} has no position`);
-      assert.equal(position.file, 'fuzz.json');
-      assert.ok(position.line >= 1 && position.line <= lineCount + 1, `${where}: line ${position.line} outside the file`);
-      assert.ok(position.column >= 1, `${where}: column ${position.column}`);
-      assert.ok(problem.message.length > 0, `${where}: empty message`);
-    }
-    return;
-  }
+  const result = parsesOrRefusesCleanly(parsePipeline, text, 'fuzz.json', where);
+  if (result === undefined) return;
   const definition = result as { stages?: unknown[]; name?: unknown };
   assert.ok(Array.isArray(definition.stages) && definition.stages.length >= 2, `${where}: accepted with fewer than 2 stages`);
   assert.equal(typeof definition.name, 'string');

@@ -1,0 +1,58 @@
+/**
+ * What the spec fuzz tests share: a seeded generator, the fixtures to mutate, and the one contract
+ * every spec parser keeps for any input — a value, or SpecErrors whose every problem has a known
+ * code and a position inside the file; never another exception.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ERROR_CODES, NagareError, SpecErrors } from '../../src/core/errors.js';
+
+export const SEED = 0x6e616761; // "naga"
+const SPEC_CODES = new Set<string>(ERROR_CODES.filter((code) => code.startsWith('SPEC_') || code === 'UNSUPPORTED_FEATURE'));
+
+export type Random = () => number;
+
+/** mulberry32: small, fast and good enough to pick mutations reproducibly. */
+export function prng(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+export const index = (random: Random, length: number): number => Math.floor(random() * length);
+
+/** The valid and invalid fixtures of `test/fixtures/<kind>/` whose names `accept`. */
+export function fixtureTexts(kind: string, accept: (name: string) => boolean): { name: string; text: string }[] {
+  const root = fileURLToPath(new URL(`../fixtures/${kind}/`, import.meta.url));
+  return ['valid', 'invalid'].flatMap((folder) =>
+    readdirSync(`${root}${folder}`).filter(accept).sort()
+      .map((name) => ({ name: `${folder}/${name}`, text: readFileSync(`${root}${folder}/${name}`, 'utf8') })));
+}
+
+/** Runs `parse` and checks the contract; returns the parsed value, or undefined when it refused. */
+export function parsesOrRefusesCleanly(parse: (text: string, file: string) => unknown, text: string, file: string, where: string): unknown {
+  try {
+    return parse(text, file);
+  } catch (error) {
+    assert.ok(error instanceof NagareError, `${where}: threw ${String(error)} (${(error as Error).stack ?? ''})\n--- input ---\n${text}`);
+    assert.ok(error instanceof SpecErrors, `${where}: threw a NagareError that is not SpecErrors: ${error.describe()}`);
+    const lineCount = text.split('\n').length;
+    for (const problem of error.errors) {
+      assert.ok(SPEC_CODES.has(problem.code), `${where}: unexpected code ${problem.code}`);
+      const position = problem.position;
+      assert.ok(position, `${where}: ${problem.code} has no position`);
+      assert.equal(position.file, file);
+      assert.ok(position.line >= 1 && position.line <= lineCount + 1, `${where}: line ${position.line} outside the file`);
+      assert.ok(position.column >= 1, `${where}: column ${position.column}`);
+      assert.ok(problem.message.length > 0, `${where}: empty message`);
+    }
+    return undefined;
+  }
+}
