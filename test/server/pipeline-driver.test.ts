@@ -159,3 +159,38 @@ test('a push recorded while the driver was not listening starts its pipeline on 
     server.pipelineDriver.start(200);
   }
 });
+
+test('a CodeBuild action with several inputs gets the PrimarySource in CODEBUILD_SRC_DIR and the others in CODEBUILD_SRC_DIR_<name>, and its secondary artifacts become its other outputs', async () => {
+  for (const repository of ['multi-a', 'multi-b']) await server.services.repositories.create({ repositoryName: repository });
+  const buildspec = `version: 0.2
+phases:
+  build:
+    commands:
+      - test -f a.txt
+      - test -f "$CODEBUILD_SRC_DIR_B/b.txt"
+      - echo main > main.txt && echo extra > extra.txt
+artifacts:
+  files: [main.txt]
+  secondary-artifacts:
+    Extra:
+      files: [extra.txt]
+`;
+  await server.services.projects.create({ name: 'multi-build', source: { type: 'CODEPIPELINE', buildspec }, environment: { image: 'shell' }, artifacts: { type: 'CODEPIPELINE' } });
+  const source = (name: string, repository: string, output: string): Record<string, unknown> => ({ name, actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeCommit', version: '1' }, configuration: { RepositoryName: repository, BranchName: 'main' }, outputArtifacts: [{ name: output }] });
+  await server.services.pipelines.apply(parsePipeline(JSON.stringify({
+    name: 'multi',
+    pipelineType: 'V2',
+    stages: [
+      { name: 'Source', actions: [source('A', 'multi-a', 'A'), source('B', 'multi-b', 'B')] },
+      { name: 'Build', actions: [{ name: 'Build', actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' }, configuration: { ProjectName: 'multi-build', PrimarySource: 'A' }, inputArtifacts: [{ name: 'A' }, { name: 'B' }], outputArtifacts: [{ name: 'Main' }, { name: 'Extra' }] }] },
+      { name: 'Check', actions: [{ name: 'Check', actionTypeId: { category: 'Compute', owner: 'AWS', provider: 'Commands', version: '1' }, commands: ['test "$(cat extra.txt)" = extra', 'test "$(cat "$CODEBUILD_SRC_DIR_Main/main.txt")" = main'], inputArtifacts: [{ name: 'Extra' }, { name: 'Main' }] }] },
+    ],
+  }), 'multi.json'));
+  for (const [repository, file] of [['multi-b', 'b.txt'], ['multi-a', 'a.txt']] as const) {
+    const work = await tempDir(repository);
+    await gitOk(work, ['init', '--quiet', '--initial-branch', 'main']);
+    await commitFiles(work, { [file]: 'x\n' }, file);
+    await gitOk(work, ['push', '--quiet', authedUrl(server.url, repository, server.token), 'main']);
+  }
+  await waitFor('an execution to succeed', async () => executionSummaries(await runtime('multi')).some((e) => e.status === 'Succeeded'), 60_000);
+});
