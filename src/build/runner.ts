@@ -14,7 +14,7 @@ import { isNagareError } from '../core/errors.js';
 import { codebuildVariables, type BuildIdentity } from './environment.js';
 import { BuildLog, Masker, type LogSink } from './log.js';
 import type { ParameterSource } from './parameters.js';
-import { BuildSteps, type StepResult } from './steps.js';
+import { awsCredentialValues, BuildSteps, type StepResult } from './steps.js';
 import { toBuildRecord, type BuildRecord } from './result.js';
 
 export interface BuildRequest {
@@ -44,7 +44,7 @@ export interface BuildRequest {
 
 export async function runBuild(request: BuildRequest): Promise<BuildRecord> {
   const { identity, buildspec, clock } = request;
-  const log = new BuildLog(request.log, new Masker(maskedHostValues(request.overrides)), clock);
+  const log = new BuildLog(request.log, new Masker(awsCredentialValues(request.overrides)), clock);
   const steps = new BuildSteps(request, log);
   const onFailure = Object.fromEntries(
     Object.entries(buildspec.phases).flatMap(([name, phase]) => (phase.onFailure ? [[name, phase.onFailure]] : [])),
@@ -136,9 +136,4 @@ function logPhaseComplete(log: BuildLog, phase: PhaseType, state: BuildPhaseStat
   log.system(`Phase complete: ${phase} State: ${record.phaseStatus}`);
   const context = record.contexts.at(-1);
   log.system(`Phase context status code: ${context?.statusCode ?? ''} Message: ${context?.message ?? ''}`);
-}
-
-/** AWS credentials given to a build are masked like secrets (reference §1.4). */
-function maskedHostValues(overrides: Readonly<Record<string, string>>): string[] {
-  return ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].flatMap((name) => (overrides[name] ? [overrides[name]] : []));
 }

@@ -3,7 +3,6 @@
  * this class does the work of one phase and reports its outcome. It also keeps what the build
  * produced (artifacts, reports, exported variables) for the build record.
  */
-import path from 'node:path';
 import { BUILDSPEC_PHASES, type BuildspecPhaseName } from '../core/buildspec.js';
 import { buildPhaseSucceeded, type BuildPhaseState, type PhaseContext, type PhaseType } from '../core/build-phases.js';
 import { assembleEnvironment, codebuildVariables } from './environment.js';
@@ -62,7 +61,7 @@ export class BuildSteps {
     if (!resolved.ok) {
       return { outcome: 'FAILED', context: { statusCode: 'CLIENT_ERROR', message: resolved.message } };
     }
-    this.masker = new Masker([...resolved.secrets, ...(this.request.secretValues ?? []), ...Object.values(maskedOverrides(this.request.overrides))]);
+    this.masker = new Masker([...resolved.secrets, ...(this.request.secretValues ?? []), ...awsCredentialValues(this.request.overrides)]);
     this.log.setMasker(this.masker);
     const env = assembleEnvironment({
       image: this.imageEnvironment,
@@ -137,10 +136,7 @@ export class BuildSteps {
   }
 }
 
-function maskedOverrides(overrides: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(overrides).filter(([name]) => ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].includes(name)));
-}
-
-export function relativeTo(root: string, target: string): string {
-  return path.isAbsolute(target) ? target : path.join(root, target);
+/** AWS credentials given to a build are masked like secrets (reference §1.4). */
+export function awsCredentialValues(overrides: Readonly<Record<string, string>>): string[] {
+  return ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].flatMap((name) => (overrides[name] ? [overrides[name]] : []));
 }
