@@ -22,6 +22,8 @@ import type { Services } from './services.js';
 
 export class PipelineDriver {
   private readonly inFlight = new Set<string>();
+  /** Approval tokens announced by this process: reconciliation re-derives REQUEST_APPROVAL, the webhook hears it once (once more after a restart). */
+  private readonly announced = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
   private readonly unsubscribe: (() => void)[] = [];
@@ -112,6 +114,8 @@ export class PipelineDriver {
           await this.runAction(pipelineName, effect);
           return;
         case 'REQUEST_APPROVAL':
+          if (this.announced.has(effect.token)) return;
+          this.announced.add(effect.token);
           await notifyApproval(this.context, pipelineName, effect);
           return;
         case 'ABANDON_ACTION': {
