@@ -2,13 +2,13 @@
  * Parses and validates a CodeBuild `buildspec.yml` into the compiled BuildSpec of core/buildspec.ts,
  * defaults applied. Every problem found is reported at once, each with file, line, column and key path.
  */
-import { LineCounter, isMap, parseDocument, type YAMLError } from 'yaml';
+import { isMap } from 'yaml';
 import type { BuildSpec, BuildspecVersion, ReportGroupSpec } from '../core/buildspec.js';
-import { NagareError, SpecErrors, type ErrorCode } from '../core/errors.js';
+import { NagareError, SpecErrors } from '../core/errors.js';
 import { DEFAULT_ENV, readEnv } from './buildspec-env.js';
 import { readArtifacts, readCache, readReports } from './buildspec-outputs.js';
 import { readPhases, readRunAs } from './buildspec-phases.js';
-import { SpecReader, describe, type Field } from './yaml-reader.js';
+import { describe, inSourceOrder, readSpecDocument, type Field, type SpecReader } from './yaml-reader.js';
 
 export const TOP_LEVEL_KEYS = ['version', 'run-as', 'env', 'proxy', 'batch', 'phases', 'reports', 'artifacts', 'cache'] as const;
 const PROXY_KEYS = ['upload-artifacts', 'logs'] as const;
@@ -19,20 +19,14 @@ const LEGACY_ENV_KEY = 'environment_variables';
  * @throws SpecErrors listing every problem found, the first one as the headline.
  */
 export function parseBuildspec(text: string, file: string): BuildSpec {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, schema: 'failsafe', prettyErrors: false, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new SpecErrors(document.errors.map((error) => yamlError(error, text, file, lineCounter)));
-  }
-  const reader = new SpecReader(file, text, document, lineCounter);
-  const root = reader.resolve(document.contents);
+  const { reader, root, contents } = readSpecDocument(text, file, 'buildspec');
   if (root === undefined) {
     throw new SpecErrors([new NagareError('SPEC_EMPTY', `${file} is empty; a buildspec needs at least \`version: 0.2\` and \`phases:\`.`, {
       position: { file, line: 1, column: 1, path: '' },
     })]);
   }
   if (!isMap(root)) {
-    reader.report('SPEC_NOT_A_MAP', `A buildspec must be a map of keys (version, phases, …) at the top level, not ${describe(root)}.`, document.contents, '');
+    reader.report('SPEC_NOT_A_MAP', `A buildspec must be a map of keys (version, phases, …) at the top level, not ${describe(root)}.`, contents, '');
     throw new SpecErrors(reader.errors);
   }
   const spec = readTopLevel(reader, root, file);
@@ -84,12 +78,6 @@ function readTopLevel(reader: SpecReader, root: unknown, file: string): BuildSpe
   return { version: version ?? '0.2', runAs, env, proxy, phases, reports, artifacts, cache, file };
 }
 
-function inSourceOrder(errors: readonly NagareError[]): NagareError[] {
-  const line = (error: NagareError): number => error.position?.line ?? 0;
-  const column = (error: NagareError): number => error.position?.column ?? 0;
-  return [...errors].sort((a, b) => line(a) - line(b) || column(a) - column(b));
-}
-
 const VERSIONS: Readonly<Record<string, BuildspecVersion>> = { '0.1': '0.1', '0.2': '0.2' };
 
 function readVersion(reader: SpecReader, field: Field | undefined, root: unknown): BuildspecVersion | undefined {
@@ -120,31 +108,4 @@ function readProxy(reader: SpecReader, proxy: Field): BuildSpec['proxy'] {
     else reader.unknownKey(field, PROXY_KEYS, '`proxy`');
   }
   return result;
-}
-
-function yamlError(error: YAMLError, source: string, file: string, lineCounter: LineCounter): NagareError {
-  const code: ErrorCode = error.code === 'DUPLICATE_KEY' ? 'SPEC_DUPLICATE_KEY' : 'SPEC_YAML_SYNTAX';
-  const { line, col } = lineCounter.linePos(error.pos[0]);
-  const headline = (error.message.split('\n')[0] ?? error.message).replace(/[.:]+$/, '');
-  const key = (source.slice(error.pos[0]).split('\n')[0] ?? '').split(/:(?:\s|$)/)[0]?.trim() ?? '';
-  const message = code === 'SPEC_DUPLICATE_KEY'
-    ? `The key \`${key}\` appears twice in the same map; merge the two or delete one.`
-    : error.code === 'MULTIPLE_DOCS'
-      ? 'A buildspec is one YAML document, but this file has more than one; remove the extra `---` line.'
-      : `${headline}.${syntaxHint(error)}`;
-  return new NagareError(code, message, { position: { file, line, column: col, path: '' }, details: { yamlCode: error.code } });
-}
-
-function syntaxHint(error: YAMLError): string {
-  switch (error.code) {
-    case 'TAB_AS_INDENT': return ' Indent with spaces.';
-    case 'BLOCK_AS_IMPLICIT_KEY': return ' If this is a command containing `: `, put the whole command in quotes.';
-    case 'BAD_SCALAR_START': return ' Put the whole value in quotes.';
-    case 'MISSING_CHAR': return ' Close the quote or bracket that starts this value.';
-    case 'BAD_INDENT':
-      return error.message.startsWith('Flow')
-        ? ' Close the `[` or `{` that starts this value, or indent its continuation lines further than its key.'
-        : ' Check that keys at the same level start in the same column.';
-    default: return ' Check the YAML syntax at this position.';
-  }
 }

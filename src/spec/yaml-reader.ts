@@ -267,6 +267,20 @@ function syntaxError(error: YAMLError, source: string, file: string, lineCounter
     ? `The key \`${key}\` appears twice in the same map; merge the two or delete one.`
     : error.code === 'MULTIPLE_DOCS'
       ? `A ${kind} is one YAML document, but this file has more than one; remove the extra \`---\` line.`
-      : `${headline}. Check the ${kind === 'buildspec' ? 'YAML' : 'YAML or JSON'} syntax at this position (quotes, brackets, commas, indentation with spaces).`;
+      : `${headline}.${syntaxHint(error, kind)}`;
   return new NagareError(code, message, { position: { file, line, column: col, path: '' }, details: { yamlCode: error.code } });
+}
+
+function syntaxHint(error: YAMLError, kind: string): string {
+  switch (error.code) {
+    case 'TAB_AS_INDENT': return ' Indent with spaces.';
+    case 'BLOCK_AS_IMPLICIT_KEY': return ' If this is a command containing `: `, put the whole command in quotes.';
+    case 'BAD_SCALAR_START': return ' Put the whole value in quotes.';
+    case 'MISSING_CHAR': return ' Close the quote or bracket that starts this value.';
+    case 'BAD_INDENT':
+      return error.message.startsWith('Flow')
+        ? ' Close the `[` or `{` that starts this value, or indent its continuation lines further than its key.'
+        : ' Check that keys at the same level start in the same column.';
+    default: return ` Check the ${kind === 'buildspec' ? 'YAML' : 'YAML or JSON'} syntax at this position (quotes, brackets, commas, indentation with spaces).`;
+  }
 }
