@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { NagareError } from '../core/errors.js';
+import { defaultStateDir, definedEnvironment } from './environment.js';
 
 export interface BuildFlags {
   readonly source?: string;
@@ -65,7 +66,7 @@ export async function compileBuildConfig(flags: BuildFlags, env: NodeJS.ProcessE
     throw new NagareError('CONFIG_INVALID', `Project name '${projectName}' must be 2–255 characters of letters, digits, '-' and '_' and start with a letter or digit; pass --project-name`);
   }
   const timeoutInMinutes = parseTimeout(flags.timeout);
-  const stateDir = path.resolve(flags.stateDir ?? env.NAGARE_STATE_DIR ?? path.join(env.XDG_STATE_HOME ?? path.join(env.HOME ?? os.homedir(), '.local', 'state'), 'nagare'));
+  const stateDir = path.resolve(flags.stateDir ?? defaultStateDir(env));
   const overrides = { ...(flags.envFile ? await readEnvFile(flags.envFile) : {}), ...parseEnvVars(flags.envVar ?? []) };
   return {
     sourceDir,
@@ -85,7 +86,7 @@ export async function compileBuildConfig(flags: BuildFlags, env: NodeJS.ProcessE
     color: isTty && env.NO_COLOR === undefined && env.TERM !== 'dumb',
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     initiator: env.USER ?? env.LOGNAME ?? os.userInfo().username,
-    hostEnvironment: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+    hostEnvironment: definedEnvironment(env),
   };
 }
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
+import { definedEnvironment } from './environment.js';
 
 export const DEFAULT_PORT = 8780;
 
@@ -51,7 +52,7 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     databaseUrl,
     secretKey: flags.secretKey ?? env.NAGARE_SECRET_KEY,
     logLevel: flags.logLevel ?? env.NAGARE_LOG_LEVEL ?? 'info',
-    hostEnvironment: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+    hostEnvironment: definedEnvironment(env),
     approvalWebhookUrl,
     approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,
   };

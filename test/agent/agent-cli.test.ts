@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { compileAgentConfig } from '../../src/agent/agent-config.js';
+import { compileAgentConfig } from '../../src/config/agent-config.js';
 import { startTestServer } from '../support/test-server.js';
 import { createProject, startBuild, waitFor, waitForBuild } from './agent-harness.js';
 

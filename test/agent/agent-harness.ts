@@ -2,6 +2,7 @@
  * Helpers for agent tests against a real server: projects with an inline buildspec, waiting for a
  * build to end, and the log as the server stored it (its chunk blobs, in sequence order).
  */
+import { hostEnvironment } from '../support/processes.js';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,10 +14,6 @@ import { logBlobKey, recordOf } from '../../src/server/build-records.js';
 import type { TestServer } from '../support/test-server.js';
 
 let projects = 0;
-
-export function hostEnvironment(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
-}
 
 export async function createProject(server: TestServer, buildspec: string, extra: Partial<ProjectInput> = {}): Promise<string> {
   projects += 1;
@@ -86,3 +83,5 @@ export function phasesOf(build: StoredBuild): readonly PhaseRecord[] {
 export function recordData(build: StoredBuild): ReturnType<typeof recordOf> {
   return recordOf(build);
 }
+
+export { hostEnvironment };

@@ -2,6 +2,7 @@
  * Test harness: runs an inline buildspec through the real runner and the real shell executor in a
  * fresh temporary source directory, and returns the build record and the whole log.
  */
+import { hostEnvironment } from '../support/processes.js';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,10 +31,6 @@ export interface RunResult {
   readonly sourceDir: string;
   readonly artifactsDir: string;
   readonly stateDir: string;
-}
-
-export function hostEnvironment(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 export async function makeSource(files: Readonly<Record<string, string>> = {}): Promise<string> {
@@ -86,3 +83,5 @@ export function phaseStatuses(record: BuildRecord): Record<string, string | unde
 export function outputLines(log: string): string[] {
   return log.split('\n').filter((line) => line !== '' && !line.startsWith('[Container]'));
 }
+
+export { hostEnvironment };

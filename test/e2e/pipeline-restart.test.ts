@@ -11,7 +11,7 @@ import { openStore } from '../../src/store/open-store.js';
 import { parsePipeline } from '../../src/spec/pipeline.js';
 import { authedUrl, commitFiles, gitOk, tempDir } from '../git/git-client.js';
 import { startCliServer, stopCliServer } from '../support/cli-server.js';
-import { freePort } from '../support/processes.js';
+import { freePort, hostEnvironment } from '../support/processes.js';
 import { startTestServer } from '../support/test-server.js';
 
 
@@ -51,7 +51,7 @@ test('a server killed with SIGKILL mid-execution comes back and carries the exec
   await setup.stop();
 
   let server = await startCliServer('server', dataDir, ['--port', String(port), '--log-level', 'warn']);
-  const agent = await startAgent({ serverUrl: url, token, name: 'steady', tags: {}, workDir: path.join(dataDir, 'agent'), hostEnvironment: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)) });
+  const agent = await startAgent({ serverUrl: url, token, name: 'steady', tags: {}, workDir: path.join(dataDir, 'agent'), hostEnvironment: hostEnvironment() });
   const store = await openStore({ url: `sqlite://${path.join(dataDir, 'nagare.db')}` });
   const runtime = async (): Promise<PipelineRuntime> => (await store.pipelines.get('survivor'))?.runtime as PipelineRuntime;
   try {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { startAgent } from '../../src/agent/agent.js';
 import { NagareClient, type Json } from '../../src/client/nagare-client.js';
-import { freePort } from '../support/processes.js';
+import { freePort, hostEnvironment } from '../support/processes.js';
 import { startCliServer, stopCliServer } from '../support/cli-server.js';
 import { freshPostgresUrl, postgresMissing } from '../support/postgres.js';
 import { requirement } from '../support/requirements.js';
@@ -48,7 +48,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
     let server = await startCliServer('server', dataDir, args);
     const token = (JSON.parse(readFileSync(path.join(dataDir, 'initial-credentials.json'), 'utf8')) as { token: string }).token;
     const client = new NagareClient({ server: server.url, token });
-    const agent = await startAgent({ serverUrl: server.url, token, name: 'survivor', tags: {}, workDir: path.join(dataDir, 'agent'), hostEnvironment: Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)) });
+    const agent = await startAgent({ serverUrl: server.url, token, name: 'survivor', tags: {}, workDir: path.join(dataDir, 'agent'), hostEnvironment: hostEnvironment() });
     try {
       await client.createProject({ name: 'survive', source: { type: 'NO_SOURCE', buildspec: BUILDSPEC }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' } });
       const id = String((await client.startBuild('survive')).build.id);

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
+import { hostEnvironment as currentEnvironment } from '../support/processes.js';
 import { test } from 'node:test';
 import { isNagareError } from '../../src/core/errors.js';
 import { createExecutor } from '../../src/executors/index.js';
 import { ShellExecutor } from '../../src/executors/shell-executor.js';
 import { runExecutorContract } from './executor-contract.js';
 
-const hostEnvironment = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+const hostEnvironment = currentEnvironment();
 
 runExecutorContract('shell', () => new ShellExecutor({ hostEnvironment }));
 

@@ -2,16 +2,12 @@
  * The ordinary git client, as a user runs it against a test server: real `git` processes with no
  * user or system config, no prompts, and a fixed author.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { runProcess, type ProcessRun } from '../support/processes.js';
 
-export interface GitRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type GitRun = ProcessRun;
 
 const ENV = {
   PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -30,15 +26,7 @@ const ENV = {
 
 /** Runs git to completion; never throws on a non-zero exit. */
 export function gitRun(cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<GitRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env: { ...ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  return runProcess('git', args, { cwd, env: { ...ENV, ...env } });
 }
 
 /** Runs git and returns its trimmed stdout; throws with git's stderr on failure. */

@@ -3,14 +3,13 @@
  * TypeScript sources (the commands are thin: what they print and their exit codes is what is checked).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runCliFromSources } from '../support/cli-server.js';
+import type { ProcessRun } from '../support/processes.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { gitOk, tempDir } from './git-client.js';
 
-const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 let server: TestServer;
 
 before(async () => {
@@ -18,17 +17,8 @@ before(async () => {
 });
 after(() => server.stop());
 
-function nagare(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const { NODE_TEST_CONTEXT: _ignored, ...clean } = process.env;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { env: { ...clean, NO_COLOR: '1', NAGARE_SERVER: server.url, NAGARE_TOKEN: server.token }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+function nagare(...args: string[]): Promise<ProcessRun> {
+  return runCliFromSources(args, { NAGARE_SERVER: server.url, NAGARE_TOKEN: server.token });
 }
 
 test('nagare repo create prints the clone URL, and the URL clones with the token', async () => {

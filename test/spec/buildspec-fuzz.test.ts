@@ -3,7 +3,7 @@
 // anything else (no TypeError, no stack trace for bad input).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fixtureTexts, index, parsesOrRefusesCleanly, pick, prng, SEED, type Random } from './fuzz-support.js';
+import { checkNoise, fixtureTexts, index, mutateFixtures, parsesOrRefusesCleanly, pick, type Mutation } from './fuzz-support.js';
 import { parseBuildspec } from '../../src/spec/buildspec.js';
 
 const ROUNDS_PER_FIXTURE = 50;
@@ -12,7 +12,6 @@ const ROUNDS_PER_FIXTURE = 50;
 const NOISE = [':', ': ', '-', '- ', '[', ']', '{', '}', ',', '"', "'", '#', '&a', '*a', '!', '!!str ', '|', '>', '%', '@', '`', '\t', ' ', '  ', '\n', '~', '<<: ', '? ', '0', '€', '\u0000', '\r\n', '---\n'];
 const REPLACEMENTS = ['{a: 1}', '[1, 2]', '42', '3.10', '~', 'yes', 'NO', '""', '[]', '{}', '&x v', '*x', '!Ref x', '|\n  block', '- item', 'RETRY-5-x', 'CODEBUILD_X', 'null'];
 
-type Mutation = (lines: string[], random: Random) => string[];
 
 const MUTATIONS: readonly Mutation[] = [
   function deleteLine(lines, random) {
@@ -78,26 +77,10 @@ function checkContract(text: string, where: string): void {
 }
 
 void test('mutated buildspecs give a BuildSpec or spec errors with known codes and positions, never another exception', () => {
-  const random = prng(SEED);
-  let runs = 0;
-  for (const { name, text } of fixtures()) {
-    for (let round = 0; round < ROUNDS_PER_FIXTURE; round += 1) {
-      let lines = text.split('\n');
-      const steps = 1 + index(random, 3);
-      for (let step = 0; step < steps && lines.length > 0; step += 1) lines = pick(random, MUTATIONS)(lines, random);
-      checkContract(lines.join('\n'), `${name} round ${round}`);
-      runs += 1;
-    }
-  }
+  const runs = mutateFixtures(fixtures(), MUTATIONS, ROUNDS_PER_FIXTURE, checkContract);
   assert.ok(runs >= 5000, `only ${runs} runs`);
 });
 
 void test('arbitrary text, including binary noise, never escapes as another exception', () => {
-  const random = prng(SEED + 1);
-  const alphabet = 'ab: -[]{}#&*!|>\'"\n\t  0123456789.~%@`,?\\\u00e9\u3042';
-  for (let round = 0; round < 2000; round += 1) {
-    const length = index(random, 120);
-    const text = Array.from({ length }, () => alphabet.charAt(index(random, alphabet.length))).join('');
-    checkContract(text, `noise round ${round}`);
-  }
+  checkNoise('ab: -[]{}#&*!|>\'"\n\t  0123456789.~%@`,?\\\u00e9\u3042', checkContract);
 });

@@ -56,3 +56,30 @@ export function parsesOrRefusesCleanly(parse: (text: string, file: string) => un
     return undefined;
   }
 }
+
+export type Mutation = (lines: string[], random: Random) => string[];
+
+/** Applies 1–3 random mutations to each fixture `rounds` times; returns how many inputs were checked. */
+export function mutateFixtures(fixtures: readonly { name: string; text: string }[], mutations: readonly Mutation[], rounds: number, check: (text: string, where: string) => void): number {
+  const random = prng(SEED);
+  let runs = 0;
+  for (const { name, text } of fixtures) {
+    for (let round = 0; round < rounds; round += 1) {
+      let lines = text.split('\n');
+      const steps = 1 + index(random, 3);
+      for (let step = 0; step < steps && lines.length > 0; step += 1) lines = pick(random, mutations)(lines, random);
+      check(lines.join('\n'), `${name} round ${round}`);
+      runs += 1;
+    }
+  }
+  return runs;
+}
+
+/** 2000 random strings of up to 120 characters from `alphabet`. */
+export function checkNoise(alphabet: string, check: (text: string, where: string) => void): void {
+  const random = prng(SEED + 1);
+  for (let round = 0; round < 2000; round += 1) {
+    const length = index(random, 120);
+    check(Array.from({ length }, () => alphabet.charAt(index(random, alphabet.length))).join(''), `noise round ${round}`);
+  }
+}

@@ -3,7 +3,7 @@
 // positions inside the file, never anything else (no TypeError, no stack trace for bad input).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fixtureTexts, index, parsesOrRefusesCleanly, pick, prng, SEED, type Random } from './fuzz-support.js';
+import { checkNoise, fixtureTexts, index, mutateFixtures, parsesOrRefusesCleanly, pick, type Mutation, type Random } from './fuzz-support.js';
 import { parsePipeline } from '../../src/spec/pipeline.js';
 
 const ROUNDS_PER_FIXTURE = 60;
@@ -15,7 +15,6 @@ const VALUES = ['{}', '[]', '[{}]', '[1, 2]', '0', '-1', '1.5', '1000000', '"1"'
 const KEYS = ['name', 'stages', 'actions', 'runOrder', 'inputArtifacts', 'outputArtifacts', 'configuration', 'namespace', 'timeoutInMinutes', 'commands',
   'triggers', 'variables', 'executionMode', 'pipelineType', 'onFailure', 'tags', 'branches', 'push', 'pipeline', 'x-y'];
 
-type Mutation = (lines: string[], random: Random) => string[];
 
 function atRandomLine(lines: string[], random: Random, change: (line: string) => string): string[] {
   const copy = [...lines];
@@ -70,26 +69,10 @@ function checkContract(text: string, where: string): void {
 }
 
 void test('mutated pipeline definitions give a PipelineDefinition or spec errors with known codes and positions, never another exception', () => {
-  const random = prng(SEED);
-  let runs = 0;
-  for (const { name, text } of fixtures()) {
-    for (let round = 0; round < ROUNDS_PER_FIXTURE; round += 1) {
-      let lines = text.split('\n');
-      const steps = 1 + index(random, 3);
-      for (let step = 0; step < steps && lines.length > 0; step += 1) lines = pick(random, MUTATIONS)(lines, random);
-      checkContract(lines.join('\n'), `${name} round ${round}`);
-      runs += 1;
-    }
-  }
+  const runs = mutateFixtures(fixtures(), MUTATIONS, ROUNDS_PER_FIXTURE, checkContract);
   assert.ok(runs >= 4000, `only ${runs} runs`);
 });
 
 void test('arbitrary text, including binary noise, never escapes as another exception', () => {
-  const random = prng(SEED + 1);
-  const alphabet = '{}[]":,ab -#&*!|>\'\n\t 0123456789.~%@`?\\\u00e9\u3042';
-  for (let round = 0; round < 2000; round += 1) {
-    const length = index(random, 120);
-    const text = Array.from({ length }, () => alphabet.charAt(index(random, alphabet.length))).join('');
-    checkContract(text, `noise round ${round}`);
-  }
+  checkNoise('{}[]":,ab -#&*!|>\'\n\t 0123456789.~%@`?\\\u00e9\u3042', checkContract);
 });

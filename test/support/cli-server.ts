@@ -6,8 +6,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runProcess, type ProcessRun } from './processes.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** The CLI's TypeScript entry, run through tsx by tests that need no build. */
+export const CLI_SOURCE = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+/** `nagare …args` from the TypeScript sources, in a child process with `extra` in its environment. */
+export function runCliFromSources(args: readonly string[], extra: Record<string, string> = {}): Promise<ProcessRun> {
+  return runProcess(process.execPath, ['--import', 'tsx', CLI_SOURCE, ...args], { env: childEnvironment(extra) });
+}
 
 /** The environment for child processes: NODE_TEST_CONTEXT would make a child `node --test` report to this runner. */
 export function childEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

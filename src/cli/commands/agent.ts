@@ -3,7 +3,7 @@
  * SIGTERM, which stop the running build (reported STOPPED) before the agent exits.
  */
 import { Option, type Command } from 'commander';
-import { compileAgentConfig, type AgentFlags } from '../../agent/agent-config.js';
+import { compileAgentConfig, type AgentFlags } from '../../config/agent-config.js';
 import { stderrLogger } from '../../agent/agent-logger.js';
 import type { CommandOutcome } from '../outcome.js';
 

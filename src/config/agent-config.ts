@@ -5,7 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
-import type { AgentOptions } from './agent.js';
+import { defaultStateDir, definedEnvironment } from './environment.js';
 
 export interface AgentFlags {
   readonly server?: string;
@@ -17,7 +17,17 @@ export interface AgentFlags {
   readonly pollSeconds?: string;
 }
 
-export type AgentConfig = Omit<AgentOptions, 'logger' | 'onBuildFinished'>;
+/** The options of `startAgent` that come from flags and the environment. */
+export interface AgentConfig {
+  readonly serverUrl: string;
+  readonly token: string;
+  readonly name: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly workDir: string;
+  readonly executorKind: 'shell' | 'docker' | undefined;
+  readonly hostEnvironment: Readonly<Record<string, string>>;
+  readonly pollSeconds: number;
+}
 
 export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): AgentConfig {
   const serverUrl = flags.server ?? env.NAGARE_SERVER;
@@ -36,15 +46,14 @@ export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): A
   if (executor !== undefined && executor !== 'shell' && executor !== 'docker') throw new NagareError('CONFIG_INVALID', `--executor must be shell or docker, not '${executor}'`);
   const pollSeconds = flags.pollSeconds === undefined ? 20 : Number(flags.pollSeconds);
   if (!Number.isInteger(pollSeconds) || pollSeconds < 1 || pollSeconds > 60) throw new NagareError('CONFIG_INVALID', `--poll-seconds must be a whole number from 1 to 60, not '${flags.pollSeconds}'`);
-  const stateDir = env.NAGARE_STATE_DIR ?? path.join(env.XDG_STATE_HOME ?? path.join(env.HOME ?? os.homedir(), '.local', 'state'), 'nagare');
   return {
     serverUrl,
     token,
     name: flags.name ?? os.hostname(),
     tags,
-    workDir: path.resolve(flags.workDir ?? path.join(stateDir, 'agent')),
+    workDir: path.resolve(flags.workDir ?? path.join(defaultStateDir(env), 'agent')),
     executorKind: executor,
-    hostEnvironment: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+    hostEnvironment: definedEnvironment(env),
     pollSeconds,
   };
 }

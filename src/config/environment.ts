@@ -1,0 +1,13 @@
+/** What the configuration modules read from the environment in the same way. */
+import os from 'node:os';
+import path from 'node:path';
+
+/** The environment without unset entries: what builds and git start from. */
+export function definedEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** Build numbers, the local cache and agent work directories: $NAGARE_STATE_DIR or ~/.local/state/nagare. */
+export function defaultStateDir(env: NodeJS.ProcessEnv): string {
+  return env.NAGARE_STATE_DIR ?? path.join(env.XDG_STATE_HOME ?? path.join(env.HOME ?? os.homedir(), '.local', 'state'), 'nagare');
+}
