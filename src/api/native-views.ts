@@ -19,9 +19,19 @@ export function phaseView(p: PhaseRecord): Record<string, unknown> {
   };
 }
 
+/** Where the native API serves a build's artifact zip (the AWS shapes link there too). */
+export function artifactUrl(publicUrl: string, buildId: string, name: string): string {
+  return `${publicUrl}/api/v1/builds/${encodeURIComponent(buildId)}/artifacts/${encodeURIComponent(name)}`;
+}
+
+/** Where the native API serves a build's log. */
+export function logUrl(publicUrl: string, buildId: string): string {
+  return `${publicUrl}/api/v1/builds/${encodeURIComponent(buildId)}/logs`;
+}
+
 export function buildView(build: StoredBuild, publicUrl: string): Record<string, unknown> {
   const data = recordOf(build);
-  const link = (name: string): string => `${publicUrl}/api/v1/builds/${encodeURIComponent(build.id)}/artifacts/${encodeURIComponent(name)}`;
+  const link = (name: string): string => artifactUrl(publicUrl, build.id, name);
   return {
     id: build.id,
     arn: `arn:aws:codebuild:${data.job.region}:${data.job.accountId}:build/${build.id}`,
@@ -43,7 +53,7 @@ export function buildView(build: StoredBuild, publicUrl: string): Record<string,
     secondaryArtifacts: data.secondaryArtifacts.map((a) => ({ artifactIdentifier: a.artifactIdentifier, location: link(a.name), sha256sum: a.sha256sum })),
     exportedEnvironmentVariables: data.exportedEnvironmentVariables,
     reports: data.reports,
-    logs: { deepLink: `${publicUrl}/api/v1/builds/${encodeURIComponent(build.id)}/logs`, bytes: build.logBytes },
+    logs: { deepLink: logUrl(publicUrl, build.id), bytes: build.logBytes },
     stopRequested: build.stopRequested,
   };
 }

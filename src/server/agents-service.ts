@@ -10,7 +10,6 @@ import type { BuildJob, StoredArtifact } from '../core/build-job.js';
 import type { PhaseRecord, PhaseType, StatusType } from '../core/build-phases.js';
 import { NagareError } from '../core/errors.js';
 import type { StoredBuild } from '../core/store.js';
-import type { BlobStore } from '../blobs/blob-store.js';
 import { artifactBlobKey, asRecord, leasedRecord, logBlobKey, mergePhases, recordOf } from './build-records.js';
 import type { ServerContext } from './server-context.js';
 
@@ -185,4 +184,3 @@ function leaseLost(buildId: string): NagareError {
   return new NagareError('AGENT_LEASE_EXPIRED', `This agent no longer holds build ${buildId}: its lease expired or the build ended`);
 }
 
-export type { BlobStore };

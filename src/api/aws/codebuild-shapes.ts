@@ -11,6 +11,7 @@ import type { PhaseRecord } from '../../core/build-phases.js';
 import type { BuildProject, EnvironmentVariable, ProjectArtifacts } from '../../core/project.js';
 import type { StoredBuild } from '../../core/store.js';
 import { recordOf } from '../../server/build-records.js';
+import { artifactUrl, logUrl } from '../native-views.js';
 
 type Json = Record<string, unknown>;
 
@@ -80,14 +81,10 @@ export function phaseShape(phase: PhaseRecord): Json {
   };
 }
 
-function artifactLocation(publicUrl: string, buildId: string, name: string): string {
-  return `${publicUrl}/api/v1/builds/${encodeURIComponent(buildId)}/artifacts/${encodeURIComponent(name)}`;
-}
-
 /** AWS `BuildArtifacts`: `location` is a nagare URL that downloads the zip. */
 function buildArtifactsShape(artifact: StoredArtifact, publicUrl: string, buildId: string): Json {
   return {
-    location: artifactLocation(publicUrl, buildId, artifact.name),
+    location: artifactUrl(publicUrl, buildId, artifact.name),
     sha256sum: artifact.sha256sum,
     artifactIdentifier: artifact.artifactIdentifier,
     overrideArtifactName: false,
@@ -132,7 +129,7 @@ export function buildShape(build: StoredBuild, context: BuildShapeContext): Json
       privilegedMode: project?.environment.privilegedMode ?? false,
       imagePullCredentialsType: 'CODEBUILD',
     },
-    logs: { deepLink: `${publicUrl}/api/v1/builds/${encodeURIComponent(build.id)}/logs` },
+    logs: { deepLink: logUrl(publicUrl, build.id) },
     timeoutInMinutes: job.timeoutInMinutes,
     queuedTimeoutInMinutes: project?.queuedTimeoutInMinutes,
     initiator: job.initiator,
