@@ -31,13 +31,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import type { PhaseRecord } from '../src/core/build-phases.js';
 import type { PipelineRuntime } from '../src/core/pipeline-execution.js';
 import { parsePipeline } from '../src/spec/pipeline.js';
 import { recordOf } from '../src/server/build-records.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
-import { startAgentProcess, stopAll } from './queue-processes.js';
+import { postgresSchema, startAgentProcess, stopAll } from './queue-processes.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -186,29 +185,12 @@ function row(name: string, values: readonly number[]): string {
   return `| ${name} | ${fmt(percentile(sorted, 50))} | ${fmt(percentile(sorted, 99))} | ${fmt(mean)} | ${fmt(sorted[0] ?? NaN)} | ${fmt(sorted.at(-1) ?? NaN)} |`;
 }
 
-async function postgresSchema(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const schema = `bench_push_${process.pid}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  return {
-    url: `${baseUrl}?options=-c%20search_path%3D${schema}`,
-    async drop() {
-      const client = new pg.Client({ connectionString: baseUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    },
-  };
-}
-
 async function main(): Promise<void> {
   const pushes = Number(flags.pushes);
   const warmUp = Number(flags['warm-up']);
   const pauseMs = Number(flags['pause-ms']);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'nagare-bench-push-'));
-  const postgres = flags.database === 'postgres' ? await postgresSchema(flags['postgres-url']) : undefined;
+  const postgres = flags.database === 'postgres' ? await postgresSchema(flags['postgres-url'], 'bench_push') : undefined;
   let server: RunningServer | undefined;
   try {
     const drain = new Writable({ write: (_chunk, _encoding, done) => done() });

@@ -7,6 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const cli = path.join(root, 'dist/cli/main.js');
@@ -146,4 +147,22 @@ export class RssPoller {
   stop(): void {
     clearInterval(this.#timer);
   }
+}
+
+/** A fresh PostgreSQL schema for one benchmark run, and a URL whose connections use it. */
+export async function postgresSchema(baseUrl: string, prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const schema = `${prefix}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  return {
+    url: `${baseUrl}?options=-c%20search_path%3D${schema}`,
+    async drop() {
+      const client = new pg.Client({ connectionString: baseUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    },
+  };
 }

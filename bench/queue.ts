@@ -25,8 +25,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
-import { cli, cpuSeconds, RssPoller, startAgentProcess, startServerProcess, stopAll } from './queue-processes.js';
+import { cli, cpuSeconds, postgresSchema, RssPoller, startAgentProcess, startServerProcess, stopAll } from './queue-processes.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -174,29 +173,12 @@ function cliBuild(sourceDir: string, stateDir: string): Promise<void> {
   });
 }
 
-async function postgresSchema(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const schema = `bench_queue_${process.pid}`;
-  const admin = new pg.Client({ connectionString: baseUrl });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  return {
-    url: `${baseUrl}?options=-c%20search_path%3D${schema}`,
-    async drop() {
-      const client = new pg.Client({ connectionString: baseUrl });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    },
-  };
-}
-
 async function main(): Promise<void> {
   const builds = Number(flags.builds);
   const pacedBuilds = Number(flags['paced-builds']);
   const runs = Number(flags.runs);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'nagare-bench-queue-'));
-  const postgres = flags.database === 'postgres' ? await postgresSchema(flags['postgres-url']) : undefined;
+  const postgres = flags.database === 'postgres' ? await postgresSchema(flags['postgres-url'], 'bench_queue') : undefined;
   let rss: RssPoller | undefined;
   try {
     const dataDir = path.join(tmp, 'server');
