@@ -57,6 +57,13 @@ export type BuildPatch = Partial<Omit<StoredBuild, 'id' | 'projectName' | 'build
 
 export interface BuildsRepo {
   insert(build: StoredBuild): Promise<void>;
+  /**
+   * Inserts a queued build and its job in one transaction: both are stored or neither is (a crash
+   * in between must not leave a build that nothing will run). STORE_CONFLICT when either id is taken.
+   */
+  insertQueued(build: StoredBuild, job: NewJob): Promise<void>;
+  /** Builds still QUEUED that have no job row (left by a crash before this was one transaction), oldest first. */
+  queuedWithoutJob(limit: number): Promise<StoredBuild[]>;
   get(id: string): Promise<StoredBuild | undefined>;
   getMany(ids: readonly string[]): Promise<StoredBuild[]>;
   /** Applies the patch; returns the build after it, or undefined when there is no such build. */
@@ -88,8 +95,18 @@ export interface Job {
   readonly payload: Readonly<Record<string, unknown>>;
 }
 
+/** What enqueueing a job needs; the queue sets its state, lease and attempts. */
+export interface NewJob {
+  readonly id: string;
+  readonly kind: JobKind;
+  readonly projectName: string;
+  readonly queuedAt: number;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
 export interface JobQueue {
-  enqueue(job: { readonly id: string; readonly kind: JobKind; readonly projectName: string; readonly queuedAt: number; readonly payload: Readonly<Record<string, unknown>> }): Promise<void>;
+  enqueue(job: NewJob): Promise<void>;
+  get(jobId: string): Promise<Job | undefined>;
   /**
    * Leases the oldest QUEUED job to `agentId` until `now + leaseMs`, skipping jobs of projects in
    * `excludeProjects` (at their concurrent build limit). Safe under concurrent callers on both
@@ -105,6 +122,11 @@ export interface JobQueue {
   cancel(jobId: string): Promise<boolean>;
   /** Leased jobs whose lease ended before `now`. */
   expired(now: number): Promise<Job[]>;
+  /**
+   * Moves every lease that ends before `until` to `until` (a restarted server's grace period:
+   * agents could not heartbeat while it was down). Returns how many leases were extended.
+   */
+  extendLeases(until: number): Promise<number>;
   /** Puts an expired, never-started job back in the queue. */
   requeue(jobId: string): Promise<boolean>;
   /** QUEUED jobs queued before `before` (for the queued timeout). */

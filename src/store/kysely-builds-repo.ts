@@ -2,7 +2,8 @@
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { PhaseType, StatusType } from '../core/build-phases.js';
 import { NagareError } from '../core/errors.js';
-import type { BuildPatch, BuildsRepo, Page, PageRequest, StoredBuild } from '../core/store.js';
+import type { BuildPatch, BuildsRepo, NewJob, Page, PageRequest, StoredBuild } from '../core/store.js';
+import { insertJob } from './kysely-job-queue.js';
 import { decodePageToken, encodePageToken, pageLimit } from './page-token.js';
 import type { BuildsTable, Database } from './schema.js';
 import { conflictAs } from './store-errors.js';
@@ -15,23 +16,27 @@ export class KyselyBuildsRepo implements BuildsRepo {
   }
 
   async insert(build: StoredBuild): Promise<void> {
-    const insert = this.#db
-      .insertInto('builds')
-      .values({
-        id: build.id,
-        project_name: build.projectName,
-        build_number: build.buildNumber,
-        build_status: build.buildStatus,
-        current_phase: build.currentPhase,
-        start_time: build.startTime,
-        end_time: build.endTime ?? null,
-        stop_requested: build.stopRequested ? 1 : 0,
-        log_bytes: build.logBytes,
-        log_next_sequence: build.logNextSequence,
-        record: JSON.stringify(build.record),
-      })
+    await insertBuild(this.#db, build);
+  }
+
+  async insertQueued(build: StoredBuild, job: NewJob): Promise<void> {
+    await this.#db.transaction().execute(async (transaction) => {
+      await insertBuild(transaction, build);
+      await insertJob(transaction, job);
+    });
+  }
+
+  async queuedWithoutJob(limit: number): Promise<StoredBuild[]> {
+    const rows = await this.#db
+      .selectFrom('builds')
+      .selectAll('builds')
+      .where('builds.current_phase', '=', 'QUEUED')
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('jobs').select('jobs.id').whereRef('jobs.id', '=', 'builds.id'))))
+      .orderBy('builds.start_time')
+      .orderBy('builds.id')
+      .limit(limit)
       .execute();
-    await conflictAs(insert, `build ${build.id}`);
+    return rows.map(toBuild);
   }
 
   async get(id: string): Promise<StoredBuild | undefined> {
@@ -98,6 +103,27 @@ export class KyselyBuildsRepo implements BuildsRepo {
     const rows = await this.#db.selectFrom('builds').select((eb) => ['build_status', eb.fn.countAll<number>().as('count')]).groupBy('build_status').execute();
     return Object.fromEntries(rows.map((row) => [row.build_status, Number(row.count)]));
   }
+}
+
+/** `db` may be a transaction. */
+async function insertBuild(db: Kysely<Database>, build: StoredBuild): Promise<void> {
+  const insert = db
+    .insertInto('builds')
+    .values({
+      id: build.id,
+      project_name: build.projectName,
+      build_number: build.buildNumber,
+      build_status: build.buildStatus,
+      current_phase: build.currentPhase,
+      start_time: build.startTime,
+      end_time: build.endTime ?? null,
+      stop_requested: build.stopRequested ? 1 : 0,
+      log_bytes: build.logBytes,
+      log_next_sequence: build.logNextSequence,
+      record: JSON.stringify(build.record),
+    })
+    .execute();
+  await conflictAs(insert, `build ${build.id}`);
 }
 
 function toBuild(row: Selectable<BuildsTable>): StoredBuild {

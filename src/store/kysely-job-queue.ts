@@ -4,7 +4,7 @@
  * (claim-job-postgres.ts, claim-job-sqlite.ts).
  */
 import type { Kysely } from 'kysely';
-import type { Job, JobKind, JobQueue } from '../core/store.js';
+import type { Job, JobKind, JobQueue, NewJob } from '../core/store.js';
 import type { ClaimJob } from './claim-job.js';
 import type { Database, JobRow } from './schema.js';
 import { conflictAs } from './store-errors.js';
@@ -18,12 +18,13 @@ export class KyselyJobQueue implements JobQueue {
     this.#claimJob = claimJob;
   }
 
-  async enqueue(job: { readonly id: string; readonly kind: JobKind; readonly projectName: string; readonly queuedAt: number; readonly payload: Readonly<Record<string, unknown>> }): Promise<void> {
-    const insert = this.#db
-      .insertInto('jobs')
-      .values({ id: job.id, kind: job.kind, project_name: job.projectName, state: 'QUEUED', queued_at: job.queuedAt, lease_owner: null, lease_expires_at: null, attempts: 0, started: 0, payload: JSON.stringify(job.payload) })
-      .execute();
-    await conflictAs(insert, `job ${job.id}`);
+  async enqueue(job: NewJob): Promise<void> {
+    await insertJob(this.#db, job);
+  }
+
+  async get(jobId: string): Promise<Job | undefined> {
+    const row = await this.#db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
+    return row === undefined ? undefined : toJob(row);
   }
 
   async claim(agentId: string, now: number, leaseMs: number, excludeProjects: readonly string[]): Promise<Job | undefined> {
@@ -65,6 +66,11 @@ export class KyselyJobQueue implements JobQueue {
     return rows.map(toJob);
   }
 
+  async extendLeases(until: number): Promise<number> {
+    const result = await this.#db.updateTable('jobs').set({ lease_expires_at: until }).where('state', '=', 'LEASED').where('lease_expires_at', '<', until).executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** Only a LEASED job that never started; it keeps its place (queued_at) in the queue. */
   async requeue(jobId: string): Promise<boolean> {
     const result = await this.#db
@@ -97,6 +103,15 @@ export class KyselyJobQueue implements JobQueue {
     const row = await this.#db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('count')).where('state', '=', 'QUEUED').executeTakeFirstOrThrow();
     return Number(row.count);
   }
+}
+
+/** The job's INSERT, shared with the builds repository's build-and-job transaction (`db` may be a transaction). */
+export async function insertJob(db: Kysely<Database>, job: NewJob): Promise<void> {
+  const insert = db
+    .insertInto('jobs')
+    .values({ id: job.id, kind: job.kind, project_name: job.projectName, state: 'QUEUED', queued_at: job.queuedAt, lease_owner: null, lease_expires_at: null, attempts: 0, started: 0, payload: JSON.stringify(job.payload) })
+    .execute();
+  await conflictAs(insert, `job ${job.id}`);
 }
 
 function toJob(row: JobRow): Job {

@@ -11,6 +11,7 @@ import { buildsContract } from './contract-builds.js';
 import { jobsContract } from './contract-jobs.js';
 import { pipelinesContract } from './contract-pipelines.js';
 import { projectsContract } from './contract-projects.js';
+import { queuedBuildsContract } from './contract-queued-builds.js';
 import { repositoriesContract } from './contract-repositories.js';
 
 export type OpenDatabase = (database: string) => Promise<Store>;
@@ -57,6 +58,7 @@ export function runStoreContract(name: string, open: OpenDatabase): void {
     projectsContract(context);
     buildsContract(context);
     jobsContract(context);
+    queuedBuildsContract(context);
     accountsContract(context);
     pipelinesContract(context);
     repositoriesContract(context);
