@@ -40,7 +40,8 @@ export class AgentsService {
       const job = await store.jobs.claim(agentId, clock(), settings.leaseMs, await this.projectsAtLimit());
       if (job) {
         const build = await store.builds.get(job.id);
-        if (!build) {
+        // A job whose build is gone or already ended (stopped or deleted while it had no job) is dropped.
+        if (!build || build.currentPhase === 'COMPLETED') {
           await store.jobs.cancel(job.id);
           continue;
         }

@@ -65,14 +65,14 @@ export class BuildsService {
     };
     const build = queuedBuild(job, now);
     try {
-      await store.builds.insert(build);
+      // One transaction: a crash can no longer leave a QUEUED build that no job will ever run.
+      await store.builds.insertQueued(build, { id: build.id, kind: 'build', projectName: project.name, queuedAt: now, payload: { queuedTimeoutInMinutes: project.queuedTimeoutInMinutes } });
     } catch (error) {
       // The same action attempt started twice (a retried effect, two servers): one build.
       const existing = input.buildUuid === undefined ? undefined : await store.builds.get(build.id);
       if (error instanceof NagareError && error.code === 'STORE_CONFLICT' && existing) return existing;
       throw error;
     }
-    await store.jobs.enqueue({ id: build.id, kind: 'build', projectName: project.name, queuedAt: now, payload: { queuedTimeoutInMinutes: project.queuedTimeoutInMinutes } });
     this.context.notifier.notify('jobs');
     this.context.logger.info({ buildId: build.id, project: project.name, initiator: input.initiator }, 'build queued');
     return build;
@@ -83,7 +83,8 @@ export class BuildsService {
     const { store, clock } = this.context;
     const build = await this.require(id);
     if (build.currentPhase === 'COMPLETED') return build;
-    if (build.currentPhase === 'QUEUED' && (await store.jobs.cancel(id))) {
+    // A QUEUED build with no job (left by a crash) has nothing that would ever see the stop request.
+    if (build.currentPhase === 'QUEUED' && ((await store.jobs.cancel(id)) || !(await store.jobs.get(id)))) {
       return this.finish(build, 'STOPPED', { statusCode: 'BUILD_STOPPED', message: 'Build was stopped while queued' }, clock());
     }
     const updated = await store.builds.update(id, { stopRequested: true });
@@ -126,13 +127,19 @@ export class BuildsService {
     return this.list(page, projectName);
   }
 
-  /** BatchDeleteBuilds: finished builds are deleted; running ones are refused (as CodeBuild does). */
+  /**
+   * BatchDeleteBuilds: finished builds are deleted; running ones are refused (as CodeBuild does). A
+   * QUEUED build without a job (left by a crash) is deleted too: nothing would ever run or end it.
+   */
   async batchDelete(ids: readonly string[]): Promise<{ deleted: string[]; notDeleted: { id: string; statusCode: string }[] }> {
-    const builds = await this.context.store.builds.getMany(ids);
+    const { store } = this.context;
+    const builds = await store.builds.getMany(ids);
     const byId = new Map(builds.map((b) => [b.id, b]));
-    const deletable = ids.filter((id) => byId.get(id)?.currentPhase === 'COMPLETED');
+    const orphans = new Set<string>();
+    for (const build of builds) if (build.currentPhase === 'QUEUED' && !(await store.jobs.get(build.id))) orphans.add(build.id);
+    const deletable = ids.filter((id) => byId.get(id)?.currentPhase === 'COMPLETED' || orphans.has(id));
     const notDeleted = ids.filter((id) => !deletable.includes(id)).map((id) => ({ id, statusCode: byId.has(id) ? 'BUILD_IN_PROGRESS' : 'BUILD_NOT_FOUND' }));
-    const deleted = await this.context.store.builds.delete(deletable);
+    const deleted = await store.builds.delete(deletable);
     return { deleted, notDeleted };
   }
 

@@ -1,8 +1,11 @@
 /**
- * The server's clockwork: builds whose agent stopped renewing the lease, and builds that waited in
- * the queue past their queued timeout. A lost build that never started goes back to the queue;
- * one that started ends FAULT with the reason, never left "running" forever.
+ * The server's clockwork: builds whose agent stopped renewing the lease, builds that waited in
+ * the queue past their queued timeout, and QUEUED builds that lost their job. A lost build that
+ * never started goes back to the queue, at most `maxJobAttempts` leases in all; one that started,
+ * or ran out of attempts, ends FAULT with the reason, never left "running" or "queued" forever.
  */
+import type { Job, StoredBuild } from '../core/store.js';
+import { NagareError } from '../core/errors.js';
 import { recordOf } from './build-records.js';
 import type { BuildsService } from './builds-service.js';
 import type { ServerContext } from './server-context.js';
@@ -16,6 +19,17 @@ export class Scheduler {
     private readonly builds: BuildsService,
     private readonly intervalMs: number,
   ) {}
+
+  /**
+   * Called once before `start` by a server coming up: agents holding leases could not heartbeat
+   * while no server ran, so every lease gets at least one lease duration from now before it counts
+   * as lost (a build that outlived a restart finishes instead of ending AGENT_LOST).
+   */
+  async grantRestartGrace(): Promise<void> {
+    const { store, clock, settings, logger } = this.context;
+    const extended = await store.jobs.extendLeases(clock() + settings.leaseMs);
+    if (extended > 0) logger.info({ leases: extended, graceMs: settings.leaseMs }, 'leases held before this start given a grace period');
+  }
 
   start(): void {
     this.timer = setInterval(() => {
@@ -34,6 +48,7 @@ export class Scheduler {
   /** One pass; also called directly by tests. */
   async sweep(): Promise<void> {
     await this.expireLeases();
+    await this.requeueOrphans();
     await this.expireQueued();
     const { metrics, store } = this.context;
     metrics.queueDepth.set(await store.jobs.depth());
@@ -45,7 +60,8 @@ export class Scheduler {
     for (const job of await store.jobs.expired(clock())) {
       metrics.leaseExpiries.inc();
       const build = await store.builds.get(job.id);
-      if (!job.started && build && build.currentPhase !== 'COMPLETED' && (await store.jobs.requeue(job.id))) {
+      const attemptsLeft = job.attempts < this.context.settings.maxJobAttempts;
+      if (!job.started && attemptsLeft && build && build.currentPhase !== 'COMPLETED' && (await store.jobs.requeue(job.id))) {
         // The next agent logs from sequence 0: what the lost one sent before any command ran is replaced.
         await store.builds.update(job.id, { logNextSequence: 0, logBytes: 0, currentPhase: 'QUEUED' });
         logger.warn({ buildId: job.id, agentId: job.leaseOwner }, 'agent lost before the build started; re-queued');
@@ -54,11 +70,28 @@ export class Scheduler {
       }
       await store.jobs.cancel(job.id);
       if (!build || build.currentPhase === 'COMPLETED') continue;
-      const agent = recordOf(build).agentId ?? job.leaseOwner ?? 'unknown';
-      await this.builds.finish(build, 'FAULT', {
-        statusCode: 'AGENT_LOST',
-        message: `Agent ${agent} stopped reporting; its lease expired at ${new Date(job.leaseExpiresAt ?? clock()).toISOString()}`,
-      }, clock());
+      await this.builds.finish(build, 'FAULT', { statusCode: 'AGENT_LOST', message: lostMessage(job, build, clock()) }, clock());
+    }
+  }
+
+  /**
+   * QUEUED builds with no job (a crash between the two inserts before they shared a transaction)
+   * get their job, keeping their place and queued timeout (queued at the build's start time).
+   */
+  private async requeueOrphans(): Promise<void> {
+    const { store, logger, notifier } = this.context;
+    for (const build of await store.builds.queuedWithoutJob(100)) {
+      const project = await store.projects.get(build.projectName);
+      const payload = { queuedTimeoutInMinutes: project?.queuedTimeoutInMinutes ?? 480 };
+      try {
+        await store.jobs.enqueue({ id: build.id, kind: 'build', projectName: build.projectName, queuedAt: build.startTime, payload });
+      } catch (error) {
+        // Another server's scheduler enqueued it first.
+        if (error instanceof NagareError && error.code === 'STORE_CONFLICT') continue;
+        throw error;
+      }
+      logger.warn({ buildId: build.id }, 'queued build had no job; queued it again');
+      notifier.notify('jobs');
     }
   }
 
@@ -74,4 +107,11 @@ export class Scheduler {
       await this.builds.finish(build, 'TIMED_OUT', { statusCode: 'BUILD_TIMED_OUT', message: `Build waited in the queue longer than ${limit / 60_000} minutes` }, now);
     }
   }
+}
+
+/** Why a lost build ended: its last agent, and how many agents it wore out before running a command. */
+function lostMessage(job: Job, build: StoredBuild, now: number): string {
+  const agent = recordOf(build).agentId ?? job.leaseOwner ?? 'unknown';
+  const last = `Agent ${agent} stopped reporting; its lease expired at ${new Date(job.leaseExpiresAt ?? now).toISOString()}`;
+  return job.started ? last : `The build failed on ${job.attempts} agents before running a command and is not leased again; last: ${last}`;
 }

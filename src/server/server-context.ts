@@ -15,6 +15,8 @@ export interface ServerSettings {
   readonly accountId: string;
   /** How long a lease lasts without a heartbeat. */
   readonly leaseMs: number;
+  /** Leases a job may have that end with the agent lost before a command ran; the last ends the build FAULT. */
+  readonly maxJobAttempts: number;
   /** Largest log chunk and artifact an agent may upload. */
   readonly maxLogChunkBytes: number;
   readonly maxArtifactBytes: number;

@@ -35,6 +35,8 @@ export interface ServerOptions {
   readonly logDestination?: NodeJS.WritableStream;
   readonly leaseMs?: number;
   readonly schedulerIntervalMs?: number;
+  /** Leases a build may lose before a command ran before it ends FAULT instead of queued again (default 3). */
+  readonly maxJobAttempts?: number;
   readonly region?: string;
   /** The largest artifact an agent may upload (default 2 GiB). */
   readonly maxArtifactBytes?: number;
@@ -66,6 +68,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     region: options.region ?? 'us-east-1',
     accountId: '000000000000',
     leaseMs: options.leaseMs ?? 30_000,
+    maxJobAttempts: options.maxJobAttempts ?? 3,
     maxLogChunkBytes: 1024 * 1024,
     maxArtifactBytes: options.maxArtifactBytes ?? 2 * 1024 * 1024 * 1024,
     publicUrl: '',
@@ -87,6 +90,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const services = createServices(context, { repositoriesDir: path.join(path.resolve(options.dataDir), 'repositories') });
   const initialCredentials = await services.auth.bootstrap(options.dataDir);
   const scheduler = new Scheduler(context, services.builds, options.schedulerIntervalMs ?? 1000);
+  await scheduler.grantRestartGrace();
   scheduler.start();
   const pipelineDriver = new PipelineDriver(services);
   pipelineDriver.start(options.schedulerIntervalMs ?? 1000);

@@ -29,6 +29,7 @@ export interface TestServerOptions {
   readonly dataDir?: string;
   readonly leaseMs?: number;
   readonly schedulerIntervalMs?: number;
+  readonly maxJobAttempts?: number;
   readonly maxArtifactBytes?: number;
   readonly clock?: () => number;
   readonly approvalWebhookUrl?: string;
@@ -68,6 +69,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logDestination: destination,
     leaseMs: options.leaseMs ?? 30_000,
     schedulerIntervalMs: options.schedulerIntervalMs ?? 200,
+    ...(options.maxJobAttempts ? { maxJobAttempts: options.maxJobAttempts } : {}),
     ...(options.maxArtifactBytes ? { maxArtifactBytes: options.maxArtifactBytes } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     approvalWebhookUrl: options.approvalWebhookUrl,
