@@ -8,6 +8,7 @@
 import type { StatusType } from '../core/build-phases.js';
 import { AgentApiError, AgentClient, type RetryPolicy } from '../client/agent-client.js';
 import { silentLogger, type AgentLogger } from './agent-logger.js';
+import { reportJobFault } from './job-fault.js';
 import { runBuildJob } from './run-build-job.js';
 
 export interface AgentOptions {
@@ -82,9 +83,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         });
         options.onBuildFinished?.(job.buildId, outcome.buildStatus);
       } catch (error) {
-        // nagare's own failure on this host; the lease runs out and the server ends the build FAULT.
+        // nagare's own failure on this host: reported at once, so the build ends FAULT with the reason.
         logger.error(`build ${job.buildId} could not be run: ${error instanceof Error ? error.message : String(error)}`);
-        options.onBuildFinished?.(job.buildId, undefined);
+        const reported = await reportJobFault(client, job, options.name, error, logger, stopping.signal);
+        options.onBuildFinished?.(job.buildId, reported ? 'FAULT' : undefined);
       }
     }
   };

@@ -121,7 +121,9 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     });
   } catch (error) {
     if (signal.aborted) return stopped();
-    throw error;
+    if (isLeaseExpired(error)) throw error;
+    // An input that cannot be fetched or unpacked here ends the build with the reason; it would fail the same way on every lease.
+    return early('FAULT', { statusCode: 'CLIENT_ERROR', message: `Could not prepare the source: ${error instanceof Error ? error.message : String(error)}` });
   }
   if (!source.ok) return early('FAILED', { statusCode: 'CLIENT_ERROR', message: source.message });
 
