@@ -30,6 +30,8 @@ export interface TestServerOptions {
   readonly leaseMs?: number;
   readonly schedulerIntervalMs?: number;
   readonly maxArtifactBytes?: number;
+  /** The per-build log limit (default 256 MiB). */
+  readonly maxLogBytes?: number;
   readonly clock?: () => number;
   readonly approvalWebhookUrl?: string;
   readonly approvalWebhookSecret?: string;
@@ -69,6 +71,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     leaseMs: options.leaseMs ?? 30_000,
     schedulerIntervalMs: options.schedulerIntervalMs ?? 200,
     ...(options.maxArtifactBytes ? { maxArtifactBytes: options.maxArtifactBytes } : {}),
+    ...(options.maxLogBytes ? { maxLogBytes: options.maxLogBytes } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     approvalWebhookUrl: options.approvalWebhookUrl,
     approvalWebhookSecret: options.approvalWebhookSecret,
