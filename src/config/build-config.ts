@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { NagareError } from '../core/errors.js';
+import { DEFAULT_LOG_LIMIT_BYTES } from '../core/log-limits.js';
 import { defaultStateDir, definedEnvironment } from './environment.js';
 
 export interface BuildFlags {
@@ -22,6 +23,7 @@ export interface BuildFlags {
   readonly executor?: string;
   readonly projectName?: string;
   readonly timeout?: string;
+  readonly maxLogMib?: string;
   readonly stateDir?: string;
   readonly cacheDir?: string;
   readonly json?: boolean;
@@ -39,6 +41,8 @@ export interface BuildConfig {
   readonly image: string | undefined;
   readonly projectName: string;
   readonly timeoutInMinutes: number;
+  /** Bytes of log kept (finding 11); later output is dropped with a marker line. */
+  readonly logLimitBytes: number;
   readonly stateDir: string;
   readonly cacheDir: string;
   readonly json: boolean;
@@ -79,6 +83,7 @@ export async function compileBuildConfig(flags: BuildFlags, env: NodeJS.ProcessE
     image: flags.image,
     projectName,
     timeoutInMinutes,
+    logLimitBytes: parseLogLimit(flags.maxLogMib),
     stateDir,
     cacheDir: path.resolve(flags.cacheDir ?? path.join(stateDir, 'cache')),
     json: flags.json ?? false,
@@ -103,6 +108,16 @@ function parseTimeout(value: string | undefined): number {
     throw new NagareError('CONFIG_INVALID', `--timeout must be a number of minutes between 0 and 2160, not '${value}'`);
   }
   return minutes;
+}
+
+/** Whole mebibytes, at least 1; 256 by default, as on agents. */
+function parseLogLimit(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_LOG_LIMIT_BYTES;
+  const mib = Number(value);
+  if (!Number.isInteger(mib) || mib < 1 || mib > 1024 * 1024) {
+    throw new NagareError('CONFIG_INVALID', `--max-log-mib must be a whole number of MiB from 1, not '${value}'`);
+  }
+  return mib * 1024 * 1024;
 }
 
 /** `NAME=VALUE` lines as CodeBuild's local `-e` file: `#` comments and blank lines skipped, quotes kept. */
