@@ -13,6 +13,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { CLI, childEnvironment } from '../support/cli-server.js';
 import { runProcess } from '../support/processes.js';
+import { LEAKING_BUILDSPEC } from '../support/leaking-buildspec.js';
 import { requirement } from '../support/requirements.js';
 
 const IMAGE = 'nagare/base:test';
@@ -32,29 +33,6 @@ const EXECUTORS: readonly [string, readonly string[], string | false][] = [
 
 const SECRET = 's3cr3t-Value-0f-th3-Build';
 
-/** The attack as it was done: the secret in a report, an exported variable and one long write. */
-export const LEAKING_BUILDSPEC = `version: 0.2
-env:
-  secrets-manager:
-    SECRET: ci/token
-  exported-variables:
-    - LEAKED
-phases:
-  build:
-    commands:
-      - export LEAKED="$SECRET"
-      - head -c 65530 /dev/zero | tr '\\0' a; printf '%s' "$SECRET"
-      - printf 'x'; printf '%s%s\\n' "$(head -c 65530 /dev/zero | tr '\\0' b)" "$SECRET"
-      - mkdir -p reports
-      - printf '<testsuite name="suite-%s"><testcase classname="class-%s" name="test-%s"><failure message="expected %s">trace %s</failure></testcase></testsuite>' "$SECRET" "$SECRET" "$SECRET" "$SECRET" "$SECRET" > "reports/junit-$SECRET.xml"
-reports:
-  unit-$SECRET:
-    files: ['reports/*.xml']
-    file-format: JUNITXML
-artifacts:
-  files: ['reports/*']
-  name: art-$SECRET
-`;
 
 async function localBuild(buildspec: string, extra: readonly string[], parameters: Record<string, string> = {}): Promise<{ status: number | null; record: Record<string, unknown>; stdout: string; log: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'nagare-secrets-'));
