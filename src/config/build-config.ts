@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { NagareError } from '../core/errors.js';
-import { DEFAULT_LOG_LIMIT_BYTES } from '../core/log-limits.js';
 import { defaultStateDir, definedEnvironment } from './environment.js';
+import { parseLogLimit } from './log-limit.js';
 
 export interface BuildFlags {
   readonly source?: string;
@@ -108,16 +108,6 @@ function parseTimeout(value: string | undefined): number {
     throw new NagareError('CONFIG_INVALID', `--timeout must be a number of minutes between 0 and 2160, not '${value}'`);
   }
   return minutes;
-}
-
-/** Whole mebibytes, at least 1; 256 by default, as on agents. */
-function parseLogLimit(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_LOG_LIMIT_BYTES;
-  const mib = Number(value);
-  if (!Number.isInteger(mib) || mib < 1 || mib > 1024 * 1024) {
-    throw new NagareError('CONFIG_INVALID', `--max-log-mib must be a whole number of MiB from 1, not '${value}'`);
-  }
-  return mib * 1024 * 1024;
 }
 
 /** `NAME=VALUE` lines as CodeBuild's local `-e` file: `#` comments and blank lines skipped, quotes kept. */

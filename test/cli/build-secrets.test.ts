@@ -11,6 +11,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { compileAgentConfig } from '../../src/config/agent-config.js';
+import { compileServerConfig } from '../../src/config/server-config.js';
 import { CLI, childEnvironment } from '../support/cli-server.js';
 import { runProcess } from '../support/processes.js';
 import { LEAKING_BUILDSPEC } from '../support/leaking-buildspec.js';
@@ -76,3 +78,14 @@ phases:
     assert.match(log, /Phase complete: BUILD State: SUCCEEDED/);
   });
 }
+
+test('finding 11: --max-log-mib takes whole MiB from 1 on build, server and agent; anything else is CONFIG_INVALID', { skip: built }, async () => {
+  const run = await runProcess(process.execPath, [CLI, 'build', '--max-log-mib', '0.5', '-b', 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n'], { env: childEnvironment() });
+  assert.equal(run.status, 2);
+  assert.match(run.stderr, /CONFIG_INVALID.*--max-log-mib must be a whole number of MiB from 1, not '0.5'/);
+  assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  assert.equal(compileServerConfig({ maxLogMib: '2' }, {}).maxLogBytes, 2 * 1024 * 1024);
+  assert.equal(compileServerConfig({}, {}).maxLogBytes, 256 * 1024 * 1024);
+  assert.equal(compileAgentConfig({ server: 'http://x', token: 't' }, { NAGARE_MAX_LOG_MIB: '3' }).logLimitBytes, 3 * 1024 * 1024);
+  assert.throws(() => compileAgentConfig({ server: 'http://x', token: 't', maxLogMib: 'lots' }, {}), /--max-log-mib/);
+});
