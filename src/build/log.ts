@@ -172,7 +172,9 @@ export class BuildLog {
 
   /** A line with no end in sight goes out in pieces, keeping back what could start a secret. */
   private flushLongLine(): void {
-    const cut = this.masker.safeCut(this.partial);
+    let cut = this.masker.safeCut(this.partial);
+    // Only a secret of 64 KiB or more holds everything back; memory still has a bound.
+    if (cut === 0 && this.partial.length > 16 * MAX_PARTIAL_LINE) cut = this.partial.length;
     if (cut === 0) return;
     const head = this.partial.slice(0, cut);
     this.partial = this.partial.slice(cut);
