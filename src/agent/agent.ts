@@ -27,6 +27,8 @@ export interface AgentOptions {
   readonly pollSeconds?: number | undefined;
   readonly heartbeatMs?: number | undefined;
   readonly killGraceMs?: number | undefined;
+  /** Bytes of log kept per build (finding 11); default 256 MiB. */
+  readonly logLimitBytes?: number | undefined;
   readonly retry?: Partial<RetryPolicy> | undefined;
   readonly logger?: AgentLogger | undefined;
   /** Called after each build the agent reported (tests, metrics). */
@@ -78,6 +80,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           hostEnvironment: options.hostEnvironment,
           heartbeatMs: options.heartbeatMs ?? 2000,
           killGraceMs: options.killGraceMs,
+          logLimitBytes: options.logLimitBytes,
           logger,
           signal: stopping.signal,
         });

@@ -6,7 +6,8 @@
  * Nothing is dropped. The runner's sink is synchronous, so output cannot be held back; instead at
  * most `maxQueuedBytes` wait in memory and the rest goes to a spool file (in the build's work
  * directory) that is read back in order. A lost lease ends the upload: the server has already
- * ended the build and will take no more of its log.
+ * ended the build and will take no more of its log. A stopped build drops its backlog but for a
+ * short tail (`dropBacklog`, finding 11), so a stop does not wait for gigabytes to be sent.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import type { LogSink } from '../build/log.js';
@@ -14,6 +15,9 @@ import { AgentApiError, isLeaseExpired, type AgentClient } from '../client/agent
 import type { AgentLogger } from './agent-logger.js';
 
 export const MAX_CHUNK_BYTES = 1024 * 1024;
+
+/** What a stopped build still sends of its unsent log: its last lines, up to this much. */
+export const STOPPED_LOG_TAIL_BYTES = 64 * 1024;
 
 export interface LogUploaderOptions {
   readonly client: AgentClient;
@@ -87,6 +91,31 @@ export class LogUploader implements LogSink {
     this.spool = undefined;
   }
 
+  /**
+   * Forgets the log not yet sent but for its last `keepBytes` (from a line start), replaced by one
+   * line saying how much was dropped; the chunk being sent, if any, still goes. Later writes are
+   * sent as usual. Called when the build is stopped.
+   */
+  dropBacklog(keepBytes = STOPPED_LOG_TAIL_BYTES): void {
+    this.seal();
+    if (this.abandoned) return;
+    const kept = this.sending ? 1 : 0;
+    const dropped = this.queue.slice(kept);
+    const droppedBytes = dropped.reduce((sum, entry) => sum + sizeOf(entry), 0);
+    const first = dropped[0];
+    if (!first || droppedBytes <= keepBytes) return;
+    const tail = this.tailOf(dropped, keepBytes);
+    this.queue.length = kept;
+    this.queuedInMemory = this.queue.reduce((sum, entry) => sum + ('data' in entry ? entry.data.length : 0), 0);
+    // Nothing after the chunk in flight reached the server, so its sequence numbers are free again.
+    this.nextSequence = first.sequence;
+    this.options.logger.info(`log of ${this.options.buildId}: ${droppedBytes - tail.length} unsent bytes dropped, the build was stopped`);
+    this.write(`[nagare] ${droppedBytes - tail.length} bytes of log were not sent: the build was stopped\n`);
+    this.current.push(tail);
+    this.currentBytes += tail.length;
+    this.seal();
+  }
+
   private seal(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -94,6 +123,10 @@ export class LogUploader implements LogSink {
     const data = Buffer.concat(this.current, this.currentBytes);
     this.current = [];
     this.currentBytes = 0;
+    for (let at = 0; at < data.length; at += this.chunkBytes) this.enqueue(data.subarray(at, at + this.chunkBytes));
+  }
+
+  private enqueue(data: Buffer): void {
     const sequence = this.nextSequence++;
     if (this.queuedInMemory + data.length <= this.maxQueuedBytes && !this.spool) {
       this.queue.push({ sequence, data });
@@ -142,9 +175,30 @@ export class LogUploader implements LogSink {
     }
   }
 
+  /** The last `keepBytes` of these entries, starting after a line break when there is one. */
+  private tailOf(entries: readonly Pending[], keepBytes: number): Buffer {
+    const parts: Buffer[] = [];
+    let size = 0;
+    for (let index = entries.length - 1; index >= 0 && size < keepBytes; index -= 1) {
+      const entry = entries[index];
+      if (!entry) break;
+      const data = 'data' in entry ? entry.data : this.readSpool(entry.offset, entry.length);
+      parts.unshift(data);
+      size += data.length;
+    }
+    const all = Buffer.concat(parts, size);
+    const tail = all.subarray(Math.max(0, all.length - keepBytes));
+    const lineStart = tail.indexOf(0x0a);
+    return lineStart === -1 || lineStart === tail.length - 1 ? tail : tail.subarray(lineStart + 1);
+  }
+
   private readSpool(offset: number, length: number): Buffer {
     const buffer = Buffer.alloc(length);
     if (this.spool) readSync(this.spool.fd, buffer, 0, length, offset);
     return buffer;
   }
+}
+
+function sizeOf(entry: Pending): number {
+  return 'data' in entry ? entry.data.length : entry.length;
 }

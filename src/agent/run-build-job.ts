@@ -40,6 +40,8 @@ export interface BuildJobContext {
   /** Aborted when the agent shuts down: the build is stopped and reported STOPPED. */
   readonly signal: AbortSignal;
   readonly killGraceMs?: number | undefined;
+  /** Bytes of log kept per build (finding 11); default 256 MiB. */
+  readonly logLimitBytes?: number | undefined;
   readonly clock?: () => number;
 }
 
@@ -65,6 +67,8 @@ export async function runBuildJob(context: BuildJobContext): Promise<BuildJobOut
   context.signal.addEventListener('abort', onAgentStop, { once: true });
   if (context.signal.aborted) stop.abort();
   const log = new LogUploader({ client, buildId: job.buildId, spoolFile: path.join(dir, 'log.spool'), logger });
+  // A stopped build does not wait for its backlog to be sent, only for its last lines (finding 11).
+  stop.signal.addEventListener('abort', () => log.dropBacklog(), { once: true });
   const heartbeat = new JobHeartbeat({
     client,
     buildId: job.buildId,
@@ -179,6 +183,7 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     clock,
     signal,
     ...(context.killGraceMs === undefined ? {} : { killGraceMs: context.killGraceMs }),
+    logLimitBytes: context.logLimitBytes,
     onPhaseChange,
   });
   let phases = finalState ? agentPhases(finalState.phases, leasedAt) : [];

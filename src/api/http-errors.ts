@@ -27,6 +27,7 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
       return 409;
     case 'API_PAYLOAD_TOO_LARGE':
     case 'BLOB_TOO_LARGE':
+    case 'AGENT_LOG_LIMIT':
       return 413;
     case 'API_LIMIT_EXCEEDED':
       return 429;

@@ -1,6 +1,7 @@
 /**
  * Reports for a build: each buildspec report group is collected after the last buildspec phase
  * that ran, for failed builds too (decision 5). Group names may use environment variables.
+ * What a report says leaves the build, so it is masked like the log.
  */
 import type { ReportGroupSpec } from '../core/buildspec.js';
 import type { BuildIdentity } from './environment.js';
@@ -30,7 +31,30 @@ export async function collectReports(
     for (const line of result.log) log.system(line);
     if (result.message) log.system(`Report ${name}: ${result.status} (${result.message})`);
     const { log: _lines, ...record } = result;
-    results.push(record);
+    results.push(maskReport(record, (text) => log.mask(text)));
   }
   return results;
+}
+
+/**
+ * Every string a report carries leaves the build (the API, the dashboard), so each is masked
+ * (finding 9): a test named after a secret or failing with it in its message shows `***`.
+ */
+export function maskReport(report: BuildReport, mask: (text: string) => string): BuildReport {
+  const optional = (text: string | undefined): string | undefined => (text === undefined ? undefined : mask(text));
+  return {
+    ...report,
+    name: mask(report.name),
+    message: optional(report.message),
+    rawDataPaths: report.rawDataPaths.map(mask),
+    testCases: report.testCases.map((testCase) => ({
+      ...testCase,
+      ...(testCase.testRawDataPath === undefined ? {} : { testRawDataPath: mask(testCase.testRawDataPath) }),
+      prefix: mask(testCase.prefix),
+      name: mask(testCase.name),
+      message: optional(testCase.message),
+      testSuiteName: optional(testCase.testSuiteName),
+    })),
+    codeCoverages: report.codeCoverages.map((file) => ({ ...file, filePath: mask(file.filePath) })),
+  };
 }

@@ -31,6 +31,8 @@ export interface LocalBuildOptions {
   readonly overrides: Readonly<Record<string, string>>;
   readonly parameters: Readonly<Record<string, unknown>>;
   readonly timeoutInMinutes: number;
+  /** Bytes of log kept (finding 11); default 256 MiB. */
+  readonly logLimitBytes?: number | undefined;
   readonly region: string;
   readonly initiator: string;
   readonly image: string;
@@ -93,6 +95,7 @@ export async function runLocalBuild(options: LocalBuildOptions, loaded: LoadedBu
     reportsDir: options.reportsDir === undefined ? undefined : path.resolve(options.reportsDir),
     cacheRoot: path.resolve(options.cacheDir),
     timeoutInMinutes: options.timeoutInMinutes,
+    logLimitBytes: options.logLimitBytes,
     log: options.log,
     clock,
     signal: options.signal,

@@ -1,9 +1,13 @@
 /**
  * The build log: CodeBuild-style `[Container]` lines from the runner and the commands' own output,
  * split into whole lines and masked before anything leaves the runner. Secrets are replaced by
- * `***` as exact strings (reference §1.4), line by line, so a secret is never split across writes.
+ * `***` as exact strings (reference §1.4). A line longer than 64 KiB is written in pieces, and the
+ * last (longest secret − 1) characters always wait for the next piece, so a secret is never split
+ * across two writes (finding 9). The log has a size limit (finding 11): past it, command output
+ * is dropped and one line says so; the build goes on, as CodeBuild never fails a build for its log.
  */
 import { StringDecoder } from 'node:string_decoder';
+import { DEFAULT_LOG_LIMIT_BYTES, RUNNER_LOG_SLACK_BYTES } from '../core/log-limits.js';
 
 /** Where log text goes. `text` is always one or more whole lines, each ending in `\n`. */
 export interface LogSink {
@@ -12,8 +16,19 @@ export interface LogSink {
 
 const MAX_PARTIAL_LINE = 64 * 1024;
 
+export function logTruncatedLine(limitBytes: number): string {
+  return `[nagare] log truncated: the build's log passed ${formatBytes(limitBytes)}; later output is not kept`;
+}
+
+function formatBytes(bytes: number): string {
+  const mib = bytes / (1024 * 1024);
+  return Number.isInteger(mib) ? `${mib} MiB` : `${bytes} bytes`;
+}
+
 export class Masker {
   private readonly secrets: string[];
+  /** Length of the longest secret, in UTF-16 code units (as the log's text is held). */
+  readonly longest: number;
 
   constructor(secrets: Iterable<string>) {
     const all = new Set<string>();
@@ -23,19 +38,66 @@ export class Masker {
       // A multi-line secret is masked line by line too, since the log is masked per line.
       for (const line of secret.split(/\r?\n/)) if (line.length > 0) all.add(line);
     }
-    // Longest first, so a secret containing another is replaced whole.
-    this.secrets = [...all].sort((a, b) => b.length - a.length);
+    this.secrets = [...all];
+    this.longest = this.secrets.reduce((max, secret) => Math.max(max, secret.length), 0);
   }
 
   get size(): number {
     return this.secrets.length;
   }
 
+  /**
+   * Every character that belongs to an occurrence of any secret is hidden, and each run of hidden
+   * characters becomes one `***`: secrets that overlap, or that are prefixes or suffixes of one
+   * another, leave nothing of themselves behind whatever order they are found in.
+   */
   mask(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.replaceAll(secret, '***');
-    return out;
+    const runs = this.runs(text);
+    if (runs.length === 0) return text;
+    let out = '';
+    let at = 0;
+    for (const [start, end] of runs) {
+      out += text.slice(at, start) + '***';
+      at = end;
+    }
+    return out + text.slice(at);
   }
+
+  /** Where secrets occur in `text`: sorted, merged `[start, end)` runs. */
+  runs(text: string): [number, number][] {
+    const found: [number, number][] = [];
+    for (const secret of this.secrets) {
+      for (let at = text.indexOf(secret); at !== -1; at = text.indexOf(secret, at + 1)) found.push([at, at + secret.length]);
+    }
+    if (found.length === 0) return found;
+    found.sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const run of found) {
+      const last = merged.at(-1);
+      if (last && run[0] <= last[1]) last[1] = Math.max(last[1], run[1]);
+      else merged.push([run[0], run[1]]);
+    }
+    return merged;
+  }
+
+  /**
+   * Where a long line may be cut so that no secret is split: at most `text.length − (longest − 1)`,
+   * never inside a secret (nor between the halves of a surrogate pair). 0 when nothing may go yet.
+   */
+  safeCut(text: string): number {
+    let cut = text.length - Math.max(0, this.longest - 1);
+    if (cut <= 0) return 0;
+    for (const [start, end] of this.runs(text)) {
+      // A secret across the cut stays whole in the part kept back; one filling the line goes now.
+      if (start < cut && cut < end) cut = start > 0 ? start : end;
+    }
+    if (cut < text.length && isHighSurrogate(text.charCodeAt(cut - 1))) cut -= 1;
+    return cut;
+  }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /** Formats `[Container] YYYY/MM/DD HH:MM:SS.mmm message` as CodeBuild does (UTC). */
@@ -50,11 +112,14 @@ export class BuildLog {
   private readonly decoder = new StringDecoder('utf8');
   private partial = '';
   private bytes = 0;
+  private truncated = false;
 
   constructor(
     private readonly sink: LogSink,
     private masker: Masker,
     private readonly clock: () => number,
+    /** Bytes of log kept per build (finding 11). */
+    private readonly limitBytes = DEFAULT_LOG_LIMIT_BYTES,
   ) {}
 
   /** Secrets become known during DOWNLOAD_SOURCE; from then on they are masked. */
@@ -62,34 +127,58 @@ export class BuildLog {
     this.masker = masker;
   }
 
+  /** Masks a string bound for outside the build (a record field, a report, an artifact name). */
+  mask(text: string): string {
+    return this.masker.mask(text);
+  }
+
   get bytesWritten(): number {
     return this.bytes;
+  }
+
+  /** Whether output was dropped because the log reached its limit. */
+  get wasTruncated(): boolean {
+    return this.truncated;
   }
 
   /** A runner message, in CodeBuild's `[Container]` shape. */
   system(message: string): void {
     this.flushOutput();
-    this.emit(message.split('\n').map((line) => containerLine(this.clock(), this.masker.mask(line))).join('\n') + '\n');
+    const text = message.split('\n').map((line) => containerLine(this.clock(), this.masker.mask(line))).join('\n') + '\n';
+    this.emit(text, this.limitBytes + RUNNER_LOG_SLACK_BYTES);
   }
 
   /** Raw command output as it arrives; whole lines are written at once, the rest waits. */
   output(chunk: Buffer): void {
+    if (this.truncated) return;
     const text = this.partial + this.decoder.write(chunk);
     const lastNewline = text.lastIndexOf('\n');
     if (lastNewline === -1) {
       this.partial = text;
-      if (this.partial.length > MAX_PARTIAL_LINE) this.flushOutput();
+      if (this.partial.length > MAX_PARTIAL_LINE) this.flushLongLine();
       return;
     }
     this.partial = text.slice(lastNewline + 1);
-    this.emit(this.maskLines(text.slice(0, lastNewline + 1)));
+    this.emit(this.maskLines(text.slice(0, lastNewline + 1)), this.limitBytes);
+    if (this.partial.length > MAX_PARTIAL_LINE) this.flushLongLine();
   }
 
   /** Writes what is left of the current command's output (called when a command ends). */
   flushOutput(): void {
     const rest = this.partial + this.decoder.end();
     this.partial = '';
-    if (rest.length > 0) this.emit(this.maskLines(rest + '\n'));
+    if (rest.length > 0 && !this.truncated) this.emit(this.maskLines(rest + '\n'), this.limitBytes);
+  }
+
+  /** A line with no end in sight goes out in pieces, keeping back what could start a secret. */
+  private flushLongLine(): void {
+    let cut = this.masker.safeCut(this.partial);
+    // Only a secret of 64 KiB or more holds everything back; memory still has a bound.
+    if (cut === 0 && this.partial.length > 16 * MAX_PARTIAL_LINE) cut = this.partial.length;
+    if (cut === 0) return;
+    const head = this.partial.slice(0, cut);
+    this.partial = this.partial.slice(cut);
+    this.emit(this.masker.mask(head) + '\n', this.limitBytes);
   }
 
   private maskLines(text: string): string {
@@ -98,7 +187,16 @@ export class BuildLog {
     return text.split('\n').map((line) => this.masker.mask(line)).join('\n');
   }
 
-  private emit(text: string): void {
+  /** Writes unless the log would pass `limit`; the first refusal writes the marker line instead. */
+  private emit(text: string, limit: number): void {
+    const size = Buffer.byteLength(text);
+    if (this.bytes + size > limit) {
+      if (this.truncated) return;
+      this.truncated = true;
+      this.partial = '';
+      text = logTruncatedLine(this.limitBytes) + '\n';
+      if (this.bytes + Buffer.byteLength(text) > limit + RUNNER_LOG_SLACK_BYTES) return;
+    }
     this.bytes += Buffer.byteLength(text);
     this.sink.write(text);
   }

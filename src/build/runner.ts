@@ -12,6 +12,7 @@ import { applyPhaseEvent, BUILDSPEC_PHASE_OF, startBuild, type BuildPhaseEvent, 
 import type { Executor } from '../core/executor.js';
 import { isNagareError } from '../core/errors.js';
 import { codebuildVariables, type BuildIdentity } from './environment.js';
+import { DEFAULT_LOG_LIMIT_BYTES } from '../core/log-limits.js';
 import { BuildLog, Masker, type LogSink } from './log.js';
 import type { ParameterSource } from './parameters.js';
 import { awsCredentialValues, BuildSteps, type StepResult } from './steps.js';
@@ -38,19 +39,24 @@ export interface BuildRequest {
   readonly signal?: AbortSignal | undefined;
   /** How long a stopped command gets between SIGTERM and SIGKILL (decision 4: 10 s). */
   readonly killGraceMs?: number;
-  /** Called after every phase change, e.g. so that an agent can report live phases to the server. */
+  /**
+   * Called after every phase change, e.g. so that an agent can report live phases to the server.
+   * The contexts' messages are masked, since the state is meant to leave the build.
+   */
   readonly onPhaseChange?: (state: BuildPhaseState) => void;
+  /** Bytes of log kept (finding 11); later output is dropped with a marker line. Default 256 MiB. */
+  readonly logLimitBytes?: number | undefined;
 }
 
 export async function runBuild(request: BuildRequest): Promise<BuildRecord> {
   const { identity, buildspec, clock } = request;
-  const log = new BuildLog(request.log, new Masker(awsCredentialValues(request.overrides)), clock);
+  const log = new BuildLog(request.log, new Masker(awsCredentialValues(request.overrides)), clock, request.logLimitBytes ?? DEFAULT_LOG_LIMIT_BYTES);
   const steps = new BuildSteps(request, log);
   const onFailure = Object.fromEntries(
     Object.entries(buildspec.phases).flatMap(([name, phase]) => (phase.onFailure ? [[name, phase.onFailure]] : [])),
   );
   let { state, effects } = startBuild(identity.startTime, onFailure);
-  request.onPhaseChange?.(state);
+  request.onPhaseChange?.(maskedState(state, (text) => log.mask(text)));
 
   let interruption: 'TIMED_OUT' | 'STOPPED' | undefined;
   const interrupt = (reason: 'TIMED_OUT' | 'STOPPED'): void => {
@@ -81,7 +87,7 @@ export async function runBuild(request: BuildRequest): Promise<BuildRecord> {
         ({ state, effects } = applyPhaseEvent(state, toEvent(result, clock())));
       }
       logPhaseComplete(log, phase, state);
-      request.onPhaseChange?.(state);
+      request.onPhaseChange?.(maskedState(state, (text) => log.mask(text)));
       await steps.afterPhase(phase, state);
     }
   } finally {
@@ -115,6 +121,10 @@ async function runStep(steps: BuildSteps, phase: PhaseType, state: BuildPhaseSta
     steps.log.system(`Phase error: ${message}`);
     return { outcome: 'FAULT', context: { statusCode: isNagareError(error) ? error.code : 'INTERNAL_ERROR', message } };
   }
+}
+
+function maskedState(state: BuildPhaseState, mask: (text: string) => string): BuildPhaseState {
+  return { ...state, phases: state.phases.map((p) => ({ ...p, contexts: p.contexts.map((c) => ({ ...c, message: mask(c.message) })) })) };
 }
 
 function interruptedEvent(reason: 'TIMED_OUT' | 'STOPPED', at: number, timeoutInMinutes: number): BuildPhaseEvent {

@@ -54,7 +54,8 @@ async function uploadOne(spec: ArtifactSpec, identifier: string | undefined, req
   for (const line of files.log) log.system(line);
   if (!files.ok) return { ok: false, context: { statusCode: files.context.statusCode, message: files.context.message } };
 
-  const name = spec.name === undefined ? identifier ?? 'artifacts' : await evaluate(spec.name);
+  // The name is evaluated by the build's shell and travels to the server: masked like the log.
+  const name = log.mask(spec.name === undefined ? identifier ?? 'artifacts' : await evaluate(spec.name));
   const zipFile = path.resolve(request.artifactsDir, `${safeRelative(name)}.zip`);
   await mkdir(path.dirname(zipFile), { recursive: true });
   const written = await writeArtifactZip(files.entries, zipFile);

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
 import { defaultStateDir, definedEnvironment } from './environment.js';
+import { parseLogLimit } from './log-limit.js';
 
 export interface AgentFlags {
   readonly server?: string;
@@ -15,6 +16,7 @@ export interface AgentFlags {
   readonly workDir?: string;
   readonly executor?: string;
   readonly pollSeconds?: string;
+  readonly maxLogMib?: string;
 }
 
 /** The options of `startAgent` that come from flags and the environment. */
@@ -27,6 +29,8 @@ export interface AgentConfig {
   readonly executorKind: 'shell' | 'docker' | undefined;
   readonly hostEnvironment: Readonly<Record<string, string>>;
   readonly pollSeconds: number;
+  /** Bytes of log kept per build (finding 11). */
+  readonly logLimitBytes: number;
 }
 
 export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): AgentConfig {
@@ -55,5 +59,6 @@ export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): A
     executorKind: executor,
     hostEnvironment: definedEnvironment(env),
     pollSeconds,
+    logLimitBytes: parseLogLimit(flags.maxLogMib ?? env.NAGARE_MAX_LOG_MIB),
   };
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { NagareError } from '../core/errors.js';
 import { defaultStateDir, definedEnvironment } from './environment.js';
+import { parseLogLimit } from './log-limit.js';
 
 export interface BuildFlags {
   readonly source?: string;
@@ -22,6 +23,7 @@ export interface BuildFlags {
   readonly executor?: string;
   readonly projectName?: string;
   readonly timeout?: string;
+  readonly maxLogMib?: string;
   readonly stateDir?: string;
   readonly cacheDir?: string;
   readonly json?: boolean;
@@ -39,6 +41,8 @@ export interface BuildConfig {
   readonly image: string | undefined;
   readonly projectName: string;
   readonly timeoutInMinutes: number;
+  /** Bytes of log kept (finding 11); later output is dropped with a marker line. */
+  readonly logLimitBytes: number;
   readonly stateDir: string;
   readonly cacheDir: string;
   readonly json: boolean;
@@ -79,6 +83,7 @@ export async function compileBuildConfig(flags: BuildFlags, env: NodeJS.ProcessE
     image: flags.image,
     projectName,
     timeoutInMinutes,
+    logLimitBytes: parseLogLimit(flags.maxLogMib),
     stateDir,
     cacheDir: path.resolve(flags.cacheDir ?? path.join(stateDir, 'cache')),
     json: flags.json ?? false,

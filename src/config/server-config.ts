@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
 import { definedEnvironment } from './environment.js';
+import { parseLogLimit } from './log-limit.js';
 
 export const DEFAULT_PORT = 8780;
 
@@ -19,6 +20,7 @@ export interface ServerFlags {
   readonly logLevel?: string;
   readonly approvalWebhookUrl?: string;
   readonly approvalWebhookSecret?: string;
+  readonly maxLogMib?: string;
 }
 
 export interface ServerConfig {
@@ -32,6 +34,8 @@ export interface ServerConfig {
   /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
   readonly approvalWebhookUrl: string | undefined;
   readonly approvalWebhookSecret: string | undefined;
+  /** Bytes of log kept per build, by the server and the embedded agent (finding 11). */
+  readonly maxLogBytes: number;
 }
 
 export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -55,6 +59,7 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     hostEnvironment: definedEnvironment(env),
     approvalWebhookUrl,
     approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,
+    maxLogBytes: parseLogLimit(flags.maxLogMib ?? env.NAGARE_MAX_LOG_MIB),
   };
 }
 

@@ -62,6 +62,7 @@ export const ERROR_CODES = [
   // agents
   'AGENT_LEASE_EXPIRED',
   'AGENT_LOG_GAP',
+  'AGENT_LOG_LIMIT',
   'AGENT_UNKNOWN',
   // hosted repositories
   'REPO_INVALID_NAME',

@@ -9,6 +9,7 @@
 import type { BuildJob, StoredArtifact } from '../core/build-job.js';
 import type { PhaseRecord, PhaseType, StatusType } from '../core/build-phases.js';
 import { NagareError } from '../core/errors.js';
+import { SERVER_LOG_SLACK_BYTES } from '../core/log-limits.js';
 import type { StoredBuild } from '../core/store.js';
 import { artifactBlobKey, asRecord, leasedRecord, logBlobKey, mergePhases, recordOf } from './build-records.js';
 import type { ServerContext } from './server-context.js';
@@ -82,6 +83,11 @@ export class AgentsService {
     await this.requireHolder(agentId, buildId);
     const build = await this.requireBuild(buildId);
     if (sequence < build.logNextSequence) return 'duplicate';
+    // The agent stops at the limit itself; the slack covers its closing lines, not a second log.
+    const allowed = settings.maxLogBytes + SERVER_LOG_SLACK_BYTES;
+    if (build.logBytes + chunk.byteLength > allowed) {
+      throw new NagareError('AGENT_LOG_LIMIT', `The log of ${buildId} may hold at most ${allowed} bytes; it holds ${build.logBytes} and this chunk has ${chunk.byteLength}`);
+    }
     if (sequence > build.logNextSequence) {
       throw new NagareError('AGENT_LOG_GAP', `Log chunk ${sequence} arrived before chunk ${build.logNextSequence}; resend from ${build.logNextSequence}`, { details: { expected: build.logNextSequence } });
     }

@@ -20,6 +20,8 @@ export interface ServerSettings {
   /** Largest log chunk and artifact an agent may upload. */
   readonly maxLogChunkBytes: number;
   readonly maxArtifactBytes: number;
+  /** Bytes of log kept per build; chunks past it (and a little slack) are refused (finding 11). */
+  readonly maxLogBytes: number;
   /** The URL agents and clients reach this server at (for links in records). */
   readonly publicUrl: string;
   /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../api/app.js';
 import { FilesystemBlobStore } from '../blobs/filesystem-blob-store.js';
+import { DEFAULT_LOG_LIMIT_BYTES } from '../core/log-limits.js';
 import { openStore } from '../store/open-store.js';
 import type { InitialCredentials } from './auth-service.js';
 import { SecretBox } from './crypto/secret-box.js';
@@ -40,6 +41,8 @@ export interface ServerOptions {
   readonly region?: string;
   /** The largest artifact an agent may upload (default 2 GiB). */
   readonly maxArtifactBytes?: number;
+  /** Bytes of log kept per build (default 256 MiB); give the agents the same limit. */
+  readonly maxLogBytes?: number;
   /** Where waiting manual approvals are announced (POST JSON, `X-Nagare-Signature-256: sha256=<hmac>`). */
   readonly approvalWebhookUrl?: string | undefined;
   readonly approvalWebhookSecret?: string | undefined;
@@ -71,6 +74,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxJobAttempts: options.maxJobAttempts ?? 3,
     maxLogChunkBytes: 1024 * 1024,
     maxArtifactBytes: options.maxArtifactBytes ?? 2 * 1024 * 1024 * 1024,
+    maxLogBytes: options.maxLogBytes ?? DEFAULT_LOG_LIMIT_BYTES,
     publicUrl: '',
     approvalWebhookUrl: options.approvalWebhookUrl,
     approvalWebhookSecret: options.approvalWebhookSecret,

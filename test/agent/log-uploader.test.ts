@@ -1,6 +1,7 @@
 /**
  * The log sink of an agent: ordered chunks of at most 1 MiB, numbered from 0; with a server that
- * cannot keep up, memory stays bounded (the backlog goes to a spool file) and nothing is dropped;
+ * cannot keep up, memory stays bounded (the backlog goes to a spool file) and nothing is dropped
+ * unless the build is stopped;
  * a lost lease ends the upload.
  */
 import assert from 'node:assert/strict';
@@ -76,4 +77,25 @@ test('a lost lease ends the upload: later output is discarded and drain returns'
   uploader.write('more\n');
   await uploader.drain();
   assert.equal(chunks.length, 2);
+});
+
+test('finding 11: a stop drops the unsent backlog but for its last lines; sequence numbers stay contiguous', async () => {
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const { client: server, chunks } = fakeServer();
+  const client = { appendLog: async (...args: Parameters<AgentClient['appendLog']>) => (await held, server.appendLog(...args)) } as unknown as AgentClient;
+  const spool = await spoolFile();
+  const uploader = new LogUploader({ client, buildId: 'p:1', spoolFile: spool, logger: silentLogger, chunkBytes: 64 * 1024, maxQueuedBytes: 256 * 1024 });
+  const lines = Array.from({ length: 200_000 }, (_, i) => `line ${i}\n`);
+  for (const line of lines) uploader.write(line);
+  assert.ok(existsSync(spool), 'the backlog was spooled');
+  uploader.dropBacklog(1024);
+  uploader.write('after the stop\n');
+  release();
+  await uploader.drain();
+  const sent = Buffer.concat(chunks).toString();
+  assert.ok(sent.length < 80 * 1024, `${sent.length} bytes sent of ${lines.join('').length}`);
+  assert.ok(sent.startsWith('line 0\n'), 'the chunk in flight still went');
+  assert.match(sent, /\[nagare\] \d+ bytes of log were not sent: the build was stopped\n(line \d+\n)+line 199999\nafter the stop\n$/);
+  uploader.close();
 });

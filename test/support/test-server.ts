@@ -31,6 +31,8 @@ export interface TestServerOptions {
   readonly schedulerIntervalMs?: number;
   readonly maxJobAttempts?: number;
   readonly maxArtifactBytes?: number;
+  /** The per-build log limit (default 256 MiB). */
+  readonly maxLogBytes?: number;
   readonly clock?: () => number;
   readonly approvalWebhookUrl?: string;
   readonly approvalWebhookSecret?: string;
@@ -71,6 +73,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     schedulerIntervalMs: options.schedulerIntervalMs ?? 200,
     ...(options.maxJobAttempts ? { maxJobAttempts: options.maxJobAttempts } : {}),
     ...(options.maxArtifactBytes ? { maxArtifactBytes: options.maxArtifactBytes } : {}),
+    ...(options.maxLogBytes ? { maxLogBytes: options.maxLogBytes } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     approvalWebhookUrl: options.approvalWebhookUrl,
     approvalWebhookSecret: options.approvalWebhookSecret,

@@ -20,6 +20,7 @@ export function registerAgentCommand(program: Command, done: (outcome: CommandOu
     .option('--work-dir <dir>', 'where builds run and the cache lives (default <state-dir>/agent)')
     .option('--executor <kind>', 'force shell or docker (default: shell for the images shell and nagare/shell, docker otherwise)')
     .option('--poll-seconds <n>', 'long-poll wait for a build, 1-60', '20')
+    .option('--max-log-mib <MiB>', 'log kept per build; later output is dropped with a marker line (default 256; $NAGARE_MAX_LOG_MIB)')
     .addHelpText('after', `
 Examples:
   nagare agent --server http://ci.example:8780 --token ngr_… --tag env=staging

@@ -28,6 +28,7 @@ export function registerBuildCommand(program: Command, done: (outcome: CommandOu
     .option('--image <image>', 'Docker image to run the build in (implies --executor docker)')
     .option('--project-name <name>', 'project name for CODEBUILD_BUILD_ID and the build number (default: the source directory name)')
     .option('--timeout <minutes>', 'build timeout in minutes (default 60)')
+    .option('--max-log-mib <MiB>', 'log kept per build; later output is dropped with a marker line (default 256)')
     .option('--state-dir <dir>', 'where build numbers and the cache live (default $NAGARE_STATE_DIR or ~/.local/state/nagare)')
     .option('--cache-dir <dir>', 'local cache directory (default <state-dir>/cache)')
     .option('--validate', 'only check the buildspec and exit')
@@ -68,6 +69,7 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
       overrides: config.overrides,
       parameters: config.parameters,
       timeoutInMinutes: config.timeoutInMinutes,
+      logLimitBytes: config.logLimitBytes,
       region: config.region,
       initiator: config.initiator,
       image: config.image ?? 'nagare/shell',

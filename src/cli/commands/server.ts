@@ -16,7 +16,8 @@ function serverOptions(command: Command): Command {
     .option('--secret-key <base64>', 'key for secrets at rest (default: <data-dir>/secret.key, created on first start)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
     .option('--approval-webhook-url <url>', 'announce waiting manual approvals here (POST JSON; $NAGARE_APPROVAL_WEBHOOK_URL)')
-    .option('--approval-webhook-secret <secret>', 'sign approval announcements: X-Nagare-Signature-256 = HMAC-SHA256 of the body ($NAGARE_APPROVAL_WEBHOOK_SECRET)');
+    .option('--approval-webhook-secret <secret>', 'sign approval announcements: X-Nagare-Signature-256 = HMAC-SHA256 of the body ($NAGARE_APPROVAL_WEBHOOK_SECRET)')
+    .option('--max-log-mib <MiB>', 'log kept per build; agents should use the same (default 256; $NAGARE_MAX_LOG_MIB)');
 }
 
 export function registerServerCommands(program: Command, done: (outcome: CommandOutcome) => void): void {
@@ -41,6 +42,7 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     logLevel: config.logLevel,
     approvalWebhookUrl: config.approvalWebhookUrl,
     approvalWebhookSecret: config.approvalWebhookSecret,
+    maxLogBytes: config.maxLogBytes,
   });
   const credentials = server.initialCredentials;
   if (credentials) {
@@ -57,6 +59,7 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
         tags: { embedded: 'true' },
         workDir: path.join(config.dataDir, 'agent'),
         hostEnvironment: config.hostEnvironment,
+        logLimitBytes: config.maxLogBytes,
       })
     : undefined;
   process.stderr.write(`nagare ${embeddedAgent ? 'up' : 'server'} at ${server.url} (data in ${config.dataDir}); Ctrl-C stops it\n`);
