@@ -35,6 +35,7 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
     case 'AUTH_INVALID_SIGNATURE':
     case 'AUTH_UNKNOWN_ACCESS_KEY':
     case 'AUTH_EXPIRED_SIGNATURE':
+    case 'AUTH_HEADER_NOT_SIGNED':
       return 401;
     case 'AUTH_FORBIDDEN':
       return 403;
