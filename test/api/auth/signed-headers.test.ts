@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { CodeBuildClient, CreateProjectCommand, ListBuildsForProjectCommand } from '@aws-sdk/client-codebuild';
+import type { CodeBuildClient} from '@aws-sdk/client-codebuild';
+import { CreateProjectCommand, ListBuildsForProjectCommand } from '@aws-sdk/client-codebuild';
 import { CodeCommitClient, CreateRepositoryCommand, GetRepositoryCommand } from '@aws-sdk/client-codecommit';
 import type { HttpRequest } from '@smithy/types';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
