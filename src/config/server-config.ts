@@ -19,6 +19,7 @@ export interface ServerFlags {
   readonly logLevel?: string;
   readonly approvalWebhookUrl?: string;
   readonly approvalWebhookSecret?: string;
+  readonly allowLocalMirrors?: boolean;
 }
 
 export interface ServerConfig {
@@ -32,6 +33,8 @@ export interface ServerConfig {
   /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
   readonly approvalWebhookUrl: string | undefined;
   readonly approvalWebhookSecret: string | undefined;
+  /** Repositories may mirror file://, local paths and this machine's addresses (issue 7). */
+  readonly allowLocalMirrors: boolean;
 }
 
 export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -55,7 +58,14 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     hostEnvironment: definedEnvironment(env),
     approvalWebhookUrl,
     approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,
+    allowLocalMirrors: flags.allowLocalMirrors ?? isTrue(env.NAGARE_ALLOW_LOCAL_MIRRORS, 'NAGARE_ALLOW_LOCAL_MIRRORS'),
   };
+}
+
+function isTrue(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === '' || value === '0' || value.toLowerCase() === 'false') return false;
+  if (value === '1' || value.toLowerCase() === 'true') return true;
+  throw new NagareError('CONFIG_INVALID', `${name} must be 1/true or 0/false, not '${value}'`);
 }
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {

@@ -71,6 +71,7 @@ export const ERROR_CODES = [
   'REPO_BRANCH_NOT_FOUND',
   'REPO_COMMIT_NOT_FOUND',
   'REPO_GIT_FAILED',
+  'REPO_MIRROR_URL_REFUSED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -11,7 +11,7 @@ import { buildsContract } from './contract-builds.js';
 import { jobsContract } from './contract-jobs.js';
 import { pipelinesContract } from './contract-pipelines.js';
 import { projectsContract } from './contract-projects.js';
-import { repositoriesContract } from './contract-repositories.js';
+import { repositoriesContract, webhookDeliveriesContract } from './contract-repositories.js';
 
 export type OpenDatabase = (database: string) => Promise<Store>;
 
@@ -60,5 +60,6 @@ export function runStoreContract(name: string, open: OpenDatabase): void {
     accountsContract(context);
     pipelinesContract(context);
     repositoriesContract(context);
+    webhookDeliveriesContract(context);
   });
 }

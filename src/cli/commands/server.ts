@@ -16,7 +16,8 @@ function serverOptions(command: Command): Command {
     .option('--secret-key <base64>', 'key for secrets at rest (default: <data-dir>/secret.key, created on first start)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
     .option('--approval-webhook-url <url>', 'announce waiting manual approvals here (POST JSON; $NAGARE_APPROVAL_WEBHOOK_URL)')
-    .option('--approval-webhook-secret <secret>', 'sign approval announcements: X-Nagare-Signature-256 = HMAC-SHA256 of the body ($NAGARE_APPROVAL_WEBHOOK_SECRET)');
+    .option('--approval-webhook-secret <secret>', 'sign approval announcements: X-Nagare-Signature-256 = HMAC-SHA256 of the body ($NAGARE_APPROVAL_WEBHOOK_SECRET)')
+    .option('--allow-local-mirrors', 'let repositories mirror file://, local paths and hosts on this machine; off by default, since mirrors are fetched with the server\'s rights ($NAGARE_ALLOW_LOCAL_MIRRORS=1)');
 }
 
 export function registerServerCommands(program: Command, done: (outcome: CommandOutcome) => void): void {
@@ -41,6 +42,7 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     logLevel: config.logLevel,
     approvalWebhookUrl: config.approvalWebhookUrl,
     approvalWebhookSecret: config.approvalWebhookSecret,
+    allowLocalMirrors: config.allowLocalMirrors,
   });
   const credentials = server.initialCredentials;
   if (credentials) {
