@@ -36,6 +36,7 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
     case 'AUTH_INVALID_SIGNATURE':
     case 'AUTH_UNKNOWN_ACCESS_KEY':
     case 'AUTH_EXPIRED_SIGNATURE':
+    case 'AUTH_HEADER_NOT_SIGNED':
       return 401;
     case 'AUTH_FORBIDDEN':
       return 403;
@@ -43,6 +44,7 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
     case 'STORE_MIGRATION_FAILED':
       return 503;
     case 'BUILD_INTERNAL':
+    case 'BUILD_LOG_MISSING':
     case 'EXEC_SPAWN_FAILED':
     case 'EXEC_DOCKER_UNAVAILABLE':
     case 'REPO_GIT_FAILED':
@@ -62,7 +64,10 @@ export function fromZod(error: ZodError): NagareError {
 export function errorResponse(c: Context, thrown: unknown, logger: Logger): Response {
   const error = thrown instanceof ZodError ? fromZod(thrown) : thrown;
   if (isNagareError(error)) {
-    return c.json({ error: { code: error.code, message: error.message, ...(Object.keys(error.details).length > 0 ? { details: error.details } : {}) } }, httpStatusOf(error.code));
+    const status = httpStatusOf(error.code);
+    // nagare's own failures (a lost blob, git failing) are the operator's to see, not only the caller's.
+    if (status >= 500) logger.error({ code: error.code, details: error.details, path: c.req.path }, error.message);
+    return c.json({ error: { code: error.code, message: error.message, ...(Object.keys(error.details).length > 0 ? { details: error.details } : {}) } }, status);
   }
   logger.error({ err: error, path: c.req.path }, 'unexpected error');
   return c.json({ error: { code: 'INTERNAL', message: 'nagare failed to handle this request; the server log has the details' } }, 500);

@@ -4,6 +4,7 @@
  * prints results and chooses the exit status.
  */
 import { Command, CommanderError } from 'commander';
+import { debugEnabled } from '../config/environment.js';
 import { isNagareError } from '../core/errors.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerBuildCommand } from './commands/build.js';
@@ -41,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
-    process.stderr.write(wantsJson ? errorJson(error) : formatError(error));
+    process.stderr.write(wantsJson ? errorJson(error) : formatError(error, debugEnabled()));
     return errorExitCode(isNagareError(error) ? error.code : undefined);
   }
   if (!outcome) return 0;
@@ -61,12 +62,23 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/**
+ * What escapes every command (a listener throwing, a promise nobody awaited) is said in one line
+ * like any other internal error, not as Node's raw stack, and ends the process: its state is unknown.
+ */
+function failed(error: unknown): void {
+  process.stderr.write(formatError(error, debugEnabled()));
+  process.exit(3);
+}
+process.on('uncaughtException', failed);
+process.on('unhandledRejection', failed);
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(formatError(error));
+    process.stderr.write(formatError(error, debugEnabled()));
     process.exitCode = 3;
   },
 );

@@ -48,6 +48,7 @@ export function errorExitCode(code: ErrorCode | undefined): number {
     case 'REPO_ALREADY_EXISTS':
     case 'REPO_BRANCH_NOT_FOUND':
     case 'REPO_COMMIT_NOT_FOUND':
+    case 'REPO_MIRROR_URL_REFUSED':
       return 2;
     default:
       return 3;

@@ -66,11 +66,25 @@ function formatDuration(start: string, end: string | undefined): string {
   return ms < 10_000 ? `${(ms / 1000).toFixed(2)}s` : `${Math.round(ms / 1000)}s`;
 }
 
-/** Errors as a person reads them: one line each, with file, line and column for spec errors. */
-export function formatError(error: unknown): string {
+/**
+ * Errors as a person reads them: one line each, with file, line and column for spec errors. An
+ * error that is not nagare's own (a system call failing, a bug) is one line too, with its system
+ * code when it has one; its stack only when `debug` (NAGARE_DEBUG=1), since a stack is noise to a
+ * user and can show paths of the machine.
+ */
+export function formatError(error: unknown, debug = false): string {
   if (error instanceof SpecErrors) return error.errors.map((e) => `nagare: ${e.describe()}`).join('\n') + '\n';
   if (isNagareError(error)) return `nagare: ${error.describe()}\n`;
-  return `nagare: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`;
+  if (!(error instanceof Error)) return `nagare: INTERNAL ${oneLine(String(error))}\n`;
+  const systemCode = (error as { code?: unknown }).code;
+  const message = oneLine(error.message);
+  const prefix = typeof systemCode === 'string' && !message.startsWith(systemCode) ? `${systemCode} ` : '';
+  const line = `nagare: INTERNAL ${prefix}${message}`;
+  return debug ? `${line}\n${error.stack ?? ''}\n` : `${line} (NAGARE_DEBUG=1 shows the stack)\n`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 export function errorJson(error: unknown): string {

@@ -2,6 +2,11 @@
 import os from 'node:os';
 import path from 'node:path';
 
+/** NAGARE_DEBUG=1: the CLI adds the stack to an internal error's one-line message. */
+export function debugEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.NAGARE_DEBUG === '1' || env.NAGARE_DEBUG?.toLowerCase() === 'true';
+}
+
 /** The environment without unset entries: what builds and git start from. */
 export function definedEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));

@@ -21,6 +21,7 @@ export interface ServerFlags {
   readonly approvalWebhookUrl?: string;
   readonly approvalWebhookSecret?: string;
   readonly maxLogMib?: string;
+  readonly allowLocalMirrors?: boolean;
 }
 
 export interface ServerConfig {
@@ -36,6 +37,8 @@ export interface ServerConfig {
   readonly approvalWebhookSecret: string | undefined;
   /** Bytes of log kept per build, by the server and the embedded agent (finding 11). */
   readonly maxLogBytes: number;
+  /** Repositories may mirror file://, local paths and this machine's addresses (issue 7). */
+  readonly allowLocalMirrors: boolean;
 }
 
 export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -60,7 +63,14 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     approvalWebhookUrl,
     approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,
     maxLogBytes: parseLogLimit(flags.maxLogMib ?? env.NAGARE_MAX_LOG_MIB),
+    allowLocalMirrors: flags.allowLocalMirrors ?? isTrue(env.NAGARE_ALLOW_LOCAL_MIRRORS, 'NAGARE_ALLOW_LOCAL_MIRRORS'),
   };
+}
+
+function isTrue(value: string | undefined, name: string): boolean {
+  if (value === undefined || value === '' || value === '0' || value.toLowerCase() === 'false') return false;
+  if (value === '1' || value.toLowerCase() === 'true') return true;
+  throw new NagareError('CONFIG_INVALID', `${name} must be 1/true or 0/false, not '${value}'`);
 }
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {

@@ -285,6 +285,15 @@ export interface CursorsRepo {
   advance(name: string, value: number): Promise<void>;
 }
 
+/** Webhook delivery ids seen per repository, so that a replayed delivery does nothing. */
+export interface WebhookDeliveriesRepo {
+  /**
+   * Records `deliveryId` for the repository unless it is already recorded; true when it was new.
+   * Entries received before `forgetBefore` are forgotten first (the replay window).
+   */
+  recordFirst(repositoryName: string, deliveryId: string, receivedAt: number, forgetBefore: number): Promise<boolean>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly projects: ProjectsRepo;
@@ -296,5 +305,6 @@ export interface Store {
   readonly repositories: RepositoriesRepo;
   readonly pipelines: PipelinesRepo;
   readonly cursors: CursorsRepo;
+  readonly webhookDeliveries: WebhookDeliveriesRepo;
   close(): Promise<void>;
 }

@@ -10,7 +10,7 @@
  */
 import { NagareError } from '../core/errors.js';
 import type { PushEvent, StoredRepository } from '../core/store.js';
-import { checkMirrorUrl, configureMirror, fetchMirror, redactUrl, upstreamDefaultBranch } from '../git/external-mirror.js';
+import { checkMirrorReachable, checkMirrorUrl, configureMirror, fetchMirror, redactUrl, upstreamDefaultBranch, type MirrorAccess } from '../git/external-mirror.js';
 import { git } from '../git/git-command.js';
 import { checkRepositoryName } from '../git/repository-name.js';
 import { isPushEvent, readWebhookDelivery, verifyWebhook, type WebhookProvider } from './external-repositories-webhooks.js';
@@ -20,6 +20,8 @@ import type { ServerContext } from './server-context.js';
 export { redactUrl } from '../git/external-mirror.js';
 
 export const DEFAULT_POLL_SECONDS = 60;
+/** How long a webhook delivery id is remembered: a replay within it does nothing. */
+export const WEBHOOK_REPLAY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 export interface CreateExternalRepositoryInput {
   readonly repositoryName: string;
@@ -43,8 +45,10 @@ export interface WebhookOutcome {
   readonly accepted: boolean;
   readonly provider: WebhookProvider;
   readonly event: string;
-  /** Why a verified delivery was not acted on (an event other than a push). */
+  /** Why a verified delivery was not acted on (an event other than a push, a replay). */
   readonly ignored?: string;
+  /** The delivery id was seen within the replay window: nothing was done. */
+  readonly duplicate?: boolean;
 }
 
 export interface ExternalRepositoriesOptions {
@@ -76,6 +80,7 @@ export class ExternalRepositoriesService {
     if (input.webhookSecret !== undefined && (input.webhookSecret.length < 8 || input.webhookSecret.length > 1000)) {
       throw new NagareError('API_INVALID_INPUT', 'webhookSecret must be 8 to 1000 characters', { details: { field: 'webhookSecret' } });
     }
+    await checkMirrorReachable(url, this.#access());
     const webhookSecret = input.webhookSecret === undefined ? undefined : this.context.secrets.seal(input.webhookSecret, sealContext(name));
     await this.repositories.create({ repositoryName: name, repositoryDescription: input.repositoryDescription, mirror: { url, pollSeconds, webhookSecret } });
     try {
@@ -89,6 +94,10 @@ export class ExternalRepositoriesService {
       throw error;
     }
     return this.repositories.get(name);
+  }
+
+  #access(): MirrorAccess {
+    return { allowLocal: this.context.settings.allowLocalMirrors ?? false };
   }
 
   /** The external repositories, sorted by name. */
@@ -136,8 +145,10 @@ export class ExternalRepositoriesService {
     if (!repository.mirror) throw new NagareError('API_INVALID_INPUT', `Repository ${repositoryName} is not an external repository`);
     this.#status.set(repositoryName, { ...this.status(repositoryName), lastFetchStarted: this.context.clock() });
     try {
+      // Again at each fetch: a mirror made while local mirrors were allowed, or a name now resolving to loopback.
+      await checkMirrorReachable(repository.mirror.url, this.#access());
       const events = await this.repositories.recordRefChanges(repositoryName, pusher, async (gitDir) => {
-        await fetchMirror(gitDir, this.#fetchTimeoutMs);
+        await fetchMirror(gitDir, this.#fetchTimeoutMs, this.#access());
         if (repository.defaultBranch === undefined) await this.#adoptUpstreamHead(repository, gitDir);
       });
       this.#status.set(repositoryName, { lastFetchStarted: this.status(repositoryName).lastFetchStarted ?? 0, lastFetched: this.context.clock() });
@@ -152,7 +163,7 @@ export class ExternalRepositoriesService {
 
   /** The upstream's default branch becomes the mirror's (HEAD), once, when the mirror has that branch. */
   async #adoptUpstreamHead(repository: StoredRepository, gitDir: string): Promise<void> {
-    const branch = await upstreamDefaultBranch(gitDir, this.#fetchTimeoutMs);
+    const branch = await upstreamDefaultBranch(gitDir, this.#fetchTimeoutMs, this.#access());
     if (branch === undefined) return;
     const exists = await git(gitDir, ['for-each-ref', '--format=%(refname)', `refs/heads/${branch}`]);
     if (exists.trim() === '') return;
@@ -164,7 +175,9 @@ export class ExternalRepositoriesService {
    * One webhook delivery, authenticated by its signature alone: unsigned → AUTH_MISSING; unknown
    * repository → REPO_NOT_FOUND; no secret, or a signature that does not match → AUTH_INVALID_SIGNATURE.
    * Nothing is fetched or recorded unless the signature matches and the event is a push; then a
-   * fetch starts and this resolves without waiting for it.
+   * fetch starts and this resolves without waiting for it. A verified delivery whose id was seen in
+   * the last 24 hours is a replay: it is acknowledged as a duplicate and does nothing. A delivery
+   * without an id (older senders) cannot be told from a replay and is accepted.
    */
   async receiveWebhook(repositoryName: string, headers: Headers, body: Uint8Array): Promise<WebhookOutcome> {
     const delivery = readWebhookDelivery(headers);
@@ -184,6 +197,13 @@ export class ExternalRepositoriesService {
       throw new NagareError('AUTH_INVALID_SIGNATURE', `The ${delivery.provider} webhook signature does not match repository ${name}'s webhook secret`, { details: { repositoryName: name } });
     }
     if (!isPushEvent(delivery)) return { accepted: false, provider: delivery.provider, event: delivery.event, ignored: `only push events fetch; ${delivery.event} is ignored` };
+    if (delivery.deliveryId !== undefined) {
+      const now = this.context.clock();
+      if (!(await this.context.store.webhookDeliveries.recordFirst(name, delivery.deliveryId, now, now - WEBHOOK_REPLAY_WINDOW_MS))) {
+        this.context.logger.warn({ repository: name, provider: delivery.provider, deliveryId: delivery.deliveryId }, 'a replayed webhook delivery was ignored');
+        return { accepted: false, duplicate: true, provider: delivery.provider, event: delivery.event, ignored: `duplicate delivery ${delivery.deliveryId}: it was received before` };
+      }
+    }
     this.fetch(name, `webhook:${delivery.provider}`).catch(() => undefined); // logged by #fetchNow
     return { accepted: true, provider: delivery.provider, event: delivery.event };
   }

@@ -27,6 +27,8 @@ export interface ServerSettings {
   /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
   readonly approvalWebhookUrl?: string | undefined;
   readonly approvalWebhookSecret?: string | undefined;
+  /** Whether repositories may mirror file://, local paths and hosts on this machine (off by default). */
+  readonly allowLocalMirrors?: boolean;
 }
 
 export interface ServerContext {

@@ -46,6 +46,8 @@ export interface ServerOptions {
   /** Where waiting manual approvals are announced (POST JSON, `X-Nagare-Signature-256: sha256=<hmac>`). */
   readonly approvalWebhookUrl?: string | undefined;
   readonly approvalWebhookSecret?: string | undefined;
+  /** Repositories may mirror file://, local paths and loopback hosts (`--allow-local-mirrors`). */
+  readonly allowLocalMirrors?: boolean;
   /** Tests move time forward (queued timeouts); Date.now otherwise. */
   readonly clock?: () => number;
 }
@@ -78,6 +80,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     publicUrl: '',
     approvalWebhookUrl: options.approvalWebhookUrl,
     approvalWebhookSecret: options.approvalWebhookSecret,
+    allowLocalMirrors: options.allowLocalMirrors ?? false,
   };
   const context: ServerContext = {
     store,

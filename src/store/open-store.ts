@@ -15,6 +15,7 @@ import { KyselyJobQueue } from './kysely-job-queue.js';
 import { KyselyParametersRepo } from './kysely-parameters-repo.js';
 import { KyselyProjectsRepo } from './kysely-projects-repo.js';
 import { KyselyCursorsRepo } from './kysely-cursors-repo.js';
+import { KyselyWebhookDeliveriesRepo } from './kysely-webhook-deliveries-repo.js';
 import { KyselyPipelinesRepo } from './kysely-pipelines-repo.js';
 import { KyselyRepositoriesRepo } from './kysely-repositories-repo.js';
 import { migrationProvider } from './migrations/index.js';
@@ -51,6 +52,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     repositories: new KyselyRepositoriesRepo(db),
     pipelines: new KyselyPipelinesRepo(db),
     cursors: new KyselyCursorsRepo(db),
+    webhookDeliveries: new KyselyWebhookDeliveriesRepo(db),
     close: () => db.destroy(),
   };
 }

@@ -8,7 +8,7 @@ import { createUpstream } from './external-upstream.js';
 
 let server: TestServer;
 before(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ allowLocalMirrors: true });
 });
 after(() => server.stop());
 

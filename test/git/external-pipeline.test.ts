@@ -13,7 +13,7 @@ import { createUpstream } from './external-upstream.js';
 let server: TestServer;
 let stopAgent: () => Promise<void>;
 before(async () => {
-  server = await startTestServer({ schedulerIntervalMs: 200 });
+  server = await startTestServer({ schedulerIntervalMs: 200, allowLocalMirrors: true });
   const agent = await agentFor(server);
   stopAgent = () => agent.stop();
 });

@@ -15,7 +15,7 @@ import { authedUrl, commitFiles, gitOk, gitRun, tempDir } from './git-client.js'
 let server: TestServer;
 const heard: PushEvent[] = [];
 before(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ allowLocalMirrors: true });
   server.services.repositories.onPush((event) => void heard.push(event));
 });
 after(async () => {

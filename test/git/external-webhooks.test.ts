@@ -14,7 +14,7 @@ const SECRET = 'it is a secret to everybody';
 let server: TestServer;
 let upstream: Upstream;
 before(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ allowLocalMirrors: true });
   upstream = await createUpstream();
   await server.services.externalRepositories.create({ repositoryName: 'hooked', mirrorOf: upstream.fileUrl, pollSeconds: 0, webhookSecret: SECRET });
   await server.services.externalRepositories.create({ repositoryName: 'unhooked', mirrorOf: upstream.bare, pollSeconds: 0 });
@@ -32,7 +32,13 @@ async function deliver(headers: Record<string, string>, repository = 'hooked', b
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
-const github = (signature: string, event = 'push'): Record<string, string> => ({ 'x-github-event': event, 'x-github-delivery': 'd1', 'x-hub-signature-256': signature });
+let deliveries = 0;
+/** GitHub's headers, with a new delivery id each time unless one is given (a replay). */
+const github = (signature: string, event = 'push', deliveryId = `delivery-${++deliveries}`): Record<string, string> => ({
+  'x-github-event': event,
+  'x-github-delivery': deliveryId,
+  'x-hub-signature-256': signature,
+});
 
 async function eventsAfter(sequence: number): Promise<string[]> {
   await server.services.externalRepositories.idle();
@@ -126,4 +132,55 @@ test('the webhook URL is part of the repository view when a secret is set', asyn
   assert.equal(repository.webhookUrl, `${server.url}/webhooks/repositories/hooked`);
   assert.equal(repository.mirrorOf, upstream.fileUrl);
   assert.ok(!JSON.stringify(repository).includes(SECRET));
+});
+
+test('finding 12: the same signed delivery sent twice fetches once; the replay answers duplicate delivery', async () => {
+  const first = await upstream.commit({ 'replay.txt': '1\n' }, 'before the replay');
+  let start = await lastSequence();
+  const headers = github(`sha256=${hmac(SECRET, payload)}`, 'push', '72d3162e-cc78-11e3-81ab-4c9367dc0958');
+  const original = await deliver(headers);
+  assert.equal(original.status, 202, JSON.stringify(original.json));
+  assert.equal(original.json.accepted, true);
+  assert.deepEqual(await eventsAfter(start), [`hooked refs/heads/main ${first} webhook:github`]);
+
+  const second = await upstream.commit({ 'replay.txt': '2\n' }, 'the replay must not fetch this');
+  start = await lastSequence();
+  const replayed = await deliver(headers);
+  assert.equal(replayed.status, 202, JSON.stringify(replayed.json));
+  assert.equal(replayed.json.accepted, false);
+  assert.equal(replayed.json.duplicate, true);
+  assert.match(String(replayed.json.ignored), /duplicate delivery/);
+  assert.deepEqual(await eventsAfter(start), [], 'the replay fetched nothing');
+  assert.notEqual(await server.services.repositories.resolveRef('hooked', 'main'), second);
+
+  // The same id from Gitea and GitLab senders is recognised too.
+  const replays: Record<string, string>[] = [
+    { 'x-gitea-event': 'push', 'x-gitea-signature': hmac(SECRET, payload), 'x-gitea-delivery': 'gitea-1' },
+    { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': SECRET, 'x-gitlab-event-uuid': 'gitlab-1' },
+  ];
+  for (const replay of replays) {
+    assert.equal((await deliver(replay)).json.accepted, true);
+    assert.equal((await deliver(replay)).json.duplicate, true);
+  }
+  await server.services.externalRepositories.idle();
+});
+
+test('finding 12: a replayed delivery is still recognised after the server restarts', async () => {
+  const restartable = await startTestServer({ allowLocalMirrors: true });
+  const dataDir = restartable.dataDir;
+  await restartable.services.externalRepositories.create({ repositoryName: 'kept', mirrorOf: upstream.fileUrl, pollSeconds: 0, webhookSecret: SECRET });
+  const headers = github(`sha256=${hmac(SECRET, payload)}`, 'push', 'before-restart');
+  const url = (s: TestServer): string => `${s.url}/webhooks/repositories/kept`;
+  const send = async (s: TestServer): Promise<Record<string, unknown>> =>
+    (await (await fetch(url(s), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload })).json()) as Record<string, unknown>;
+  assert.equal((await send(restartable)).accepted, true);
+  await restartable.services.externalRepositories.idle();
+  await restartable.stop();
+  const restarted = await startTestServer({ dataDir, allowLocalMirrors: true });
+  try {
+    const replayed = await send(restarted);
+    assert.equal(replayed.duplicate, true, JSON.stringify(replayed));
+  } finally {
+    await restarted.stop();
+  }
 });

@@ -67,3 +67,15 @@ export function repositoriesContract({ fresh, another, check }: ContractContext)
     assert.deepEqual((await store.repositories.pushEventsAfter(0, 100)).map((e) => e.repositoryName), ['api']);
   });
 }
+
+export function webhookDeliveriesContract({ fresh, another, check }: ContractContext): void {
+  check('a webhook delivery id is new once per repository, forgotten after its window, and kept across a reopen', async () => {
+    const store = await fresh();
+    assert.equal(await store.webhookDeliveries.recordFirst('web', 'd-1', T0, T0 - 1000), true);
+    assert.equal(await store.webhookDeliveries.recordFirst('web', 'd-1', T0 + 5, T0 - 1000), false, 'a replay is not new');
+    assert.equal(await store.webhookDeliveries.recordFirst('api', 'd-1', T0 + 5, T0 - 1000), true, 'ids are per repository');
+    const reopened = await another(store);
+    assert.equal(await reopened.webhookDeliveries.recordFirst('web', 'd-1', T0 + 10, T0 - 1000), false, 'another connection sees it');
+    assert.equal(await reopened.webhookDeliveries.recordFirst('web', 'd-1', T0 + 20, T0 + 1), true, 'past the window it is forgotten');
+  });
+}

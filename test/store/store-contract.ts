@@ -12,7 +12,7 @@ import { jobsContract } from './contract-jobs.js';
 import { pipelinesContract } from './contract-pipelines.js';
 import { projectsContract } from './contract-projects.js';
 import { queuedBuildsContract } from './contract-queued-builds.js';
-import { repositoriesContract } from './contract-repositories.js';
+import { repositoriesContract, webhookDeliveriesContract } from './contract-repositories.js';
 
 export type OpenDatabase = (database: string) => Promise<Store>;
 
@@ -62,5 +62,6 @@ export function runStoreContract(name: string, open: OpenDatabase): void {
     accountsContract(context);
     pipelinesContract(context);
     repositoriesContract(context);
+    webhookDeliveriesContract(context);
   });
 }

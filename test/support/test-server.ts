@@ -38,6 +38,8 @@ export interface TestServerOptions {
   readonly approvalWebhookSecret?: string;
   /** 0 (a free port) by default; a fixed port lets a restarted server keep its URL. */
   readonly port?: number;
+  /** Repositories may mirror file:// and local paths (the tests' upstreams are local). */
+  readonly allowLocalMirrors?: boolean;
 }
 
 
@@ -77,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.clock ? { clock: options.clock } : {}),
     approvalWebhookUrl: options.approvalWebhookUrl,
     approvalWebhookSecret: options.approvalWebhookSecret,
+    allowLocalMirrors: options.allowLocalMirrors ?? false,
   });
   // A server restarted on an existing data directory creates no credentials: the first start's stay valid.
   const credentials = server.initialCredentials ?? (options.dataDir ? { token: '', accessKeyId: '', secretAccessKey: '' } : undefined);

@@ -43,6 +43,14 @@ export interface SigV4Identity {
   readonly service: string;
 }
 
+/**
+ * The headers every AWS JSON-protocol call must sign. The operation is named by `x-amz-target` and
+ * the body's meaning by `content-type`; were either left unsigned, a captured read-only call could be
+ * replayed as any other operation (a signed GetRepository sent as DeleteRepository). The AWS SDKs and
+ * CLI sign all three, so only hand-made signers are refused.
+ */
+export const JSON_PROTOCOL_SIGNED_HEADERS: readonly string[] = ['host', 'content-type', 'x-amz-target'];
+
 /** How far the signing time may be from the server's clock, as AWS allows. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 /** The longest lifetime of a presigned URL (one week), as AWS allows. */
@@ -67,11 +75,17 @@ const PRESIGN_PARAMETERS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signat
  *
  * Resolves with the signer's identity, or rejects with a NagareError:
  * `AUTH_MISSING` (no signature at all), `AUTH_UNKNOWN_ACCESS_KEY`, `AUTH_EXPIRED_SIGNATURE` (signed
- * more than 15 minutes from `now`, or a presigned URL past its expiry), and `AUTH_INVALID_SIGNATURE`
- * for everything else (malformed header, `host` not signed, scope date not the request date, body
- * not matching its declared hash, wrong signature).
+ * more than 15 minutes from `now`, or a presigned URL past its expiry), `AUTH_HEADER_NOT_SIGNED` (one
+ * of `requiredSignedHeaders`, `host` at least, is not in SignedHeaders), and `AUTH_INVALID_SIGNATURE`
+ * for everything else (malformed header, scope date not the request date, body not matching its
+ * declared hash, wrong signature).
  */
-export async function verifySigV4(request: SigV4Request, lookupSecret: SecretLookup, now: number): Promise<SigV4Identity> {
+export async function verifySigV4(
+  request: SigV4Request,
+  lookupSecret: SecretLookup,
+  now: number,
+  requiredSignedHeaders: readonly string[] = ['host'],
+): Promise<SigV4Identity> {
   const query = parseQuery(request.query);
   if (query === undefined) throw invalid('The query string is not valid percent-encoding.');
   const claim = readClaim(request, query);
@@ -80,7 +94,7 @@ export async function verifySigV4(request: SigV4Request, lookupSecret: SecretLoo
     throw invalid(`The credential scope date ${claim.scopeDate} is not the date of X-Amz-Date ${claim.amzDate}.`);
   }
   checkSigningTime(claim, now);
-  if (!claim.signedHeaders.includes('host')) throw invalid('The host header must be signed (SignedHeaders lacks host).');
+  checkRequiredHeadersSigned(claim.signedHeaders, ['host', ...requiredSignedHeaders]);
 
   const secret = await lookupSecret(claim.accessKeyId);
   if (secret === undefined) {
@@ -198,6 +212,16 @@ function checkSigningTime(claim: SignatureClaim, now: number): void {
       details: { amzDate: claim.amzDate, serverTime: new Date(now).toISOString() },
     });
   }
+}
+
+function checkRequiredHeadersSigned(signedHeaders: readonly string[], required: readonly string[]): void {
+  const unsigned = [...new Set(required)].filter((name) => !signedHeaders.includes(name));
+  if (unsigned.length === 0) return;
+  throw new NagareError(
+    'AUTH_HEADER_NOT_SIGNED',
+    `The ${unsigned.join(', ')} header${unsigned.length > 1 ? 's' : ''} must be signed (SignedHeaders lacks ${unsigned.join(', ')}); the AWS SDKs and CLI sign ${required.join(', ')}.`,
+    { details: { unsigned } },
+  );
 }
 
 function signedHeaderValue(request: SigV4Request, name: string): string {

@@ -10,7 +10,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
 import { isNagareError, NagareError, type ErrorCode } from '../../core/errors.js';
 import type { Services } from '../../server/services.js';
-import { verifySigV4, type SigV4Identity } from '../auth/sigv4.js';
+import { JSON_PROTOCOL_SIGNED_HEADERS, verifySigV4, type SigV4Identity } from '../auth/sigv4.js';
 import { fromZod, httpStatusOf } from '../http-errors.js';
 import { CODEBUILD_OPERATIONS, type AwsCaller, type AwsOperation } from './codebuild-operations.js';
 import { codeCommitErrorOf } from './codecommit-errors.js';
@@ -63,6 +63,7 @@ export function awsErrorOf(code: ErrorCode): AwsError {
       return { type: 'UnrecognizedClientException', status: 400 };
     case 'AUTH_INVALID_SIGNATURE':
     case 'AUTH_EXPIRED_SIGNATURE':
+    case 'AUTH_HEADER_NOT_SIGNED':
       return { type: 'InvalidSignatureException', status: 400 };
     case 'AUTH_INVALID_TOKEN':
     case 'AUTH_FORBIDDEN':
@@ -114,7 +115,7 @@ async function authenticate(c: Context, services: Services, body: Uint8Array): P
     headers[name.toLowerCase()] = value;
   });
   const request = { method: c.req.method, path: url.pathname, query: url.search.slice(1), headers, body };
-  return verifySigV4(request, (accessKeyId) => services.auth.accessKeySecret(accessKeyId), services.context.clock());
+  return verifySigV4(request, (accessKeyId) => services.auth.accessKeySecret(accessKeyId), services.context.clock(), JSON_PROTOCOL_SIGNED_HEADERS);
 }
 
 /**
@@ -143,6 +144,8 @@ export function awsRoutes(services: Services): Hono {
     const requestId = services.context.newId();
     const target = c.req.header('x-amz-target');
     try {
+      // With no target there is no operation to run, and no signed target to check: say so first.
+      if (target === undefined) operationOf(undefined);
       const body = await rawBody(c);
       const caller = callerOf(await authenticate(c, services, body));
       const { operation, name } = operationOf(target);

@@ -17,7 +17,8 @@ function serverOptions(command: Command): Command {
     .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
     .option('--approval-webhook-url <url>', 'announce waiting manual approvals here (POST JSON; $NAGARE_APPROVAL_WEBHOOK_URL)')
     .option('--approval-webhook-secret <secret>', 'sign approval announcements: X-Nagare-Signature-256 = HMAC-SHA256 of the body ($NAGARE_APPROVAL_WEBHOOK_SECRET)')
-    .option('--max-log-mib <MiB>', 'log kept per build; agents should use the same (default 256; $NAGARE_MAX_LOG_MIB)');
+    .option('--max-log-mib <MiB>', 'log kept per build; agents should use the same (default 256; $NAGARE_MAX_LOG_MIB)')
+    .option('--allow-local-mirrors', 'let repositories mirror file://, local paths and hosts on this machine; off by default, since mirrors are fetched with the server\'s rights ($NAGARE_ALLOW_LOCAL_MIRRORS=1)');
 }
 
 export function registerServerCommands(program: Command, done: (outcome: CommandOutcome) => void): void {
@@ -43,6 +44,7 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     approvalWebhookUrl: config.approvalWebhookUrl,
     approvalWebhookSecret: config.approvalWebhookSecret,
     maxLogBytes: config.maxLogBytes,
+    allowLocalMirrors: config.allowLocalMirrors,
   });
   const credentials = server.initialCredentials;
   if (credentials) {

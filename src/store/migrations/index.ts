@@ -8,6 +8,7 @@ import * as repositories from './0002-repositories.js';
 import * as pipelines from './0003-pipelines.js';
 import * as externalRepositories from './0004-external-repositories.js';
 import * as cursors from './0005-cursors.js';
+import * as webhookDeliveries from './0006-webhook-deliveries.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-tables': createTables,
@@ -15,6 +16,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0003-pipelines': pipelines,
   '0004-external-repositories': externalRepositories,
   '0005-cursors': cursors,
+  '0006-webhook-deliveries': webhookDeliveries,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ErrorCode } from '../../../src/core/errors.js';
 import { isNagareError } from '../../../src/core/errors.js';
-import { verifySigV4, type SigV4Request } from '../../../src/api/auth/sigv4.js';
+import { JSON_PROTOCOL_SIGNED_HEADERS, verifySigV4, type SigV4Request } from '../../../src/api/auth/sigv4.js';
 import { canonicalPath } from '../../../src/api/auth/sigv4-canonical.js';
 import { ACCESS_KEY_ID, asReceived, codeBuildCall, lookup, signed, signer, SIGNING_DATE } from './sdk-signer.js';
 
@@ -108,11 +108,21 @@ test('the signature of another request is rejected with AUTH_INVALID_SIGNATURE',
   await rejectsWith(verifySigV4({ ...other, headers }, lookup, NOW), 'AUTH_INVALID_SIGNATURE');
 });
 
-test('a signature without host in SignedHeaders is rejected with AUTH_INVALID_SIGNATURE', async () => {
+test('a signature without host in SignedHeaders is rejected with AUTH_HEADER_NOT_SIGNED', async () => {
   const call = listProjects();
   const request = asReceived(await signer().sign(call, { signingDate: SIGNING_DATE, unsignableHeaders: new Set(['host']) }));
   assert.doesNotMatch(request.headers.authorization ?? '', /SignedHeaders=[^,]*host/);
-  await rejectsWith(verifySigV4(request, lookup, NOW), 'AUTH_INVALID_SIGNATURE', /host header must be signed/);
+  await rejectsWith(verifySigV4(request, lookup, NOW), 'AUTH_HEADER_NOT_SIGNED', /host header must be signed/);
+});
+
+test('finding 8: a JSON call without x-amz-target or content-type in SignedHeaders is rejected with AUTH_HEADER_NOT_SIGNED', async () => {
+  for (const unsigned of ['x-amz-target', 'content-type']) {
+    const request = asReceived(await signer().sign(listProjects(), { signingDate: SIGNING_DATE, unsignableHeaders: new Set([unsigned]) }));
+    // Without the JSON protocol's requirement the signature itself is valid: the header is simply not covered.
+    await verifySigV4(request, lookup, NOW);
+    await rejectsWith(verifySigV4(request, lookup, NOW, JSON_PROTOCOL_SIGNED_HEADERS), 'AUTH_HEADER_NOT_SIGNED', new RegExp(`${unsigned} header must be signed`));
+  }
+  await verifySigV4(await signed(listProjects()), lookup, NOW, JSON_PROTOCOL_SIGNED_HEADERS);
 });
 
 test('a credential scope date other than the x-amz-date date is rejected with AUTH_INVALID_SIGNATURE', async () => {
