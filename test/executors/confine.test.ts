@@ -111,8 +111,13 @@ function expected(model: Model, base: string, name: string): Where | 'loop' {
       const target = node.target;
       let from: Where = at;
       let rest = target;
-      if (target.startsWith(`${base}/`)) [from, rest] = [[], target.slice(base.length + 1)];
-      else if (path.isAbsolute(target)) [from, rest] = [BEYOND, ''];
+      if (target.startsWith(`${base}/`)) {
+        from = [];
+        rest = target.slice(base.length + 1);
+      } else if (path.isAbsolute(target)) {
+        from = BEYOND;
+        rest = '';
+      }
       const landed = step(from, rest);
       if (landed === 'loop') return landed;
       at = landed;
