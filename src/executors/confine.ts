@@ -29,14 +29,15 @@ export function isInsideRoot(root: string, candidate: string): boolean {
 /**
  * Where `name` (relative to `root`, or absolute) really is: the real path of its longest existing
  * prefix, every link on the way resolved, with the not-yet-existing rest appended. Throws
- * BUILD_PATH_ESCAPES naming `name` when that is outside `realpath(root)` or when the links loop.
+ * BUILD_PATH_ESCAPES naming `name` when that is outside `realpath(root)` or when the links loop;
+ * the message does not say where outside it leads (that would tell a build about the host).
  * A dangling link counts as the place it points to (creating through it would land there).
  */
 export async function confine(root: string, name: string): Promise<string> {
   const realRoot = await realpath(root);
   const resolved = await resolveReal(realRoot, name, name);
   if (!isInsideRoot(realRoot, resolved)) {
-    throw new NagareError('BUILD_PATH_ESCAPES', `The path ${name} resolves to ${resolved}, outside ${realRoot}; nagare only reads and writes inside it on a build's behalf`, { details: { path: name } });
+    throw new NagareError('BUILD_PATH_ESCAPES', `The path ${name} leads outside ${realRoot} (through .., an absolute path or a symbolic link); nagare only reads and writes inside it on a build's behalf`, { details: { path: name } });
   }
   return resolved;
 }

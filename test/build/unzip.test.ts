@@ -91,7 +91,7 @@ test('finding 1: a link that escapes only through a later link (x -> l/../secret
   const { work, dir } = await scene();
   await writeFile(path.join(work, 'secret'), 'host secret');
   const zip = await zipOf([{ name: 'x', link: 'l/../secret' }, { name: 'l', link: '.' }]);
-  await refuses(zip, dir, 'BUILD_PATH_ESCAPES', /The path x resolves to .*secret/);
+  await refuses(zip, dir, 'BUILD_PATH_ESCAPES', /The path x leads outside/);
 });
 
 test('finding 1: two entries with one name are refused and the first is not overwritten', async () => {
