@@ -83,24 +83,27 @@ async function walk(start: Resolved, name: string, state: { links: number }, sho
   return current;
 }
 
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** Opens `name` under `root` for reading: confined, then as `openRegularFile`. */
+export async function openConfinedForReading(root: string, name: string): Promise<FileHandle> {
+  return openRegularFile(await confine(root, name), name);
+}
 
 /**
- * Opens `name` under `root` for reading: confined, then opened with O_NOFOLLOW so that a link put
- * in its place after the check is refused (ELOOP) rather than followed. Only regular files are
- * opened; anything else is BUILD_PATH_ESCAPES too (a FIFO could block the agent for ever).
- * A missing file rejects with the usual ENOENT error.
+ * Opens a path that `confine` returned, for reading, with O_NOFOLLOW (a link swapped in since is
+ * refused, not followed) and O_NONBLOCK (a FIFO cannot hang the agent); only a regular file is
+ * kept. `shown` names it in errors. A missing file rejects with the usual ENOENT error.
  */
-export async function openConfinedForReading(root: string, name: string): Promise<FileHandle> {
-  const file = await confine(root, name);
-  const handle = await open(file, READ_FLAGS | constants.O_NONBLOCK).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ELOOP') throw new NagareError('BUILD_PATH_ESCAPES', `The path ${name} was replaced by a symbolic link while nagare opened it`, { details: { path: name } });
+export async function openRegularFile(file: string, shown: string): Promise<FileHandle> {
+  const handle = await open(file, READ_FLAGS).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ELOOP') throw new NagareError('BUILD_PATH_ESCAPES', `The path ${shown} was replaced by a symbolic link while nagare opened it`, { details: { path: shown } });
     throw error;
   });
   const info = await handle.stat();
   if (!info.isFile()) {
     await handle.close();
-    throw new NagareError('BUILD_PATH_ESCAPES', `The path ${name} is not a regular file`, { details: { path: name } });
+    throw new NagareError('BUILD_PATH_ESCAPES', `The path ${shown} is not a regular file`, { details: { path: shown } });
   }
   return handle;
 }
