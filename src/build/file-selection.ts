@@ -4,7 +4,7 @@
  * directory, with the log lines CodeBuild prints while doing it. A selection that cannot be made is
  * a CLIENT_ERROR result, never an exception: the caller fails its phase with that context.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
 import { isNagareError } from '../core/errors.js';
@@ -102,13 +102,20 @@ async function select(spec: FileSelectionSpec, sourceDir: string, sourceRoot: st
  * path the readers open (with O_NOFOLLOW) and refuses anything that now leads out.
  */
 async function confined(entries: readonly SelectedFile[], sourceRoot: string, noun: SelectionNoun): Promise<SelectedFile[]> {
+  // Many files share a directory: each directory is confined once, then only the last component
+  // is looked at (and confined in full when it is a link, which kind `file` follows).
+  const directories = new Map<string, Promise<string>>();
+  const realDirectory = (dir: string): Promise<string> => {
+    let real = directories.get(dir);
+    if (real === undefined) directories.set(dir, (real = confine(sourceRoot, dir)));
+    return real;
+  };
   const pinned: SelectedFile[] = [];
   for (const entry of entries) {
     try {
-      const readPath = entry.kind === 'symlink'
-        ? path.join(await confine(sourceRoot, path.dirname(entry.absolutePath)), path.basename(entry.absolutePath))
-        : await confine(sourceRoot, entry.absolutePath);
-      pinned.push({ ...entry, readPath });
+      const inDirectory = path.join(await realDirectory(path.dirname(entry.absolutePath)), path.basename(entry.absolutePath));
+      const isLink = entry.kind === 'file' && (await lstat(inDirectory)).isSymbolicLink();
+      pinned.push({ ...entry, readPath: isLink ? await confine(sourceRoot, inDirectory) : inDirectory });
     } catch (error) {
       if (!isNagareError(error)) throw error;
       throw new SelectionError(`${noun} path ${path.relative(sourceRoot, entry.absolutePath)} resolves outside the source directory; only paths inside the source directory can be uploaded`);

@@ -66,7 +66,7 @@ async function walk(start: Resolved, name: string, state: { links: number }, sho
     }
     const next = path.join(current.path, component);
     // Below something missing (or below a file) nothing exists either; the name is only appended.
-    const info = current.missing > 0 ? undefined : await lstat(next).catch(() => undefined);
+    const info = current.missing > 0 ? undefined : await lstat(next).catch(absentOnly);
     if (info === undefined) {
       current = { path: next, missing: current.missing + 1 };
     } else if (!info.isSymbolicLink()) {
@@ -81,6 +81,12 @@ async function walk(start: Resolved, name: string, state: { links: number }, sho
     }
   }
   return current;
+}
+
+/** Nothing there (or a file where a directory would be): the rest of the name is only appended. */
+function absentOnly(error: NodeJS.ErrnoException): undefined {
+  if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+  throw error;
 }
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
