@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BuildJob } from '../core/build-job.js';
+import { isNagareError } from '../core/errors.js';
 import { unzipInto } from '../build/unzip.js';
 
 const execFileAsync = promisify(execFile);
@@ -75,7 +76,12 @@ async function pipelineInputs(job: BuildJob, dir: string, log: (line: string) =>
   const secondarySources: Record<string, string> = {};
   for (const input of inputs) {
     const target = input.name === primary ? dir : path.join(path.dirname(dir), `src_${input.name}`);
-    const files = await unzipInto(await download(input.name), target);
+    const files = await unzipInto(await download(input.name), target).catch((error: unknown) => {
+      if (isNagareError(error)) return `Input artifact ${input.name} cannot be unpacked: ${error.describe()}`;
+      throw error;
+    });
+    // A zip that tries to write outside, or is not a zip, is the build's failure, not the agent's.
+    if (typeof files === 'string') return { ok: false, message: files };
     log(`Input artifact ${input.name}: ${files} files in ${target}`);
     if (input.name !== primary) secondarySources[input.name] = target;
   }

@@ -4,11 +4,12 @@
  * for UPLOAD_ARTIFACTS, never an exception; exceptions mean nagare itself failed (disk, permissions).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, readlink, stat } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { lstat, readlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
-import { Transform, type PassThrough } from 'node:stream';
+import { Readable, Transform, type PassThrough } from 'node:stream';
 import type { ArtifactSpec } from '../core/buildspec.js';
+import { openRegularFile } from '../executors/confine.js';
 import { selectFiles, type FileSelection, type SelectedFile } from './file-selection.js';
 
 export type ArtifactEntry = SelectedFile;
@@ -48,12 +49,15 @@ export async function writeArtifactZip(entries: readonly ArtifactEntry[], zipFil
   zip.on('error', (error: Error) => (zip.outputStream as PassThrough).destroy(error));
   for (const entry of entries) {
     if (entry.kind === 'symlink') {
-      const [info, text] = await Promise.all([lstat(entry.absolutePath), readlink(entry.absolutePath)]);
+      const [info, text] = await Promise.all([lstat(entry.readPath), readlink(entry.readPath)]);
       zip.addBuffer(Buffer.from(text), entry.zipPath, { mtime: info.mtime, mode: ZIP_SYMLINK_MODE, compress: false });
     } else {
-      const info = await stat(entry.absolutePath);
+      // readPath is the confined real path: a link swapped in after the selection is not followed.
+      const info = await lstat(entry.readPath);
       const options = { mtime: info.mtime, mode: (info.mode & 0o7777) | 0o100000, size: info.size };
-      zip.addReadStreamLazy(entry.zipPath, options, (ready) => ready(null, createReadStream(entry.absolutePath)));
+      zip.addReadStreamLazy(entry.zipPath, options, (ready) => {
+        openRegularFile(entry.readPath, entry.zipPath).then((handle) => ready(null, handle.createReadStream()), (error: unknown) => ready(error, Readable.from([])));
+      });
     }
   }
   zip.end();

@@ -4,9 +4,11 @@
  * directory, with the log lines CodeBuild prints while doing it. A selection that cannot be made is
  * a CLIENT_ERROR result, never an exception: the caller fails its phase with that context.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import picomatch from 'picomatch';
+import { isNagareError } from '../core/errors.js';
+import { confine } from '../executors/confine.js';
 import { isInside, listDirectories, listTree, type TreeLeaf } from './source-tree.js';
 
 export interface FileSelectionSpec {
@@ -21,6 +23,11 @@ export interface SelectedFile {
   /** Path inside the zip (or report directory), relative to its base directory, `/`-separated. */
   readonly zipPath: string;
   readonly absolutePath: string;
+  /**
+   * Where to read it: its real path (every link on the way resolved, checked inside the source by
+   * `confine`), so that readers can open it with O_NOFOLLOW; for a kept link, the link itself.
+   */
+  readonly readPath: string;
   /** `symlink`: store the link itself; `file`: store the content (following a link if it is one). */
   readonly kind: 'file' | 'symlink';
 }
@@ -48,7 +55,7 @@ export async function selectFiles(spec: FileSelectionSpec, sourceDir: string, no
     const sourceRoot = await realpath(sourceDir).catch(() => {
       throw new SelectionError(`source directory ${sourceDir} does not exist`);
     });
-    const entries = await select(spec, sourceDir, sourceRoot, noun, log);
+    const entries = await confined(await select(spec, sourceDir, sourceRoot, noun, log), sourceRoot, noun);
     log.push(`Found ${entries.length} file(s)`);
     if (entries.length === 0) return failure(`no matching ${noun} paths found`, log);
     return { ok: true, entries, log };
@@ -82,11 +89,39 @@ async function select(spec: FileSelectionSpec, sourceDir: string, sourceRoot: st
           continue;
         }
         const zipPath = spec.discardPaths ? path.posix.basename(leaf.rel) : leaf.rel;
-        selected.push({ file: { zipPath, absolutePath: leaf.abs, kind: leaf.kind }, sourceRel: joinRel(dir.rel, leaf.rel) });
+        selected.push({ file: { zipPath, absolutePath: leaf.abs, readPath: leaf.abs, kind: leaf.kind }, sourceRel: joinRel(dir.rel, leaf.rel) });
       }
     }
   }
   return withoutDuplicates(selected, spec.discardPaths);
+}
+
+/**
+ * The selection is read with the agent's rights, so each file goes through the one confine rule
+ * once more, as the last check before reading: the tree walk classifies links, this pins the real
+ * path the readers open (with O_NOFOLLOW) and refuses anything that now leads out.
+ */
+async function confined(entries: readonly SelectedFile[], sourceRoot: string, noun: SelectionNoun): Promise<SelectedFile[]> {
+  // Many files share a directory: each directory is confined once, then only the last component
+  // is looked at (and confined in full when it is a link, which kind `file` follows).
+  const directories = new Map<string, Promise<string>>();
+  const realDirectory = (dir: string): Promise<string> => {
+    let real = directories.get(dir);
+    if (real === undefined) directories.set(dir, (real = confine(sourceRoot, dir)));
+    return real;
+  };
+  const pinned: SelectedFile[] = [];
+  for (const entry of entries) {
+    try {
+      const inDirectory = path.join(await realDirectory(path.dirname(entry.absolutePath)), path.basename(entry.absolutePath));
+      const isLink = entry.kind === 'file' && (await lstat(inDirectory)).isSymbolicLink();
+      pinned.push({ ...entry, readPath: isLink ? await confine(sourceRoot, inDirectory) : inDirectory });
+    } catch (error) {
+      if (!isNagareError(error)) throw error;
+      throw new SelectionError(`${noun} path ${path.relative(sourceRoot, entry.absolutePath)} resolves outside the source directory; only paths inside the source directory can be uploaded`);
+    }
+  }
+  return pinned;
 }
 
 function joinRel(dir: string, rel: string): string {

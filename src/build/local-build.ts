@@ -9,7 +9,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BuildSpec } from '../core/buildspec.js';
 import type { Executor } from '../core/executor.js';
-import { NagareError } from '../core/errors.js';
+import { isNagareError, NagareError } from '../core/errors.js';
+import { readConfinedFile } from '../executors/confine.js';
 import { parseBuildspec } from '../spec/buildspec.js';
 import type { BuildIdentity } from './environment.js';
 import type { LogSink } from './log.js';
@@ -48,15 +49,40 @@ export interface LoadedBuildspec {
   readonly location: string;
 }
 
-/** Reads and validates the buildspec; throws SpecErrors or BUILD_BUILDSPEC_NOT_FOUND. */
+/**
+ * Reads and validates the buildspec; throws SpecErrors, BUILD_BUILDSPEC_NOT_FOUND, or
+ * BUILD_PATH_ESCAPES when a buildspec inside the source (`buildspec.yml` is the source's own
+ * file) really leads out of it, e.g. `ln -s /etc/shadow buildspec.yml`. A path the user names on
+ * the command line outside the source is theirs to name and is read as it is.
+ */
 export async function loadBuildspec(sourceDir: string, buildspec: string | undefined): Promise<LoadedBuildspec> {
   if (buildspec !== undefined && isInline(buildspec)) return { spec: parseBuildspec(buildspec, '<inline>'), location: '<inline>' };
   const candidates = buildspec === undefined ? [path.join(sourceDir, 'buildspec.yml')] : [path.resolve(buildspec), path.resolve(sourceDir, buildspec)];
+  const source = path.resolve(sourceDir);
   for (const file of candidates) {
-    const text = await readFile(file, 'utf8').catch(() => undefined);
+    const relative = path.relative(source, file);
+    const inSource = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+    const text = inSource ? await readSourceBuildspec(source, relative) : await readFile(file, 'utf8').catch(() => undefined);
     if (text !== undefined) return { spec: parseBuildspec(text, path.relative(process.cwd(), file) || file), location: file };
   }
   throw new NagareError('BUILD_BUILDSPEC_NOT_FOUND', `No buildspec at ${candidates.join(' or ')}; pass --buildspec PATH or put a buildspec.yml in the source directory`);
+}
+
+/**
+ * A buildspec file of the source, read only where its real path stays inside the source and
+ * never through a link swapped in at the last moment; undefined when there is none.
+ */
+export async function readSourceBuildspec(sourceDir: string, name: string): Promise<string | undefined> {
+  try {
+    return (await readConfinedFile(sourceDir, name)).toString('utf8');
+  } catch (error) {
+    if (isNagareError(error)) {
+      throw new NagareError('BUILD_PATH_ESCAPES', `The buildspec ${name} is not read: ${error.message}`, { details: { path: name } });
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
 }
 
 function isInline(value: string): boolean {

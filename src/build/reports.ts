@@ -4,9 +4,10 @@
  * report never fails the build: every problem (no files, a malformed file, a format nagare cannot
  * read yet) is a FAILED report with a message saying which and why.
  */
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { COVERAGE_REPORT_FORMATS, type ReportFormat, type ReportGroupSpec } from '../core/buildspec.js';
+import { openRegularFile } from '../executors/confine.js';
 import { selectFiles } from './file-selection.js';
 import { parseCloverXml, parseCoberturaXml, parseJacocoXml, parseSimplecovJson } from './report-formats/coverage-formats.js';
 import { parseCucumberJson, parseJunitXml, parseNunit3Xml, parseNunitXml, parseTestngXml, parseVisualStudioTrx } from './report-formats/test-formats.js';
@@ -101,7 +102,12 @@ export async function collectReportGroup(name: string, spec: ReportGroupSpec, so
     for (const entry of selection.entries) {
       const target = path.join(groupDir, entry.zipPath);
       await mkdir(path.dirname(target), { recursive: true });
-      await copyFile(entry.absolutePath, target);
+      const content = await readNoFollow(entry.readPath, entry.zipPath).catch((error: unknown) => {
+        // Not a regular file, or swapped for a link: the read below reports it in the report.
+        if (!isReadError(error)) throw error;
+        log.push(`Report ${name}: ${entry.zipPath} not copied: ${error.message}`);
+      });
+      if (content) await writeFile(target, content);
     }
     log.push(`Copied ${selection.entries.length} report file(s) to ${groupDir}`);
   }
@@ -119,7 +125,7 @@ export async function collectReportGroup(name: string, spec: ReportGroupSpec, so
   for (const [index, entry] of selection.entries.entries()) {
     const rawDataPath = rawDataPaths[index] ?? entry.zipPath;
     try {
-      const source = await readFile(entry.absolutePath, 'utf8');
+      const source = (await readNoFollow(entry.readPath, rawDataPath)).toString('utf8');
       if (testParser) testCases.push(...testParser(source).map((testCase) => ({ ...testCase, testRawDataPath: rawDataPath })));
       if (coverageParser) coverages.push(...coverageParser(source));
     } catch (error) {
@@ -139,6 +145,16 @@ export async function collectReportGroup(name: string, spec: ReportGroupSpec, so
   const codeCoverageSummary = summariseCoverage(coverages);
   log.push(`Report ${name}: line coverage ${codeCoverageSummary.lineCoveragePercentage}%, branch coverage ${codeCoverageSummary.branchCoveragePercentage}%`);
   return { ...empty, rawDataPaths, status: message ? 'FAILED' : 'SUCCEEDED', message, codeCoverageSummary, codeCoverages, log };
+}
+
+/** A selected file by its confined real path; a link swapped in since is refused (ELOOP). */
+async function readNoFollow(file: string, shown: string): Promise<Buffer> {
+  const handle = await openRegularFile(file, shown);
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }
 
 function isReadError(error: unknown): error is Error & { code: string } {

@@ -5,6 +5,7 @@
  */
 import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isInsideRoot } from '../executors/confine.js';
 
 /** One selectable thing under a directory. */
 export type TreeLeaf =
@@ -23,9 +24,8 @@ export interface TreeOptions {
   readonly enableSymlinks: boolean;
 }
 
-export function isInside(root: string, candidate: string): boolean {
-  return candidate === root || candidate.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
-}
+/** The one inside-test, shared with `confine`. */
+export const isInside = isInsideRoot;
 
 /**
  * All leaves under `dirAbs` (which must be inside the source directory), sorted by path. Symlinked

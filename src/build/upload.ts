@@ -9,6 +9,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArtifactSpec, ArtifactsSpec } from '../core/buildspec.js';
+import { isNagareError } from '../core/errors.js';
 import type { PhaseContext } from '../core/build-phases.js';
 import { resolveArtifactFiles, writeArtifactZip } from './artifacts.js';
 import type { BuildLog } from './log.js';
@@ -58,7 +59,12 @@ async function uploadOne(spec: ArtifactSpec, identifier: string | undefined, req
   const name = log.mask(spec.name === undefined ? identifier ?? 'artifacts' : await evaluate(spec.name));
   const zipFile = path.resolve(request.artifactsDir, `${safeRelative(name)}.zip`);
   await mkdir(path.dirname(zipFile), { recursive: true });
-  const written = await writeArtifactZip(files.entries, zipFile);
+  const written = await writeArtifactZip(files.entries, zipFile).catch((error: unknown) => {
+    // A selected file swapped for a link (or a FIFO) before it was read is the build's doing.
+    if (isNagareError(error) && error.code === 'BUILD_PATH_ESCAPES') return { ok: false as const, context: { statusCode: 'CLIENT_ERROR', message: error.message } };
+    throw error;
+  });
+  if ('ok' in written) return written;
   log.system(`${identifier ? `Secondary artifact ${identifier}` : 'Artifact'} written to ${zipFile} (${files.entries.length} files, ${written.bytes} bytes)`);
   return { ok: true, artifact: { artifactIdentifier: identifier, location: zipFile, sha256sum: written.sha256, bytes: written.bytes, files: files.entries.length } };
 }

@@ -241,5 +241,5 @@ void test('the zip keeps file modes and reports its size and sha256', async () =
 
 void test('an unreadable file makes writeArtifactZip reject', async () => {
   const zip = path.join(await tempDir(), 'a.zip');
-  await assert.rejects(writeArtifactZip([{ zipPath: 'gone.txt', absolutePath: '/nonexistent/gone.txt', kind: 'file' }], zip));
+  await assert.rejects(writeArtifactZip([{ zipPath: 'gone.txt', absolutePath: '/nonexistent/gone.txt', readPath: '/nonexistent/gone.txt', kind: 'file' }], zip));
 });
