@@ -5,7 +5,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import type { CacheSpec } from '../../src/core/buildspec.js';
-import { restoreCache, saveCache, safeName, type CacheContext } from '../../src/build/cache.js';
+import { DEFAULT_CACHE_LIMIT_BYTES, restoreCache, saveCache, safeName, type CacheContext, type ScriptOutcome } from '../../src/build/cache.js';
+import { CacheStaging } from '../../src/build/cache-staging.js';
 import { helperBinDir } from '../../src/build/helpers.js';
 import { makeTree, tempDir } from './temp-tree.js';
 
@@ -15,8 +16,17 @@ function cache(paths: string[], more: Partial<CacheSpec> = {}): CacheSpec {
   return { key: undefined, fallbackKeys: [], restore: true, save: true, paths, ...more };
 }
 
-async function context(tree: Parameters<typeof makeTree>[0] = {}, projectName = 'web', cacheRoot?: string): Promise<CacheContext> {
-  return { cacheRoot: cacheRoot ?? (await tempDir('nagare-cache-')), projectName, sourceDir: await makeTree(tree) };
+/** The build is a real `sh` child process here; the runner's own shells are tested in cache-confinement.test.ts. */
+export async function runAsBuild(script: string): Promise<ScriptOutcome> {
+  return run('sh', ['-c', `${script} 2>&1`]).then(
+    (result) => ({ status: 0, output: result.stdout }),
+    (error: { code?: number; stdout?: string }) => ({ status: error.code ?? 1, output: error.stdout ?? '' }),
+  );
+}
+
+async function context(tree: Parameters<typeof makeTree>[0] = {}, projectName = 'web', cacheRoot?: string, more: Partial<CacheContext> = {}): Promise<CacheContext> {
+  const staging = await CacheStaging.create(path.join(await tempDir('nagare-staging-'), 'staging'));
+  return { cacheRoot: cacheRoot ?? (await tempDir('nagare-cache-')), projectName, sourceDir: await makeTree(tree), staging, limitBytes: DEFAULT_CACHE_LIMIT_BYTES, runInBuild: runAsBuild, ...more };
 }
 
 async function read(ctx: CacheContext, rel: string): Promise<string | undefined> {
