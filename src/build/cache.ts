@@ -74,6 +74,8 @@ class CacheProblem extends Error {}
 /** Exit statuses of the save script that are answers, not failures. */
 const MISSING = 3;
 const NOT_A_DIRECTORY = 4;
+/** 128 + SIGXFSZ: tar went past `ulimit -f`. */
+const FILE_SIZE_EXCEEDED = 128 + 25;
 
 /** Restore the cache before INSTALL; a miss or a problem leaves the source as it was. */
 export async function restoreCache(spec: CacheSpec, ctx: CacheContext): Promise<CacheRestoreResult> {
@@ -127,8 +129,12 @@ export async function saveCache(spec: CacheSpec, ctx: CacheContext): Promise<Cac
       const archive = `${stored.length}.tar`;
       const name = `save-${archive}`;
       packed.push(name);
-      const script = `cd ${shellQuote(ctx.sourceDir)} || exit 1; p=${shellQuote(asOperand(written))}; [ -e "$p" ] || exit ${MISSING}; [ -d "$p" ] || exit ${NOT_A_DIRECTORY}; tar -cf ${shellQuote(ctx.staging.archivePath(name))} -C "$p" .`;
+      // `ulimit -f` stops tar at the limit instead of letting it fill the disk first; its unit is
+      // 512 bytes in sh and 1,024 in bash, so the exact check is the size of the archive below.
+      const blocks = Math.ceil((ctx.limitBytes - bytes) / 512) + 1;
+      const script = `cd ${shellQuote(ctx.sourceDir)} || exit 1; p=${shellQuote(asOperand(written))}; [ -e "$p" ] || exit ${MISSING}; [ -d "$p" ] || exit ${NOT_A_DIRECTORY}; ulimit -f ${blocks} 2>/dev/null; tar -cf ${shellQuote(ctx.staging.archivePath(name))} -C "$p" .`;
       const outcome = await ctx.runInBuild(script);
+      if (outcome.status === FILE_SIZE_EXCEEDED) throw new CacheProblem(`the cache is larger than the limit of ${ctx.limitBytes} bytes; not saving it`);
       if (outcome.status === MISSING) {
         log.push(`Cache path ${written} does not exist; skipping it`);
         continue;
@@ -179,7 +185,7 @@ async function copyOutOfStaging(staging: CacheStaging, name: string, destination
   const handle = await staging.openArchive(name);
   try {
     const { size } = await handle.stat();
-    if (size > remaining) throw new CacheProblem(`the cache is larger than the limit of ${remaining} bytes left; not saving it`);
+    if (size > remaining) throw new CacheProblem(`the cache is larger than the limit (${remaining} bytes left); not saving it`);
     if (size === 0) throw new CacheProblem(`the archive of ${name} is empty`);
     // `end` bounds the copy to the size checked, even if something keeps appending to the file.
     await pipeline(handle.createReadStream({ start: 0, end: size - 1 }), createWriteStream(destination, { flags: 'wx', mode: 0o600 }));
