@@ -30,6 +30,7 @@ export function registerBuildCommand(program: Command, done: (outcome: CommandOu
     .option('--timeout <minutes>', 'build timeout in minutes (default 60)')
     .option('--state-dir <dir>', 'where build numbers and the cache live (default $NAGARE_STATE_DIR or ~/.local/state/nagare)')
     .option('--cache-dir <dir>', 'local cache directory (default <state-dir>/cache)')
+    .option('--cache-limit <size>', 'largest cache save, e.g. 500M or 5G; a larger one is skipped with a warning (default 5G)')
     .option('--validate', 'only check the buildspec and exit')
     .option('--json', 'print the build record as JSON on stdout; the log goes to stderr')
     .addHelpText('after', `
@@ -64,6 +65,7 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
       artifactsDir: config.artifactsDir,
       reportsDir: config.reportsDir,
       cacheDir: config.cacheDir,
+      cacheLimitBytes: config.cacheLimitBytes,
       stateDir: config.stateDir,
       overrides: config.overrides,
       parameters: config.parameters,
