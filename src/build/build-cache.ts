@@ -37,15 +37,20 @@ export async function saveBuildCache(spec: CacheSpec, request: BuildRequest, she
 }
 
 const MARKER = 'nagare-cache-status=';
+const OUTPUT_TAIL_BYTES = 16 * 1024;
 
 function cacheContext(request: BuildRequest, shells: BuildShells, staging: CacheStaging): CacheContext {
   const user = request.buildspec.runAs;
   const runInBuild = async (script: string): Promise<ScriptOutcome> => {
     // The `if` keeps a `set -e` of the build's session from ending its shell on a failed script.
     const command = `if ( ${script} ) </dev/null 2>&1; then printf '\\n${MARKER}0\\n'; else printf '\\n${MARKER}%s\\n' "$?"; fi`;
-    const chunks: Buffer[] = [];
-    const outcome = await shells.run(command, user, (chunk) => chunks.push(chunk));
-    const output = Buffer.concat(chunks).toString('utf8');
+    // Only the tail is kept: a warning shows one line, and tar may complain about every file.
+    let tail = Buffer.alloc(0);
+    const outcome = await shells.run(command, user, (chunk) => {
+      tail = Buffer.concat([tail, chunk]);
+      if (tail.length > OUTPUT_TAIL_BYTES) tail = tail.subarray(tail.length - OUTPUT_TAIL_BYTES);
+    });
+    const output = tail.toString('utf8');
     const at = output.lastIndexOf(`\n${MARKER}`);
     if (at < 0) return { status: outcome.exitCode === 0 ? 1 : outcome.exitCode, output };
     return { status: Number.parseInt(output.slice(at + 1 + MARKER.length), 10), output: output.slice(0, at) };

@@ -49,9 +49,12 @@ export class CacheStaging {
     return this.openInside(name, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
   }
 
-  /** Removes every archive; the directory stays until `dispose`. */
+  /** Removes the named archives (through the directory checked, like every other access); the directory stays until `dispose`. */
   async clear(names: readonly string[]): Promise<void> {
-    for (const name of names) await rm(path.join(this.dir, name), { force: true }).catch(() => undefined);
+    if (names.length === 0) return;
+    await this.inside(async (base) => {
+      for (const name of names) await rm(path.join(base, checkedName(name)), { force: true });
+    }).catch(() => undefined);
   }
 
   async dispose(): Promise<void> {
@@ -63,20 +66,29 @@ export class CacheStaging {
   }
 
   private async openInside(name: string, flags: number, mode?: number): Promise<FileHandle> {
-    if (name.includes('/') || name === '.' || name === '..') throw new StagingProblem(`bad staging name ${name}`);
+    return this.inside((base) => open(path.join(base, checkedName(name)), flags, mode));
+  }
+
+  /** Runs `use` with a base path that leads to this very directory, or fails if it was replaced. */
+  private async inside<T>(use: (base: string) => Promise<T>): Promise<T> {
     const directory = await open(this.dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch((error: unknown) => {
       throw new StagingProblem(`the staging directory was replaced (${describe(error)})`);
     });
     try {
       const info = await directory.stat();
       if (info.dev !== this.identity.dev || info.ino !== this.identity.ino) throw new StagingProblem('the staging directory was replaced');
-      // Through the descriptor, the name is looked up in the very directory checked above.
-      const viaDescriptor = (await lstat(PROC_FD).catch(() => undefined)) ? path.join(PROC_FD, String(directory.fd), name) : path.join(this.dir, name);
-      return await open(viaDescriptor, flags, mode);
+      // Through the descriptor, a name is looked up in the very directory checked above.
+      const viaDescriptor = (await lstat(PROC_FD).catch(() => undefined)) ? path.join(PROC_FD, String(directory.fd)) : this.dir;
+      return await use(viaDescriptor);
     } finally {
       await directory.close();
     }
   }
+}
+
+function checkedName(name: string): string {
+  if (name.includes('/') || name === '.' || name === '..' || name === '') throw new StagingProblem(`bad staging name ${name}`);
+  return name;
 }
 
 function describe(error: unknown): string {

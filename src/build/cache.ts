@@ -124,6 +124,8 @@ export async function saveCache(spec: CacheSpec, ctx: CacheContext): Promise<Cac
     }
     const stored: { path: string; archive: string }[] = [];
     let bytes = 0;
+    // Only the agent reads the store: a build reaches its cache through its own staging directory.
+    await mkdir(ctx.cacheRoot, { recursive: true, mode: 0o700 });
     await mkdir(path.join(entry, 'data'), { recursive: true });
     for (const written of paths) {
       const archive = `${stored.length}.tar`;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { access, link, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { access, link, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -247,4 +247,19 @@ void test('an entry of the older layout (data/<n>/ directories) is a miss, not a
   const restored = await restoreCache(cache(['deps']), ctx);
   assert.equal(restored.restored, false);
   assert.match(restored.log.join('\n'), /No cache saved yet for project web/);
+});
+
+void test('finding 2: a staging directory the build replaced with a link is refused', async () => {
+  const elsewhere = await makeTree({ 'save-0.tar': 'not the build archive' });
+  const ctx = await context({ 'deps/x': 'x' });
+  const runInBuild = async (script: string): Promise<ScriptOutcome> => {
+    const outcome = await runAsBuild(script);
+    await rename(ctx.staging.dir, `${ctx.staging.dir}.moved`);
+    await symlink(elsewhere, ctx.staging.dir);
+    return outcome;
+  };
+  const result = await saveCache(cache(['deps']), { ...ctx, runInBuild });
+  assert.equal(result.saved, false);
+  assert.match(result.log.join('\n'), /^Warning: unable to save the cache: the staging directory was replaced/m);
+  assert.deepEqual((await readdir(elsewhere)).sort(), ['save-0.tar'], 'nothing was removed through the link');
 });
