@@ -178,6 +178,7 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     artifactsDir,
     reportsDir: undefined,
     cacheRoot: job.cacheEnabled ? path.join(context.workDir, 'cache') : undefined,
+    cacheStagingDir: path.join(dir, 'cache-staging'),
     timeoutInMinutes: job.timeoutInMinutes,
     log,
     clock,

@@ -3,28 +3,66 @@
  * build's environment (`npm-$(codebuild-hash-files package-lock.json)`), then restored during
  * DOWNLOAD_SOURCE and saved after POST_BUILD when BUILD succeeded (decision 5). A cache problem is
  * a warning in the log, never a failed build.
+ *
+ * The build packs and unpacks its cache paths itself (finding 2 of issue 7, see cache.ts): the
+ * scripts run in its own shell session as its run-as user, in a subshell so that its working
+ * directory and variables are unchanged, with their output kept out of the log.
  */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
 import type { CacheSpec } from '../core/buildspec.js';
-import { restoreCache, saveCache } from './cache.js';
+import { DEFAULT_CACHE_LIMIT_BYTES, restoreCache, saveCache, type CacheContext, type ScriptOutcome } from './cache.js';
+import { CacheStaging } from './cache-staging.js';
 import type { BuildRequest } from './runner.js';
 import type { BuildShells } from './shells.js';
 
-export async function restoreBuildCache(spec: CacheSpec, request: BuildRequest, shells: BuildShells): Promise<readonly string[]> {
+/** Creates the build's staging directory (before the executor starts: Docker mounts it). */
+export async function prepareCacheStaging(request: BuildRequest): Promise<CacheStaging> {
+  return CacheStaging.create(request.cacheStagingDir ?? path.join(os.tmpdir(), `nagare-cache-${randomBytes(8).toString('hex')}`));
+}
+
+export async function restoreBuildCache(spec: CacheSpec, request: BuildRequest, shells: BuildShells, staging: CacheStaging): Promise<readonly string[]> {
   if (!spec.restore) return ['Cache action is save: not restoring'];
   const evaluated = await evaluateCacheSpec(spec, request, shells);
-  const result = await restoreCache(evaluated, cacheContext(request));
+  const result = await restoreCache(evaluated, cacheContext(request, shells, staging));
   return result.log;
 }
 
-export async function saveBuildCache(spec: CacheSpec, request: BuildRequest, shells: BuildShells): Promise<readonly string[]> {
+export async function saveBuildCache(spec: CacheSpec, request: BuildRequest, shells: BuildShells, staging: CacheStaging): Promise<readonly string[]> {
   if (!spec.save) return ['Cache action is restore: not saving'];
   const evaluated = await evaluateCacheSpec(spec, request, shells);
-  const result = await saveCache(evaluated, cacheContext(request));
+  const result = await saveCache(evaluated, cacheContext(request, shells, staging));
   return result.log;
 }
 
-function cacheContext(request: BuildRequest): { cacheRoot: string; projectName: string; sourceDir: string } {
-  return { cacheRoot: request.cacheRoot ?? '', projectName: request.identity.projectName, sourceDir: request.identity.sourceDir };
+const MARKER = 'nagare-cache-status=';
+const OUTPUT_TAIL_BYTES = 16 * 1024;
+
+function cacheContext(request: BuildRequest, shells: BuildShells, staging: CacheStaging): CacheContext {
+  const user = request.buildspec.runAs;
+  const runInBuild = async (script: string): Promise<ScriptOutcome> => {
+    // The `if` keeps a `set -e` of the build's session from ending its shell on a failed script.
+    const command = `if ( ${script} ) </dev/null 2>&1; then printf '\\n${MARKER}0\\n'; else printf '\\n${MARKER}%s\\n' "$?"; fi`;
+    // Only the tail is kept: a warning shows one line, and tar may complain about every file.
+    let tail = Buffer.alloc(0);
+    const outcome = await shells.run(command, user, (chunk) => {
+      tail = Buffer.concat([tail, chunk]);
+      if (tail.length > OUTPUT_TAIL_BYTES) tail = tail.subarray(tail.length - OUTPUT_TAIL_BYTES);
+    });
+    const output = tail.toString('utf8');
+    const at = output.lastIndexOf(`\n${MARKER}`);
+    if (at < 0) return { status: outcome.exitCode === 0 ? 1 : outcome.exitCode, output };
+    return { status: Number.parseInt(output.slice(at + 1 + MARKER.length), 10), output: output.slice(0, at) };
+  };
+  return {
+    cacheRoot: request.cacheRoot ?? '',
+    projectName: request.identity.projectName,
+    sourceDir: request.identity.sourceDir,
+    staging,
+    limitBytes: request.cacheLimitBytes ?? DEFAULT_CACHE_LIMIT_BYTES,
+    runInBuild,
+  };
 }
 
 async function evaluateCacheSpec(spec: CacheSpec, request: BuildRequest, shells: BuildShells): Promise<CacheSpec> {

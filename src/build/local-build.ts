@@ -28,6 +28,8 @@ export interface LocalBuildOptions {
   readonly artifactsDir: string;
   readonly reportsDir: string | undefined;
   readonly cacheDir: string;
+  /** The largest cache save in bytes; 5 GiB when absent. */
+  readonly cacheLimitBytes?: number;
   readonly stateDir: string;
   readonly overrides: Readonly<Record<string, string>>;
   readonly parameters: Readonly<Record<string, unknown>>;
@@ -120,6 +122,7 @@ export async function runLocalBuild(options: LocalBuildOptions, loaded: LoadedBu
     artifactsDir: path.resolve(options.artifactsDir),
     reportsDir: options.reportsDir === undefined ? undefined : path.resolve(options.reportsDir),
     cacheRoot: path.resolve(options.cacheDir),
+    cacheLimitBytes: options.cacheLimitBytes,
     timeoutInMinutes: options.timeoutInMinutes,
     logLimitBytes: options.logLimitBytes,
     log: options.log,

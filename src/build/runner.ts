@@ -32,6 +32,14 @@ export interface BuildRequest {
   readonly artifactsDir: string;
   readonly reportsDir: string | undefined;
   readonly cacheRoot: string | undefined;
+  /**
+   * A path, not yet existing, where the runner creates the build's cache staging directory (mode
+   * 1777, visible to the build) when the buildspec has a cache; under the OS temporary directory
+   * when absent. Agents put it in the build's own directory.
+   */
+  readonly cacheStagingDir?: string | undefined;
+  /** The largest cache save in bytes; 5 GiB when absent. */
+  readonly cacheLimitBytes?: number | undefined;
   readonly timeoutInMinutes: number;
   readonly log: LogSink;
   readonly clock: () => number;

@@ -13,7 +13,8 @@ import { runPhaseCommands } from './phase-commands.js';
 import type { BuildRequest } from './runner.js';
 import { BuildShells } from './shells.js';
 import { uploadArtifacts, type UploadedArtifact } from './upload.js';
-import { restoreBuildCache, saveBuildCache } from './build-cache.js';
+import { prepareCacheStaging, restoreBuildCache, saveBuildCache } from './build-cache.js';
+import type { CacheStaging } from './cache-staging.js';
 import { collectReports, type BuildReport } from './build-reports.js';
 
 export type StepResult =
@@ -32,6 +33,7 @@ export class BuildSteps {
   exportedVariables: { name: string; value: string }[] = [];
   private masker = new Masker([]);
   private imageEnvironment: Readonly<Record<string, string>> = {};
+  private cacheStaging: CacheStaging | undefined;
 
   constructor(
     private readonly request: BuildRequest,
@@ -45,7 +47,8 @@ export class BuildSteps {
   async provision(): Promise<StepResult> {
     const { executor, identity } = this.request;
     this.log.system(`Running on nagare (${executor.description})`);
-    const mounts = [identity.sourceDir, ...Object.values(identity.secondarySources), helperBinDir()];
+    if (this.request.buildspec.cache && this.request.cacheRoot) this.cacheStaging = await prepareCacheStaging(this.request);
+    const mounts = [identity.sourceDir, ...Object.values(identity.secondarySources), helperBinDir(), ...(this.cacheStaging ? [this.cacheStaging.dir] : [])];
     await executor.start(mounts);
     this.imageEnvironment = await executor.baseEnvironment();
     return SUCCEEDED;
@@ -75,8 +78,8 @@ export class BuildSteps {
     const phases = BUILDSPEC_PHASES.filter((name) => buildspec.phases[name]);
     this.log.system(`Phases found in YAML: ${phases.length}`);
     for (const name of phases) this.log.system(` ${name.toUpperCase()}: ${buildspec.phases[name]?.commands.length ?? 0} commands`);
-    if (buildspec.cache && this.request.cacheRoot) {
-      for (const line of await restoreBuildCache(buildspec.cache, this.request, this.shells)) this.log.system(line);
+    if (buildspec.cache && this.cacheStaging) {
+      for (const line of await restoreBuildCache(buildspec.cache, this.request, this.shells, this.cacheStaging)) this.log.system(line);
     }
     return SUCCEEDED;
   }
@@ -96,9 +99,9 @@ export class BuildSteps {
   }
 
   async uploadArtifacts(state: BuildPhaseState): Promise<StepResult> {
-    const { buildspec, cacheRoot } = this.request;
-    if (buildspec.cache && cacheRoot && this.shells) {
-      if (buildPhaseSucceeded(state)) for (const line of await saveBuildCache(buildspec.cache, this.request, this.shells)) this.log.system(line);
+    const { buildspec } = this.request;
+    if (buildspec.cache && this.cacheStaging && this.shells) {
+      if (buildPhaseSucceeded(state)) for (const line of await saveBuildCache(buildspec.cache, this.request, this.shells, this.cacheStaging)) this.log.system(line);
       else this.log.system('Skipping cache save: the BUILD phase did not succeed');
     }
     if (!buildspec.artifacts) return SUCCEEDED;
@@ -131,8 +134,12 @@ export class BuildSteps {
   }
 
   async dispose(): Promise<void> {
-    await this.shells?.terminate(0);
-    await this.request.executor.dispose();
+    try {
+      await this.shells?.terminate(0);
+      await this.request.executor.dispose();
+    } finally {
+      await this.cacheStaging?.dispose();
+    }
   }
 }
 

@@ -26,6 +26,7 @@ export interface BuildFlags {
   readonly maxLogMib?: string;
   readonly stateDir?: string;
   readonly cacheDir?: string;
+  readonly cacheLimit?: string;
   readonly json?: boolean;
   readonly validate?: boolean;
 }
@@ -45,6 +46,8 @@ export interface BuildConfig {
   readonly logLimitBytes: number;
   readonly stateDir: string;
   readonly cacheDir: string;
+  /** The largest cache save in bytes (issue 7: every input has a bound). */
+  readonly cacheLimitBytes: number;
   readonly json: boolean;
   readonly validateOnly: boolean;
   readonly color: boolean;
@@ -86,6 +89,7 @@ export async function compileBuildConfig(flags: BuildFlags, env: NodeJS.ProcessE
     logLimitBytes: parseLogLimit(flags.maxLogMib),
     stateDir,
     cacheDir: path.resolve(flags.cacheDir ?? path.join(stateDir, 'cache')),
+    cacheLimitBytes: parseCacheLimit(flags.cacheLimit),
     json: flags.json ?? false,
     validateOnly: flags.validate ?? false,
     color: isTty && env.NO_COLOR === undefined && env.TERM !== 'dumb',
@@ -108,6 +112,17 @@ function parseTimeout(value: string | undefined): number {
     throw new NagareError('CONFIG_INVALID', `--timeout must be a number of minutes between 0 and 2160, not '${value}'`);
   }
   return minutes;
+}
+
+/** Bytes, or a whole number with K, M, G or T (powers of 1,024); 5G when absent. */
+function parseCacheLimit(value: string | undefined): number {
+  if (value === undefined) return 5 * 1024 ** 3;
+  const match = /^([0-9]+)([KMGT]?)$/i.exec(value.trim());
+  const bytes = match ? Number(match[1]) * 1024 ** 'BKMGT'.indexOf((match[2] || 'B').toUpperCase()) : Number.NaN;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new NagareError('CONFIG_INVALID', `--cache-limit must be a size such as 500M or 5G, not '${value}'`);
+  }
+  return bytes;
 }
 
 /** `NAME=VALUE` lines as CodeBuild's local `-e` file: `#` comments and blank lines skipped, quotes kept. */

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { access, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { access, link, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import type { CacheSpec } from '../../src/core/buildspec.js';
-import { restoreCache, saveCache, safeName, type CacheContext } from '../../src/build/cache.js';
+import { DEFAULT_CACHE_LIMIT_BYTES, restoreCache, saveCache, safeName, type CacheContext, type ScriptOutcome } from '../../src/build/cache.js';
+import { CacheStaging } from '../../src/build/cache-staging.js';
 import { helperBinDir } from '../../src/build/helpers.js';
 import { makeTree, tempDir } from './temp-tree.js';
 
@@ -15,8 +16,17 @@ function cache(paths: string[], more: Partial<CacheSpec> = {}): CacheSpec {
   return { key: undefined, fallbackKeys: [], restore: true, save: true, paths, ...more };
 }
 
-async function context(tree: Parameters<typeof makeTree>[0] = {}, projectName = 'web', cacheRoot?: string): Promise<CacheContext> {
-  return { cacheRoot: cacheRoot ?? (await tempDir('nagare-cache-')), projectName, sourceDir: await makeTree(tree) };
+/** The build is a real `sh` child process here; the runner's own shells are tested in cache-confinement.test.ts. */
+export async function runAsBuild(script: string): Promise<ScriptOutcome> {
+  return run('sh', ['-c', `${script} 2>&1`]).then(
+    (result) => ({ status: 0, output: result.stdout }),
+    (error: { code?: number; stdout?: string }) => ({ status: error.code ?? 1, output: error.stdout ?? '' }),
+  );
+}
+
+async function context(tree: Parameters<typeof makeTree>[0] = {}, projectName = 'web', cacheRoot?: string, more: Partial<CacheContext> = {}): Promise<CacheContext> {
+  const staging = await CacheStaging.create(path.join(await tempDir('nagare-staging-'), 'staging'));
+  return { cacheRoot: cacheRoot ?? (await tempDir('nagare-cache-')), projectName, sourceDir: await makeTree(tree), staging, limitBytes: DEFAULT_CACHE_LIMIT_BYTES, runInBuild: runAsBuild, ...more };
 }
 
 async function read(ctx: CacheContext, rel: string): Promise<string | undefined> {
@@ -189,3 +199,67 @@ async function busyboxPath(): Promise<string> {
   for (const tool of ['sh', 'find', 'sed', 'sort', 'sha256sum', 'wc', 'mktemp', 'rm', 'cat']) await symlink(busybox, path.join(dir, tool));
   return dir;
 }
+
+void test('finding 2: a link the build plants in place of its archive is never followed on save', async () => {
+  const secret = await makeTree({ 'secret/key': 'host secret' });
+  await run('tar', ['-cf', path.join(secret, 'secret.tar'), '-C', path.join(secret, 'secret'), '.']);
+  for (const plant of [symlink, link]) {
+    const ctx = await context({ 'deps/x': 'x' });
+    const runInBuild = async (script: string): Promise<ScriptOutcome> => {
+      const outcome = await runAsBuild(script);
+      const archive = path.join(ctx.staging.dir, 'save-0.tar');
+      await rm(archive);
+      await plant(path.join(secret, 'secret.tar'), archive);
+      return outcome;
+    };
+    const result = await saveCache(cache(['deps']), { ...ctx, runInBuild });
+    assert.equal(result.saved, false, plant.name);
+    assert.match(result.log.join('\n'), plant === symlink ? /^Warning: unable to save the cache: .*ELOOP/m : /^Warning: unable to save the cache: save-0.tar in the staging directory has other links/m);
+    await assert.rejects(access(path.join(ctx.cacheRoot, 'projects')), 'nothing of the host file reached the cache');
+  }
+});
+
+void test('finding 2: a link the build plants where an archive is to be restored is never followed', async () => {
+  const first = await context({ 'deps/x': 'x' });
+  await saveCache(cache(['deps']), first);
+  const victim = path.join(await tempDir('nagare-victim-'), 'written-by-the-agent');
+  const ctx = await context({}, 'web', first.cacheRoot);
+  // Build code runs before the restore (a key's `$(…)`), so it can plant names in the staging directory.
+  await symlink(victim, path.join(ctx.staging.dir, 'restore-0.tar'));
+  const result = await restoreCache(cache(['deps']), ctx);
+  assert.equal(result.restored, false);
+  assert.match(result.log.join('\n'), /^Warning: unable to restore the cache: .*EEXIST/m);
+  await assert.rejects(access(victim), 'the agent did not write through the link');
+});
+
+void test('a cache save larger than the limit is skipped with a warning', async () => {
+  const ctx = await context({ 'deps/big': 'x'.repeat(50_000) }, 'web', undefined, { limitBytes: 20_000 });
+  const result = await saveCache(cache(['deps']), ctx);
+  assert.equal(result.saved, false);
+  assert.match(result.log.join('\n'), /^Warning: unable to save the cache: the cache is larger than the limit/m);
+  await assert.rejects(access(path.join(ctx.cacheRoot, 'projects')));
+});
+
+void test('an entry of the older layout (data/<n>/ directories) is a miss, not an error', async () => {
+  const ctx = await context();
+  const entry = path.join(ctx.cacheRoot, 'projects', 'web');
+  await makeTree({ 'entry.json': JSON.stringify({ key: undefined, projectName: 'web', createdAt: 1, paths: [{ path: 'deps', dir: '0' }] }), 'data/0/x': 'x' }, entry);
+  const restored = await restoreCache(cache(['deps']), ctx);
+  assert.equal(restored.restored, false);
+  assert.match(restored.log.join('\n'), /No cache saved yet for project web/);
+});
+
+void test('finding 2: a staging directory the build replaced with a link is refused', async () => {
+  const elsewhere = await makeTree({ 'save-0.tar': 'not the build archive' });
+  const ctx = await context({ 'deps/x': 'x' });
+  const runInBuild = async (script: string): Promise<ScriptOutcome> => {
+    const outcome = await runAsBuild(script);
+    await rename(ctx.staging.dir, `${ctx.staging.dir}.moved`);
+    await symlink(elsewhere, ctx.staging.dir);
+    return outcome;
+  };
+  const result = await saveCache(cache(['deps']), { ...ctx, runInBuild });
+  assert.equal(result.saved, false);
+  assert.match(result.log.join('\n'), /^Warning: unable to save the cache: the staging directory was replaced/m);
+  assert.deepEqual((await readdir(elsewhere)).sort(), ['save-0.tar'], 'nothing was removed through the link');
+});

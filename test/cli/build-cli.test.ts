@@ -127,3 +127,13 @@ test('an unknown flag is a usage error with exit 2', { skip }, () => {
   assert.equal(result.status, 2);
   assert.match(result.stderr, /unknown option/);
 });
+
+test('nagare build --cache-limit skips a larger cache save with a warning and the build still succeeds', { skip }, async () => {
+  const { dir, state } = await project('version: 0.2\nphases:\n  build:\n    commands: ["mkdir -p deps && head -c 50000 /dev/zero > deps/big"]\ncache:\n  paths: [deps]\n');
+  const result = nagare(['build', '-s', dir, '--state-dir', state, '--cache-limit', '10K']);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /Warning: unable to save the cache: the cache is larger than the limit/);
+  const bad = nagare(['build', '-s', dir, '--state-dir', state, '--cache-limit', 'lots']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--cache-limit must be a size such as 500M or 5G, not 'lots'/);
+});

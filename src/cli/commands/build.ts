@@ -31,6 +31,7 @@ export function registerBuildCommand(program: Command, done: (outcome: CommandOu
     .option('--max-log-mib <MiB>', 'log kept per build; later output is dropped with a marker line (default 256)')
     .option('--state-dir <dir>', 'where build numbers and the cache live (default $NAGARE_STATE_DIR or ~/.local/state/nagare)')
     .option('--cache-dir <dir>', 'local cache directory (default <state-dir>/cache)')
+    .option('--cache-limit <size>', 'largest cache save, e.g. 500M or 5G; a larger one is skipped with a warning (default 5G)')
     .option('--validate', 'only check the buildspec and exit')
     .option('--json', 'print the build record as JSON on stdout; the log goes to stderr')
     .addHelpText('after', `
@@ -65,6 +66,7 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
       artifactsDir: config.artifactsDir,
       reportsDir: config.reportsDir,
       cacheDir: config.cacheDir,
+      cacheLimitBytes: config.cacheLimitBytes,
       stateDir: config.stateDir,
       overrides: config.overrides,
       parameters: config.parameters,
