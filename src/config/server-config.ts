@@ -32,6 +32,9 @@ export interface ServerConfig {
   /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
   readonly approvalWebhookUrl: string | undefined;
   readonly approvalWebhookSecret: string | undefined;
+  /** Request body limits in bytes (the server's defaults where unset). */
+  readonly maxArtifactBytes: number | undefined;
+  readonly bodyLimits: { readonly jsonBytes?: number | undefined; readonly webhookBytes?: number | undefined; readonly gitPushBytes?: number | undefined };
 }
 
 export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -55,7 +58,22 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     hostEnvironment: definedEnvironment(env),
     approvalWebhookUrl,
     approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,
+    maxArtifactBytes: byteLimit(env, 'NAGARE_MAX_ARTIFACT_BYTES'),
+    bodyLimits: {
+      jsonBytes: byteLimit(env, 'NAGARE_MAX_JSON_BYTES'),
+      webhookBytes: byteLimit(env, 'NAGARE_MAX_WEBHOOK_BYTES'),
+      gitPushBytes: byteLimit(env, 'NAGARE_MAX_GIT_PUSH_BYTES'),
+    },
   };
+}
+
+/** A positive whole number of bytes from the environment, or undefined for the default. */
+function byteLimit(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  const bytes = Number(value);
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new NagareError('CONFIG_INVALID', `${name} must be a whole number of bytes, not '${value}'`);
+  return bytes;
 }
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {

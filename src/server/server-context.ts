@@ -18,12 +18,33 @@ export interface ServerSettings {
   /** Largest log chunk and artifact an agent may upload. */
   readonly maxLogChunkBytes: number;
   readonly maxArtifactBytes: number;
+  /** Request bodies read whole (JSON, webhooks) and streamed (git pushes); see BodyLimits. */
+  readonly bodyLimits: BodyLimits;
   /** The URL agents and clients reach this server at (for links in records). */
   readonly publicUrl: string;
   /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
   readonly approvalWebhookUrl?: string | undefined;
   readonly approvalWebhookSecret?: string | undefined;
 }
+
+/**
+ * The largest request bodies the server reads, per kind of route. Every body is read through one
+ * capped reader (src/api/request.ts) and refused with 413 API_PAYLOAD_TOO_LARGE past its limit.
+ */
+export interface BodyLimits {
+  /** Native API and agent protocol JSON bodies (a project, a pipeline definition, a build result). */
+  readonly jsonBytes: number;
+  /** A push webhook's payload (GitHub's own limit is 25 MB; push payloads are far smaller). */
+  readonly webhookBytes: number;
+  /** What one `git push` over smart HTTP may send. */
+  readonly gitPushBytes: number;
+}
+
+export const DEFAULT_BODY_LIMITS: BodyLimits = {
+  jsonBytes: 10 * 1024 * 1024,
+  webhookBytes: 5 * 1024 * 1024,
+  gitPushBytes: 2 * 1024 * 1024 * 1024,
+};
 
 export interface ServerContext {
   readonly store: Store;

@@ -41,6 +41,8 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     logLevel: config.logLevel,
     approvalWebhookUrl: config.approvalWebhookUrl,
     approvalWebhookSecret: config.approvalWebhookSecret,
+    maxArtifactBytes: config.maxArtifactBytes,
+    bodyLimits: config.bodyLimits,
   });
   const credentials = server.initialCredentials;
   if (credentials) {
