@@ -8,7 +8,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { isNagareError } from '../core/errors.js';
 import type { Services } from '../server/services.js';
-import { closesConnection, httpStatusOf } from './http-errors.js';
+import { httpStatusOf } from './http-errors.js';
 import { bearerToken, cappedBody, payloadTooLarge, refuseDeclaredLength, type BodyLimit } from './request.js';
 
 const REPOSITORY_PATH = /^\/git\/([^/]+)\.git\/(.*)$/;
@@ -55,7 +55,6 @@ export function gitRoutes(services: Services): Hono {
       }
       if (error.code === 'REPO_GIT_FAILED') context.logger.error({ err: error, path: c.req.path }, 'git failed');
       const status = httpStatusOf(error.code);
-      if (closesConnection(c.req.method, status)) c.header('connection', 'close');
       if (status === 401) c.header('WWW-Authenticate', 'Basic realm="nagare", charset="UTF-8"');
       return plain(c, status, `${error.code} ${error.message}`);
     }

@@ -61,17 +61,9 @@ export function fromZod(error: ZodError): NagareError {
 export function errorResponse(c: Context, thrown: unknown, logger: Logger): Response {
   const error = thrown instanceof ZodError ? fromZod(thrown) : thrown;
   if (isNagareError(error)) {
-    if (closesConnection(c.req.method, httpStatusOf(error.code))) c.header('connection', 'close');
     return c.json({ error: { code: error.code, message: error.message, ...(Object.keys(error.details).length > 0 ? { details: error.details } : {}) } }, httpStatusOf(error.code));
   }
   logger.error({ err: error, path: c.req.path }, 'unexpected error');
   return c.json({ error: { code: 'INTERNAL', message: 'nagare failed to handle this request; the server log has the details' } }, 500);
 }
 
-/**
- * A refused request may still be sending its body (413 before the end of it, 401 before reading
- * it): closing the connection after the answer stops the server from draining what is left.
- */
-export function closesConnection(method: string, status: number): boolean {
-  return status === 413 || ((status === 401 || status === 403) && method !== 'GET' && method !== 'HEAD');
-}

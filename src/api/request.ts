@@ -2,7 +2,8 @@
  * Reading requests at the edge: bearer tokens, and bodies read through one capped reader so that no
  * route buffers more than its limit. A declared Content-Length over the limit is refused before a
  * byte is read; a chunked body is refused as soon as it passes the limit, without waiting for the
- * rest (the 413 carries `Connection: close`, see http-errors.ts, so the socket and its memory go).
+ * rest. What the client still sends after the answer is drained and discarded by @hono/node-server
+ * (at most 64 MiB or 500 ms, then the socket is closed), never buffered.
  */
 import type { Context } from 'hono';
 import { NagareError } from '../core/errors.js';

@@ -11,7 +11,7 @@ import { ZodError } from 'zod';
 import { isNagareError, NagareError, type ErrorCode } from '../../core/errors.js';
 import type { Services } from '../../server/services.js';
 import { verifySigV4, type SigV4Identity } from '../auth/sigv4.js';
-import { closesConnection, fromZod, httpStatusOf } from '../http-errors.js';
+import { fromZod, httpStatusOf } from '../http-errors.js';
 import { readBody, type BodyLimit } from '../request.js';
 import { CODEBUILD_OPERATIONS, type AwsCaller, type AwsOperation } from './codebuild-operations.js';
 import { codeCommitErrorOf } from './codecommit-errors.js';
@@ -167,9 +167,7 @@ export function awsRoutes(services: Services): Hono {
         const prefix = target?.slice(0, Math.max(0, target.lastIndexOf('.'))) ?? '';
         const { type, status } = (Object.hasOwn(SERVICE_ERRORS, prefix) ? SERVICE_ERRORS[prefix]?.(error) : undefined) ?? awsErrorOf(error.code);
         if (error.code.startsWith('AUTH_')) logger.warn({ target, code: error.code, requestId }, 'aws request refused');
-        const response = awsErrorResponse(type, status, error.message, requestId);
-        if (closesConnection(c.req.method, httpStatusOf(error.code))) response.headers.set('connection', 'close');
-        return response;
+        return awsErrorResponse(type, status, error.message, requestId);
       }
       logger.error({ err: error, target, requestId }, 'unexpected error in an aws operation');
       return awsErrorResponse('InternalFailure', 500, `nagare failed to handle this request (request id ${requestId}); the server log has the details`, requestId);
