@@ -57,21 +57,22 @@ export function streamingRequest(request: StreamingRequest): Promise<StreamingAn
       if (answer) resolve(answer);
       else reject(error ?? new Error('the server closed the connection without an answer'));
     };
-    const answer = (): StreamingAnswer | undefined => {
+    const answer = (closed = false): StreamingAnswer | undefined => {
       const end = received.indexOf('\r\n\r\n');
       if (end < 0) return undefined;
       const lines = received.subarray(0, end).toString('latin1').split('\r\n');
       const status = Number(lines[0]?.split(' ')[1]);
       if (status === 100) {
         received = received.subarray(end + 4);
-        return answer();
+        return answer(closed);
       }
       const headers: Record<string, string> = {};
       for (const line of lines.slice(1)) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
       const body = received.subarray(end + 4);
       const length = headers['content-length'];
-      if (length === undefined || body.byteLength < Number(length)) return undefined;
-      return { status, headers, text: body.subarray(0, Number(length)).toString('utf8'), bytesSent, sentAll: bytesSent >= request.bodyBytes };
+      // Without a length (Node's own 400 for a malformed request line) the answer ends with the connection.
+      if (length === undefined ? !closed : body.byteLength < Number(length)) return undefined;
+      return { status, headers, text: body.subarray(0, length === undefined ? body.byteLength : Number(length)).toString('utf8'), bytesSent, sentAll: bytesSent >= request.bodyBytes };
     };
     socket.on('data', (data: Buffer) => {
       received = Buffer.concat([received, data]);
@@ -79,8 +80,8 @@ export function streamingRequest(request: StreamingRequest): Promise<StreamingAn
       if (done) finish(done);
     });
     // The server may close (or reset) the upload once it has answered: only an answer counts.
-    socket.on('error', (error) => finish(answer(), error));
-    socket.on('close', () => finish(answer()));
+    socket.on('error', (error) => finish(answer(true), error));
+    socket.on('close', () => finish(answer(true)));
     socket.write(`${head}\r\n\r\n`);
     const send = (): void => {
       while (!settled && bytesSent < request.bodyBytes) {
