@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
+import type { BodyLimits } from '../../src/server/server-context.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { freshPostgresUrl, postgresMissing } from './postgres.js';
 import { requirement } from './requirements.js';
@@ -30,6 +31,8 @@ export interface TestServerOptions {
   readonly leaseMs?: number;
   readonly schedulerIntervalMs?: number;
   readonly maxArtifactBytes?: number;
+  /** Smaller request body limits, so that tests pass them with little data. */
+  readonly bodyLimits?: Partial<BodyLimits>;
   readonly clock?: () => number;
   readonly approvalWebhookUrl?: string;
   readonly approvalWebhookSecret?: string;
@@ -69,6 +72,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     leaseMs: options.leaseMs ?? 30_000,
     schedulerIntervalMs: options.schedulerIntervalMs ?? 200,
     ...(options.maxArtifactBytes ? { maxArtifactBytes: options.maxArtifactBytes } : {}),
+    bodyLimits: options.bodyLimits,
     ...(options.clock ? { clock: options.clock } : {}),
     approvalWebhookUrl: options.approvalWebhookUrl,
     approvalWebhookSecret: options.approvalWebhookSecret,
