@@ -87,8 +87,13 @@ export function streamingRequest(request: StreamingRequest): Promise<StreamingAn
       while (!settled && bytesSent < request.bodyBytes) {
         const piece = chunk.subarray(0, Math.min(chunk.byteLength, request.bodyBytes - bytesSent));
         bytesSent += piece.byteLength;
-        const framed = chunked ? [Buffer.from(`${piece.byteLength.toString(16)}\r\n`), piece, Buffer.from('\r\n')] : [piece];
-        if (!socket.write(Buffer.concat(framed))) {
+        // Corked writes frame a chunk without copying it.
+        socket.cork();
+        if (chunked) socket.write(`${piece.byteLength.toString(16)}\r\n`);
+        const room = socket.write(piece);
+        if (chunked) socket.write('\r\n');
+        socket.uncork();
+        if (!room) {
           socket.once('drain', send);
           return;
         }
