@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { streamingRequest } from '../test/support/streaming-request.js';
-import { RssPoller, startServerProcess, stopAll } from './queue-processes.js';
+import { cpuSeconds, RssPoller, startServerProcess, stopAll } from './queue-processes.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -63,6 +63,8 @@ interface Phase {
   readonly refused: number;
   readonly errors: number;
   readonly sentMb: number;
+  /** CPU seconds the server process used (user + system). */
+  readonly serverCpu: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -132,14 +134,16 @@ async function load(url: string, deadline: number): Promise<{ requests: number; 
   return { requests: next, refused, errors, sentBytes };
 }
 
-async function phase(name: string, url: string, rss: RssPoller, work: () => Promise<{ requests: number; refused: number; errors: number; sentBytes: number }>): Promise<Phase> {
+async function phase(name: string, url: string, pid: number, rss: RssPoller, work: () => Promise<{ requests: number; refused: number; errors: number; sentBytes: number }>): Promise<Phase> {
   rss.reset();
   const healthz = sampleHealthz(url);
+  const cpuBefore = cpuSeconds(pid);
   const started = performance.now();
   const done = await work();
   const seconds = (performance.now() - started) / 1000;
+  const serverCpu = cpuSeconds(pid) - cpuBefore;
   const { latencies, failures } = await healthz.stop();
-  return { name, seconds, healthz: latencies.sort((a, b) => a - b), healthzFailures: failures, peakRssMb: rss.peakMb(), requests: done.requests, refused: done.refused, errors: done.errors, sentMb: done.sentBytes / 1e6 };
+  return { name, seconds, healthz: latencies.sort((a, b) => a - b), healthzFailures: failures, peakRssMb: rss.peakMb(), requests: done.requests, refused: done.refused, errors: done.errors, sentMb: done.sentBytes / 1e6, serverCpu };
 }
 
 async function main(): Promise<void> {
@@ -150,21 +154,21 @@ async function main(): Promise<void> {
     await sleep(1000);
     const idleMb = rss.peakMb();
     const baselineMs = Number(flags['baseline-seconds']) * 1000;
-    const baseline = await phase('baseline (no load)', server.url, rss, async () => {
+    const baseline = await phase('baseline (no load)', server.url, server.pid, rss, async () => {
       await sleep(baselineMs);
       return { requests: 0, refused: 0, errors: 0, sentBytes: 0 };
     });
-    const loaded = await phase(`${REQUESTS} × ${flags.mb} MB, ${CONCURRENCY} at a time`, server.url, rss, () => load(server.url, performance.now() + Number(flags['max-seconds']) * 1000));
+    const loaded = await phase(`${REQUESTS} × ${flags.mb} MB, ${CONCURRENCY} at a time`, server.url, server.pid, rss, () => load(server.url, performance.now() + Number(flags['max-seconds']) * 1000));
     await sleep(2000);
     rss.reset();
     const afterMb = rss.peakMb();
     rss.stop();
 
     console.log(`server idle RSS ${idleMb.toFixed(0)} MB; RSS 2 s after the load ${afterMb.toFixed(0)} MB`);
-    console.log('| phase | requests | refused 4xx | other | MB sent by clients | time s | healthz n | p50 ms | p99 ms | max ms | healthz failed | peak RSS MB |');
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('| phase | requests | refused 4xx | other | MB sent by clients | time s | healthz n | p50 ms | p99 ms | max ms | healthz failed | peak RSS MB | server CPU s |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const p of [baseline, loaded]) {
-      console.log(`| ${p.name} | ${p.requests} | ${p.refused} | ${p.errors} | ${p.sentMb.toFixed(0)} | ${p.seconds.toFixed(1)} | ${p.healthz.length} | ${percentile(p.healthz, 50).toFixed(1)} | ${percentile(p.healthz, 99).toFixed(1)} | ${(p.healthz.at(-1) ?? NaN).toFixed(1)} | ${p.healthzFailures} | ${p.peakRssMb.toFixed(0)} |`);
+      console.log(`| ${p.name} | ${p.requests} | ${p.refused} | ${p.errors} | ${p.sentMb.toFixed(0)} | ${p.seconds.toFixed(1)} | ${p.healthz.length} | ${percentile(p.healthz, 50).toFixed(1)} | ${percentile(p.healthz, 99).toFixed(1)} | ${(p.healthz.at(-1) ?? NaN).toFixed(1)} | ${p.healthzFailures} | ${p.peakRssMb.toFixed(0)} | ${p.serverCpu.toFixed(1)} |`);
     }
     console.log(`targets: peak RSS < 200 MB: ${loaded.peakRssMb < 200 ? 'met' : 'NOT met'}; healthz p99 < 100 ms: ${percentile(loaded.healthz, 99) < 100 ? 'met' : 'NOT met'}`);
   } finally {
