@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { NagareError } from '../core/errors.js';
 import { PHASE_TYPES, type PhaseRecord } from '../core/build-phases.js';
 import type { Services } from '../server/services.js';
-import { bearerToken, readJson } from './request.js';
+import { bearerToken, cappedBody, readBody, readJson, refuseDeclaredLength, type BodyLimit } from './request.js';
 import { streamOf } from './streams.js';
 
 const statusSchema = z.enum(['SUCCEEDED', 'FAILED', 'FAULT', 'TIMED_OUT', 'IN_PROGRESS', 'STOPPED']);
@@ -44,19 +44,27 @@ const completeSchema = z.object({
 
 type Env = { Variables: { agentId: string } };
 
+/** A registration names an agent and its tags: anything larger is not a registration. */
+const REGISTER_LIMIT: BodyLimit = { maxBytes: 64 * 1024, what: 'An agent registration' };
+/** The one route open without a session token, matched exactly (a suffix match let `…/artifacts/register` in). */
+const REGISTER_PATH = '/agent/v1/register';
+
 export function agentRoutes(services: Services): Hono<Env> {
   const app = new Hono<Env>();
   const { agents, auth, context } = services;
+  const jsonLimit: BodyLimit = { maxBytes: context.settings.bodyLimits.jsonBytes, what: 'An agent protocol JSON body' };
 
   app.post('/register', async (c) => {
-    const body = registerSchema.parse(await readJson(c));
+    // The registration token is checked before the body is read; the body is tiny and capped.
+    await auth.authenticate(bearerToken(c), ['AGENT_TOKEN', 'API_TOKEN']);
+    const body = registerSchema.parse(await readJson(c, REGISTER_LIMIT));
     const { agentId, sessionToken } = await auth.registerAgent(bearerToken(c), body.name, body.tags);
     context.logger.info({ agentId, name: body.name }, 'agent registered');
     return c.json({ agentId, sessionToken });
   });
 
   app.use('*', async (c, next) => {
-    if (c.req.path.endsWith('/register')) return next();
+    if (c.req.method === 'POST' && c.req.path === REGISTER_PATH) return next();
     const caller = await auth.authenticate(bearerToken(c), ['AGENT_SESSION']);
     if (!caller.agentId) throw new NagareError('AUTH_INVALID_TOKEN', 'Not an agent session token');
     c.set('agentId', caller.agentId);
@@ -64,29 +72,25 @@ export function agentRoutes(services: Services): Hono<Env> {
   });
 
   app.post('/lease', async (c) => {
-    const { waitSeconds } = leaseSchema.parse(await readJson(c));
+    const { waitSeconds } = leaseSchema.parse(await readJson(c, jsonLimit));
     const job = await agents.lease(c.get('agentId'), waitSeconds * 1000, c.req.raw.signal);
     return job ? c.json({ job }) : c.body(null, 204);
   });
 
   app.post('/builds/:id/heartbeat', async (c) => {
-    const beat = heartbeatSchema.parse(await readJson(c));
+    const beat = heartbeatSchema.parse(await readJson(c, jsonLimit));
     return c.json(await agents.heartbeat(c.get('agentId'), c.req.param('id'), beat));
   });
 
   app.put('/builds/:id/log/:sequence', async (c) => {
     const sequence = Number(c.req.param('sequence'));
     if (!Number.isInteger(sequence) || sequence < 0) throw new NagareError('API_INVALID_INPUT', 'The log sequence must be a whole number from 0');
-    const declared = Number(c.req.header('content-length') ?? 0);
-    if (declared > context.settings.maxLogChunkBytes) {
-      throw new NagareError('API_PAYLOAD_TOO_LARGE', `A log chunk may be at most ${context.settings.maxLogChunkBytes} bytes`);
-    }
-    const chunk = new Uint8Array(await c.req.arrayBuffer());
+    const chunk = await readBody(c, { maxBytes: context.settings.maxLogChunkBytes, what: 'A log chunk' });
     return c.json({ outcome: await agents.appendLog(c.get('agentId'), c.req.param('id'), sequence, chunk) });
   });
 
   app.post('/builds/:id/parameters', async (c) => {
-    const names = parametersSchema.parse(await readJson(c));
+    const names = parametersSchema.parse(await readJson(c, jsonLimit));
     return c.json({ values: await agents.parameters(c.get('agentId'), c.req.param('id'), names) });
   });
 
@@ -96,15 +100,17 @@ export function agentRoutes(services: Services): Hono<Env> {
   });
 
   app.put('/builds/:id/artifacts/:name', async (c) => {
-    const body = c.req.raw.body;
-    if (!body) throw new NagareError('API_INVALID_INPUT', 'An artifact upload needs a body');
+    if (!c.req.raw.body) throw new NagareError('API_INVALID_INPUT', 'An artifact upload needs a body');
+    const limit: BodyLimit = { maxBytes: context.settings.maxArtifactBytes, what: 'An artifact' };
+    refuseDeclaredLength(c, limit);
     const identifier = c.req.query('identifier');
-    const stored = await agents.uploadArtifact(c.get('agentId'), c.req.param('id'), c.req.param('name'), identifier, body);
+    // Streamed to the blob store, whose temporary file is removed when the cap is passed.
+    const stored = await agents.uploadArtifact(c.get('agentId'), c.req.param('id'), c.req.param('name'), identifier, cappedBody(c.req.raw.body, limit));
     return c.json(stored);
   });
 
   app.post('/builds/:id/complete', async (c) => {
-    const result = completeSchema.parse(await readJson(c));
+    const result = completeSchema.parse(await readJson(c, jsonLimit));
     const build = await agents.complete(c.get('agentId'), c.req.param('id'), { ...result, resolvedSourceVersion: result.resolvedSourceVersion });
     return c.json({ buildStatus: build.buildStatus });
   });

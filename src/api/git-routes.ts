@@ -9,7 +9,7 @@ import { Hono } from 'hono';
 import { isNagareError } from '../core/errors.js';
 import type { Services } from '../server/services.js';
 import { httpStatusOf } from './http-errors.js';
-import { bearerToken } from './request.js';
+import { bearerToken, cappedBody, payloadTooLarge, refuseDeclaredLength, type BodyLimit } from './request.js';
 
 const REPOSITORY_PATH = /^\/git\/([^/]+)\.git\/(.*)$/;
 
@@ -23,16 +23,31 @@ export function gitRoutes(services: Services): Hono {
       const url = new URL(c.req.url);
       const match = REPOSITORY_PATH.exec(url.pathname);
       if (!match) return plain(c, 404, 'Not a repository URL: use /git/<name>.git');
-      return await repositories.serveGit({
+      const limit: BodyLimit = { maxBytes: context.settings.bodyLimits.gitPushBytes, what: 'A git request body (a push)' };
+      refuseDeclaredLength(c, limit);
+      // Past the cap the stream fails, git http-backend is killed (its quarantined objects never
+      // land) and the answer is 413 rather than git's own failure.
+      let refused = false;
+      const body = c.req.raw.body && ReadableStream.from((async function* capped() {
+        try {
+          yield* cappedBody(c.req.raw.body, limit);
+        } catch (error) {
+          refused = true;
+          throw error;
+        }
+      })());
+      const response = await repositories.serveGit({
         repositoryName: match[1] ?? '',
         path: match[2] ?? '',
         method: c.req.method,
         query: url.search.slice(1),
         headers: c.req.raw.headers,
-        body: c.req.raw.body,
+        body,
         signal: c.req.raw.signal,
         caller: caller.name,
       });
+      if (refused) throw payloadTooLarge(limit);
+      return response;
     } catch (error) {
       if (!isNagareError(error)) {
         context.logger.error({ err: error, path: c.req.path }, 'unexpected error in git smart HTTP');

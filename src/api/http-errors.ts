@@ -72,3 +72,4 @@ export function errorResponse(c: Context, thrown: unknown, logger: Logger): Resp
   logger.error({ err: error, path: c.req.path }, 'unexpected error');
   return c.json({ error: { code: 'INTERNAL', message: 'nagare failed to handle this request; the server log has the details' } }, 500);
 }
+

@@ -10,7 +10,7 @@ import { projectInputSchema, projectUpdateSchema, startBuildSchema } from './pro
 import { buildView, projectView } from './native-views.js';
 import { followLog, readLog } from './build-logs.js';
 import { streamOf } from './streams.js';
-import { bearerToken, readJson } from './request.js';
+import { bearerToken, readJson, type BodyLimit } from './request.js';
 
 type Env = { Variables: { caller: string } };
 
@@ -26,6 +26,7 @@ const nameQuery = z.object({ name: z.string().min(1) });
 export function nativeRoutes(services: Services): Hono<Env> {
   const app = new Hono<Env>();
   const { projects, builds, parameters, auth, context } = services;
+  const jsonLimit: BodyLimit = { maxBytes: services.context.settings.bodyLimits.jsonBytes, what: 'A request body' };
   const publicUrl = (): string => context.settings.publicUrl;
 
   app.use('*', async (c, next) => {
@@ -40,10 +41,10 @@ export function nativeRoutes(services: Services): Hono<Env> {
     const { projects: found } = await projects.batchGet(names.items);
     return c.json({ projects: found.map(projectView), nextToken: names.nextToken });
   });
-  app.post('/projects', async (c) => c.json({ project: projectView(await projects.create(projectInputSchema.parse(await readJson(c)))) }, 201));
+  app.post('/projects', async (c) => c.json({ project: projectView(await projects.create(projectInputSchema.parse(await readJson(c, jsonLimit)))) }, 201));
   app.get('/projects/:name', async (c) => c.json({ project: projectView(await projects.get(c.req.param('name'))) }));
   app.put('/projects/:name', async (c) => {
-    const changes = projectUpdateSchema.parse({ ...(await readJson(c) as object), name: c.req.param('name') });
+    const changes = projectUpdateSchema.parse({ ...(await readJson(c, jsonLimit) as object), name: c.req.param('name') });
     return c.json({ project: projectView(await projects.update(c.req.param('name'), changes)) });
   });
   app.delete('/projects/:name', async (c) => {
@@ -52,7 +53,7 @@ export function nativeRoutes(services: Services): Hono<Env> {
   });
 
   app.post('/projects/:name/builds', async (c) => {
-    const input = startBuildSchema.parse(await readJson(c));
+    const input = startBuildSchema.parse(await readJson(c, jsonLimit));
     const build = await builds.startBuild({ ...input, projectName: c.req.param('name'), initiator: c.get('caller') });
     return c.json({ build: buildView(build, publicUrl()) }, 201);
   });
@@ -83,7 +84,7 @@ export function nativeRoutes(services: Services): Hono<Env> {
   for (const namespace of ['parameter', 'secret'] as const) {
     const path = namespace === 'parameter' ? '/parameters' : '/secrets';
     app.put(path, async (c) => {
-      const body = parameterPutSchema.parse(await readJson(c));
+      const body = parameterPutSchema.parse(await readJson(c, jsonLimit));
       return c.json(await parameters.put(namespace, body.name, body.value, { ...(body.type ? { type: body.type } : {}), overwrite: body.overwrite ?? false }));
     });
     app.get(path, async (c) => {
@@ -99,7 +100,7 @@ export function nativeRoutes(services: Services): Hono<Env> {
   }
 
   app.post('/agent-tokens', async (c) => {
-    const { name } = z.object({ name: z.string().min(1).max(200).default('agent') }).parse(await readJson(c));
+    const { name } = z.object({ name: z.string().min(1).max(200).default('agent') }).parse(await readJson(c, jsonLimit));
     return c.json({ token: await auth.createAgentToken(name) }, 201);
   });
   app.get('/agents', async (c) => c.json({ agents: await context.store.agents.list() }));

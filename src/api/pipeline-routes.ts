@@ -14,7 +14,7 @@ import type { Services } from '../server/services.js';
 import { parsePipeline } from '../spec/pipeline.js';
 import { pipelineDeclaration, toIso, withTimes } from './aws/codepipeline-shapes.js';
 import { pipelineChanges } from './pipeline-changes.js';
-import { bearerToken, readJson } from './request.js';
+import { bearerToken, readBody, readJson, type BodyLimit } from './request.js';
 
 type Env = { Variables: { caller: string } };
 
@@ -69,6 +69,7 @@ function definitionOf(text: string, file: string): ReturnType<typeof parsePipeli
 export function pipelineRoutes(services: Services): Hono<Env> {
   const app = new Hono<Env>();
   const { auth, pipelines } = services;
+  const jsonLimit: BodyLimit = { maxBytes: services.context.settings.bodyLimits.jsonBytes, what: 'A request body' };
 
   app.use('*', async (c, next) => {
     c.set('caller', (await auth.authenticate(bearerToken(c), ['API_TOKEN'])).name);
@@ -76,9 +77,7 @@ export function pipelineRoutes(services: Services): Hono<Env> {
   });
 
   app.put('/', async (c) => {
-    if (Number(c.req.header('content-length') ?? 0) > MAX_DEFINITION_BYTES) throw new NagareError('API_PAYLOAD_TOO_LARGE', `A pipeline definition is at most ${MAX_DEFINITION_BYTES} bytes`);
-    const text = await c.req.text();
-    if (text.length > MAX_DEFINITION_BYTES) throw new NagareError('API_PAYLOAD_TOO_LARGE', `A pipeline definition is at most ${MAX_DEFINITION_BYTES} bytes`);
+    const text = new TextDecoder().decode(await readBody(c, { maxBytes: MAX_DEFINITION_BYTES, what: 'A pipeline definition' }));
     const applied = await pipelines.apply(definitionOf(text, c.req.query('file') ?? 'request body'));
     const body = { name: applied.current.name, created: applied.created, version: applied.current.version, changes: pipelineChanges(applied.previous, applied.current) };
     return c.json(body, applied.created ? 201 : 200);
@@ -94,7 +93,7 @@ export function pipelineRoutes(services: Services): Hono<Env> {
   });
 
   app.post('/:name/executions', async (c) => {
-    const { variables } = startSchema.parse(await readJson(c));
+    const { variables } = startSchema.parse(await readJson(c, jsonLimit));
     const executionId = services.context.newId();
     await pipelines.dispatch(c.req.param('name'), { type: 'START', executionId, trigger: { type: 'Manual', detail: c.get('caller') }, variables: variables ?? {} });
     return c.json({ pipelineExecutionId: executionId }, 201);
@@ -107,7 +106,7 @@ export function pipelineRoutes(services: Services): Hono<Env> {
     return c.json({ execution: iso(execution), actions: iso(actionExecutions(runtime, c.req.param('id'))) });
   });
   app.post('/:name/executions/:id/stop', async (c) => {
-    const { abandon, reason } = stopSchema.parse(await readJson(c));
+    const { abandon, reason } = stopSchema.parse(await readJson(c, jsonLimit));
     await pipelines.dispatch(c.req.param('name'), { type: 'STOP', executionId: c.req.param('id'), abandon: abandon ?? false, reason: reason ?? `stopped by ${c.get('caller')}` });
     return c.json({ pipelineExecutionId: c.req.param('id') });
   });
@@ -119,7 +118,7 @@ export function pipelineRoutes(services: Services): Hono<Env> {
     return c.json({ pipelineName: stored.definition.name, pipelineVersion: stored.definition.version, ...(latest ? { latestExecution: iso(latest) } : {}), stageStates: iso(stateView(runtime)) });
   });
   app.post('/:name/approvals', async (c) => {
-    const body = approvalSchema.parse(await readJson(c));
+    const body = approvalSchema.parse(await readJson(c, jsonLimit));
     const name = c.req.param('name');
     const stage = stageStates(await pipelines.runtime(name)).find((s) => s.stageName === body.stage);
     if (!stage) throw new NagareError('API_NOT_FOUND', `Pipeline ${name} has no stage ${body.stage}`, { details: { awsException: 'StageNotFoundException' } });
@@ -131,7 +130,7 @@ export function pipelineRoutes(services: Services): Hono<Env> {
     return c.json({ pipelineExecutionId: stage.latestExecution?.pipelineExecutionId, status: body.status, approvedAt: toIso(services.context.clock()) });
   });
   app.post('/:name/stages/:stage/retry', async (c) => {
-    const { executionId, mode } = retrySchema.parse(await readJson(c));
+    const { executionId, mode } = retrySchema.parse(await readJson(c, jsonLimit));
     const name = c.req.param('name');
     const stageName = c.req.param('stage');
     const id = executionId ?? stageStates(await pipelines.runtime(name)).find((s) => s.stageName === stageName)?.latestExecution?.pipelineExecutionId;
@@ -140,7 +139,7 @@ export function pipelineRoutes(services: Services): Hono<Env> {
     return c.json({ pipelineExecutionId: id });
   });
   app.post('/:name/stages/:stage/transition', async (c) => {
-    const { enabled, reason } = transitionSchema.parse(await readJson(c));
+    const { enabled, reason } = transitionSchema.parse(await readJson(c, jsonLimit));
     const stage = c.req.param('stage');
     await pipelines.dispatch(c.req.param('name'), enabled
       ? { type: 'ENABLE_TRANSITION', stage, by: c.get('caller') }

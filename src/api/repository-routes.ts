@@ -8,7 +8,7 @@ import { NagareError } from '../core/errors.js';
 import type { StoredRepository } from '../core/store.js';
 import { redactUrl } from '../server/external-repositories.js';
 import type { Services } from '../server/services.js';
-import { bearerToken, readJson } from './request.js';
+import { bearerToken, readJson, type BodyLimit } from './request.js';
 
 const createSchema = z
   .object({ name: z.string().min(1), description: z.string().max(1000).optional(), mirrorOf: z.string().min(1).max(2048).optional(), pollSeconds: z.number().int().min(0).max(86_400).optional(), webhookSecret: z.string().min(8).max(1000).optional() })
@@ -32,6 +32,7 @@ export function repositoryView(repository: StoredRepository, cloneUrl: string, w
 export function repositoryRoutes(services: Services): Hono {
   const app = new Hono();
   const { auth, repositories, externalRepositories } = services;
+  const jsonLimit: BodyLimit = { maxBytes: services.context.settings.bodyLimits.jsonBytes, what: 'A request body' };
   const view = (r: StoredRepository): Record<string, unknown> => repositoryView(r, repositories.cloneUrl(r.name), externalRepositories.webhookUrl(r.name));
 
   app.use('*', async (_c, next) => {
@@ -45,7 +46,7 @@ export function repositoryRoutes(services: Services): Hono {
     return c.json({ repositories: listed.items.map(view), nextToken: listed.nextToken });
   });
   app.post('/', async (c) => {
-    const body = createSchema.parse(await readJson(c));
+    const body = createSchema.parse(await readJson(c, jsonLimit));
     const created = body.mirrorOf === undefined
       ? await repositories.create({ repositoryName: body.name, repositoryDescription: body.description })
       : await externalRepositories.create({ repositoryName: body.name, repositoryDescription: body.description, mirrorOf: body.mirrorOf, pollSeconds: body.pollSeconds, webhookSecret: body.webhookSecret });

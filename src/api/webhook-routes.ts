@@ -1,25 +1,25 @@
 /**
  * Incoming push webhooks at `POST /webhooks/repositories/<name>`, from GitHub, Gitea and GitLab.
  * No API token: a delivery is authenticated by its signature over the raw body (or GitLab's
- * token) alone, so an unsigned request is 401 before anything is looked up. A verified push
- * answers 202 at once and the mirror is fetched in the background; other verified events are
- * acknowledged with 202 and `ignored`.
+ * token) alone, so a request with no signature header is 401 before its body is read, and a
+ * signed one is read only up to the webhook limit. A verified push answers 202 at once and the
+ * mirror is fetched in the background; other verified events are acknowledged with 202 and `ignored`.
  */
 import { Hono } from 'hono';
 import { NagareError } from '../core/errors.js';
+import { readWebhookDelivery } from '../server/external-repositories-webhooks.js';
 import type { Services } from '../server/services.js';
-
-/** GitHub's own limit for a delivery's payload. */
-const MAX_BODY_BYTES = 25 * 1024 * 1024;
+import { readBody } from './request.js';
 
 export function webhookRoutes(services: Services): Hono {
   const app = new Hono();
+  const limit = { maxBytes: services.context.settings.bodyLimits.webhookBytes, what: 'A webhook payload' };
 
   app.post('/repositories/:name', async (c) => {
-    const length = Number(c.req.header('content-length') ?? '0');
-    if (length > MAX_BODY_BYTES) throw new NagareError('API_PAYLOAD_TOO_LARGE', `A webhook payload may be at most ${MAX_BODY_BYTES} bytes`);
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    if (body.byteLength > MAX_BODY_BYTES) throw new NagareError('API_PAYLOAD_TOO_LARGE', `A webhook payload may be at most ${MAX_BODY_BYTES} bytes`);
+    if (!readWebhookDelivery(c.req.raw.headers)) {
+      throw new NagareError('AUTH_MISSING', 'An unsigned webhook: nagare accepts push webhooks from GitHub (X-Hub-Signature-256), Gitea (X-Gitea-Signature) and GitLab (X-Gitlab-Token) signed with the repository\'s webhook secret');
+    }
+    const body = await readBody(c, limit);
     const outcome = await services.externalRepositories.receiveWebhook(c.req.param('name'), c.req.raw.headers, body);
     return c.json({ repository: c.req.param('name'), ...outcome }, 202);
   });

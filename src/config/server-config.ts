@@ -39,6 +39,9 @@ export interface ServerConfig {
   readonly maxLogBytes: number;
   /** Repositories may mirror file://, local paths and this machine's addresses (issue 7). */
   readonly allowLocalMirrors: boolean;
+  /** Request body limits in bytes (the server's defaults where unset). */
+  readonly maxArtifactBytes: number | undefined;
+  readonly bodyLimits: { readonly jsonBytes?: number | undefined; readonly webhookBytes?: number | undefined; readonly gitPushBytes?: number | undefined };
 }
 
 export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -64,6 +67,12 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,
     maxLogBytes: parseLogLimit(flags.maxLogMib ?? env.NAGARE_MAX_LOG_MIB),
     allowLocalMirrors: flags.allowLocalMirrors ?? isTrue(env.NAGARE_ALLOW_LOCAL_MIRRORS, 'NAGARE_ALLOW_LOCAL_MIRRORS'),
+    maxArtifactBytes: byteLimit(env, 'NAGARE_MAX_ARTIFACT_BYTES'),
+    bodyLimits: {
+      jsonBytes: byteLimit(env, 'NAGARE_MAX_JSON_BYTES'),
+      webhookBytes: byteLimit(env, 'NAGARE_MAX_WEBHOOK_BYTES'),
+      gitPushBytes: byteLimit(env, 'NAGARE_MAX_GIT_PUSH_BYTES'),
+    },
   };
 }
 
@@ -71,6 +80,15 @@ function isTrue(value: string | undefined, name: string): boolean {
   if (value === undefined || value === '' || value === '0' || value.toLowerCase() === 'false') return false;
   if (value === '1' || value.toLowerCase() === 'true') return true;
   throw new NagareError('CONFIG_INVALID', `${name} must be 1/true or 0/false, not '${value}'`);
+}
+
+/** A positive whole number of bytes from the environment, or undefined for the default. */
+function byteLimit(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  const bytes = Number(value);
+  if (!Number.isSafeInteger(bytes) || bytes < 1) throw new NagareError('CONFIG_INVALID', `${name} must be a whole number of bytes, not '${value}'`);
+  return bytes;
 }
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {

@@ -175,9 +175,16 @@ export class AgentsService {
     return projects.filter((p) => p.concurrentBuildLimit !== undefined && (leased[p.name] ?? 0) >= p.concurrentBuildLimit).map((p) => p.name);
   }
 
+  /**
+   * The job queue is the judge of who holds a build: the record's agentId stays behind when a lease
+   * expires and the job is queued again. A call from the holder renews its lease (it is alive);
+   * any other caller changes nothing.
+   */
   private async requireHolder(agentId: string, buildId: string): Promise<void> {
+    const { store, clock, settings } = this.context;
     const build = await this.requireBuild(buildId);
     if (recordOf(build).agentId !== agentId || build.currentPhase === 'COMPLETED') throw leaseLost(buildId);
+    if (!(await store.jobs.renew(buildId, agentId, clock(), settings.leaseMs))) throw leaseLost(buildId);
   }
 
   private async requireBuild(buildId: string): Promise<StoredBuild> {

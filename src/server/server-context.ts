@@ -22,6 +22,8 @@ export interface ServerSettings {
   readonly maxArtifactBytes: number;
   /** Bytes of log kept per build; chunks past it (and a little slack) are refused (finding 11). */
   readonly maxLogBytes: number;
+  /** Request bodies read whole (JSON, webhooks) and streamed (git pushes); see BodyLimits. */
+  readonly bodyLimits: BodyLimits;
   /** The URL agents and clients reach this server at (for links in records). */
   readonly publicUrl: string;
   /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
@@ -30,6 +32,25 @@ export interface ServerSettings {
   /** Whether repositories may mirror file://, local paths and hosts on this machine (off by default). */
   readonly allowLocalMirrors?: boolean;
 }
+
+/**
+ * The largest request bodies the server reads, per kind of route. Every body is read through one
+ * capped reader (src/api/request.ts) and refused with 413 API_PAYLOAD_TOO_LARGE past its limit.
+ */
+export interface BodyLimits {
+  /** Native API and agent protocol JSON bodies (a project, a pipeline definition, a build result). */
+  readonly jsonBytes: number;
+  /** A push webhook's payload (GitHub's own limit is 25 MB; push payloads are far smaller). */
+  readonly webhookBytes: number;
+  /** What one `git push` over smart HTTP may send. */
+  readonly gitPushBytes: number;
+}
+
+export const DEFAULT_BODY_LIMITS: BodyLimits = {
+  jsonBytes: 10 * 1024 * 1024,
+  webhookBytes: 5 * 1024 * 1024,
+  gitPushBytes: 2 * 1024 * 1024 * 1024,
+};
 
 export interface ServerContext {
   readonly store: Store;

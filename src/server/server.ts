@@ -20,7 +20,7 @@ import { ServerMetrics } from './metrics.js';
 import { Notifier } from './notifier.js';
 import { PipelineDriver } from './pipeline-driver.js';
 import { Scheduler } from './scheduler.js';
-import { Listeners, type ServerContext, type ServerSettings } from './server-context.js';
+import { DEFAULT_BODY_LIMITS, Listeners, type BodyLimits, type ServerContext, type ServerSettings } from './server-context.js';
 import { createServices, type Services } from './services.js';
 
 export interface ServerOptions {
@@ -43,6 +43,8 @@ export interface ServerOptions {
   readonly maxArtifactBytes?: number;
   /** Bytes of log kept per build (default 256 MiB); give the agents the same limit. */
   readonly maxLogBytes?: number;
+  /** Request body limits per kind of route (DEFAULT_BODY_LIMITS for what is absent). */
+  readonly bodyLimits?: Partial<BodyLimits> | undefined;
   /** Where waiting manual approvals are announced (POST JSON, `X-Nagare-Signature-256: sha256=<hmac>`). */
   readonly approvalWebhookUrl?: string | undefined;
   readonly approvalWebhookSecret?: string | undefined;
@@ -77,6 +79,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxLogChunkBytes: 1024 * 1024,
     maxArtifactBytes: options.maxArtifactBytes ?? 2 * 1024 * 1024 * 1024,
     maxLogBytes: options.maxLogBytes ?? DEFAULT_LOG_LIMIT_BYTES,
+    bodyLimits: { ...DEFAULT_BODY_LIMITS, ...definedOnly(options.bodyLimits ?? {}) },
     publicUrl: '',
     approvalWebhookUrl: options.approvalWebhookUrl,
     approvalWebhookSecret: options.approvalWebhookSecret,
@@ -133,4 +136,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await store.close();
     },
   };
+}
+
+/** `{ jsonBytes: undefined }` must not replace a default. */
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

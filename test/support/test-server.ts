@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
+import type { BodyLimits } from '../../src/server/server-context.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { freshPostgresUrl, postgresMissing } from './postgres.js';
 import { requirement } from './requirements.js';
@@ -33,6 +34,8 @@ export interface TestServerOptions {
   readonly maxArtifactBytes?: number;
   /** The per-build log limit (default 256 MiB). */
   readonly maxLogBytes?: number;
+  /** Smaller request body limits, so that tests pass them with little data. */
+  readonly bodyLimits?: Partial<BodyLimits>;
   readonly clock?: () => number;
   readonly approvalWebhookUrl?: string;
   readonly approvalWebhookSecret?: string;
@@ -76,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...(options.maxJobAttempts ? { maxJobAttempts: options.maxJobAttempts } : {}),
     ...(options.maxArtifactBytes ? { maxArtifactBytes: options.maxArtifactBytes } : {}),
     ...(options.maxLogBytes ? { maxLogBytes: options.maxLogBytes } : {}),
+    bodyLimits: options.bodyLimits,
     ...(options.clock ? { clock: options.clock } : {}),
     approvalWebhookUrl: options.approvalWebhookUrl,
     approvalWebhookSecret: options.approvalWebhookSecret,

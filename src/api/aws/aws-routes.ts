@@ -12,6 +12,7 @@ import { isNagareError, NagareError, type ErrorCode } from '../../core/errors.js
 import type { Services } from '../../server/services.js';
 import { JSON_PROTOCOL_SIGNED_HEADERS, verifySigV4, type SigV4Identity } from '../auth/sigv4.js';
 import { fromZod, httpStatusOf } from '../http-errors.js';
+import { readBody, type BodyLimit } from '../request.js';
 import { CODEBUILD_OPERATIONS, type AwsCaller, type AwsOperation } from './codebuild-operations.js';
 import { codeCommitErrorOf } from './codecommit-errors.js';
 import { CODECOMMIT_OPERATIONS } from './codecommit-operations.js';
@@ -19,8 +20,8 @@ import { codePipelineErrorOf } from './codepipeline-errors.js';
 import { CODEPIPELINE_OPERATIONS } from './codepipeline-operations.js';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
-/** Every operation served has a small JSON body; larger ones are refused before they are read. */
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Every operation served has a small JSON body; larger ones are refused as soon as they pass this. */
+const BODY_LIMIT: BodyLimit = { maxBytes: 1024 * 1024, what: 'An AWS API request body' };
 
 /** Operations per `X-Amz-Target` prefix (the service's JSON target prefix and API version). */
 const SERVICES: Readonly<Record<string, Readonly<Record<string, AwsOperation>>>> = {
@@ -96,16 +97,26 @@ function operationOf(target: string | undefined): { operation: AwsOperation; nam
   return { operation, name };
 }
 
-async function rawBody(c: Context): Promise<Uint8Array> {
-  const declared = Number(c.req.header('content-length') ?? 0);
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const body = new Uint8Array(await c.req.arrayBuffer());
-  if (body.byteLength > MAX_BODY_BYTES) throw tooLarge();
-  return body;
-}
-
-function tooLarge(): NagareError {
-  return new NagareError('API_PAYLOAD_TOO_LARGE', `The request body is larger than ${MAX_BODY_BYTES} bytes`);
+/**
+ * Before the body is read: the request names an access key nagare issued, with a signature of the
+ * right shape. The full SigV4 check (the payload hash included) follows over the capped body, so an
+ * unauthenticated caller never makes the server read more than headers.
+ */
+async function preauthorize(c: Context, services: Services): Promise<void> {
+  const url = new URL(c.req.raw.url);
+  const authorization = c.req.header('authorization');
+  const credential = authorization === undefined ? url.searchParams.get('X-Amz-Credential') : /Credential=([^,\s]+)/.exec(authorization)?.[1];
+  const signature = authorization === undefined ? url.searchParams.get('X-Amz-Signature') : /Signature=([^,\s]+)/.exec(authorization)?.[1];
+  if (authorization === undefined && credential === null) {
+    throw new NagareError('AUTH_MISSING', 'The request is not signed: send an AWS SigV4 Authorization header (configure AWS credentials for this endpoint).');
+  }
+  if (!credential || !signature || !/^[0-9a-f]{64}$/.test(signature)) {
+    throw new NagareError('AUTH_INVALID_SIGNATURE', 'The request does not carry a SigV4 Credential and a 64-digit hexadecimal Signature.');
+  }
+  const accessKeyId = credential.split('/')[0] ?? '';
+  if ((await services.auth.accessKeySecret(accessKeyId)) === undefined) {
+    throw new NagareError('AUTH_UNKNOWN_ACCESS_KEY', 'The security token included in the request is invalid: nagare issued no such access key.');
+  }
 }
 
 async function authenticate(c: Context, services: Services, body: Uint8Array): Promise<SigV4Identity> {
@@ -146,7 +157,8 @@ export function awsRoutes(services: Services): Hono {
     try {
       // With no target there is no operation to run, and no signed target to check: say so first.
       if (target === undefined) operationOf(undefined);
-      const body = await rawBody(c);
+      await preauthorize(c, services);
+      const body = await readBody(c, BODY_LIMIT);
       const caller = callerOf(await authenticate(c, services, body));
       const { operation, name } = operationOf(target);
       const output = await operation(services, parseJson(body), caller);

@@ -45,6 +45,8 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     approvalWebhookSecret: config.approvalWebhookSecret,
     maxLogBytes: config.maxLogBytes,
     allowLocalMirrors: config.allowLocalMirrors,
+    maxArtifactBytes: config.maxArtifactBytes,
+    bodyLimits: config.bodyLimits,
   });
   const credentials = server.initialCredentials;
   if (credentials) {
