@@ -37,6 +37,7 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
     case 'AUTH_EXPIRED_SIGNATURE':
       return 401;
     case 'AUTH_FORBIDDEN':
+    case 'AGENT_PARAMETER_NOT_REFERENCED':
       return 403;
     case 'STORE_UNAVAILABLE':
     case 'STORE_MIGRATION_FAILED':

@@ -63,6 +63,7 @@ export const ERROR_CODES = [
   'AGENT_LEASE_EXPIRED',
   'AGENT_LOG_GAP',
   'AGENT_UNKNOWN',
+  'AGENT_PARAMETER_NOT_REFERENCED',
   // hosted repositories
   'REPO_INVALID_NAME',
   'REPO_NOT_FOUND',
