@@ -2,10 +2,12 @@
  * Configuration of `nagare up`, `nagare server` and the client commands, compiled once from flags
  * and the environment. Only src/config reads `process.env`.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
+import { compileBuildIsolation, type BuildIsolationConfig } from './agent-config.js';
 import { definedEnvironment } from './environment.js';
 
 export const DEFAULT_PORT = 8780;
@@ -19,6 +21,10 @@ export interface ServerFlags {
   readonly logLevel?: string;
   readonly approvalWebhookUrl?: string;
   readonly approvalWebhookSecret?: string;
+  readonly workDir?: string;
+  readonly buildUser?: string;
+  readonly allowRunAs?: string;
+  readonly allowRootBuilds?: boolean;
 }
 
 export interface ServerConfig {
@@ -32,6 +38,9 @@ export interface ServerConfig {
   /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
   readonly approvalWebhookUrl: string | undefined;
   readonly approvalWebhookSecret: string | undefined;
+  /** `nagare up`: where the embedded agent's builds run, outside the data directory (which is 0700). */
+  readonly agentWorkDir: string;
+  readonly buildIsolation: BuildIsolationConfig;
 }
 
 export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -45,8 +54,15 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
   if (approvalWebhookUrl !== undefined && !/^https?:\/\/[^/]/.test(approvalWebhookUrl)) {
     throw new NagareError('CONFIG_INVALID', `--approval-webhook-url must be an http:// or https:// URL, not '${approvalWebhookUrl}'`);
   }
+  const dataDir = path.resolve(flags.dataDir ?? env.NAGARE_DATA_DIR ?? defaultDataDir(env));
+  const agentWorkDir = path.resolve(flags.workDir ?? defaultEmbeddedWorkDir(dataDir, env));
+  if (agentWorkDir === dataDir || agentWorkDir.startsWith(dataDir + path.sep)) {
+    throw new NagareError('CONFIG_INVALID', `--work-dir must be outside the data directory ${dataDir}: builds may not reach the data directory`);
+  }
   return {
-    dataDir: path.resolve(flags.dataDir ?? env.NAGARE_DATA_DIR ?? defaultDataDir(env)),
+    dataDir,
+    agentWorkDir,
+    buildIsolation: compileBuildIsolation(flags, env),
     port,
     host: flags.host ?? env.NAGARE_HOST ?? '127.0.0.1',
     databaseUrl,
@@ -56,6 +72,15 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     approvalWebhookUrl,
     approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,
   };
+}
+
+/**
+ * One work directory per data directory (two servers on a host do not share one), never inside it:
+ * /var/lib/nagare/work/… for root, whose build user cannot pass through /root; ~/.cache otherwise.
+ */
+function defaultEmbeddedWorkDir(dataDir: string, env: NodeJS.ProcessEnv): string {
+  const base = process.getuid?.() === 0 ? '/var/lib/nagare/work' : path.join(env.XDG_CACHE_HOME ?? path.join(env.HOME ?? os.homedir(), '.cache'), 'nagare', 'work');
+  return path.join(base, `${path.basename(dataDir)}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
 }
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {
