@@ -6,10 +6,13 @@
  * its log and result are sent, then the loop ends. Nothing here exits the process.
  */
 import type { StatusType } from '../core/build-phases.js';
+import { NagareError } from '../core/errors.js';
 import { AgentApiError, AgentClient, type RetryPolicy } from '../client/agent-client.js';
 import { silentLogger, type AgentLogger } from './agent-logger.js';
 import { reportJobFault } from './job-fault.js';
+import { DEFAULT_BUILD_USER, ensureBuildUser, type RunAsPolicy } from './build-user.js';
 import { runBuildJob } from './run-build-job.js';
+import { claimWorkDir } from './work-dir.js';
 
 export interface AgentOptions {
   readonly serverUrl: string;
@@ -21,8 +24,14 @@ export interface AgentOptions {
   readonly workDir: string;
   /** Forces an executor; by default `shell` for the images `shell` and `nagare/shell`, Docker otherwise. */
   readonly executorKind?: 'shell' | 'docker' | undefined;
-  /** The agent's own environment (shell builds start from it; git runs with it). */
+  /** The agent's own environment (git runs with it; shell builds get it without nagare's variables and credentials). */
   readonly hostEnvironment: Readonly<Record<string, string>>;
+  /** When the agent runs as root, shell builds run as this user, created if missing (default `nagare-build`). */
+  readonly buildUser?: string | undefined;
+  /** Users a buildspec's `run-as` may name besides the build user. */
+  readonly allowRunAs?: readonly string[] | undefined;
+  /** Lets a buildspec say `run-as: root` (and `--build-user root`). */
+  readonly allowRootBuilds?: boolean | undefined;
   /** Long-poll wait per lease call, at most 60 (default 20). */
   readonly pollSeconds?: number | undefined;
   readonly heartbeatMs?: number | undefined;
@@ -37,6 +46,8 @@ export interface AgentOptions {
 
 export interface RunningAgent {
   readonly agentId: string;
+  /** Who builds run as, in words, for start-up lines: "shell builds run as user nagare-build (uid 999)". */
+  readonly buildsRunAs: string;
   /** Resolves when the agent loop has ended (after `stop`, or on an error it cannot get past). */
   readonly done: Promise<void>;
   stop(): Promise<void>;
@@ -51,8 +62,17 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     retry: options.retry,
     onRetry: (what, error, delayMs) => logger.warn(`${what} failed (${error.message}); retrying in ${Math.round(delayMs)} ms`),
   });
-  let { agentId } = await client.register(options.token, options.name, options.tags);
-  logger.info(`registered with ${client.serverUrl} as ${agentId} (${options.name})`);
+  const policy = await runAsPolicy(options, logger);
+  const buildsRunAs = describeBuilds(options.executorKind, policy);
+  const workDir = await claimWorkDir(options.workDir, options.executorKind === 'docker' ? undefined : policy.buildUser, logger);
+  let agentId: string;
+  try {
+    ({ agentId } = await client.register(options.token, options.name, options.tags));
+  } catch (error) {
+    await workDir.release();
+    throw error;
+  }
+  logger.info(`registered with ${client.serverUrl} as ${agentId} (${options.name}); ${buildsRunAs}`);
 
   const loop = async (): Promise<void> => {
     while (!stopping.signal.aborted) {
@@ -78,6 +98,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           workDir: options.workDir,
           executorKind: options.executorKind,
           hostEnvironment: options.hostEnvironment,
+          runAs: policy,
+          credentials: [options.token],
           heartbeatMs: options.heartbeatMs ?? 2000,
           killGraceMs: options.killGraceMs,
           logLimitBytes: options.logLimitBytes,
@@ -93,7 +115,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       }
     }
   };
-  const done = loop().catch((error: unknown) => {
+  const done = loop().finally(() => workDir.release()).catch((error: unknown) => {
     logger.error(`agent stopped: ${error instanceof Error ? error.message : String(error)}`);
     throw error;
   });
@@ -104,10 +126,35 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     get agentId() {
       return agentId;
     },
+    buildsRunAs,
     done,
     async stop() {
       stopping.abort(new Error('agent stopping'));
       await done.catch(() => undefined);
     },
   };
+}
+
+/** Root agents run shell builds as the build user; `--build-user root` needs --allow-root-builds. */
+async function runAsPolicy(options: AgentOptions, logger: AgentLogger): Promise<RunAsPolicy> {
+  const base = { allowRunAs: options.allowRunAs ?? [], allowRootBuilds: options.allowRootBuilds ?? false };
+  const name = options.buildUser ?? DEFAULT_BUILD_USER;
+  if (process.getuid?.() !== 0 || options.executorKind === 'docker') return { ...base, buildUser: undefined };
+  if (name === 'root' || name === '0') {
+    if (!base.allowRootBuilds) throw new NagareError('CONFIG_INVALID', '--build-user root runs pushed code as root on this host: add --allow-root-builds if that is really meant');
+    return { ...base, buildUser: undefined };
+  }
+  return { ...base, buildUser: await ensureBuildUser(name, options.hostEnvironment, (line) => logger.info(line)) };
+}
+
+function describeBuilds(executorKind: 'shell' | 'docker' | undefined, policy: RunAsPolicy): string {
+  const uid = process.getuid?.();
+  const shell = policy.buildUser
+    ? `shell builds run as user ${policy.buildUser.name} (uid ${policy.buildUser.uid})`
+    : uid === 0
+      ? 'shell builds run as root (--allow-root-builds): they can read the data directory and everything else on this host'
+      : `shell builds run as this agent's own user (uid ${uid ?? '?'}): the shell executor then isolates only the environment; run the agent as root for a separate build user, or use Docker`;
+  if (executorKind === 'docker') return 'builds run with the Docker executor (as the image\'s user)';
+  if (executorKind === 'shell') return shell;
+  return `${shell}; builds with another image run with the Docker executor`;
 }

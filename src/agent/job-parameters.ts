@@ -37,7 +37,9 @@ export async function fetchJobVariables(client: AgentClient, job: BuildJob, buil
   }
   const parameters = unique([...Object.values(buildspec.env.parameterStore), ...Object.values(projectParameters)]);
   const secrets = unique([...Object.values(buildspec.env.secretsManager), ...Object.values(projectSecrets)].map((r) => r.secretId));
-  const values = parameters.length + secrets.length === 0 ? {} : await client.parameters(job.buildId, { parameters, secrets });
+  // Always called, even with no names: the first call of a lease declares the buildspec's names to
+  // the server (finding 5 of issue 7), so a build cannot be the first to declare what it likes.
+  const values = await client.parameters(job.buildId, { parameters, secrets });
   const source = new StaticParameterSource(values);
 
   const projectEnv: EnvSpec = { ...buildspec.env, variables: {}, parameterStore: projectParameters, secretsManager: projectSecrets };

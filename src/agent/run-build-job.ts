@@ -9,7 +9,7 @@
  * already ended the build. The work directory is removed in every case.
  */
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { BuildJob } from '../core/build-job.js';
@@ -22,11 +22,14 @@ import { runBuild } from '../build/runner.js';
 import { createExecutor } from '../executors/index.js';
 import { isLeaseExpired, type AgentClient, type CompletionBody } from '../client/agent-client.js';
 import type { AgentLogger } from './agent-logger.js';
+import { shellBuildEnvironment } from './build-environment.js';
+import { runAsRefusal, type RunAsPolicy } from './build-user.js';
 import { fetchJobVariables } from './job-parameters.js';
 import { JobHeartbeat } from './job-heartbeat.js';
 import { loadJobBuildspec } from './job-buildspec.js';
 import { prepareSource } from './job-source.js';
 import { LogUploader } from './log-uploader.js';
+import { handOverSources } from './work-dir.js';
 
 export interface BuildJobContext {
   readonly client: AgentClient;
@@ -35,6 +38,10 @@ export interface BuildJobContext {
   readonly workDir: string;
   readonly executorKind: 'shell' | 'docker' | undefined;
   readonly hostEnvironment: Readonly<Record<string, string>>;
+  /** Who shell builds run as and which `run-as` users the agent allows (build-user.ts). */
+  readonly runAs: RunAsPolicy;
+  /** The agent's own secrets (its token): no variable holding one reaches a shell build. */
+  readonly credentials: readonly string[];
   readonly heartbeatMs: number;
   readonly logger: AgentLogger;
   /** Aborted when the agent shuts down: the build is stopped and reported STOPPED. */
@@ -130,6 +137,13 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     return early('FAULT', { statusCode: 'CLIENT_ERROR', message: `Could not prepare the source: ${error instanceof Error ? error.message : String(error)}` });
   }
   if (!source.ok) return early('FAILED', { statusCode: 'CLIENT_ERROR', message: source.message });
+  const kind = context.executorKind ?? executorKindFor(job.image);
+  // Shell builds run as the build user (finding 6): it reaches its own build directory only.
+  const buildUser = kind === 'shell' ? context.runAs.buildUser : undefined;
+  if (buildUser) {
+    await chmod(dir, 0o711);
+    await handOverSources(dir, buildUser);
+  }
 
   let loaded;
   try {
@@ -140,6 +154,8 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     for (const problem of all.slice(1)) system(problem.describe());
     return early('FAILED', { statusCode: 'YAML_FILE_ERROR', message: error.describe() }, source.resolvedSourceVersion);
   }
+  const refusal = kind === 'shell' ? runAsRefusal(loaded.spec, context.runAs) : undefined;
+  if (refusal) return early('FAILED', { statusCode: 'CLIENT_ERROR', message: refusal }, source.resolvedSourceVersion);
   const variables = await fetchJobVariables(context.client, job, loaded.spec);
   if (!variables.ok) return early('FAILED', { statusCode: 'CLIENT_ERROR', message: variables.message }, source.resolvedSourceVersion);
   if (signal.aborted) return stopped();
@@ -171,7 +187,13 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     identity,
     buildspec: loaded.spec,
     buildspecLocation: loaded.location,
-    executor: createExecutor({ kind: context.executorKind ?? executorKindFor(job.image), image: job.image, hostEnvironment: context.hostEnvironment, stateDir: dir }),
+    executor: createExecutor({
+      kind,
+      image: job.image,
+      hostEnvironment: shellBuildEnvironment(context.hostEnvironment, context.credentials, buildUser),
+      stateDir: dir,
+      defaultUser: buildUser?.name,
+    }),
     overrides: variables.overrides,
     secretValues: variables.secretValues,
     parameters: variables.source,

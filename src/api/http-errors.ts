@@ -39,6 +39,7 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
     case 'AUTH_HEADER_NOT_SIGNED':
       return 401;
     case 'AUTH_FORBIDDEN':
+    case 'AGENT_PARAMETER_NOT_REFERENCED':
       return 403;
     case 'STORE_UNAVAILABLE':
     case 'STORE_MIGRATION_FAILED':

@@ -17,6 +17,17 @@ export interface AgentFlags {
   readonly executor?: string;
   readonly pollSeconds?: string;
   readonly maxLogMib?: string;
+  readonly buildUser?: string;
+  readonly allowRunAs?: string;
+  readonly allowRootBuilds?: boolean;
+}
+
+/** Who shell builds run as (issue 7, finding 6); shared by `nagare agent` and `nagare up`. */
+export interface BuildIsolationConfig {
+  /** The build user a root agent runs shell builds as; undefined for the default, `nagare-build`. */
+  readonly buildUser: string | undefined;
+  readonly allowRunAs: readonly string[];
+  readonly allowRootBuilds: boolean;
 }
 
 /** The options of `startAgent` that come from flags and the environment. */
@@ -31,6 +42,9 @@ export interface AgentConfig {
   readonly pollSeconds: number;
   /** Bytes of log kept per build (finding 11). */
   readonly logLimitBytes: number;
+  readonly buildUser: string | undefined;
+  readonly allowRunAs: readonly string[];
+  readonly allowRootBuilds: boolean;
 }
 
 export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): AgentConfig {
@@ -55,10 +69,32 @@ export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): A
     token,
     name: flags.name ?? os.hostname(),
     tags,
-    workDir: path.resolve(flags.workDir ?? path.join(defaultStateDir(env), 'agent')),
+    workDir: path.resolve(flags.workDir ?? defaultAgentWorkDir(env)),
     executorKind: executor,
     hostEnvironment: definedEnvironment(env),
     pollSeconds,
     logLimitBytes: parseLogLimit(flags.maxLogMib ?? env.NAGARE_MAX_LOG_MIB),
+    ...compileBuildIsolation(flags, env),
   };
+}
+
+const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}\$?$/i;
+
+export function compileBuildIsolation(flags: { readonly buildUser?: string; readonly allowRunAs?: string; readonly allowRootBuilds?: boolean }, env: NodeJS.ProcessEnv): BuildIsolationConfig {
+  const buildUser = flags.buildUser ?? env.NAGARE_BUILD_USER;
+  if (buildUser !== undefined && !USER_NAME.test(buildUser)) throw new NagareError('CONFIG_INVALID', `--build-user must be a user name, not '${buildUser}'`);
+  const allowRunAs = (flags.allowRunAs ?? env.NAGARE_ALLOW_RUN_AS ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of allowRunAs) {
+    if (!USER_NAME.test(name)) throw new NagareError('CONFIG_INVALID', `--allow-run-as takes user names separated by commas, not '${name}'`);
+    if (name === 'root') throw new NagareError('CONFIG_INVALID', '--allow-run-as cannot allow root: start the agent with --allow-root-builds for that');
+  }
+  return { buildUser, allowRunAs, allowRootBuilds: flags.allowRootBuilds ?? env.NAGARE_ALLOW_ROOT_BUILDS === 'true' };
+}
+
+/**
+ * `nagare agent`'s work directory: <state-dir>/agent, or /var/lib/nagare/agent for root, whose
+ * build user could not pass through /root to reach its builds.
+ */
+function defaultAgentWorkDir(env: NodeJS.ProcessEnv): string {
+  return process.getuid?.() === 0 && env.NAGARE_STATE_DIR === undefined ? '/var/lib/nagare/agent' : path.join(defaultStateDir(env), 'agent');
 }

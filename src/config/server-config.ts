@@ -2,10 +2,12 @@
  * Configuration of `nagare up`, `nagare server` and the client commands, compiled once from flags
  * and the environment. Only src/config reads `process.env`.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
+import { compileBuildIsolation, type BuildIsolationConfig } from './agent-config.js';
 import { definedEnvironment } from './environment.js';
 import { parseLogLimit } from './log-limit.js';
 
@@ -22,6 +24,10 @@ export interface ServerFlags {
   readonly approvalWebhookSecret?: string;
   readonly maxLogMib?: string;
   readonly allowLocalMirrors?: boolean;
+  readonly workDir?: string;
+  readonly buildUser?: string;
+  readonly allowRunAs?: string;
+  readonly allowRootBuilds?: boolean;
 }
 
 export interface ServerConfig {
@@ -42,6 +48,9 @@ export interface ServerConfig {
   /** Request body limits in bytes (the server's defaults where unset). */
   readonly maxArtifactBytes: number | undefined;
   readonly bodyLimits: { readonly jsonBytes?: number | undefined; readonly webhookBytes?: number | undefined; readonly gitPushBytes?: number | undefined };
+  /** `nagare up`: where the embedded agent's builds run, outside the data directory (which is 0700). */
+  readonly agentWorkDir: string;
+  readonly buildIsolation: BuildIsolationConfig;
 }
 
 export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -55,8 +64,15 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
   if (approvalWebhookUrl !== undefined && !/^https?:\/\/[^/]/.test(approvalWebhookUrl)) {
     throw new NagareError('CONFIG_INVALID', `--approval-webhook-url must be an http:// or https:// URL, not '${approvalWebhookUrl}'`);
   }
+  const dataDir = path.resolve(flags.dataDir ?? env.NAGARE_DATA_DIR ?? defaultDataDir(env));
+  const agentWorkDir = path.resolve(flags.workDir ?? defaultEmbeddedWorkDir(dataDir, env));
+  if (agentWorkDir === dataDir || agentWorkDir.startsWith(dataDir + path.sep)) {
+    throw new NagareError('CONFIG_INVALID', `--work-dir must be outside the data directory ${dataDir}: builds may not reach the data directory`);
+  }
   return {
-    dataDir: path.resolve(flags.dataDir ?? env.NAGARE_DATA_DIR ?? defaultDataDir(env)),
+    dataDir,
+    agentWorkDir,
+    buildIsolation: compileBuildIsolation(flags, env),
     port,
     host: flags.host ?? env.NAGARE_HOST ?? '127.0.0.1',
     databaseUrl,
@@ -89,6 +105,15 @@ function byteLimit(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const bytes = Number(value);
   if (!Number.isSafeInteger(bytes) || bytes < 1) throw new NagareError('CONFIG_INVALID', `${name} must be a whole number of bytes, not '${value}'`);
   return bytes;
+}
+
+/**
+ * One work directory per data directory (two servers on a host do not share one), never inside it:
+ * /var/lib/nagare/work/… for root, whose build user cannot pass through /root; ~/.cache otherwise.
+ */
+function defaultEmbeddedWorkDir(dataDir: string, env: NodeJS.ProcessEnv): string {
+  const base = process.getuid?.() === 0 ? '/var/lib/nagare/work' : path.join(env.XDG_CACHE_HOME ?? path.join(env.HOME ?? os.homedir(), '.cache'), 'nagare', 'work');
+  return path.join(base, `${path.basename(dataDir)}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
 }
 
 function defaultDataDir(env: NodeJS.ProcessEnv): string {

@@ -68,6 +68,7 @@ export const ERROR_CODES = [
   'AGENT_LOG_GAP',
   'AGENT_LOG_LIMIT',
   'AGENT_UNKNOWN',
+  'AGENT_PARAMETER_NOT_REFERENCED',
   // hosted repositories
   'REPO_INVALID_NAME',
   'REPO_NOT_FOUND',

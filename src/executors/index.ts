@@ -17,6 +17,8 @@ export interface ExecutorChoice {
   readonly hostEnvironment: Readonly<Record<string, string>>;
   /** Where session directories go; the OS temporary directory when absent. */
   readonly stateDir?: string | undefined;
+  /** Shell only: the user commands run as when the buildspec has no `run-as`. */
+  readonly defaultUser?: string | undefined;
   /** Docker engine socket; /var/run/docker.sock when absent. */
   readonly socketPath?: string | undefined;
 }
@@ -25,7 +27,7 @@ export function createExecutor(choice: ExecutorChoice): Executor {
   const stateDir = choice.stateDir === undefined ? {} : { stateDir: choice.stateDir };
   switch (choice.kind) {
     case 'shell':
-      return new ShellExecutor({ hostEnvironment: choice.hostEnvironment, ...stateDir });
+      return new ShellExecutor({ hostEnvironment: choice.hostEnvironment, ...stateDir, defaultUser: choice.defaultUser });
     case 'docker':
       return new DockerExecutor({
         image: choice.image ?? DEFAULT_IMAGE,

@@ -18,6 +18,11 @@ export interface ShellExecutorOptions {
   readonly hostEnvironment: Readonly<Record<string, string>>;
   /** Where session directories go; the OS temporary directory when absent. */
   readonly stateDir?: string;
+  /**
+   * The user commands run as when the buildspec names none (`run-as`): the agent's unprivileged
+   * build user when it runs as root (issue 7, finding 6). Undefined runs them as nagare's own user.
+   */
+  readonly defaultUser?: string | undefined;
 }
 
 /** Grace period `dispose` gives processes between SIGTERM and SIGKILL. */
@@ -40,10 +45,11 @@ export class ShellExecutor implements Executor {
 
   async openShell(options: ShellOptions): Promise<ShellSession> {
     const shell = resolveShell(options.shell);
-    const identity = options.user === undefined ? undefined : await lookUpUser(options.user, this.options.hostEnvironment);
+    const user = options.user ?? this.options.defaultUser;
+    const identity = user === undefined ? undefined : await lookUpUser(user, this.options.hostEnvironment);
     const switchUser = identity !== undefined && identity.uid !== process.getuid?.();
     if (switchUser && process.getuid?.() !== 0) {
-      throw new NagareError('EXEC_SPAWN_FAILED', `cannot run commands as ${options.user}: only root can switch users (nagare runs as uid ${process.getuid?.()})`);
+      throw new NagareError('EXEC_SPAWN_FAILED', `cannot run commands as ${user}: only root can switch users (nagare runs as uid ${process.getuid?.()})`);
     }
     await requireDirectory(options.cwd);
     const sessionDir = await mkdtemp(join(this.options.stateDir ?? tmpdir(), 'nagare-shell-'));

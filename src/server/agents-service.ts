@@ -12,6 +12,7 @@ import { NagareError } from '../core/errors.js';
 import { SERVER_LOG_SLACK_BYTES } from '../core/log-limits.js';
 import type { StoredBuild } from '../core/store.js';
 import { artifactBlobKey, asRecord, leasedRecord, logBlobKey, mergePhases, recordOf } from './build-records.js';
+import { namesOutside, serverKnownNames, unionOf, type ParameterNames } from './job-parameter-names.js';
 import type { ServerContext } from './server-context.js';
 
 export interface Heartbeat {
@@ -125,9 +126,31 @@ export class AgentsService {
     return this.context.blobs.read(input.blobKey);
   }
 
-  /** Values of the parameters and secrets the build's buildspec and project refer to. */
-  async parameters(agentId: string, buildId: string, names: { parameters: readonly string[]; secrets: readonly string[] }): Promise<Record<string, string>> {
+  /**
+   * Values of the parameters and secrets the build's buildspec and project refer to, and no others
+   * (finding 5 of issue 7): a name outside the set is refused with AGENT_PARAMETER_NOT_REFERENCED and
+   * nothing is returned. For a buildspec from the source, the agent's first call declares its names.
+   */
+  async parameters(agentId: string, buildId: string, names: ParameterNames): Promise<Record<string, string>> {
     await this.requireHolder(agentId, buildId);
+    const build = await this.requireBuild(buildId);
+    const data = recordOf(build);
+    const known = serverKnownNames(data.job);
+    let allowed = known.names;
+    if (known.buildspecInSource) {
+      const declared = data.declaredParameterNames?.agentId === agentId ? data.declaredParameterNames : undefined;
+      if (declared) allowed = unionOf(allowed, declared);
+      else {
+        const declaration = { agentId, parameters: [...new Set(names.parameters)], secrets: [...new Set(names.secrets)] };
+        await this.context.store.builds.update(buildId, { record: asRecord({ ...data, declaredParameterNames: declaration }) });
+        allowed = unionOf(allowed, declaration);
+      }
+    }
+    const outside = namesOutside(names, allowed);
+    if (outside.length > 0) {
+      this.context.logger.warn({ buildId, agentId, refused: outside }, 'parameters refused: not referenced by the build');
+      throw new NagareError('AGENT_PARAMETER_NOT_REFERENCED', `Build ${buildId} does not reference ${outside.join(', ')}: an agent may read only the parameters and secrets of the build it holds`);
+    }
     const values: Record<string, string> = {};
     for (const [namespace, list] of [['parameter', names.parameters], ['secret', names.secrets]] as const) {
       for (const name of list) {

@@ -17,6 +17,11 @@ export interface BuildRecordData {
   readonly reports: readonly Readonly<Record<string, unknown>>[];
   readonly resolvedSourceVersion: string | undefined;
   readonly agentId: string | undefined;
+  /**
+   * The names a buildspec from the source references, as the agent holding the build declared them
+   * on its first parameters call (see job-parameter-names.ts); absent until then.
+   */
+  readonly declaredParameterNames?: { readonly agentId: string; readonly parameters: readonly string[]; readonly secrets: readonly string[] } | undefined;
 }
 
 export function recordOf(build: StoredBuild): BuildRecordData {

@@ -4,7 +4,7 @@
  * an embedded agent that talks to this server over loopback, with the same protocol as a remote one.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -70,6 +70,7 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
   const logger = createLogger({ level: options.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  await lockDownDataDir(options.dataDir, logger);
   const store = await openStore({ url: options.databaseUrl ?? `sqlite://${path.resolve(options.dataDir, 'nagare.db')}` });
   const settings: ServerSettings = {
     region: options.region ?? 'us-east-1',
@@ -141,4 +142,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 /** `{ jsonBytes: undefined }` must not replace a default. */
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * The data directory holds the key, the database and the first credentials: only nagare's own user
+ * may enter it (issue 7, finding 6), whatever mode an older version or the operator gave it.
+ */
+async function lockDownDataDir(dataDir: string, logger: Logger): Promise<void> {
+  const mode = (await stat(dataDir)).mode & 0o777;
+  if (mode !== 0o700) {
+    await chmod(dataDir, 0o700);
+    logger.warn({ dataDir, was: mode.toString(8) }, 'data directory was open to other users; now mode 700');
+  }
+  for (const entry of await readdir(dataDir, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(dataDir, entry.name);
+    if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
+  }
 }

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { compileServerConfig } from '../../src/config/server-config.js';
 import { compileAgentConfig } from '../../src/config/agent-config.js';
 import { startTestServer } from '../support/test-server.js';
 import { createProject, startBuild, waitFor, waitForBuild } from './agent-harness.js';
@@ -52,5 +53,23 @@ test('nagare agent flags: server and token are required, tags are KEY=VALUE', ()
   assert.equal(config.serverUrl, 'http://ci:8780');
   assert.equal(config.token, 'tok');
   assert.deepEqual(config.tags, { env: 'prod', role: 'web=1' });
-  assert.equal(config.workDir, '/home/someone/.local/state/nagare/agent');
+  // Root's build user could not pass through /root, so a root agent works under /var/lib.
+  assert.equal(config.workDir, process.getuid?.() === 0 ? '/var/lib/nagare/agent' : '/home/someone/.local/state/nagare/agent');
+});
+
+test('nagare agent flags: --build-user and --allow-run-as take user names, and root only through --allow-root-builds', () => {
+  const base = { server: 'http://x', token: 't' };
+  assert.throws(() => compileAgentConfig({ ...base, buildUser: 'a b;rm' }, {}), /--build-user must be a user name/);
+  assert.throws(() => compileAgentConfig({ ...base, allowRunAs: 'ok,-bad' }, {}), /--allow-run-as takes user names/);
+  assert.throws(() => compileAgentConfig({ ...base, allowRunAs: 'deploy,root' }, {}), /--allow-root-builds/);
+  const config = compileAgentConfig({ ...base, buildUser: 'ci-builds', allowRunAs: 'deploy, web', allowRootBuilds: true }, {});
+  assert.deepEqual([config.buildUser, config.allowRunAs, config.allowRootBuilds], ['ci-builds', ['deploy', 'web'], true]);
+  assert.deepEqual([compileAgentConfig(base, {}).buildUser, compileAgentConfig(base, {}).allowRootBuilds], [undefined, false]);
+});
+
+test('nagare up: the embedded agent works outside the data directory, which it may not be given', () => {
+  const config = compileServerConfig({ dataDir: '/srv/nagare/data' }, { HOME: '/home/someone' });
+  assert.ok(!config.agentWorkDir.startsWith('/srv/nagare/data'), config.agentWorkDir);
+  assert.notEqual(compileServerConfig({ dataDir: '/srv/other' }, { HOME: '/home/someone' }).agentWorkDir, config.agentWorkDir, 'two data directories get two work directories');
+  assert.throws(() => compileServerConfig({ dataDir: '/srv/nagare/data', workDir: '/srv/nagare/data/work' }, {}), /--work-dir must be outside the data directory/);
 });

@@ -51,7 +51,7 @@ test('a server killed with SIGKILL mid-execution comes back and carries the exec
   await setup.stop();
 
   let server = await startCliServer('server', dataDir, ['--port', String(port), '--log-level', 'warn']);
-  const agent = await startAgent({ serverUrl: url, token, name: 'steady', tags: {}, workDir: path.join(dataDir, 'agent'), hostEnvironment: hostEnvironment() });
+  const agent = await startAgent({ serverUrl: url, token, name: 'steady', tags: {}, workDir: await tempDir('pipeline-kill-agent'), hostEnvironment: hostEnvironment() });
   const store = await openStore({ url: `sqlite://${path.join(dataDir, 'nagare.db')}` });
   const runtime = async (): Promise<PipelineRuntime> => (await store.pipelines.get('survivor'))?.runtime as PipelineRuntime;
   try {

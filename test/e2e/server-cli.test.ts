@@ -59,6 +59,27 @@ test('nagare build start --follow streams the log and exits with the build statu
   assert.match(started.stdout, /SUCCEEDED/);
 });
 
+const asRoot = process.getuid?.() === 0 ? false : 'needs root: nagare up switches shell builds to a build user only as root';
+
+test('finding 6: nagare up as root says builds run as nagare-build, and a build cannot read the data directory, sees no NAGARE_ variable and no token', { skip: asRoot }, () => {
+  assert.match(up.stderr(), /^Builds: shell builds run as user nagare-build \(uid \d+\)/m);
+  const spec = ['version: 0.2', 'phases:', '  build:', '    commands:',
+    `      - cat ${dataDir}/secret.key || echo "secret.key refused"`,
+    `      - cat ${dataDir}/initial-credentials.json || echo "credentials refused"`,
+    '      - env | grep NAGARE_ || echo "no NAGARE_ variables"',
+    '      - env',
+    '      - echo "user=$(id -un)"', ''].join('\n');
+  assert.equal(nagare('project', 'create', 'host-isolation', '--buildspec', spec).status, 0);
+  const started = nagare('build', 'start', 'host-isolation', '--follow');
+  assert.equal(started.status, 0, started.stderr);
+  assert.match(started.stdout, /secret\.key: Permission denied/);
+  assert.match(started.stdout, /^credentials refused$/m);
+  assert.match(started.stdout, /^no NAGARE_ variables$/m);
+  assert.match(started.stdout, /^user=nagare-build$/m);
+  const credentials = initialCredentials(dataDir);
+  for (const secret of [credentials.token, credentials.secretAccessKey]) assert.ok(!started.stdout.includes(secret), 'a credential reached the build');
+});
+
 test('a failing build makes build start --follow exit 1', () => {
   nagare('project', 'create', 'server-fails', '--buildspec', 'version: 0.2\nphases:\n  build:\n    commands: ["false"]\n');
   assert.equal(nagare('build', 'start', 'server-fails', '--follow').status, 1);

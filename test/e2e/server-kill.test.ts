@@ -48,7 +48,7 @@ for (const database of ['sqlite', 'postgres'] as const) {
     let server = await startCliServer('server', dataDir, args);
     const token = (JSON.parse(readFileSync(path.join(dataDir, 'initial-credentials.json'), 'utf8')) as { token: string }).token;
     const client = new NagareClient({ server: server.url, token });
-    const agent = await startAgent({ serverUrl: server.url, token, name: 'survivor', tags: {}, workDir: path.join(dataDir, 'agent'), hostEnvironment: hostEnvironment() });
+    const agent = await startAgent({ serverUrl: server.url, token, name: 'survivor', tags: {}, workDir: await mkdtemp(path.join(os.tmpdir(), 'nagare-kill-agent-')), hostEnvironment: hostEnvironment() });
     try {
       await client.createProject({ name: 'survive', source: { type: 'NO_SOURCE', buildspec: BUILDSPEC }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' } });
       const id = String((await client.startBuild('survive')).build.id);

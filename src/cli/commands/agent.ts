@@ -17,10 +17,13 @@ export function registerAgentCommand(program: Command, done: (outcome: CommandOu
     .addOption(new Option('--token <token>', 'registration token (`nagare` prints one for agents; an API token works too)').env('NAGARE_AGENT_TOKEN'))
     .option('--name <name>', 'name shown by the server (default: the host name)')
     .option('--tag <key=value>', 'a tag of this agent (repeatable)', collect)
-    .option('--work-dir <dir>', 'where builds run and the cache lives (default <state-dir>/agent)')
+    .option('--work-dir <dir>', 'where builds run and the cache lives (default <state-dir>/agent; /var/lib/nagare/agent as root)')
     .option('--executor <kind>', 'force shell or docker (default: shell for the images shell and nagare/shell, docker otherwise)')
     .option('--poll-seconds <n>', 'long-poll wait for a build, 1-60', '20')
     .option('--max-log-mib <MiB>', 'log kept per build; later output is dropped with a marker line (default 256; $NAGARE_MAX_LOG_MIB)')
+    .option('--build-user <user>', 'as root, run shell builds as this unprivileged user, created if missing (default nagare-build)')
+    .option('--allow-run-as <users>', 'users a buildspec run-as may name, separated by commas (default none)')
+    .option('--allow-root-builds', 'let a buildspec say run-as: root, and allow --build-user root')
     .addHelpText('after', `
 Examples:
   nagare agent --server http://ci.example:8780 --token ngr_… --tag env=staging
@@ -36,7 +39,7 @@ async function agentCommand(flags: AgentFlags): Promise<CommandOutcome> {
   // Loaded here so that other commands do not pay for the agent's modules at start.
   const { startAgent } = await import('../../agent/agent.js');
   const agent = await startAgent({ ...config, logger });
-  logger.info(`agent ${config.name} ready; work directory ${config.workDir}; Ctrl-C stops it`);
+  logger.info(`agent ${config.name} ready; ${agent.buildsRunAs}; work directory ${config.workDir}; Ctrl-C stops it`);
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (): void => {
       // A second Ctrl-C takes the default action (exit at once); the lease then runs out.

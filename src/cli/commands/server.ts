@@ -21,8 +21,17 @@ function serverOptions(command: Command): Command {
     .option('--allow-local-mirrors', 'let repositories mirror file://, local paths and hosts on this machine; off by default, since mirrors are fetched with the server\'s rights ($NAGARE_ALLOW_LOCAL_MIRRORS=1)');
 }
 
+/** The embedded agent's options (`nagare up` only). */
+function embeddedAgentOptions(command: Command): Command {
+  return command
+    .option('--work-dir <dir>', 'where the embedded agent runs builds, outside the data directory (default /var/lib/nagare/work/<data-dir>-<hash> as root, ~/.cache/nagare/work/… otherwise)')
+    .option('--build-user <user>', 'as root, run shell builds as this unprivileged user, created if missing (default nagare-build)')
+    .option('--allow-run-as <users>', 'users a buildspec run-as may name, separated by commas (default none)')
+    .option('--allow-root-builds', 'let a buildspec say run-as: root (builds can then read the data directory)');
+}
+
 export function registerServerCommands(program: Command, done: (outcome: CommandOutcome) => void): void {
-  serverOptions(program.command('up'))
+  embeddedAgentOptions(serverOptions(program.command('up')))
     .description('Start a server with an embedded agent (SQLite in the data directory)')
     .action(async (flags: ServerFlags) => done(await run(compileServerConfig(flags), true)));
 
@@ -61,11 +70,13 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
         token: await server.services.auth.createAgentToken('embedded'),
         name: 'embedded',
         tags: { embedded: 'true' },
-        workDir: path.join(config.dataDir, 'agent'),
+        workDir: config.agentWorkDir,
         hostEnvironment: config.hostEnvironment,
         logLimitBytes: config.maxLogBytes,
+        ...config.buildIsolation,
       })
     : undefined;
+  if (agent) process.stderr.write(`Builds: ${agent.buildsRunAs}; work directory ${config.agentWorkDir}\n`);
   process.stderr.write(`nagare ${embeddedAgent ? 'up' : 'server'} at ${server.url} (data in ${config.dataDir}); Ctrl-C stops it\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -5,7 +5,7 @@
  * disabled inbound transition holding an execution; typed refusals.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
@@ -130,7 +130,10 @@ test('StartPipelineExecution is idempotent per clientRequestToken; StopPipelineE
 });
 
 test('RetryStageExecution FAILED_ACTIONS re-runs a failed build, which then succeeds', async () => {
-  const marker = path.join(await tempDir('marker'), 'ready');
+  const markerDir = await tempDir('marker');
+  // Shell builds run as the unprivileged build user when tests run as root: it must see the marker.
+  await chmod(markerDir, 0o755);
+  const marker = path.join(markerDir, 'ready');
   const { push } = await setUp('cp-retry', [spec(`test -f ${marker}`)]);
   await push('v1');
   await waitFor('the build to fail', async () => (await latestStatus('cp-retry')) === 'Failed', 60_000);
