@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -139,7 +139,10 @@ test('finding 11: a stopped build with a 30 MB unsent backlog completes STOPPED 
   const proxy = await logHoldingProxy(server.url);
   const logger = collectingLogger();
   const agent = await agentFor(server, { serverUrl: proxy.url, logger });
-  const marker = path.join(await mkdtemp(path.join(os.tmpdir(), 'nagare-flood-')), 'written');
+  const markerDir = await mkdtemp(path.join(os.tmpdir(), 'nagare-flood-'));
+  // Shell builds run as the unprivileged build user when tests run as root: it must write the marker.
+  await chmod(markerDir, 0o777);
+  const marker = path.join(markerDir, 'written');
   try {
     const project = await createProject(server, `version: 0.2\nphases:\n  build:\n    commands:\n      - yes | head -c 30000000; touch ${marker}; sleep 300\n`);
     const id = await startBuild(server, project);
