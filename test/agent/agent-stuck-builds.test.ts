@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -32,10 +32,14 @@ function contextsOf(server: TestServer, build: Awaited<ReturnType<typeof waitFor
 for (const [executor, image, skip] of executors) {
   test(`finding 10: a build whose work directory cannot be created ends FAULT with the reason on its first lease, not leased for ever (${executor})`, { skip }, async () => {
     const server = await startTestServer({ leaseMs: 1_000 });
-    // The agent's work directory is a file: no build directory can be made inside it.
-    const workDir = path.join(await mkdtemp(path.join(os.tmpdir(), 'nagare-stuck-')), 'work');
-    await writeFile(workDir, 'not a directory');
+    const parent = await mkdtemp(path.join(os.tmpdir(), 'nagare-stuck-'));
+    await chmod(parent, 0o755); // as root, the build user must reach the work directory
+    const workDir = path.join(parent, 'work');
     const agent = await agentFor(server, { workDir });
+    // The agent checks its work directory at start; afterwards it becomes a file, so no build
+    // directory can be made inside it.
+    await rm(workDir, { recursive: true, force: true });
+    await writeFile(workDir, 'not a directory');
     try {
       const name = await createProject(server, BUILDSPEC, { environment: { image } });
       const { id } = await server.services.builds.startBuild({ projectName: name, initiator: 'test' });
