@@ -1,8 +1,9 @@
 /**
  * Which executions the runtime keeps and which go to the history table (issue 8, "History that
  * scales"). The machine reads every execution it is given, but once an execution has ended it only
- * still matters to it in three ways, so the runtime keeps exactly those:
+ * still matters in a few ways, so the runtime keeps exactly those:
  * - active executions (stage locks, queues, superseding, approvals, timers);
+ * - the newest execution (the pipeline list's "latest execution");
  * - the latest execution to enter each stage of the current definition, and the latest holding an
  *   attempt of each of its actions: GetPipelineState's "latest" view, and RetryStageExecution's
  *   "a newer execution has entered the stage" check;
@@ -17,6 +18,8 @@ import type { ExecutionState, PipelineRuntime } from './pipeline-execution-types
 export function retainedExecutionIds(runtime: PipelineRuntime): Set<string> {
   const keep = new Set<string>();
   for (const exec of runtime.executions) if (isActive(exec)) keep.add(exec.pipelineExecutionId);
+  const newest = runtime.executions.reduce<ExecutionState | undefined>((a, b) => (a === undefined || b.startSeq > a.startSeq ? b : a), undefined);
+  if (newest) keep.add(newest.pipelineExecutionId);
   for (const stage of runtime.definition.stages) {
     let latest: ExecutionState | undefined;
     for (const exec of runtime.executions) {

@@ -95,6 +95,22 @@ export class PipelinesService {
     return { items: merged.slice(0, limit), more: merged.length > limit };
   }
 
+  /**
+   * One page of `listExecutions` behind an opaque token (`seq-<n>`: the start sequence of the last
+   * execution returned, so executions started meanwhile never shift a page); a token nagare did not
+   * issue is API_INVALID_INPUT (InvalidNextTokenException in the AWS API).
+   */
+  async executionPage(name: string, limit: number, nextToken: string | undefined): Promise<{ items: ExecutionState[]; nextToken?: string }> {
+    let beforeSeq: number | undefined;
+    if (nextToken !== undefined) {
+      beforeSeq = Number(/^seq-(\d{1,15})$/.exec(nextToken)?.[1] ?? NaN);
+      if (!Number.isSafeInteger(beforeSeq)) throw new NagareError('API_INVALID_INPUT', 'nextToken is not a token this list of executions returned', { details: { awsException: 'InvalidNextTokenException' } });
+    }
+    const { items, more } = await this.listExecutions(name, limit, beforeSeq);
+    const last = items.at(-1);
+    return { items, ...(more && last ? { nextToken: `seq-${last.startSeq}` } : {}) };
+  }
+
   /** The definition at `version`: the current one, or one an execution in flight or in history ran on. */
   async definitionAt(name: string, version: number): Promise<PipelineDefinition | undefined> {
     const { definition, runtime } = await this.get(name);

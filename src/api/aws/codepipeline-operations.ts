@@ -68,14 +68,6 @@ async function definitionAt(services: Services, name: string, version: number | 
   return held;
 }
 
-/** ListPipelineExecutions tokens: `seq-<n>`, the start sequence of the last execution returned (keyset, so new executions never shift a page). */
-function beforeSeqOf(nextToken: string | undefined): number | undefined {
-  if (nextToken === undefined) return undefined;
-  const seq = Number(/^seq-(\d{1,15})$/.exec(nextToken)?.[1] ?? NaN);
-  if (!Number.isSafeInteger(seq)) throw new CodePipelineInputError('InvalidNextTokenException', 'nextToken is not a token this operation returned');
-  return seq;
-}
-
 /** ListActionExecutions without an execution filter looks at this many of the newest executions. */
 const ACTION_EXECUTIONS_WINDOW = 1000;
 
@@ -164,9 +156,8 @@ export const CODEPIPELINE_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
     const { pipelineName, filter, maxResults, nextToken } = parse(input.listExecutionsInput, raw);
     if (filter !== undefined) throw new CodePipelineInputError('ValidationException', 'ListPipelineExecutions filter is not supported by nagare yet');
     const runtime = await services.pipelines.runtime(pipelineName);
-    const listed = await services.pipelines.listExecutions(pipelineName, maxResults ?? DEFAULT_PAGE, beforeSeqOf(nextToken));
-    const last = listed.items.at(-1);
-    return { pipelineExecutionSummaries: seconds(executionSummaries({ ...runtime, executions: listed.items })), ...(listed.more && last ? { nextToken: `seq-${last.startSeq}` } : {}) };
+    const listed = await services.pipelines.executionPage(pipelineName, maxResults ?? DEFAULT_PAGE, nextToken);
+    return { pipelineExecutionSummaries: seconds(executionSummaries({ ...runtime, executions: listed.items })), ...(listed.nextToken ? { nextToken: listed.nextToken } : {}) };
   },
 
   async ListActionExecutions(services, raw) {

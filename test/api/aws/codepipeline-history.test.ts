@@ -29,6 +29,14 @@ import { startTestServer, testDatabases, type TestServer } from '../../support/t
 import { rejection } from './codebuild-server.js';
 import { codePipelineClient } from './codepipeline-setup.js';
 
+interface NativePage {
+  executions?: { pipelineExecutionId: string }[];
+  execution?: { status: string };
+  pipelines?: { name: string }[];
+  nextToken?: string;
+  error?: { code: string };
+}
+
 const running: { server: TestServer; client: CodePipelineClient }[] = [];
 after(async () => {
   for (const { server, client } of running) {
@@ -97,5 +105,27 @@ for (const [database, skip] of await testDatabases()) {
     }, 30_000);
     await waitFor('the retried execution to be failed again', async () => (await client.send(new GetPipelineExecutionCommand({ pipelineName: 'history', pipelineExecutionId: oldest }))).pipelineExecution?.status === 'Failed', 30_000);
     assert.deepEqual((await all(client, 'history')).map((e) => e.pipelineExecutionId), [...started].reverse(), 'still five, once each');
+
+    // The native API pages the same way, and the list of pipelines too.
+    const native = async (path: string): Promise<{ status: number; body: NativePage }> => {
+      const response = await fetch(`${server.url}/api/v1/pipelines${path}`, { headers: { authorization: `Bearer ${server.token}` } });
+      return { status: response.status, body: (await response.json()) as NativePage };
+    };
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const { body } = await native(`/history/executions?limit=2${token ? `&nextToken=${encodeURIComponent(token)}` : ''}`);
+      seen.push(...(body.executions ?? []).map((e) => e.pipelineExecutionId));
+      token = body.nextToken;
+    } while (token !== undefined);
+    assert.deepEqual(seen, [...started].reverse());
+    assert.equal((await native(`/history/executions/${oldest}`)).body.execution?.status, 'Failed');
+    const refused = await native('/history/executions?nextToken=forged');
+    assert.deepEqual([refused.status, refused.body.error?.code], [400, 'API_INVALID_INPUT']);
+    await server.services.pipelines.create({ ...(await server.services.pipelines.get('history')).definition, name: 'another' });
+    const first = await native('?limit=1');
+    assert.deepEqual(first.body.pipelines?.map((p) => p.name), ['another']);
+    const second = await native(`?limit=1&nextToken=${encodeURIComponent(first.body.nextToken ?? '')}`);
+    assert.deepEqual([second.body.pipelines?.map((p) => p.name), second.body.nextToken], [['history'], undefined]);
   });
 }
