@@ -77,6 +77,8 @@ export interface BuildsRepo {
   /** Build ids, newest first unless sortOrder says ASCENDING. */
   listIds(filter: { readonly projectName?: string | undefined }, page: PageRequest): Promise<Page<string>>;
   delete(ids: readonly string[]): Promise<string[]>;
+  /** Completed builds that ended before `endedBefore`, oldest first, at most `limit` (retention). */
+  endedBefore(endedBefore: number, limit: number): Promise<StoredBuild[]>;
   countByStatus(): Promise<Record<string, number>>;
 }
 

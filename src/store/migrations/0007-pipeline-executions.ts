@@ -3,6 +3,7 @@
  * keeps only what the execution machine still needs, so an event no longer reads and writes every
  * execution the pipeline ever ran. Existing rows are upgraded here: their ended executions are
  * copied out, their runtime trimmed, and definition and runtime rewritten in the versioned envelope.
+ * Builds also get an index on their end time, by which retention finds old ones.
  */
 import { sql, type Kysely } from 'kysely';
 import { retainedExecutionIds } from '../../core/pipeline-execution-history.js';
@@ -27,6 +28,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('pipeline_executions_by_start').on('pipeline_executions').columns(['pipeline_name', 'start_seq']).execute();
   await db.schema.createIndex('pipeline_executions_by_end').on('pipeline_executions').column('end_time').execute();
+  // Retention finds old builds by when they ended.
+  await db.schema.createIndex('builds_by_end').on('builds').column('end_time').execute();
 
   const { rows } = await sql<{ name: string; definition: string; runtime: string }>`select name, definition, runtime from pipelines`.execute(db);
   for (const row of rows) {
@@ -43,5 +46,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropIndex('builds_by_end').execute();
   await db.schema.dropTable('pipeline_executions').execute();
 }
