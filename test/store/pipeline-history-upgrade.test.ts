@@ -77,6 +77,7 @@ for (const [kind, skip] of kinds) {
       const legacyRuntime: PipelineRuntime = { definition, executions, transitions: {}, sequence: 6 };
       await rawOn(kind, url, async (raw) => {
         await raw('DROP TABLE pipeline_executions');
+        await raw('DROP INDEX builds_by_end');
         await raw(`DELETE FROM kysely_migration WHERE name = '0007-pipeline-executions'`);
         await raw('INSERT INTO pipelines (name, definition, version, created, updated, runtime, revision) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
           'legacy', JSON.stringify(definition), 1, T0, T0, JSON.stringify(legacyRuntime), 3,
