@@ -32,7 +32,6 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { PhaseRecord } from '../src/core/build-phases.js';
-import type { PipelineRuntime } from '../src/core/pipeline-execution.js';
 import { parsePipeline } from '../src/spec/pipeline.js';
 import { recordOf } from '../src/server/build-records.js';
 import { startServer, type RunningServer } from '../src/server/server.js';
@@ -142,8 +141,9 @@ async function onePush(server: RunningServer, token: string, work: string, round
 
   const { services } = server;
   const execution = await waitUntil(`the execution of ${commit.slice(0, 8)} to end`, async () => {
-    const runtime = (await services.pipelines.get(NAME)).runtime as PipelineRuntime;
-    const found = runtime.executions.find((e) => Object.values(e.sourceRevisions).some((r) => r.revisionValue === commit));
+    // Newest first, in flight or in history.
+    const { items } = await services.pipelines.listExecutions(NAME, 10);
+    const found = items.find((e) => Object.values(e.sourceRevisions).some((r) => r.revisionValue === commit));
     return found && found.status !== 'InProgress' ? found : undefined;
   });
   const page = await services.builds.list({ limit: 10 });

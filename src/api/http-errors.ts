@@ -44,6 +44,8 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
     case 'STORE_UNAVAILABLE':
     case 'STORE_MIGRATION_FAILED':
       return 503;
+    case 'STORE_RECORD_INVALID':
+    case 'STORE_SCHEMA_TOO_NEW':
     case 'BUILD_INTERNAL':
     case 'BUILD_LOG_MISSING':
     case 'EXEC_SPAWN_FAILED':

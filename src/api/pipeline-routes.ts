@@ -22,13 +22,14 @@ const MAX_DEFINITION_BYTES = 1024 * 1024;
 const startSchema = z.object({ variables: z.record(z.string().min(1).max(128), z.string().max(1000)).optional() });
 const stopSchema = z.object({ abandon: z.boolean().optional(), reason: z.string().max(200).optional() });
 const approvalSchema = z.object({ stage: z.string().min(1), action: z.string().min(1), status: z.enum(['Approved', 'Rejected']), summary: z.string().max(512).default('') });
+const pageSchema = z.object({ limit: z.coerce.number().int().min(1).max(1000).default(100), nextToken: z.string().max(2048).optional() });
 const retrySchema = z.object({ executionId: z.string().min(1).optional(), mode: z.enum(['FAILED_ACTIONS', 'ALL_ACTIONS']).default('FAILED_ACTIONS') });
 const transitionSchema = z.object({ enabled: z.boolean(), reason: z.string().min(1).max(300).optional() });
 
 const iso = <T>(value: T): T => withTimes(value, toIso);
 
 function summaryView(stored: StoredPipeline): Record<string, unknown> {
-  const latest = executionSummaries(stored.runtime as PipelineRuntime)[0];
+  const latest = executionSummaries(stored.runtime)[0];
   return {
     name: stored.definition.name,
     version: stored.definition.version,
@@ -82,7 +83,18 @@ export function pipelineRoutes(services: Services): Hono<Env> {
     const body = { name: applied.current.name, created: applied.created, version: applied.current.version, changes: pipelineChanges(applied.previous, applied.current) };
     return c.json(body, applied.created ? 201 : 200);
   });
-  app.get('/', async (c) => c.json({ pipelines: (await pipelines.list()).map(summaryView) }));
+  app.get('/', async (c) => {
+    const query = pageSchema.parse({ limit: c.req.query('limit'), nextToken: c.req.query('nextToken') });
+    // Keyset on the name, compared by code unit (not the database's collation): `name-<base64url of the last name>`.
+    const after = query.nextToken === undefined ? undefined : /^name-([A-Za-z0-9_-]+)$/.exec(query.nextToken)?.[1];
+    if (query.nextToken !== undefined && after === undefined) throw new NagareError('API_INVALID_INPUT', 'nextToken is not a token this list returned', { details: { nextToken: query.nextToken } });
+    const afterName = after === undefined ? undefined : Buffer.from(after, 'base64url').toString('utf8');
+    const byName = (await pipelines.list()).sort((a, b) => (a.definition.name < b.definition.name ? -1 : a.definition.name > b.definition.name ? 1 : 0));
+    const rest = byName.filter((p) => afterName === undefined || p.definition.name > afterName);
+    const items = rest.slice(0, query.limit);
+    const last = items.at(-1);
+    return c.json({ pipelines: items.map(summaryView), ...(rest.length > query.limit && last ? { nextToken: `name-${Buffer.from(last.definition.name, 'utf8').toString('base64url')}` } : {}) });
+  });
   app.get('/:name', async (c) => {
     const stored = await pipelines.get(c.req.param('name'));
     return c.json({ pipeline: pipelineDeclaration(stored.definition), version: stored.definition.version, created: toIso(stored.created), updated: toIso(stored.updated) });
@@ -98,12 +110,19 @@ export function pipelineRoutes(services: Services): Hono<Env> {
     await pipelines.dispatch(c.req.param('name'), { type: 'START', executionId, trigger: { type: 'Manual', detail: c.get('caller') }, variables: variables ?? {} });
     return c.json({ pipelineExecutionId: executionId }, 201);
   });
-  app.get('/:name/executions', async (c) => c.json({ executions: iso(executionSummaries(await pipelines.runtime(c.req.param('name')))) }));
+  app.get('/:name/executions', async (c) => {
+    const query = pageSchema.parse({ limit: c.req.query('limit'), nextToken: c.req.query('nextToken') });
+    const runtime = await pipelines.runtime(c.req.param('name'));
+    const page = await pipelines.executionPage(c.req.param('name'), query.limit, query.nextToken);
+    return c.json({ executions: iso(executionSummaries({ ...runtime, executions: page.items })), ...(page.nextToken ? { nextToken: page.nextToken } : {}) });
+  });
   app.get('/:name/executions/:id', async (c) => {
     const runtime = await pipelines.runtime(c.req.param('name'));
-    const execution = executionSummary(runtime, c.req.param('id'));
+    const found = await pipelines.execution(c.req.param('name'), c.req.param('id'));
+    const one = { ...runtime, executions: found ? [found] : [] };
+    const execution = executionSummary(one, c.req.param('id'));
     if (!execution) throw executionNotFound(c.req.param('name'), c.req.param('id'));
-    return c.json({ execution: iso(execution), actions: iso(actionExecutions(runtime, c.req.param('id'))) });
+    return c.json({ execution: iso(execution), actions: iso(actionExecutions(one, c.req.param('id'))) });
   });
   app.post('/:name/executions/:id/stop', async (c) => {
     const { abandon, reason } = stopSchema.parse(await readJson(c, jsonLimit));
@@ -113,8 +132,9 @@ export function pipelineRoutes(services: Services): Hono<Env> {
 
   app.get('/:name/state', async (c) => {
     const stored = await pipelines.get(c.req.param('name'));
-    const runtime = stored.runtime as PipelineRuntime;
-    const latest = executionSummaries(runtime)[0];
+    const runtime = stored.runtime;
+    const newest = (await pipelines.listExecutions(stored.definition.name, 1)).items;
+    const latest = executionSummaries({ ...runtime, executions: newest })[0];
     return c.json({ pipelineName: stored.definition.name, pipelineVersion: stored.definition.version, ...(latest ? { latestExecution: iso(latest) } : {}), stageStates: iso(stateView(runtime)) });
   });
   app.post('/:name/approvals', async (c) => {

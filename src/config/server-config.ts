@@ -28,6 +28,8 @@ export interface ServerFlags {
   readonly buildUser?: string;
   readonly allowRunAs?: string;
   readonly allowRootBuilds?: boolean;
+  readonly retainBuildsDays?: string;
+  readonly retainExecutionsDays?: string;
 }
 
 export interface ServerConfig {
@@ -45,6 +47,9 @@ export interface ServerConfig {
   readonly maxLogBytes: number;
   /** Repositories may mirror file://, local paths and this machine's addresses (issue 7). */
   readonly allowLocalMirrors: boolean;
+  /** Retention windows in days; undefined keeps everything (the default). */
+  readonly retainBuildsDays: number | undefined;
+  readonly retainExecutionsDays: number | undefined;
   /** Request body limits in bytes (the server's defaults where unset). */
   readonly maxArtifactBytes: number | undefined;
   readonly bodyLimits: { readonly jsonBytes?: number | undefined; readonly webhookBytes?: number | undefined; readonly gitPushBytes?: number | undefined };
@@ -83,6 +88,8 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,
     maxLogBytes: parseLogLimit(flags.maxLogMib ?? env.NAGARE_MAX_LOG_MIB),
     allowLocalMirrors: flags.allowLocalMirrors ?? isTrue(env.NAGARE_ALLOW_LOCAL_MIRRORS, 'NAGARE_ALLOW_LOCAL_MIRRORS'),
+    retainBuildsDays: retentionDays(flags.retainBuildsDays ?? env.NAGARE_RETAIN_BUILDS_DAYS, '--retain-builds-days'),
+    retainExecutionsDays: retentionDays(flags.retainExecutionsDays ?? env.NAGARE_RETAIN_EXECUTIONS_DAYS, '--retain-executions-days'),
     maxArtifactBytes: byteLimit(env, 'NAGARE_MAX_ARTIFACT_BYTES'),
     bodyLimits: {
       jsonBytes: byteLimit(env, 'NAGARE_MAX_JSON_BYTES'),
@@ -96,6 +103,14 @@ function isTrue(value: string | undefined, name: string): boolean {
   if (value === undefined || value === '' || value === '0' || value.toLowerCase() === 'false') return false;
   if (value === '1' || value.toLowerCase() === 'true') return true;
   throw new NagareError('CONFIG_INVALID', `${name} must be 1/true or 0/false, not '${value}'`);
+}
+
+/** A whole number of days from 1, or undefined (keep everything). */
+function retentionDays(value: string | undefined, name: string): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const days = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(days) || days < 1) throw new NagareError('CONFIG_INVALID', `${name} must be a whole number of days from 1, not '${value}'`);
+  return days;
 }
 
 /** A positive whole number of bytes from the environment, or undefined for the default. */

@@ -8,6 +8,7 @@
  */
 import type { PhaseType, StatusType } from './build-phases.js';
 import type { PipelineDefinition } from './pipeline.js';
+import type { ExecutionState, PipelineRuntime } from './pipeline-execution-types.js';
 import type { BuildProject } from './project.js';
 
 export interface Page<T> {
@@ -76,6 +77,8 @@ export interface BuildsRepo {
   /** Build ids, newest first unless sortOrder says ASCENDING. */
   listIds(filter: { readonly projectName?: string | undefined }, page: PageRequest): Promise<Page<string>>;
   delete(ids: readonly string[]): Promise<string[]>;
+  /** Completed builds that ended before `endedBefore`, oldest first, at most `limit` (retention). */
+  endedBefore(endedBefore: number, limit: number): Promise<StoredBuild[]>;
   countByStatus(): Promise<Record<string, number>>;
 }
 
@@ -259,23 +262,49 @@ export interface RepositoriesRepo {
 
 export interface StoredPipeline {
   readonly definition: PipelineDefinition;
-  /** The execution runtime of core/pipeline-execution.ts, as JSON. */
-  readonly runtime: unknown;
+  /** The execution runtime of core/pipeline-execution.ts: in-flight executions and what the machine needs (core/pipeline-execution-history.ts). */
+  readonly runtime: PipelineRuntime;
   /** Bumped by every save; saves name the revision they read (optimistic concurrency). */
   readonly revision: number;
   readonly created: number;
   readonly updated: number;
 }
 
+/** What a save moves between the runtime and the history table, in the same transaction. */
+export interface PipelineHistoryChange {
+  /** Executions that ended: written to the history table (replacing a row with the same id). */
+  readonly ended: readonly ExecutionState[];
+  /** Ended executions that are active again (a retry): removed from the history table. */
+  readonly reopened: readonly string[];
+}
+
+/** An ended execution removed by retention, for its artifacts to be deleted. */
+export interface PrunedExecution {
+  readonly pipelineName: string;
+  readonly execution: ExecutionState;
+}
+
 export interface PipelinesRepo {
   /** STORE_CONFLICT when the name is taken. */
-  create(definition: PipelineDefinition, runtime: unknown, at: number): Promise<void>;
+  create(definition: PipelineDefinition, runtime: PipelineRuntime, at: number): Promise<void>;
   get(name: string): Promise<StoredPipeline | undefined>;
   /** Sorted by name. */
   list(): Promise<StoredPipeline[]>;
+  /** Deletes the pipeline and its ended executions. */
   delete(name: string): Promise<boolean>;
-  /** Writes the runtime (and a new definition) if the row is still at `expectedRevision`; false otherwise. */
-  save(name: string, change: { readonly definition?: PipelineDefinition; readonly runtime: unknown }, expectedRevision: number, at: number): Promise<boolean>;
+  /**
+   * Writes the runtime (and a new definition) if the row is still at `expectedRevision`, and the
+   * history change with it in one transaction; false (and nothing written) otherwise.
+   */
+  save(name: string, change: { readonly definition?: PipelineDefinition; readonly runtime: PipelineRuntime; readonly history?: PipelineHistoryChange }, expectedRevision: number, at: number): Promise<boolean>;
+  /** An ended execution from the history table. */
+  getEndedExecution(pipelineName: string, executionId: string): Promise<ExecutionState | undefined>;
+  /** Ended executions newest first (by start sequence), only those started before `beforeSeq` when given. */
+  listEndedExecutions(pipelineName: string, page: { readonly limit: number; readonly beforeSeq?: number | undefined }): Promise<ExecutionState[]>;
+  /** An ended execution that ran on `version` of the pipeline, if one is kept. */
+  endedExecutionOnVersion(pipelineName: string, version: number): Promise<ExecutionState | undefined>;
+  /** Deletes up to `limit` executions that ended before `endedBefore`, oldest first, and returns them. */
+  pruneEndedExecutions(endedBefore: number, limit: number): Promise<PrunedExecution[]>;
 }
 
 /** Named positions of background readers in append-only tables (the pipeline driver's push events). */

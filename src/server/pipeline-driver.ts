@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { PipelineActionRef } from '../core/build-job.js';
 import { NagareError } from '../core/errors.js';
-import { pendingEffects, nextDeadline, type PipelineEffect, type PipelineRuntime, type RunActionEffect } from '../core/pipeline-execution.js';
+import { pendingEffects, nextDeadline, type PipelineEffect, type RunActionEffect } from '../core/pipeline-execution.js';
 import { sourceActionsTriggeredBy } from '../core/pipeline-triggers.js';
 import type { PushEvent, StoredBuild } from '../core/store.js';
 import { recordOf } from './build-records.js';
@@ -96,7 +96,7 @@ export class PipelineDriver {
     await this.catchUpPushes().catch((error: unknown) => this.context.logger.error({ err: error }, 'catching up on push events failed'));
     for (const stored of await this.services.pipelines.list()) {
       const name = stored.definition.name;
-      const runtime = stored.runtime as PipelineRuntime;
+      const runtime = stored.runtime;
       try {
         const deadline = nextDeadline(runtime);
         if (deadline !== undefined && deadline <= this.context.clock()) await this.services.pipelines.dispatch(name, { type: 'TIMER' });
@@ -165,7 +165,7 @@ export class PipelineDriver {
     const ref = job.pipelineAction;
     if (!ref) return;
     const stored = await this.services.pipelines.get(ref.pipelineName);
-    const effect = pendingEffects(stored.runtime as PipelineRuntime).find(
+    const effect = pendingEffects(stored.runtime).find(
       (e): e is RunActionEffect => e.type === 'RUN_ACTION' && e.executionId === ref.executionId && e.stage === ref.stageName && e.action === ref.actionName && e.attempt === ref.attempt,
     );
     if (effect) await this.report(ref.pipelineName, ref, buildResult(build, effect));

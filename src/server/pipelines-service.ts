@@ -13,11 +13,14 @@ import type { PipelineDefinition } from '../core/pipeline.js';
 import {
   applyPipelineEvent,
   createPipelineRuntime,
+  ENDED_STATUSES,
+  type ExecutionState,
   type PipelineEffect,
   type PipelineEvent,
   type PipelineRuntime,
   type PipelineTransition,
 } from '../core/pipeline-execution.js';
+import { splitHistory, withExecution } from '../core/pipeline-execution-history.js';
 import type { StoredPipeline } from '../core/store.js';
 import type { ServerContext } from './server-context.js';
 
@@ -68,8 +71,52 @@ export class PipelinesService {
     return stored;
   }
 
+  /** In-flight executions and what the machine needs; ended ones are in history (see `execution`, `listExecutions`). */
   async runtime(name: string): Promise<PipelineRuntime> {
-    return (await this.get(name)).runtime as PipelineRuntime;
+    return (await this.get(name)).runtime;
+  }
+
+  /** One execution, in flight or ended; undefined when the pipeline has no such execution. */
+  async execution(name: string, executionId: string): Promise<ExecutionState | undefined> {
+    const { runtime } = await this.get(name);
+    return runtime.executions.find((e) => e.pipelineExecutionId === executionId) ?? (await this.context.store.pipelines.getEndedExecution(name, executionId));
+  }
+
+  /**
+   * Executions newest first (by start), at most `limit`, only those started before `beforeSeq`
+   * (the `startSeq` of the last one of the previous page) when given; `more` when others follow.
+   */
+  async listExecutions(name: string, limit: number, beforeSeq?: number): Promise<{ items: ExecutionState[]; more: boolean }> {
+    const { runtime } = await this.get(name);
+    // Ended executions the runtime still holds are in history too: take them from there only.
+    const inFlight = runtime.executions.filter((e) => !ENDED_STATUSES.includes(e.status) && (beforeSeq === undefined || e.startSeq < beforeSeq));
+    const ended = await this.context.store.pipelines.listEndedExecutions(name, { limit: limit + 1, beforeSeq });
+    const merged = [...inFlight, ...ended].sort((a, b) => b.startSeq - a.startSeq);
+    return { items: merged.slice(0, limit), more: merged.length > limit };
+  }
+
+  /**
+   * One page of `listExecutions` behind an opaque token (`seq-<n>`: the start sequence of the last
+   * execution returned, so executions started meanwhile never shift a page); a token nagare did not
+   * issue is API_INVALID_INPUT (InvalidNextTokenException in the AWS API).
+   */
+  async executionPage(name: string, limit: number, nextToken: string | undefined): Promise<{ items: ExecutionState[]; nextToken?: string }> {
+    let beforeSeq: number | undefined;
+    if (nextToken !== undefined) {
+      beforeSeq = Number(/^seq-(\d{1,15})$/.exec(nextToken)?.[1] ?? NaN);
+      if (!Number.isSafeInteger(beforeSeq)) throw new NagareError('API_INVALID_INPUT', 'nextToken is not a token this list of executions returned', { details: { awsException: 'InvalidNextTokenException' } });
+    }
+    const { items, more } = await this.listExecutions(name, limit, beforeSeq);
+    const last = items.at(-1);
+    return { items, ...(more && last ? { nextToken: `seq-${last.startSeq}` } : {}) };
+  }
+
+  /** The definition at `version`: the current one, or one an execution in flight or in history ran on. */
+  async definitionAt(name: string, version: number): Promise<PipelineDefinition | undefined> {
+    const { definition, runtime } = await this.get(name);
+    if (version === definition.version) return definition;
+    const held = runtime.executions.find((e) => e.definition.version === version) ?? (await this.context.store.pipelines.endedExecutionOnVersion(name, version));
+    return held?.definition;
   }
 
   list(): Promise<StoredPipeline[]> {
@@ -88,17 +135,31 @@ export class PipelinesService {
   async dispatch(name: string, command: PipelineCommand, newDefinition?: PipelineDefinition): Promise<PipelineTransition> {
     for (let attempt = 0; attempt < 20; attempt += 1) {
       const stored = await this.get(name);
+      const before = await this.withNamedExecution(name, stored.runtime, command);
       const event = { ...command, at: this.context.clock(), nonce: this.context.newId() };
-      const transition = applyPipelineEvent(stored.runtime as PipelineRuntime, event);
+      const transition = applyPipelineEvent(before, event);
       if (transition.error) {
         throw new NagareError(refusalCode(transition.error.code), transition.error.message, { details: { awsException: transition.error.awsException } });
       }
-      const saved = await this.context.store.pipelines.save(name, { runtime: transition.runtime, ...(newDefinition ? { definition: newDefinition } : {}) }, stored.revision, event.at);
+      const { runtime, ended, reopened } = splitHistory(before, transition.runtime);
+      const saved = await this.context.store.pipelines.save(name, { runtime, history: { ended, reopened }, ...(newDefinition ? { definition: newDefinition } : {}) }, stored.revision, event.at);
       if (!saved) continue;
       if (transition.effects.length > 0) this.effectHandler(name, transition.effects);
       return transition;
     }
     throw new NagareError('API_CONFLICT', `Pipeline ${name} is being changed by many requests at once; try again`);
+  }
+
+  /**
+   * The runtime with the execution the command names taken back from history, so the machine
+   * answers as if it had never left (a retry of an old failed execution, a repeated START id, a
+   * stop or late result for one that ended).
+   */
+  private async withNamedExecution(name: string, runtime: PipelineRuntime, command: PipelineCommand): Promise<PipelineRuntime> {
+    const id = 'executionId' in command ? command.executionId : undefined;
+    if (id === undefined || runtime.executions.some((e) => e.pipelineExecutionId === id)) return runtime;
+    const ended = await this.context.store.pipelines.getEndedExecution(name, id);
+    return ended ? withExecution(runtime, ended) : runtime;
   }
 }
 

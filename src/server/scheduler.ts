@@ -3,21 +3,27 @@
  * the queue past their queued timeout, and QUEUED builds that lost their job. A lost build that
  * never started goes back to the queue, at most `maxJobAttempts` leases in all; one that started,
  * or ran out of attempts, ends FAULT with the reason, never left "running" or "queued" forever.
+ * With retention configured it also prunes old builds and executions (history-retention.ts).
  */
 import type { Job, StoredBuild } from '../core/store.js';
 import { NagareError } from '../core/errors.js';
 import { recordOf } from './build-records.js';
 import type { BuildsService } from './builds-service.js';
+import { pruneHistory, type RetentionSettings } from './history-retention.js';
 import type { ServerContext } from './server-context.js';
+
+const PRUNE_EVERY_MS = 15 * 60 * 1000;
 
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private lastPrune: number | undefined;
 
   constructor(
     private readonly context: ServerContext,
     private readonly builds: BuildsService,
     private readonly intervalMs: number,
+    private readonly retention: RetentionSettings = {},
   ) {}
 
   /**
@@ -53,6 +59,16 @@ export class Scheduler {
     const { metrics, store } = this.context;
     metrics.queueDepth.set(await store.jobs.depth());
     for (const [status, count] of Object.entries(await store.builds.countByStatus())) metrics.buildsByStatus.set({ status }, count);
+    await this.pruneWhenDue();
+  }
+
+  /** Retention runs at start and then every PRUNE_EVERY_MS: windows are days, so more often gains nothing. */
+  private async pruneWhenDue(): Promise<void> {
+    const now = this.context.clock();
+    if (this.lastPrune !== undefined && now - this.lastPrune < PRUNE_EVERY_MS) return;
+    if (this.retention.buildsDays === undefined && this.retention.executionsDays === undefined) return;
+    this.lastPrune = now;
+    await pruneHistory(this.context, this.retention, now);
   }
 
   private async expireLeases(): Promise<void> {

@@ -50,6 +50,9 @@ export interface ServerOptions {
   readonly approvalWebhookSecret?: string | undefined;
   /** Repositories may mirror file://, local paths and loopback hosts (`--allow-local-mirrors`). */
   readonly allowLocalMirrors?: boolean;
+  /** Completed builds and ended executions older than this many days are deleted (off when absent). */
+  readonly retainBuildsDays?: number | undefined;
+  readonly retainExecutionsDays?: number | undefined;
   /** Tests move time forward (queued timeouts); Date.now otherwise. */
   readonly clock?: () => number;
 }
@@ -100,7 +103,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   const services = createServices(context, { repositoriesDir: path.join(path.resolve(options.dataDir), 'repositories') });
   const initialCredentials = await services.auth.bootstrap(options.dataDir);
-  const scheduler = new Scheduler(context, services.builds, options.schedulerIntervalMs ?? 1000);
+  const scheduler = new Scheduler(context, services.builds, options.schedulerIntervalMs ?? 1000, { buildsDays: options.retainBuildsDays, executionsDays: options.retainExecutionsDays });
   await scheduler.grantRestartGrace();
   scheduler.start();
   const pipelineDriver = new PipelineDriver(services);

@@ -92,6 +92,19 @@ export class KyselyBuildsRepo implements BuildsRepo {
     return { items: items.map((row) => row.id), nextToken: rows.length > limit && last !== undefined ? encodePageToken([last.start_time, last.id]) : undefined };
   }
 
+  async endedBefore(endedBefore: number, limit: number): Promise<StoredBuild[]> {
+    const rows = await this.#db
+      .selectFrom('builds')
+      .selectAll()
+      .where('current_phase', '=', 'COMPLETED')
+      .where('end_time', '<', endedBefore)
+      .orderBy('end_time')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(toBuild);
+  }
+
   /** The ids that were deleted. */
   async delete(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];

@@ -20,3 +20,16 @@ test('NAGARE_ALLOW_LOCAL_MIRRORS with another value is CONFIG_INVALID, not silen
     (error: unknown) => isNagareError(error) && error.code === 'CONFIG_INVALID' && /NAGARE_ALLOW_LOCAL_MIRRORS/.test(error.message),
   );
 });
+
+test('retention is off by default; --retain-builds-days and --retain-executions-days (or their variables) take whole days from 1', () => {
+  const none = compileServerConfig({}, base);
+  assert.deepEqual([none.retainBuildsDays, none.retainExecutionsDays], [undefined, undefined]);
+  const set = compileServerConfig({ retainBuildsDays: '30' }, { ...base, NAGARE_RETAIN_EXECUTIONS_DAYS: '90' });
+  assert.deepEqual([set.retainBuildsDays, set.retainExecutionsDays], [30, 90]);
+  for (const bad of ['0', '-1', '1.5', 'week']) {
+    assert.throws(
+      () => compileServerConfig({ retainExecutionsDays: bad }, base),
+      (error: unknown) => isNagareError(error) && error.code === 'CONFIG_INVALID' && error.message.includes('--retain-executions-days'),
+    );
+  }
+});

@@ -47,7 +47,8 @@ test('an upstream commit detected by polling starts the pipeline watching the mi
     },
   };
   await server.services.pipelines.apply(parsePipeline(JSON.stringify(definition), 'pipeline.json'));
-  const runtime = (): ReturnType<typeof server.services.pipelines.runtime> => server.services.pipelines.runtime('from-upstream');
+  // Every execution, in flight or in history.
+  const runtime = async (): ReturnType<typeof server.services.pipelines.runtime> => ({ ...(await server.services.pipelines.runtime('from-upstream')), executions: (await server.services.pipelines.listExecutions('from-upstream', 1000)).items });
   const initial = executionSummaries(await runtime()).length;
 
   const commit = await upstream.commit({ 'app.txt': 'v2' }, 'v2 upstream');

@@ -79,8 +79,11 @@ async function setUp(name: string, mode: 'SUPERSEDED' | 'QUEUED'): Promise<{ wor
   return { work, push };
 }
 
+/** The runtime with every execution, in flight or in history (the stored runtime keeps only what the machine needs). */
 async function runtime(name: string): Promise<PipelineRuntime> {
-  return server.services.pipelines.runtime(name);
+  const stored = await server.services.pipelines.runtime(name);
+  const { items } = await server.services.pipelines.listExecutions(name, 1000);
+  return { ...stored, executions: [...items].reverse() };
 }
 
 async function approvalToken(name: string): Promise<string> {

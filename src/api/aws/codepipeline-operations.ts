@@ -62,13 +62,14 @@ function metadata(services: Services, stored: StoredPipeline): Json {
 
 /** GetPipeline with `version`: the current one, or an older one some execution still holds. */
 async function definitionAt(services: Services, name: string, version: number | undefined): Promise<PipelineDefinition> {
-  const stored = await services.pipelines.get(name);
-  if (version === undefined || version === stored.definition.version) return stored.definition;
-  const runtime = await services.pipelines.runtime(name);
-  const held = runtime.executions.find((e) => e.definition.version === version)?.definition;
+  if (version === undefined) return (await services.pipelines.get(name)).definition;
+  const held = await services.pipelines.definitionAt(name, version);
   if (!held) throw new CodePipelineInputError('PipelineVersionNotFoundException', `Version ${version} of pipeline ${name} cannot be found (nagare keeps only the current one and those executions ran on)`);
   return held;
 }
+
+/** ListActionExecutions without an execution filter looks at this many of the newest executions. */
+const ACTION_EXECUTIONS_WINDOW = 1000;
 
 const seconds = <T>(value: T): T => withTimes(value, toEpochSeconds);
 
@@ -144,7 +145,9 @@ export const CODEPIPELINE_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
 
   async GetPipelineExecution(services, raw) {
     const { pipelineName, pipelineExecutionId } = parse(input.executionInput, raw);
-    const view = executionSummary(await services.pipelines.runtime(pipelineName), pipelineExecutionId);
+    const runtime = await services.pipelines.runtime(pipelineName);
+    const exec = await services.pipelines.execution(pipelineName, pipelineExecutionId);
+    const view = exec && executionSummary({ ...runtime, executions: [exec] }, pipelineExecutionId);
     if (!view) throw new CodePipelineInputError('PipelineExecutionNotFoundException', `Pipeline execution ${pipelineExecutionId} of ${pipelineName} cannot be found`);
     return { pipelineExecution: seconds(view) };
   },
@@ -152,8 +155,9 @@ export const CODEPIPELINE_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
   async ListPipelineExecutions(services, raw) {
     const { pipelineName, filter, maxResults, nextToken } = parse(input.listExecutionsInput, raw);
     if (filter !== undefined) throw new CodePipelineInputError('ValidationException', 'ListPipelineExecutions filter is not supported by nagare yet');
-    const listed = page(executionSummaries(await services.pipelines.runtime(pipelineName)), maxResults, nextToken);
-    return { pipelineExecutionSummaries: seconds(listed.items), ...(listed.nextToken ? { nextToken: listed.nextToken } : {}) };
+    const runtime = await services.pipelines.runtime(pipelineName);
+    const listed = await services.pipelines.executionPage(pipelineName, maxResults ?? DEFAULT_PAGE, nextToken);
+    return { pipelineExecutionSummaries: seconds(executionSummaries({ ...runtime, executions: listed.items })), ...(listed.nextToken ? { nextToken: listed.nextToken } : {}) };
   },
 
   async ListActionExecutions(services, raw) {
@@ -161,10 +165,12 @@ export const CODEPIPELINE_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
     if (filter?.latestInPipelineExecution !== undefined) throw new CodePipelineInputError('ValidationException', 'filter.latestInPipelineExecution is not supported by nagare yet');
     const runtime = await services.pipelines.runtime(pipelineName);
     const executionId = filter?.pipelineExecutionId;
-    if (executionId !== undefined && !runtime.executions.some((e) => e.pipelineExecutionId === executionId)) {
+    const one = executionId === undefined ? undefined : await services.pipelines.execution(pipelineName, executionId);
+    if (executionId !== undefined && !one) {
       throw new CodePipelineInputError('PipelineExecutionNotFoundException', `Pipeline execution ${executionId} of ${pipelineName} cannot be found`);
     }
-    const listed = page(actionExecutions(runtime, executionId), maxResults, nextToken);
+    const executions = one ? [one] : (await services.pipelines.listExecutions(pipelineName, ACTION_EXECUTIONS_WINDOW)).items;
+    const listed = page(actionExecutions({ ...runtime, executions }, executionId), maxResults, nextToken);
     return { actionExecutionDetails: seconds(listed.items), ...(listed.nextToken ? { nextToken: listed.nextToken } : {}) };
   },
 

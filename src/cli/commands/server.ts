@@ -18,6 +18,8 @@ function serverOptions(command: Command): Command {
     .option('--approval-webhook-url <url>', 'announce waiting manual approvals here (POST JSON; $NAGARE_APPROVAL_WEBHOOK_URL)')
     .option('--approval-webhook-secret <secret>', 'sign approval announcements: X-Nagare-Signature-256 = HMAC-SHA256 of the body ($NAGARE_APPROVAL_WEBHOOK_SECRET)')
     .option('--max-log-mib <MiB>', 'log kept per build; agents should use the same (default 256; $NAGARE_MAX_LOG_MIB)')
+    .option('--retain-builds-days <days>', 'delete completed builds, with their logs, artifacts and reports, this many days after they end (default: keep; $NAGARE_RETAIN_BUILDS_DAYS)')
+    .option('--retain-executions-days <days>', 'delete ended pipeline executions and their artifacts this many days after they end (default: keep; $NAGARE_RETAIN_EXECUTIONS_DAYS)')
     .option('--allow-local-mirrors', 'let repositories mirror file://, local paths and hosts on this machine; off by default, since mirrors are fetched with the server\'s rights ($NAGARE_ALLOW_LOCAL_MIRRORS=1)');
 }
 
@@ -55,6 +57,8 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     maxLogBytes: config.maxLogBytes,
     allowLocalMirrors: config.allowLocalMirrors,
     maxArtifactBytes: config.maxArtifactBytes,
+    retainBuildsDays: config.retainBuildsDays,
+    retainExecutionsDays: config.retainExecutionsDays,
     bodyLimits: config.bodyLimits,
   });
   const credentials = server.initialCredentials;

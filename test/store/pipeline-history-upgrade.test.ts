@@ -1,0 +1,121 @@
+/**
+ * Stored pipeline JSON on both databases, written behind the store's back as an older or newer
+ * nagare would have: migration 0007 moves the ended executions of a pre-0007 row into history and
+ * trims its runtime; a row from a newer schema version, or of the wrong shape, is refused with a
+ * STORE_ code instead of being handed to the execution machine.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import type { PipelineDefinition } from '../../src/core/pipeline.js';
+import type { ExecutionState, PipelineRuntime } from '../../src/core/pipeline-execution-types.js';
+import { openStore } from '../../src/store/open-store.js';
+import { freshPostgresUrl, postgresMissing } from '../support/postgres.js';
+import { requirement } from '../support/requirements.js';
+import { sampleExecution } from './contract-pipelines.js';
+import { rejectsWith, T0 } from './fixtures.js';
+
+const directory = await mkdtemp(join(tmpdir(), 'nagare-history-'));
+after(() => rm(directory, { recursive: true, force: true }));
+
+type Raw = (statement: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+
+/** Runs SQL on the database directly (`$1`… placeholders), on a connection of its own. */
+async function rawOn(kind: 'sqlite' | 'postgres', url: string, work: (raw: Raw) => Promise<void>): Promise<void> {
+  if (kind === 'sqlite') {
+    const db = new BetterSqlite3(url);
+    try {
+      await work((statement, params = []) => {
+        const prepared = db.prepare(statement.replace(/\$\d+/g, '?'));
+        return Promise.resolve(prepared.reader ? (prepared.all(...params) as Record<string, unknown>[]) : (prepared.run(...params), []));
+      });
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await work(async (statement, params = []) => (await client.query(statement, params)).rows as Record<string, unknown>[]);
+  } finally {
+    await client.end();
+  }
+}
+
+const definition: PipelineDefinition = {
+  name: 'legacy',
+  pipelineType: 'V2',
+  executionMode: 'PARALLEL',
+  roleArn: undefined,
+  artifactStore: undefined,
+  variables: [],
+  triggers: [],
+  stages: [{ name: 'Source', actions: [] }],
+  version: 1,
+};
+
+function entered(exec: ExecutionState, seq: number): ExecutionState {
+  return { ...exec, definition, executionMode: 'PARALLEL', stages: { Source: { status: exec.status === 'InProgress' ? 'InProgress' : 'Failed', run: 1, enteredSeq: seq, enteredAt: T0, lastUpdateTime: T0 } } };
+}
+
+const kinds: ['sqlite' | 'postgres', string | false][] = [['sqlite', false], ['postgres', requirement('PostgreSQL', await postgresMissing())]];
+
+for (const [kind, skip] of kinds) {
+  void describe(`${kind}: stored pipeline JSON`, { skip }, () => {
+    const urlFor = async (name: string): Promise<string> => (kind === 'sqlite' ? join(directory, `${name}.db`) : freshPostgresUrl(`history_${name}`));
+
+    it('migration 0007 moves the ended executions of an older row into history and trims its runtime', async () => {
+      const url = await urlFor('upgrade');
+      await (await openStore({ url })).close();
+      // Back to the schema before 0007, with a row as an older nagare wrote it: bare JSON, every execution inline.
+      const executions = [entered(sampleExecution('old-1', 'Succeeded', 1), 2), entered(sampleExecution('old-2', 'Failed', 3), 4), entered(sampleExecution('running', 'InProgress', 5), 6)];
+      const legacyRuntime: PipelineRuntime = { definition, executions, transitions: {}, sequence: 6 };
+      await rawOn(kind, url, async (raw) => {
+        await raw('DROP TABLE pipeline_executions');
+        await raw('DROP INDEX builds_by_end');
+        await raw(`DELETE FROM kysely_migration WHERE name = '0007-pipeline-executions'`);
+        await raw('INSERT INTO pipelines (name, definition, version, created, updated, runtime, revision) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+          'legacy', JSON.stringify(definition), 1, T0, T0, JSON.stringify(legacyRuntime), 3,
+        ]);
+      });
+      const store = await openStore({ url });
+      try {
+        const stored = await store.pipelines.get('legacy');
+        // Only `running` is in flight or the latest to enter a stage: the ended ones are in history only.
+        assert.deepEqual(stored?.runtime.executions.map((e) => e.pipelineExecutionId), ['running']);
+        assert.deepEqual((await store.pipelines.listEndedExecutions('legacy', { limit: 10 })).map((e) => [e.pipelineExecutionId, e.status]), [['old-2', 'Failed'], ['old-1', 'Succeeded']]);
+        assert.deepEqual(await store.pipelines.getEndedExecution('legacy', 'old-1'), executions[0]);
+        assert.equal(stored?.revision, 3);
+      } finally {
+        await store.close();
+      }
+      await rawOn(kind, url, async (raw) => {
+        const [row] = await raw(`SELECT runtime, definition FROM pipelines WHERE name = 'legacy'`);
+        assert.equal((JSON.parse(String(row?.runtime)) as { schemaVersion: number }).schemaVersion, 1);
+        assert.equal((JSON.parse(String(row?.definition)) as { schemaVersion: number }).schemaVersion, 1);
+      });
+    });
+
+    it('a row from a newer schema version is STORE_SCHEMA_TOO_NEW, one of another shape STORE_RECORD_INVALID', async () => {
+      const url = await urlFor('versions');
+      const store = await openStore({ url });
+      try {
+        await store.pipelines.create(definition, { definition, executions: [], transitions: {}, sequence: 0 }, T0);
+        await store.pipelines.create({ ...definition, name: 'mangled' }, { definition, executions: [], transitions: {}, sequence: 0 }, T0);
+        await rawOn(kind, url, async (raw) => {
+          await raw(`UPDATE pipelines SET runtime = $1 WHERE name = 'legacy'`, [JSON.stringify({ schemaVersion: 99, value: { anything: true } })]);
+          await raw(`UPDATE pipelines SET runtime = $1 WHERE name = 'mangled'`, [JSON.stringify({ schemaVersion: 1, value: { definition, executions: 'not a list', transitions: {}, sequence: 0 } })]);
+        });
+        await rejectsWith(store.pipelines.get('legacy'), 'STORE_SCHEMA_TOO_NEW');
+        await rejectsWith(store.pipelines.get('mangled'), 'STORE_RECORD_INVALID');
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
