@@ -13,28 +13,21 @@ import type { PipelineDefinition } from '../core/pipeline.js';
 import {
   applyPipelineEvent,
   createPipelineRuntime,
+  type AbandonedAction,
   type PipelineEffect,
   type PipelineEvent,
   type PipelineRuntime,
   type PipelineTransition,
 } from '../core/pipeline-execution.js';
 import type { StoredPipeline } from '../core/store.js';
+import { pipelineChanges } from './events/pipeline-events.js';
 import type { ServerContext } from './server-context.js';
 
 /** An event as callers give it: the service adds the clock and a fresh nonce. */
 export type PipelineCommand = PipelineEvent extends infer E ? (E extends PipelineEvent ? Omit<E, 'at' | 'nonce'> : never) : never;
 
-export type EffectHandler = (pipelineName: string, effects: readonly PipelineEffect[]) => void;
-
 export class PipelinesService {
-  private effectHandler: EffectHandler = () => undefined;
-
   constructor(private readonly context: ServerContext) {}
-
-  /** The driver registers here to carry out effects. */
-  setEffectHandler(handler: EffectHandler): void {
-    this.effectHandler = handler;
-  }
 
   /** Creates or updates; an update bumps the version and cancels executions that have not started (decision 19). */
   async apply(definition: PipelineDefinition): Promise<{ created: boolean; previous: PipelineDefinition | undefined; current: PipelineDefinition }> {
@@ -81,9 +74,10 @@ export class PipelinesService {
   }
 
   /**
-   * Applies one event; throws the machine's refusal as a NagareError. Effects are handed to the
-   * driver after the new runtime is saved, so a crash in between loses nothing: the driver's
-   * reconciliation finds the pending actions in the saved runtime.
+   * Applies one event; throws the machine's refusal as a NagareError. After the new runtime is
+   * saved, the changes (executions, stages, actions) and the effects are published on the event
+   * bus, where the driver carries the effects out; a crash in between loses nothing: the driver's
+   * reconciliation finds the pending work in the saved runtime.
    */
   async dispatch(name: string, command: PipelineCommand, newDefinition?: PipelineDefinition): Promise<PipelineTransition> {
     for (let attempt = 0; attempt < 20; attempt += 1) {
@@ -93,13 +87,38 @@ export class PipelinesService {
       if (transition.error) {
         throw new NagareError(refusalCode(transition.error.code), transition.error.message, { details: { awsException: transition.error.awsException } });
       }
-      const saved = await this.context.store.pipelines.save(name, { runtime: transition.runtime, ...(newDefinition ? { definition: newDefinition } : {}) }, stored.revision, event.at);
+      const runtime = withAbandoned(transition.runtime, transition.effects);
+      const saved = await this.context.store.pipelines.save(name, { runtime, ...(newDefinition ? { definition: newDefinition } : {}) }, stored.revision, event.at);
       if (!saved) continue;
-      if (transition.effects.length > 0) this.effectHandler(name, transition.effects);
-      return transition;
+      for (const change of pipelineChanges(name, stored.runtime as PipelineRuntime, runtime)) this.context.events.publish(change);
+      if (transition.effects.length > 0) this.context.events.publish({ type: 'PipelineEffectsRequested', pipelineName: name, effects: transition.effects });
+      return { ...transition, runtime };
     }
     throw new NagareError('API_CONFLICT', `Pipeline ${name} is being changed by many requests at once; try again`);
   }
+
+  /** The work of an abandoned attempt is stopped: it leaves `runtime.abandoning` (no-op when gone). */
+  async abandonDone(name: string, done: AbandonedAction): Promise<void> {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const stored = await this.context.store.pipelines.get(name);
+      const runtime = stored?.runtime as PipelineRuntime | undefined;
+      if (!stored || !runtime?.abandoning?.some((a) => sameAttempt(a, done))) return;
+      const abandoning = runtime.abandoning.filter((a) => !sameAttempt(a, done));
+      if (await this.context.store.pipelines.save(name, { runtime: { ...runtime, abandoning } }, stored.revision, this.context.clock())) return;
+    }
+    throw new NagareError('API_CONFLICT', `Pipeline ${name} is being changed by many requests at once; try again`);
+  }
+}
+
+/** The runtime to save: the transition's, with its ABANDON_ACTION effects recorded as owed work. */
+function withAbandoned(runtime: PipelineRuntime, effects: readonly PipelineEffect[]): PipelineRuntime {
+  const abandoned = effects.flatMap((e) => (e.type === 'ABANDON_ACTION' ? [{ executionId: e.executionId, stage: e.stage, action: e.action, attempt: e.attempt }] : []));
+  if (abandoned.length === 0) return runtime;
+  return { ...runtime, abandoning: [...(runtime.abandoning ?? []), ...abandoned] };
+}
+
+function sameAttempt(a: AbandonedAction, b: AbandonedAction): boolean {
+  return a.executionId === b.executionId && a.stage === b.stage && a.action === b.action && a.attempt === b.attempt;
 }
 
 function refusalCode(code: string): ErrorCode {
