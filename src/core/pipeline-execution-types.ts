@@ -146,6 +146,9 @@ export interface AbandonedAction {
   stage: string;
   action: string;
   attempt: number;
+  /** Saved with the entry, so the work can be stopped even once its execution is no longer at hand. */
+  actionTypeId?: ActionTypeId;
+  configuration?: Record<string, string>;
 }
 
 /**

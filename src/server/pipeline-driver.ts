@@ -154,15 +154,18 @@ export class PipelineDriver {
     }
   }
 
-  /** Stops the abandoned attempt's work through its provider, then strikes it from `runtime.abandoning`. */
+  /**
+   * Stops the abandoned attempt's work through its provider, then strikes it from
+   * `runtime.abandoning`; the entry saved there says which provider and configuration.
+   */
   private async abandon(pipelineName: string, abandoned: AbandonedAction): Promise<void> {
     const ref = refOf(pipelineName, abandoned);
-    const execution = (await this.services.pipelines.runtime(pipelineName)).executions.find((e) => e.pipelineExecutionId === abandoned.executionId);
-    const run = execution?.actions.find((a) => a.stage === abandoned.stage && a.action === abandoned.action && a.attempt === abandoned.attempt);
-    const type = execution?.definition.stages.find((s) => s.name === abandoned.stage)?.actions.find((a) => a.name === abandoned.action)?.actionTypeId;
-    const provider = type && this.providers.get(type);
-    if (provider) await provider.abandon(this.services, { pipelineName, ref, configuration: run?.resolvedConfiguration ?? {} });
-    await this.services.pipelines.abandonDone(pipelineName, abandoned);
+    const runtime = await this.services.pipelines.runtime(pipelineName);
+    const owed = runtime.abandoning?.find((a) => a.executionId === abandoned.executionId && a.stage === abandoned.stage && a.action === abandoned.action && a.attempt === abandoned.attempt);
+    if (!owed) return; // already stopped (the live effect and reconciliation both came)
+    const provider = owed.actionTypeId && this.providers.get(owed.actionTypeId);
+    if (provider) await provider.abandon(this.services, { pipelineName, ref, configuration: owed.configuration ?? {} });
+    await this.services.pipelines.abandonDone(pipelineName, owed);
   }
 
   /** An event that may end some provider's attempt (a build ended): reported if that attempt still runs. */

@@ -110,9 +110,18 @@ export class PipelinesService {
   }
 }
 
-/** The runtime to save: the transition's, with its ABANDON_ACTION effects recorded as owed work. */
+/**
+ * The runtime to save: the transition's, with its ABANDON_ACTION effects recorded as owed work,
+ * each with the action type and configuration its provider needs to stop it.
+ */
 function withAbandoned(runtime: PipelineRuntime, effects: readonly PipelineEffect[]): PipelineRuntime {
-  const abandoned = effects.flatMap((e) => (e.type === 'ABANDON_ACTION' ? [{ executionId: e.executionId, stage: e.stage, action: e.action, attempt: e.attempt }] : []));
+  const abandoned = effects.flatMap((e): AbandonedAction[] => {
+    if (e.type !== 'ABANDON_ACTION') return [];
+    const execution = runtime.executions.find((x) => x.pipelineExecutionId === e.executionId);
+    const run = execution?.actions.find((a) => a.stage === e.stage && a.action === e.action && a.attempt === e.attempt);
+    const actionTypeId = execution?.definition.stages.find((s) => s.name === e.stage)?.actions.find((a) => a.name === e.action)?.actionTypeId;
+    return [{ executionId: e.executionId, stage: e.stage, action: e.action, attempt: e.attempt, ...(actionTypeId ? { actionTypeId } : {}), ...(run ? { configuration: run.resolvedConfiguration } : {}) }];
+  });
   if (abandoned.length === 0) return runtime;
   return { ...runtime, abandoning: [...(runtime.abandoning ?? []), ...abandoned] };
 }
