@@ -2,30 +2,65 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** Folders each part may not import from, after DESIGN.md's layout. */
-const forbidden = {
-  core: ['spec', 'config', 'store', 'blobs', 'executors', 'build', 'deploy', 'agent', 'server', 'api', 'client', 'cli'],
-  spec: ['config', 'store', 'blobs', 'executors', 'build', 'deploy', 'agent', 'server', 'api', 'client', 'cli'],
-  executors: ['spec', 'config', 'store', 'blobs', 'build', 'deploy', 'agent', 'server', 'api', 'client', 'cli'],
-  build: ['config', 'store', 'server', 'api', 'agent', 'client', 'cli'],
-  config: ['cli'],
+/**
+ * What each folder of src/ may import of nagare's, after DESIGN.md's import rules; every other
+ * folder is forbidden. `web/` (the dashboard, outside src/) is to import only client and protocol.
+ */
+const FOLDERS = ['core', 'spec', 'protocol', 'config', 'store', 'blobs', 'executors', 'git', 'build', 'deploy', 'agent', 'server', 'api', 'client', 'main', 'cli'];
+const allowed = {
+  core: [],
+  spec: ['core'],
+  protocol: ['core'],
+  config: ['core'],
+  store: ['core'],
+  blobs: ['core'],
+  executors: ['core'],
+  git: ['core'],
+  build: ['core', 'spec', 'executors'],
+  deploy: ['core', 'spec', 'executors'],
+  agent: ['core', 'spec', 'protocol', 'executors', 'build', 'deploy', 'client'],
+  // Ports only: the blob store's interface, not its backends; the store's ports are in core.
+  server: ['core', 'spec', 'protocol', 'git', 'blobs/blob-store.js'],
+  api: ['core', 'spec', 'protocol', 'server'],
+  client: ['core', 'protocol'],
+  main: FOLDERS.filter((f) => f !== 'main' && f !== 'cli'),
+  cli: FOLDERS.filter((f) => f !== 'cli'),
 };
+/**
+ * The composition root still lives in server/ (issue 8 moves it to main/): it alone in server/
+ * picks the concrete store and blob backends and builds the HTTP app.
+ */
+const COMPOSITION_ROOTS = ['src/server/server.ts'];
 
 const ioModules = ['node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'node:http', 'fs', 'child_process'];
-const pureParts = new Set(['core', 'spec']);
+const pureParts = new Set(['core', 'spec', 'protocol']);
 
-const importRules = Object.entries(forbidden).map(([part, banned]) => ({
-  files: [`src/${part}/**/*.ts`],
+/** The patterns that forbid `part` its banned folders, for a file `depth` folders below src/. */
+function bannedPatterns(part, depth) {
+  const up = '../'.repeat(depth);
+  const allow = allowed[part].map((a) => a.split('/')[0]);
+  const patterns = FOLDERS.filter((f) => f !== part && !allow.includes(f)).map((b) => ({ group: [`${up}${b}/*`], message: `src/${part} must not import src/${b} (DESIGN.md import rules)` }));
+  // A folder allowed only in part (`blobs/blob-store.js`): its other files are banned.
+  for (const only of allowed[part].filter((a) => a.includes('/'))) {
+    const folder = only.split('/')[0];
+    patterns.push({ group: [`${up}${folder}/*`, `!${up}${only}`], message: `src/${part} may import only ${only} of src/${folder}: the port, not an adapter (DESIGN.md import rules)` });
+  }
+  return patterns;
+}
+
+const importRules = Object.keys(allowed).flatMap((part) => [1, 2, 3, 4].map((depth) => ({
+  files: [`src/${part}/${'*/'.repeat(depth - 1)}*.ts`],
+  ignores: part === 'server' ? COMPOSITION_ROOTS : [],
   rules: {
     'no-restricted-imports': ['error', {
-      paths: pureParts.has(part) ? ioModules.map((name) => ({ name, message: 'core and spec are pure: no I/O (STYLE.md habit 1)' })) : [],
-      patterns: banned.map((b) => ({ group: [`../${b}/*`, `../../${b}/*`], message: `src/${part} must not import src/${b} (DESIGN.md import rules)` })),
+      paths: pureParts.has(part) ? ioModules.map((name) => ({ name, message: 'core, spec and protocol are pure: no I/O (STYLE.md habit 1)' })) : [],
+      patterns: bannedPatterns(part, depth),
     }],
   },
-}));
+})));
 
 const pureRules = {
-  files: ['src/core/**/*.ts', 'src/spec/**/*.ts'],
+  files: ['src/core/**/*.ts', 'src/spec/**/*.ts', 'src/protocol/**/*.ts'],
   rules: {
     'no-restricted-properties': ['error',
       { object: 'Date', property: 'now', message: 'pass a clock in (STYLE.md habit 1)' },
@@ -49,5 +84,7 @@ export default tseslint.config(
   },
   { files: ['**/*.js', '**/*.mjs'], extends: [tseslint.configs.disableTypeChecked], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } } },
   ...importRules,
+  // The composition root: everything but the CLI.
+  { files: COMPOSITION_ROOTS, rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../cli/*'], message: 'nothing imports src/cli (DESIGN.md import rules)' }] }] } },
   pureRules,
 );

@@ -109,7 +109,7 @@ interface Sample {
   readonly status: string;
 }
 
-/** When the server stored each pushed commit's event (its `onPush` listeners run right after). */
+/** When the server stored each pushed commit's event (its `Pushed` subscribers run right after). */
 const pushedAt = new Map<string, number>();
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
     server = await startServer({ dataDir: path.join(tmp, 'server'), databaseUrl: postgres?.url, host: '127.0.0.1', port: 0, secretKey: undefined, logLevel: 'info', logDestination: drain });
     const token = server.initialCredentials?.token ?? '';
     const { services } = server;
-    services.repositories.onPush((event) => {
+    services.context.events.subscribe('Pushed', ({ push: event }) => {
       if (event.newCommit) pushedAt.set(event.newCommit, event.pushedAt);
     });
     await services.repositories.create({ repositoryName: NAME });

@@ -91,12 +91,21 @@ export async function runBuildJob(context: BuildJobContext): Promise<BuildJobOut
     },
   });
   heartbeat.start();
+  let removed: Promise<void> | undefined;
+  // Once: before `complete`, so that a build the server shows COMPLETED has left nothing on this
+  // host (and a crash after the answer cannot leave its directory behind); again in `finally` for
+  // every other way out.
+  const removeWorkDirectory = (): Promise<void> => (removed ??= (async () => {
+    log.close();
+    await rm(dir, { recursive: true, force: true }).catch((error: unknown) => logger.warn(`could not remove ${dir}: ${String(error)}`));
+  })());
   try {
     const completion = await execute({ ...context, clock }, dir, leasedAt, stop.signal, log, heartbeat);
     if (leaseLost || log.leaseLost) return { buildStatus: undefined, leaseLost: true };
     await log.drain();
     await heartbeat.stop();
     if (leaseLost || log.leaseLost) return { buildStatus: undefined, leaseLost: true };
+    await removeWorkDirectory();
     await client.complete(job.buildId, completion);
     logger.info(`build ${job.buildId} ${completion.buildStatus}`);
     return { buildStatus: completion.buildStatus, leaseLost: false };
@@ -106,8 +115,7 @@ export async function runBuildJob(context: BuildJobContext): Promise<BuildJobOut
   } finally {
     context.signal.removeEventListener('abort', onAgentStop);
     await heartbeat.stop();
-    log.close();
-    await rm(dir, { recursive: true, force: true }).catch((error: unknown) => logger.warn(`could not remove ${dir}: ${String(error)}`));
+    await removeWorkDirectory();
   }
 }
 

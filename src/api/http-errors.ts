@@ -5,7 +5,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
-import { isNagareError, NagareError, type ErrorCode } from '../core/errors.js';
+import { isNagareError, NagareError, unhandledCode, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../server/logger.js';
 
 export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
@@ -13,7 +13,6 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
     case 'API_NOT_FOUND':
     case 'BLOB_NOT_FOUND':
     case 'STORE_NOT_FOUND':
-    case 'AGENT_UNKNOWN':
     case 'REPO_NOT_FOUND':
     case 'REPO_BRANCH_NOT_FOUND':
     case 'REPO_COMMIT_NOT_FOUND':
@@ -29,8 +28,6 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
     case 'BLOB_TOO_LARGE':
     case 'AGENT_LOG_LIMIT':
       return 413;
-    case 'API_LIMIT_EXCEEDED':
-      return 429;
     case 'AUTH_MISSING':
     case 'AUTH_INVALID_TOKEN':
     case 'AUTH_INVALID_SIGNATURE':
@@ -46,15 +43,42 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
       return 503;
     case 'STORE_RECORD_INVALID':
     case 'STORE_SCHEMA_TOO_NEW':
-    case 'BUILD_INTERNAL':
     case 'BUILD_LOG_MISSING':
     case 'EXEC_SPAWN_FAILED':
     case 'EXEC_DOCKER_UNAVAILABLE':
     case 'REPO_GIT_FAILED':
       return 500;
-    default:
-      // Spec, config, build and remaining API input codes are the caller's to fix.
+    // Spec, config, build and API input: the caller's to fix.
+    case 'SPEC_YAML_SYNTAX':
+    case 'SPEC_NOT_A_MAP':
+    case 'SPEC_MISSING_KEY':
+    case 'SPEC_UNKNOWN_KEY':
+    case 'SPEC_INVALID_TYPE':
+    case 'SPEC_INVALID_VALUE':
+    case 'SPEC_INVALID_VERSION':
+    case 'SPEC_INVALID_PHASE':
+    case 'SPEC_INVALID_ON_FAILURE':
+    case 'SPEC_RESERVED_VARIABLE':
+    case 'SPEC_EMPTY':
+    case 'UNSUPPORTED_FEATURE':
+    case 'SPEC_DUPLICATE_KEY':
+    case 'SPEC_INVALID_PIPELINE':
+    case 'CONFIG_INVALID':
+    case 'CONFIG_FILE_NOT_FOUND':
+    case 'EXEC_USER_UNKNOWN':
+    case 'EXEC_IMAGE_NOT_FOUND':
+    case 'BUILD_SOURCE_NOT_FOUND':
+    case 'BUILD_BUILDSPEC_NOT_FOUND':
+    case 'BUILD_PATH_ESCAPES':
+    case 'BUILD_ARCHIVE_INVALID':
+    case 'API_INVALID_INPUT':
+    case 'API_UNKNOWN_OPERATION':
+    case 'API_MALFORMED_JSON':
+    case 'REPO_INVALID_NAME':
+    case 'REPO_MIRROR_URL_REFUSED':
       return 400;
+    default:
+      return unhandledCode(code);
   }
 }
 

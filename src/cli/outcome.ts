@@ -1,7 +1,7 @@
 /** What a command returns to `main`, which alone turns it into output and an exit status. */
 import type { BuildRecord } from '../build/result.js';
 import type { StatusType } from '../core/build-phases.js';
-import type { ErrorCode } from '../core/errors.js';
+import { unhandledCode, type ErrorCode } from '../core/errors.js';
 
 export type CommandOutcome =
   | { readonly kind: 'build'; readonly record: BuildRecord; readonly json: boolean }
@@ -32,17 +32,39 @@ export function buildExitCode(status: StatusType): number {
 /** Exit status for an error: 2 for input a person can correct, 3 for nagare's own failures. */
 export function errorExitCode(code: ErrorCode | undefined): number {
   if (code === undefined) return 3;
-  if (code.startsWith('SPEC_') || code.startsWith('CONFIG_') || code.startsWith('AUTH_') || code === 'UNSUPPORTED_FEATURE') return 2;
   switch (code) {
+    case 'SPEC_YAML_SYNTAX':
+    case 'SPEC_NOT_A_MAP':
+    case 'SPEC_MISSING_KEY':
+    case 'SPEC_UNKNOWN_KEY':
+    case 'SPEC_INVALID_TYPE':
+    case 'SPEC_INVALID_VALUE':
+    case 'SPEC_INVALID_VERSION':
+    case 'SPEC_INVALID_PHASE':
+    case 'SPEC_INVALID_ON_FAILURE':
+    case 'SPEC_RESERVED_VARIABLE':
+    case 'SPEC_EMPTY':
+    case 'UNSUPPORTED_FEATURE':
+    case 'SPEC_DUPLICATE_KEY':
+    case 'SPEC_INVALID_PIPELINE':
+    case 'CONFIG_INVALID':
+    case 'CONFIG_FILE_NOT_FOUND':
+    case 'EXEC_USER_UNKNOWN':
+    case 'EXEC_IMAGE_NOT_FOUND':
     case 'BUILD_SOURCE_NOT_FOUND':
     case 'BUILD_BUILDSPEC_NOT_FOUND':
-    case 'EXEC_IMAGE_NOT_FOUND':
-    case 'EXEC_USER_UNKNOWN':
     case 'API_INVALID_INPUT':
     case 'API_NOT_FOUND':
     case 'API_ALREADY_EXISTS':
     case 'API_MALFORMED_JSON':
     case 'API_CONFLICT':
+    case 'AUTH_MISSING':
+    case 'AUTH_INVALID_TOKEN':
+    case 'AUTH_INVALID_SIGNATURE':
+    case 'AUTH_UNKNOWN_ACCESS_KEY':
+    case 'AUTH_EXPIRED_SIGNATURE':
+    case 'AUTH_FORBIDDEN':
+    case 'AUTH_HEADER_NOT_SIGNED':
     case 'REPO_INVALID_NAME':
     case 'REPO_NOT_FOUND':
     case 'REPO_ALREADY_EXISTS':
@@ -50,7 +72,28 @@ export function errorExitCode(code: ErrorCode | undefined): number {
     case 'REPO_COMMIT_NOT_FOUND':
     case 'REPO_MIRROR_URL_REFUSED':
       return 2;
-    default:
+    case 'EXEC_SPAWN_FAILED':
+    case 'EXEC_DOCKER_UNAVAILABLE':
+    case 'BUILD_LOG_MISSING':
+    case 'BUILD_PATH_ESCAPES':
+    case 'BUILD_ARCHIVE_INVALID':
+    case 'STORE_CONFLICT':
+    case 'STORE_NOT_FOUND':
+    case 'STORE_UNAVAILABLE':
+    case 'STORE_MIGRATION_FAILED':
+    case 'STORE_RECORD_INVALID':
+    case 'STORE_SCHEMA_TOO_NEW':
+    case 'BLOB_NOT_FOUND':
+    case 'BLOB_TOO_LARGE':
+    case 'API_UNKNOWN_OPERATION':
+    case 'API_PAYLOAD_TOO_LARGE':
+    case 'AGENT_LEASE_EXPIRED':
+    case 'AGENT_LOG_GAP':
+    case 'AGENT_LOG_LIMIT':
+    case 'AGENT_PARAMETER_NOT_REFERENCED':
+    case 'REPO_GIT_FAILED':
       return 3;
+    default:
+      return unhandledCode(code);
   }
 }

@@ -8,8 +8,9 @@ import type { PipelineEffect, PipelineRuntime } from './pipeline-execution-types
 
 /**
  * RUN_ACTION for every action attempt in progress and REQUEST_APPROVAL for every approval waiting,
- * equal to the effects that started them. ABANDON_ACTION and EXECUTION_ENDED are not repeated: the
- * driver records those with the runtime in the same transaction.
+ * equal to the effects that started them. ABANDON_ACTION and EXECUTION_ENDED are not repeated:
+ * the server saves each ABANDON_ACTION in `runtime.abandoning` with the transition (and strikes it
+ * off once done); EXECUTION_ENDED asks for nothing that must happen.
  */
 export function pendingEffects(runtime: PipelineRuntime): PipelineEffect[] {
   const effects: PipelineEffect[] = [];

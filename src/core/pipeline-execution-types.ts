@@ -132,6 +132,23 @@ export interface PipelineRuntime {
   transitions: Record<string, TransitionState>;
   /** Monotonic counter ordering arrivals and stage entries. */
   sequence: number;
+  /**
+   * Abandoned attempts whose work (a build) may still be running. The machine leaves this alone:
+   * the server adds one per ABANDON_ACTION in the same save as the transition and removes it once
+   * the work is stopped, so a crash in between still stops it, once (absent: none).
+   */
+  abandoning?: AbandonedAction[];
+}
+
+/** One attempt ABANDON_ACTION asked to stop. */
+export interface AbandonedAction {
+  executionId: string;
+  stage: string;
+  action: string;
+  attempt: number;
+  /** Saved with the entry, so the work can be stopped even once its execution is no longer at hand. */
+  actionTypeId?: ActionTypeId;
+  configuration?: Record<string, string>;
 }
 
 /**

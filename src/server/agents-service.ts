@@ -49,6 +49,7 @@ export class AgentsService {
         }
         const now = clock();
         await store.builds.update(build.id, { currentPhase: 'PROVISIONING', record: asRecord(leasedRecord(build, agentId, now)) });
+        this.context.events.publish({ type: 'BuildPhaseChanged', buildId: build.id, previousPhase: build.currentPhase, currentPhase: 'PROVISIONING' });
         this.context.metrics.queueDuration.observe((now - build.startTime) / 1000);
         this.context.logger.info({ buildId: build.id, agentId }, 'build leased');
         return recordOf(build).job;
@@ -71,6 +72,7 @@ export class AgentsService {
       // Only `complete` ends a build: a last heartbeat may already say COMPLETED, before the result.
       const currentPhase = beat.currentPhase && beat.currentPhase !== 'COMPLETED' ? beat.currentPhase : build.currentPhase;
       await store.builds.update(buildId, { currentPhase, record: asRecord({ ...data, phases: mergePhases(data.phases.filter((p) => p.phaseType !== 'COMPLETED'), beat.phases.filter((p) => p.phaseType !== 'COMPLETED')) }) });
+      if (currentPhase !== build.currentPhase) this.context.events.publish({ type: 'BuildPhaseChanged', buildId, previousPhase: build.currentPhase, currentPhase });
     }
     return { stopRequested: build.stopRequested };
   }
@@ -186,7 +188,10 @@ export class AgentsService {
     this.context.metrics.buildDuration.observe((now - build.startTime) / 1000);
     this.context.notifier.notify(`build:${buildId}`);
     this.context.logger.info({ buildId, agentId, status: result.buildStatus }, 'build completed');
-    if (updated) this.context.buildFinished.emit(updated);
+    if (updated) {
+      this.context.events.publish({ type: 'BuildPhaseChanged', buildId, previousPhase: build.currentPhase, currentPhase: 'COMPLETED' });
+      this.context.events.publish({ type: 'BuildStateChanged', build: updated });
+    }
     return updated ?? build;
   }
 

@@ -75,6 +75,7 @@ export class BuildsService {
     }
     this.context.notifier.notify('jobs');
     this.context.logger.info({ buildId: build.id, project: project.name, initiator: input.initiator }, 'build queued');
+    this.context.events.publish({ type: 'BuildStateChanged', build });
     return build;
   }
 
@@ -150,7 +151,10 @@ export class BuildsService {
     this.context.metrics.buildsFinished.inc({ status });
     this.context.notifier.notify(`build:${build.id}`);
     this.context.logger.info({ buildId: build.id, status, reason: context.message }, 'build ended by the server');
-    if (updated) this.context.buildFinished.emit(updated);
+    if (updated) {
+      this.context.events.publish({ type: 'BuildPhaseChanged', buildId: build.id, previousPhase: build.currentPhase, currentPhase: updated.currentPhase });
+      this.context.events.publish({ type: 'BuildStateChanged', build: updated });
+    }
     return updated ?? build;
   }
 

@@ -2,7 +2,7 @@
  * External repositories: a hosted repository that mirrors a git URL. Its bare repository under the
  * repositories root fetches the upstream's branches and tags (`git fetch --prune`), is read-only
  * over `/git`, and every ref a fetch changes is recorded exactly like a push (same PushEvents, same
- * `onPush` listeners), with the pusher `mirror` (the first fetch), `poll` or `webhook:<provider>`.
+ * `Pushed` on the event bus), with the pusher `mirror` (the first fetch), `poll` or `webhook:<provider>`.
  *
  * Fetches of one repository are coalesced: while one runs, at most one more waits, and every
  * request made meanwhile shares it. A fetch is the truth: a webhook's payload is never read, it

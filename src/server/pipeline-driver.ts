@@ -1,45 +1,54 @@
 /**
  * The pipeline driver: carries out what the execution machine asks for and feeds results back.
- * Source actions zip the pushed commit into the artifact store; CodeBuild and Commands actions are
- * builds on agents (their result comes back when the build completes); approvals wait for
- * PutApprovalResult (and are announced to a webhook). Pushes to hosted repositories start the
- * pipelines that watch them.
+ * Each action's work is its provider's (pipelines/providers/, one file per provider, found by
+ * action type): source actions zip the pushed commit, CodeBuild and Commands actions are builds on
+ * agents whose result comes back when the build ends, approvals wait for PutApprovalResult. Pushes
+ * to hosted repositories start the pipelines that watch them. Requests, results and pushes reach
+ * the driver as domain events (events/event-bus.ts).
  *
- * Nothing runs twice: an action's build is found by its (execution, stage, action, attempt) key
- * before one is started, and a periodic reconciliation re-derives pending work from the saved
- * runtime — which is also how a restarted server carries every execution on.
+ * Nothing runs twice, and nothing rests on in-memory delivery: an action's work is found by its
+ * (execution, stage, action, attempt) key before it is started, and a periodic reconciliation
+ * re-derives pending work from the saved runtime (and abandoned work from `runtime.abandoning`,
+ * missed pushes from the stored push events) — which is also how a restarted server carries every
+ * execution on.
  */
 import { createHash } from 'node:crypto';
 import type { PipelineActionRef } from '../core/build-job.js';
 import { NagareError } from '../core/errors.js';
-import { pendingEffects, nextDeadline, type PipelineEffect, type RunActionEffect } from '../core/pipeline-execution.js';
+import { pendingEffects, nextDeadline, type AbandonedAction, type PipelineEffect, type PipelineRuntime, type RunActionEffect } from '../core/pipeline-execution.js';
 import { sourceActionsTriggeredBy } from '../core/pipeline-triggers.js';
-import type { PushEvent, StoredBuild } from '../core/store.js';
-import { recordOf } from './build-records.js';
-import { actionBuildUuid, actionProjectName, buildResult, notifyApproval, runSourceAction, startActionBuild } from './pipeline-actions.js';
+import type { PushEvent } from '../core/store.js';
+import type { DomainEvent } from './events/event-bus.js';
+import type { ActionResult } from './pipelines/providers/action-provider.js';
+import { defaultProviders, type ActionProviderRegistry } from './pipelines/providers/registry.js';
 import type { ServerContext } from './server-context.js';
 import type { Services } from './services.js';
 
+/** REQUEST_APPROVAL comes only from manual approvals (the machine's approval actions). */
+const MANUAL_APPROVAL = { category: 'Approval', owner: 'AWS', provider: 'Manual' } as const;
+
 export class PipelineDriver {
   private readonly inFlight = new Set<string>();
-  /** Approval tokens announced by this process: reconciliation re-derives REQUEST_APPROVAL, the webhook hears it once (once more after a restart). */
-  private readonly announced = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;
   private readonly unsubscribe: (() => void)[] = [];
 
-  constructor(private readonly services: Services) {}
+  constructor(
+    private readonly services: Services,
+    private readonly providers: ActionProviderRegistry = defaultProviders(),
+  ) {}
 
   private get context(): ServerContext {
     return this.services.context;
   }
 
   start(intervalMs: number): void {
-    this.services.pipelines.setEffectHandler((name, effects) => {
-      for (const effect of effects) void this.carryOut(name, effect);
-    });
-    this.unsubscribe.push(this.context.buildFinished.on((build) => this.onBuildFinished(build)));
-    this.unsubscribe.push(this.services.repositories.onPush((push) => this.onPush(push)));
+    const { events } = this.context;
+    this.unsubscribe.push(events.subscribe('PipelineEffectsRequested', ({ pipelineName, effects }) => {
+      for (const effect of effects) void this.carryOut(pipelineName, effect);
+    }));
+    for (const type of this.providers.resultEvents()) this.unsubscribe.push(events.subscribe(type, (event) => this.onResultEvent(event)));
+    this.unsubscribe.push(events.subscribe('Pushed', ({ push }) => this.onPush(push)));
     this.timer = setInterval(() => {
       this.reconciling ??= this.reconcile().finally(() => {
         this.reconciling = undefined;
@@ -50,13 +59,13 @@ export class PipelineDriver {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    for (const off of this.unsubscribe) off();
+    for (const off of this.unsubscribe.splice(0)) off();
     await this.reconciling;
   }
 
   /**
    * Starts the pipelines a push to a hosted repository triggers. The execution id is derived from
-   * the push event and the pipeline, so handling the same push twice (the live listener and the
+   * the push event and the pipeline, so handling the same push twice (the live event and the
    * catch-up after a restart) starts one execution: the machine refuses a repeated id.
    */
   async onPush(push: PushEvent): Promise<void> {
@@ -79,7 +88,7 @@ export class PipelineDriver {
     await this.context.store.cursors.advance(PUSH_CURSOR, push.sequence);
   }
 
-  /** Push events recorded while no listener ran (a crash between recording and starting). */
+  /** Push events recorded while no one handled them (a crash between recording and starting). */
   private async catchUpPushes(): Promise<void> {
     const after = await this.context.store.cursors.get(PUSH_CURSOR);
     if (after === undefined) {
@@ -91,7 +100,7 @@ export class PipelineDriver {
     for (const push of await this.services.repositories.pushEventsAfter(after)) await this.onPush(push);
   }
 
-  /** One pass: missed pushes, due approval timeouts, and every pending action made sure of. */
+  /** One pass: missed pushes, due approval timeouts, abandoned work still owed a stop, and every pending action made sure of. */
   async reconcile(): Promise<void> {
     await this.catchUpPushes().catch((error: unknown) => this.context.logger.error({ err: error }, 'catching up on push events failed'));
     for (const stored of await this.services.pipelines.list()) {
@@ -100,6 +109,7 @@ export class PipelineDriver {
       try {
         const deadline = nextDeadline(runtime);
         if (deadline !== undefined && deadline <= this.context.clock()) await this.services.pipelines.dispatch(name, { type: 'TIMER' });
+        for (const abandoned of runtime.abandoning ?? []) await this.carryOut(name, { type: 'ABANDON_ACTION', ...abandoned });
         for (const effect of pendingEffects(runtime)) await this.carryOut(name, effect);
       } catch (error) {
         this.context.logger.error({ err: error, pipeline: name }, 'pipeline reconciliation failed');
@@ -114,19 +124,11 @@ export class PipelineDriver {
           await this.runAction(pipelineName, effect);
           return;
         case 'REQUEST_APPROVAL':
-          if (this.announced.has(effect.token)) return;
-          this.announced.add(effect.token);
-          await notifyApproval(this.context, pipelineName, effect);
+          this.providers.get(MANUAL_APPROVAL)?.requestApproval?.(this.services, pipelineName, effect);
           return;
-        case 'ABANDON_ACTION': {
-          const ref = { pipelineName, executionId: effect.executionId, stageName: effect.stage, actionName: effect.action, attempt: effect.attempt };
-          const execution = (await this.services.pipelines.runtime(pipelineName)).executions.find((e) => e.pipelineExecutionId === effect.executionId);
-          const run = execution?.actions.find((a) => a.stage === effect.stage && a.action === effect.action && a.attempt === effect.attempt);
-          const provider = execution?.definition.stages.find((s) => s.name === effect.stage)?.actions.find((a) => a.name === effect.action)?.actionTypeId.provider ?? '';
-          const build = await this.findBuild(ref, actionProjectName(pipelineName, provider, run?.resolvedConfiguration ?? {}));
-          if (build && build.currentPhase !== 'COMPLETED') await this.services.builds.stopBuild(build.id);
+        case 'ABANDON_ACTION':
+          await this.abandon(pipelineName, effect);
           return;
-        }
         case 'EXECUTION_ENDED':
           this.context.logger.info({ pipeline: pipelineName, executionId: effect.executionId, status: effect.status }, 'pipeline execution ended');
           return;
@@ -137,38 +139,48 @@ export class PipelineDriver {
   }
 
   private async runAction(pipelineName: string, effect: RunActionEffect): Promise<void> {
-    const ref: PipelineActionRef = { pipelineName, executionId: effect.executionId, stageName: effect.stage, actionName: effect.action, attempt: effect.attempt };
+    const ref = refOf(pipelineName, effect);
     const key = JSON.stringify(ref);
     if (this.inFlight.has(key)) return;
     this.inFlight.add(key);
     try {
-      const provider = effect.actionTypeId.provider;
-      if (provider === 'CodeCommit') {
-        const result = await runSourceAction(this.services, pipelineName, effect);
-        await this.report(pipelineName, ref, result);
-        return;
-      }
-      const existing = await this.findBuild(ref, actionProjectName(pipelineName, provider, effect.configuration));
-      if (existing) {
-        if (existing.currentPhase === 'COMPLETED' && existing.buildStatus !== 'IN_PROGRESS') await this.report(pipelineName, ref, buildResult(existing, effect));
-        return;
-      }
-      const started = await startActionBuild(this.services, pipelineName, effect, ref);
-      if (!started.ok) await this.report(pipelineName, ref, started);
+      const provider = this.providers.get(effect.actionTypeId);
+      const result = provider
+        ? await provider.run(this.services, { pipelineName, ref, effect })
+        : { ok: false as const, message: `Action provider ${effect.actionTypeId.provider} is not supported by nagare yet` };
+      if (result) await this.report(pipelineName, ref, result);
     } finally {
       this.inFlight.delete(key);
     }
   }
 
-  private async onBuildFinished(build: StoredBuild): Promise<void> {
-    const job = recordOf(build).job;
-    const ref = job.pipelineAction;
-    if (!ref) return;
-    const stored = await this.services.pipelines.get(ref.pipelineName);
-    const effect = pendingEffects(stored.runtime).find(
-      (e): e is RunActionEffect => e.type === 'RUN_ACTION' && e.executionId === ref.executionId && e.stage === ref.stageName && e.action === ref.actionName && e.attempt === ref.attempt,
-    );
-    if (effect) await this.report(ref.pipelineName, ref, buildResult(build, effect));
+  /**
+   * Stops the abandoned attempt's work through its provider, then strikes it from
+   * `runtime.abandoning`; the entry saved there says which provider and configuration.
+   */
+  private async abandon(pipelineName: string, abandoned: AbandonedAction): Promise<void> {
+    const ref = refOf(pipelineName, abandoned);
+    const runtime = await this.services.pipelines.runtime(pipelineName);
+    const owed = runtime.abandoning?.find((a) => a.executionId === abandoned.executionId && a.stage === abandoned.stage && a.action === abandoned.action && a.attempt === abandoned.attempt);
+    if (!owed) return; // already stopped (the live effect and reconciliation both came)
+    const provider = owed.actionTypeId && this.providers.get(owed.actionTypeId);
+    if (provider) await provider.abandon(this.services, { pipelineName, ref, configuration: owed.configuration ?? {} });
+    await this.services.pipelines.abandonDone(pipelineName, owed);
+  }
+
+  /** An event that may end some provider's attempt (a build ended): reported if that attempt still runs. */
+  private async onResultEvent(event: DomainEvent): Promise<void> {
+    for (const provider of this.providers.providers) {
+      if (!provider.resultEvents.includes(event.type)) continue;
+      const found = provider.resultFrom(event);
+      if (!found) continue;
+      const { ref } = found;
+      const stored = await this.services.pipelines.get(ref.pipelineName);
+      const effect = pendingEffects(stored.runtime).find(
+        (e): e is RunActionEffect => e.type === 'RUN_ACTION' && e.executionId === ref.executionId && e.stage === ref.stageName && e.action === ref.actionName && e.attempt === ref.attempt,
+      );
+      if (effect && this.providers.get(effect.actionTypeId) === provider) await this.report(ref.pipelineName, ref, found.result(effect));
+    }
   }
 
   private async report(pipelineName: string, ref: PipelineActionRef, result: ActionResult): Promise<void> {
@@ -179,11 +191,10 @@ export class PipelineDriver {
     // A late result for an action that was abandoned or retried is refused by the machine: fine.
     await this.services.pipelines.dispatch(pipelineName, command).catch((error: unknown) => this.context.logger.warn({ err: error, pipeline: pipelineName, action: ref.actionName }, 'action result not applied'));
   }
+}
 
-  /** The build of this action attempt, if it was started: its id is derived from the attempt. */
-  private findBuild(ref: PipelineActionRef, projectName: string): Promise<StoredBuild | undefined> {
-    return this.context.store.builds.get(`${projectName}:${actionBuildUuid(ref)}`);
-  }
+function refOf(pipelineName: string, attempt: AbandonedAction): PipelineActionRef {
+  return { pipelineName, executionId: attempt.executionId, stageName: attempt.stage, actionName: attempt.action, attempt: attempt.attempt };
 }
 
 const PUSH_CURSOR = 'pipeline-driver.push-events';
@@ -193,7 +204,3 @@ export function executionIdFor(pipelineName: string, push: PushEvent): string {
   const hex = createHash('sha256').update(`${pipelineName}\n${push.repositoryName}\n${push.sequence}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
-
-export type ActionResult =
-  | { readonly ok: true; readonly outputArtifacts: Record<string, string>; readonly outputVariables: Record<string, string>; readonly summary?: string; readonly externalExecutionId?: string; readonly revision?: { revisionId: string; revisionSummary?: string; created?: number } }
-  | { readonly ok: false; readonly message: string; readonly externalExecutionId?: string };

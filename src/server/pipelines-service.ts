@@ -15,6 +15,7 @@ import {
   createPipelineRuntime,
   ENDED_STATUSES,
   type ExecutionState,
+  type AbandonedAction,
   type PipelineEffect,
   type PipelineEvent,
   type PipelineRuntime,
@@ -22,22 +23,14 @@ import {
 } from '../core/pipeline-execution.js';
 import { splitHistory, withExecution } from '../core/pipeline-execution-history.js';
 import type { StoredPipeline } from '../core/store.js';
+import { pipelineChanges } from './events/pipeline-events.js';
 import type { ServerContext } from './server-context.js';
 
 /** An event as callers give it: the service adds the clock and a fresh nonce. */
 export type PipelineCommand = PipelineEvent extends infer E ? (E extends PipelineEvent ? Omit<E, 'at' | 'nonce'> : never) : never;
 
-export type EffectHandler = (pipelineName: string, effects: readonly PipelineEffect[]) => void;
-
 export class PipelinesService {
-  private effectHandler: EffectHandler = () => undefined;
-
   constructor(private readonly context: ServerContext) {}
-
-  /** The driver registers here to carry out effects. */
-  setEffectHandler(handler: EffectHandler): void {
-    this.effectHandler = handler;
-  }
 
   /** Creates or updates; an update bumps the version and cancels executions that have not started (decision 19). */
   async apply(definition: PipelineDefinition): Promise<{ created: boolean; previous: PipelineDefinition | undefined; current: PipelineDefinition }> {
@@ -128,9 +121,10 @@ export class PipelinesService {
   }
 
   /**
-   * Applies one event; throws the machine's refusal as a NagareError. Effects are handed to the
-   * driver after the new runtime is saved, so a crash in between loses nothing: the driver's
-   * reconciliation finds the pending actions in the saved runtime.
+   * Applies one event; throws the machine's refusal as a NagareError. After the new runtime is
+   * saved, the changes (executions, stages, actions) and the effects are published on the event
+   * bus, where the driver carries the effects out; a crash in between loses nothing: the driver's
+   * reconciliation finds the pending work in the saved runtime.
    */
   async dispatch(name: string, command: PipelineCommand, newDefinition?: PipelineDefinition): Promise<PipelineTransition> {
     for (let attempt = 0; attempt < 20; attempt += 1) {
@@ -141,11 +135,14 @@ export class PipelinesService {
       if (transition.error) {
         throw new NagareError(refusalCode(transition.error.code), transition.error.message, { details: { awsException: transition.error.awsException } });
       }
-      const { runtime, ended, reopened } = splitHistory(before, transition.runtime);
+      const owed = withAbandoned(transition.runtime, transition.effects);
+      const { runtime, ended, reopened } = splitHistory(before, owed);
       const saved = await this.context.store.pipelines.save(name, { runtime, history: { ended, reopened }, ...(newDefinition ? { definition: newDefinition } : {}) }, stored.revision, event.at);
       if (!saved) continue;
-      if (transition.effects.length > 0) this.effectHandler(name, transition.effects);
-      return transition;
+      // Compared with the runtime before the split: an execution that ended here is still in it.
+      for (const change of pipelineChanges(name, before, owed)) this.context.events.publish(change);
+      if (transition.effects.length > 0) this.context.events.publish({ type: 'PipelineEffectsRequested', pipelineName: name, effects: transition.effects });
+      return { ...transition, runtime };
     }
     throw new NagareError('API_CONFLICT', `Pipeline ${name} is being changed by many requests at once; try again`);
   }
@@ -161,6 +158,38 @@ export class PipelinesService {
     const ended = await this.context.store.pipelines.getEndedExecution(name, id);
     return ended ? withExecution(runtime, ended) : runtime;
   }
+
+  /** The work of an abandoned attempt is stopped: it leaves `runtime.abandoning` (no-op when gone). */
+  async abandonDone(name: string, done: AbandonedAction): Promise<void> {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const stored = await this.context.store.pipelines.get(name);
+      const runtime = stored?.runtime;
+      if (!stored || !runtime?.abandoning?.some((a) => sameAttempt(a, done))) return;
+      const abandoning = runtime.abandoning.filter((a) => !sameAttempt(a, done));
+      if (await this.context.store.pipelines.save(name, { runtime: { ...runtime, abandoning } }, stored.revision, this.context.clock())) return;
+    }
+    throw new NagareError('API_CONFLICT', `Pipeline ${name} is being changed by many requests at once; try again`);
+  }
+}
+
+/**
+ * The runtime to save: the transition's, with its ABANDON_ACTION effects recorded as owed work,
+ * each with the action type and configuration its provider needs to stop it.
+ */
+function withAbandoned(runtime: PipelineRuntime, effects: readonly PipelineEffect[]): PipelineRuntime {
+  const abandoned = effects.flatMap((e): AbandonedAction[] => {
+    if (e.type !== 'ABANDON_ACTION') return [];
+    const execution = runtime.executions.find((x) => x.pipelineExecutionId === e.executionId);
+    const run = execution?.actions.find((a) => a.stage === e.stage && a.action === e.action && a.attempt === e.attempt);
+    const actionTypeId = execution?.definition.stages.find((s) => s.name === e.stage)?.actions.find((a) => a.name === e.action)?.actionTypeId;
+    return [{ executionId: e.executionId, stage: e.stage, action: e.action, attempt: e.attempt, ...(actionTypeId ? { actionTypeId } : {}), ...(run ? { configuration: run.resolvedConfiguration } : {}) }];
+  });
+  if (abandoned.length === 0) return runtime;
+  return { ...runtime, abandoning: [...(runtime.abandoning ?? []), ...abandoned] };
+}
+
+function sameAttempt(a: AbandonedAction, b: AbandonedAction): boolean {
+  return a.executionId === b.executionId && a.stage === b.stage && a.action === b.action && a.attempt === b.attempt;
 }
 
 function refusalCode(code: string): ErrorCode {

@@ -4,8 +4,8 @@
  *
  * Push detection: a `git-receive-pack` POST runs under a per-repository lock; the branches and
  * tags are read before and after it, and every ref whose target changed becomes one PushEvent.
- * The events are stored (push_events) before the pusher's `git push` returns, then handed to the
- * `onPush` listeners in process. A server that was down catches up with `pushEventsAfter`.
+ * The events are stored (push_events) before the pusher's `git push` returns, then published on
+ * the event bus as `Pushed`. A server that was down catches up with `pushEventsAfter`.
  *
  * Errors: REPO_INVALID_NAME, REPO_ALREADY_EXISTS, REPO_NOT_FOUND, REPO_BRANCH_NOT_FOUND,
  * REPO_COMMIT_NOT_FOUND, REPO_GIT_FAILED (git itself failed; logged with git's message).
@@ -34,9 +34,6 @@ export interface CreateRepositoryInput {
   readonly mirror?: RepositoryMirror | undefined;
 }
 
-/** Called once per pushed ref, after the event is stored; a throwing listener is logged, not retried. */
-export type PushListener = (event: PushEvent) => void | Promise<void>;
-
 /** A smart-HTTP request for one repository; `path` is what follows `<name>.git/`. */
 export interface GitServiceRequest extends Omit<GitHttpRequest, 'pathInfo' | 'remoteUser'> {
   readonly repositoryName: string;
@@ -46,7 +43,6 @@ export interface GitServiceRequest extends Omit<GitHttpRequest, 'pathInfo' | 're
 }
 
 export class RepositoriesService {
-  readonly #listeners = new Set<PushListener>();
   readonly #pushLock = new KeyedLock();
 
   /** `root` is the directory holding `<name>.git` (`<data-dir>/repositories`). */
@@ -99,12 +95,6 @@ export class RepositoriesService {
     const doomed = path.join(this.root, `.deleted-${randomBytes(6).toString('hex')}`);
     await rename(this.gitDir(found.name), doomed).then(() => rm(doomed, { recursive: true, force: true }), () => undefined);
     return found;
-  }
-
-  /** Subscribes to push events; returns the unsubscribe function. */
-  onPush(listener: PushListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
   }
 
   /** Stored push events after `afterSequence` (0 for all), oldest first. */
@@ -167,7 +157,7 @@ export class RepositoriesService {
 
   /**
    * Runs `change` (a mirror's fetch) under the repository's push lock and records every ref it
-   * changed exactly like a push by `pusher`: stored push events, then the `onPush` listeners.
+   * changed exactly like a push by `pusher`: stored push events, then `Pushed` on the event bus.
    */
   async recordRefChanges(repositoryName: string, pusher: string, change: (gitDir: string) => Promise<void>): Promise<PushEvent[]> {
     const repository = await this.get(repositoryName);
@@ -178,7 +168,7 @@ export class RepositoriesService {
     });
   }
 
-  /** Stores one event per ref changed since `before`, then tells the listeners. */
+  /** Stores one event per ref changed since `before`, then publishes each. */
   async #record(repository: StoredRepository, before: RefSnapshot, pusher: string): Promise<PushEvent[]> {
     const gitDir = this.gitDir(repository.name);
     const updates = refUpdates(before, await readRefs(gitDir));
@@ -188,7 +178,7 @@ export class RepositoriesService {
     const recorded = await this.context.store.repositories.recordPush(events);
     await this.#chooseDefaultBranch(repository, recorded);
     this.context.logger.info({ repository: repository.name, pusher, refs: recorded.map((e) => e.ref) }, 'push received');
-    for (const event of recorded) this.#emit(event);
+    for (const push of recorded) this.context.events.publish({ type: 'Pushed', push });
     return recorded;
   }
 
@@ -201,18 +191,6 @@ export class RepositoriesService {
     if (branch === undefined) return;
     await git(this.gitDir(repository.name), ['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
     await this.context.store.repositories.setDefaultBranch(repository.name, branch, this.context.clock());
-  }
-
-  #emit(event: PushEvent): void {
-    for (const listener of this.#listeners) {
-      const failed = (error: unknown): void => this.context.logger.error({ err: error, repository: event.repositoryName, ref: event.ref }, 'a push listener failed');
-      try {
-        const result = listener(event);
-        if (result instanceof Promise) result.catch(failed);
-      } catch (error) {
-        failed(error);
-      }
-    }
   }
 }
 

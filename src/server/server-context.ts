@@ -1,11 +1,12 @@
 /**
  * What every service gets from the composition root: the adapters (store, blobs), the clock and
- * id source, the server's secret box, and in-process notifications. Services never construct
+ * id source, the server's secret box, wake-ups (notifier) and domain events (events). Services never construct
  * adapters themselves.
  */
-import type { Store, StoredBuild } from '../core/store.js';
+import type { Store } from '../core/store.js';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { SecretBox } from './crypto/secret-box.js';
+import type { EventBus } from './events/event-bus.js';
 import type { Notifier } from './notifier.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
@@ -62,28 +63,6 @@ export interface ServerContext {
   readonly clock: () => number;
   readonly newId: () => string;
   readonly settings: ServerSettings;
-  /** Builds that reached COMPLETED (the pipeline driver turns them into action results). */
-  readonly buildFinished: Listeners<StoredBuild>;
-}
-
-/** In-process listeners; a failing listener is logged by the caller's logger, never rethrown. */
-export class Listeners<T> {
-  private readonly listeners = new Set<(value: T) => void | Promise<void>>();
-
-  constructor(private readonly onError: (error: unknown) => void) {}
-
-  on(listener: (value: T) => void | Promise<void>): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  emit(value: T): void {
-    for (const listener of this.listeners) {
-      try {
-        Promise.resolve(listener(value)).catch(this.onError);
-      } catch (error) {
-        this.onError(error);
-      }
-    }
-  }
+  /** Domain events: services publish what changed, subscribers react (see events/event-bus.ts). */
+  readonly events: EventBus;
 }

@@ -14,13 +14,15 @@ import { DEFAULT_LOG_LIMIT_BYTES } from '../core/log-limits.js';
 import { openStore } from '../store/open-store.js';
 import type { InitialCredentials } from './auth-service.js';
 import { SecretBox } from './crypto/secret-box.js';
+import { subscribeApprovalWebhook } from './events/approval-webhook.js';
+import { EventBus } from './events/event-bus.js';
 import { MirrorPoller } from './external-repositories-poller.js';
 import { createLogger, type Logger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { Notifier } from './notifier.js';
 import { PipelineDriver } from './pipeline-driver.js';
 import { Scheduler } from './scheduler.js';
-import { DEFAULT_BODY_LIMITS, Listeners, type BodyLimits, type ServerContext, type ServerSettings } from './server-context.js';
+import { DEFAULT_BODY_LIMITS, type BodyLimits, type ServerContext, type ServerSettings } from './server-context.js';
 import { createServices, type Services } from './services.js';
 
 export interface ServerOptions {
@@ -99,13 +101,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock: options.clock ?? Date.now,
     newId: randomUUID,
     settings,
-    buildFinished: new Listeners((error) => logger.error({ err: error }, 'a build-finished listener failed')),
+    events: new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'a domain event subscriber failed')),
   };
   const services = createServices(context, { repositoriesDir: path.join(path.resolve(options.dataDir), 'repositories') });
   const initialCredentials = await services.auth.bootstrap(options.dataDir);
   const scheduler = new Scheduler(context, services.builds, options.schedulerIntervalMs ?? 1000, { buildsDays: options.retainBuildsDays, executionsDays: options.retainExecutionsDays });
   await scheduler.grantRestartGrace();
   scheduler.start();
+  const unsubscribeApprovalWebhook = subscribeApprovalWebhook(context);
   const pipelineDriver = new PipelineDriver(services);
   pipelineDriver.start(options.schedulerIntervalMs ?? 1000);
   const mirrorPoller = new MirrorPoller(context, services.externalRepositories);
@@ -131,6 +134,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async stop() {
       await mirrorPoller.stop();
       await pipelineDriver.stop();
+      unsubscribeApprovalWebhook();
       await scheduler.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -17,10 +17,12 @@ const texts = z.array(text);
 const record = z.record(z.string(), z.string());
 const glob = z.object({ includes: texts, excludes: texts });
 
+const actionTypeId = z.object({ category: z.enum(['Source', 'Build', 'Test', 'Deploy', 'Approval', 'Invoke', 'Compute']), owner: z.enum(['AWS', 'ThirdParty', 'Custom']), provider: text, version: text });
+
 const action = z
   .object({
     name: text,
-    actionTypeId: z.object({ category: z.enum(['Source', 'Build', 'Test', 'Deploy', 'Approval', 'Invoke', 'Compute']), owner: z.enum(['AWS', 'ThirdParty', 'Custom']), provider: text, version: text }),
+    actionTypeId,
     runOrder: z.number(),
     configuration: record,
     commands: texts,
@@ -109,6 +111,10 @@ const runtime = z.object({
   executions: z.array(execution),
   transitions: z.record(z.string(), z.object({ enabled: z.boolean(), disabledReason: text.optional(), lastChangedAt: z.number().optional(), lastChangedBy: text.optional() })),
   sequence: z.number(),
+  /** ABANDON_ACTION effects owed until their provider has stopped the work (see pipelines-service). */
+  abandoning: z
+    .array(z.object({ executionId: text, stage: text, action: text, attempt: z.number(), actionTypeId: actionTypeId.optional(), configuration: record.optional() }))
+    .optional(),
 });
 
 /** The JSON text to store for a value: its envelope at the current schema version. */

@@ -217,7 +217,7 @@ test('a lost lease stops the build on the agent, which does not complete it and 
   assert.equal(lost.buildStatus, 'FAULT', 'the agent did not overwrite the server\'s ending');
 });
 
-test('build work directories are removed after each build', async () => {
+test('build work directories are removed before the build is reported COMPLETED', async () => {
   await waitForBuild(server, await startBuild(server, await createProject(server, BUILDSPEC)));
   // Removed right after the result is reported, so just after the server sees it.
   await waitFor('the build directory to go', async () => (await readdir(workDir)).filter((entry) => entry.startsWith('build-')).length === 0);

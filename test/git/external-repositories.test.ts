@@ -16,7 +16,7 @@ let server: TestServer;
 const heard: PushEvent[] = [];
 before(async () => {
   server = await startTestServer({ allowLocalMirrors: true });
-  server.services.repositories.onPush((event) => void heard.push(event));
+  server.services.context.events.subscribe('Pushed', ({ push }) => void heard.push(push));
 });
 after(async () => {
   await server.stop();
@@ -81,7 +81,7 @@ test('a mirror fetches its upstream at creation, then on each poll records what 
     ['mirror', 'refs/tags/v1', first, undefined, '', 'poll'],
   ];
   assert.deepEqual(summary(result.events), expected);
-  assert.deepEqual(summary(heard), expected, 'the onPush listeners heard the same events');
+  assert.deepEqual(summary(heard), expected, 'the Pushed subscribers heard the same events');
   assert.deepEqual(summary(await server.services.repositories.pushEventsAfter((result.events[0]?.sequence ?? 1) - 1, 100, { repositoryName: 'mirror' })), expected, 'stored like a push');
   assert.equal(await server.services.repositories.resolveRef('mirror', 'main'), second);
 

@@ -37,7 +37,7 @@ for (const [database, skip] of await testDatabases()) {
     try {
       const { repositories } = server.services;
       const heard: PushEvent[] = [];
-      repositories.onPush((event) => void heard.push(event));
+      server.services.context.events.subscribe('Pushed', ({ push }) => void heard.push(push));
       const created = await repositories.create({ repositoryName: 'web-app', repositoryDescription: 'the web app' });
       assert.equal(repositories.cloneUrl('web-app'), `${server.url}/git/web-app.git`);
       assert.equal(created.defaultBranch, undefined);

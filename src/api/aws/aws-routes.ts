@@ -8,10 +8,10 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ZodError } from 'zod';
-import { isNagareError, NagareError, type ErrorCode } from '../../core/errors.js';
+import { isNagareError, NagareError, unhandledCode, type ErrorCode } from '../../core/errors.js';
 import type { Services } from '../../server/services.js';
 import { JSON_PROTOCOL_SIGNED_HEADERS, verifySigV4, type SigV4Identity } from '../auth/sigv4.js';
-import { fromZod, httpStatusOf } from '../http-errors.js';
+import { fromZod } from '../http-errors.js';
 import { readBody, type BodyLimit } from '../request.js';
 import { CODEBUILD_OPERATIONS, type AwsCaller, type AwsOperation } from './codebuild-operations.js';
 import { codeCommitErrorOf } from './codecommit-errors.js';
@@ -54,8 +54,6 @@ export function awsErrorOf(code: ErrorCode): AwsError {
       return { type: 'InvalidInputException', status: 400 };
     case 'API_UNKNOWN_OPERATION':
       return { type: 'UnknownOperationException', status: 400 };
-    case 'API_LIMIT_EXCEEDED':
-      return { type: 'AccountLimitExceededException', status: 400 };
     case 'API_PAYLOAD_TOO_LARGE':
       return { type: 'RequestEntityTooLargeException', status: 413 };
     case 'AUTH_MISSING':
@@ -71,9 +69,55 @@ export function awsErrorOf(code: ErrorCode): AwsError {
       return { type: 'AccessDeniedException', status: 400 };
     case 'STORE_UNAVAILABLE':
       return { type: 'ServiceUnavailableException', status: 503 };
+    // nagare's own fault.
+    case 'STORE_MIGRATION_FAILED':
+    case 'STORE_RECORD_INVALID':
+    case 'STORE_SCHEMA_TOO_NEW':
+    case 'BUILD_LOG_MISSING':
+    case 'EXEC_SPAWN_FAILED':
+    case 'EXEC_DOCKER_UNAVAILABLE':
+    case 'REPO_GIT_FAILED':
+      return { type: 'InternalFailure', status: 500 };
+    // The remaining codes are the caller's input (4xx in the native API).
+    case 'SPEC_YAML_SYNTAX':
+    case 'SPEC_NOT_A_MAP':
+    case 'SPEC_MISSING_KEY':
+    case 'SPEC_UNKNOWN_KEY':
+    case 'SPEC_INVALID_TYPE':
+    case 'SPEC_INVALID_VALUE':
+    case 'SPEC_INVALID_VERSION':
+    case 'SPEC_INVALID_PHASE':
+    case 'SPEC_INVALID_ON_FAILURE':
+    case 'SPEC_RESERVED_VARIABLE':
+    case 'SPEC_EMPTY':
+    case 'UNSUPPORTED_FEATURE':
+    case 'SPEC_DUPLICATE_KEY':
+    case 'SPEC_INVALID_PIPELINE':
+    case 'CONFIG_INVALID':
+    case 'CONFIG_FILE_NOT_FOUND':
+    case 'EXEC_USER_UNKNOWN':
+    case 'EXEC_IMAGE_NOT_FOUND':
+    case 'BUILD_SOURCE_NOT_FOUND':
+    case 'BUILD_BUILDSPEC_NOT_FOUND':
+    case 'BUILD_PATH_ESCAPES':
+    case 'BUILD_ARCHIVE_INVALID':
+    case 'STORE_CONFLICT':
+    case 'BLOB_NOT_FOUND':
+    case 'BLOB_TOO_LARGE':
+    case 'API_CONFLICT':
+    case 'AGENT_LEASE_EXPIRED':
+    case 'AGENT_LOG_GAP':
+    case 'AGENT_LOG_LIMIT':
+    case 'AGENT_PARAMETER_NOT_REFERENCED':
+    case 'REPO_INVALID_NAME':
+    case 'REPO_NOT_FOUND':
+    case 'REPO_ALREADY_EXISTS':
+    case 'REPO_BRANCH_NOT_FOUND':
+    case 'REPO_COMMIT_NOT_FOUND':
+    case 'REPO_MIRROR_URL_REFUSED':
+      return { type: 'InvalidInputException', status: 400 };
     default:
-      // The remaining codes are the caller's input (4xx in the native API) or nagare's own fault.
-      return httpStatusOf(code) < 500 ? { type: 'InvalidInputException', status: 400 } : { type: 'InternalFailure', status: 500 };
+      return unhandledCode(code);
   }
 }
 

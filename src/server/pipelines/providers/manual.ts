@@ -1,0 +1,24 @@
+/**
+ * Manual approvals: the machine itself waits for PutApprovalResult or the timeout, so there is no
+ * work to start or stop; a waiting approval is published once per token (ApprovalNeeded) for the
+ * approval webhook and whoever else listens. Reconciliation re-derives REQUEST_APPROVAL on every
+ * pass: this process remembers the tokens it told (a restarted server tells them once more).
+ */
+import type { ActionProvider } from './action-provider.js';
+
+export function manualApprovalProvider(): ActionProvider {
+  const announced = new Set<string>();
+  return {
+    provider: 'Manual',
+    actionTypes: [{ category: 'Approval', owner: 'AWS' }],
+    resultEvents: [],
+    resultFrom: () => undefined,
+    abandon: () => Promise.resolve(),
+    run: (_services, { effect }) => Promise.resolve({ ok: false, message: `Manual approval ${effect.action} waits for PutApprovalResult; it is not run` }),
+    requestApproval(services, pipelineName, approval) {
+      if (announced.has(approval.token)) return;
+      announced.add(approval.token);
+      services.context.events.publish({ type: 'ApprovalNeeded', pipelineName, approval });
+    },
+  };
+}
