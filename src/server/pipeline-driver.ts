@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import type { PipelineActionRef } from '../core/build-job.js';
 import { NagareError } from '../core/errors.js';
-import { pendingEffects, nextDeadline, type AbandonedAction, type PipelineEffect, type PipelineRuntime, type RunActionEffect } from '../core/pipeline-execution.js';
+import { pendingEffects, nextDeadline, type AbandonedAction, type PipelineEffect, type RunActionEffect } from '../core/pipeline-execution.js';
 import { sourceActionsTriggeredBy } from '../core/pipeline-triggers.js';
 import type { PushEvent } from '../core/store.js';
 import type { DomainEvent } from './events/event-bus.js';
