@@ -6,6 +6,7 @@ import tseslint from 'typescript-eslint';
 const forbidden = {
   core: ['spec', 'config', 'store', 'blobs', 'executors', 'build', 'deploy', 'agent', 'server', 'api', 'client', 'cli'],
   spec: ['config', 'store', 'blobs', 'executors', 'build', 'deploy', 'agent', 'server', 'api', 'client', 'cli'],
+  protocol: ['spec', 'config', 'store', 'blobs', 'executors', 'build', 'deploy', 'agent', 'server', 'api', 'client', 'cli'],
   executors: ['spec', 'config', 'store', 'blobs', 'build', 'deploy', 'agent', 'server', 'api', 'client', 'cli'],
   build: ['config', 'store', 'server', 'api', 'agent', 'client', 'cli'],
   config: ['cli'],

@@ -32,7 +32,7 @@ test('network errors and 5xx answers are retried until the server answers', asyn
   const client = new AgentClient({ serverUrl: 'http://server/', retry, fetch });
   assert.deepEqual(await client.heartbeat('p:1', {}), { stopRequested: false, buildStatus: 'SUCCEEDED' });
   assert.equal(calls.length, 5);
-  assert.equal(calls[0], 'POST http://server/agent/v1/builds/p%3A1/heartbeat');
+  assert.equal(calls[0], 'POST http://server/agent/v1/jobs/p%3A1/heartbeat');
 });
 
 test('a 409 lease expiry is final', async () => {
