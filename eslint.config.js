@@ -13,7 +13,7 @@ const forbidden = {
 };
 
 const ioModules = ['node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'node:http', 'fs', 'child_process'];
-const pureParts = new Set(['core', 'spec']);
+const pureParts = new Set(['core', 'spec', 'protocol']);
 
 const importRules = Object.entries(forbidden).map(([part, banned]) => ({
   files: [`src/${part}/**/*.ts`],

@@ -68,3 +68,9 @@ export function normaliseLabels(labels: readonly string[]): string[] {
 }
 
 export const LABEL_PATTERN = /^[a-z0-9][a-z0-9_.-]{0,62}$/;
+
+/** `arn:aws:codebuild:<region>:<account>:fleet/<name>:<id>` (or a plain name) → `<name>`. */
+export function fleetNameOf(nameOrArn: string): string {
+  const match = /^arn:[^:]+:codebuild:[^:]*:[^:]*:fleet\/([^:]+)(?::.*)?$/.exec(nameOrArn);
+  return match?.[1] ?? nameOrArn;
+}

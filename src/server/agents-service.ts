@@ -11,10 +11,12 @@ import type { StoredArtifact } from '../core/build-job.js';
 import { NagareError } from '../core/errors.js';
 import { plainAgent, type AgentCapabilities } from '../core/job-routing.js';
 import type { Completion, Heartbeat, LeasedJob } from '../protocol/agent-protocol.js';
+import type { AgentView } from '../protocol/native-agents.js';
 import { SERVER_LOG_SLACK_BYTES } from '../core/log-limits.js';
 import type { StoredBuild } from '../core/store.js';
 import { artifactBlobKey, asRecord, leasedRecord, logBlobKey, mergePhases, recordOf } from './build-records.js';
 import { namesOutside, serverKnownNames, unionOf, type ParameterNames } from './job-parameter-names.js';
+import { CONNECTED_WITHIN_MS } from './queued-explanations.js';
 import type { ServerContext } from './server-context.js';
 
 export type { Completion, Heartbeat } from '../protocol/agent-protocol.js';
@@ -49,6 +51,25 @@ export class AgentsService {
       // Woken by a local StartBuild; the poll covers builds started on another server.
       await notifier.wait('jobs', Math.min(left, 1000), signal);
     }
+  }
+
+  /** Every registered agent, by name, with its health and the jobs it holds now. */
+  async list(): Promise<AgentView[]> {
+    const { store, clock } = this.context;
+    const now = clock();
+    const leased = await store.jobs.leased();
+    return (await store.agents.list()).map((agent) => ({
+      id: agent.id,
+      name: agent.name,
+      ...(agent.fleet === undefined ? {} : { fleet: agent.fleet }),
+      labels: [...agent.labels],
+      kinds: [...agent.kinds],
+      tags: { ...agent.tags },
+      registeredAt: new Date(agent.registeredAt).toISOString(),
+      lastSeenAt: new Date(agent.lastSeenAt).toISOString(),
+      health: now - agent.lastSeenAt <= CONNECTED_WITHIN_MS ? 'CONNECTED' : 'LOST',
+      currentJobs: leased.filter((job) => job.leaseOwner === agent.id).map((job) => job.id),
+    }));
   }
 
   async heartbeat(agentId: string, buildId: string, beat: Heartbeat): Promise<{ stopRequested: boolean }> {
