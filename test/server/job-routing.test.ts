@@ -16,6 +16,7 @@ import {
   DeleteFleetCommand,
   ListFleetsCommand,
   StartBuildCommand,
+  UpdateFleetCommand,
 } from '@aws-sdk/client-codebuild';
 import { AgentClient } from '../../src/client/agent-client.js';
 import { codeBuildClient, projectInput } from '../api/aws/codebuild-server.js';
@@ -78,6 +79,8 @@ for (const [database, skip] of await testDatabases()) {
       const got = await client.send(new BatchGetFleetsCommand({ names: [fleet.arn, 'missing-fleet'] }));
       assert.deepEqual(got.fleets?.map((f) => f.name), ['linux-small']);
       assert.deepEqual(got.fleetsNotFound, ['missing-fleet']);
+      const updated = (await client.send(new UpdateFleetCommand({ arn: fleet.arn, baseCapacity: 3 }))).fleet;
+      assert.deepEqual([updated?.arn, updated?.baseCapacity, updated?.computeType], [fleet.arn, 3, 'BUILD_GENERAL1_SMALL']);
 
       await client.send(new CreateProjectCommand(projectInput('fleet-project', {
         source: { type: 'NO_SOURCE', buildspec: BUILDSPEC },
