@@ -1,13 +1,18 @@
 /**
- * The agent: registers once, then leases builds from the server (long poll) and runs them one at
- * a time, until stopped. Agents only dial out; a server restart is ridden out by retrying.
+ * The agent: registers once (with its fleet and labels), then leases jobs from the server (long
+ * poll) and runs them one at a time, dispatching by the job's kind, until stopped. Agents only
+ * dial out; a server restart is ridden out by retrying.
  *
  * `stop()` is graceful: no new lease is taken, a running build is stopped (reported STOPPED) and
  * its log and result are sent, then the loop ends. Nothing here exits the process.
  */
+import type { BuildJob } from '../core/build-job.js';
 import type { StatusType } from '../core/build-phases.js';
 import { NagareError } from '../core/errors.js';
-import { AgentApiError, AgentClient, type RetryPolicy } from '../client/agent-client.js';
+import { DOCKER_LABEL, normaliseLabels } from '../core/job-routing.js';
+import { AgentApiError, AgentClient, type LeasedJob, type RetryPolicy } from '../client/agent-client.js';
+import { dockerAnswers } from '../executors/index.js';
+import type { RegisterBody } from '../protocol/agent-protocol.js';
 import { silentLogger, type AgentLogger } from './agent-logger.js';
 import { reportJobFault } from './job-fault.js';
 import { DEFAULT_BUILD_USER, ensureBuildUser, type RunAsPolicy } from './build-user.js';
@@ -20,6 +25,12 @@ export interface AgentOptions {
   readonly token: string;
   readonly name: string;
   readonly tags: Readonly<Record<string, string>>;
+  /** The fleet to join (`--fleet`): the agent then runs only that fleet's builds. */
+  readonly fleet?: string | undefined;
+  /** Labels to advertise besides `docker`, which is added when a Docker engine answers at start (not with the shell executor). */
+  readonly labels?: readonly string[] | undefined;
+  /** Where the Docker engine is asked (tests); /var/run/docker.sock by default. */
+  readonly dockerSocketPath?: string | undefined;
   /** Builds get fresh directories here; the local cache lives here too. */
   readonly workDir: string;
   /** Forces an executor; by default `shell` for the images `shell` and `nagare/shell`, Docker otherwise. */
@@ -46,6 +57,8 @@ export interface AgentOptions {
 
 export interface RunningAgent {
   readonly agentId: string;
+  /** The labels it advertised, `docker` included when detected. */
+  readonly labels: readonly string[];
   /** Who builds run as, in words, for start-up lines: "shell builds run as user nagare-build (uid 999)". */
   readonly buildsRunAs: string;
   /** Resolves when the agent loop has ended (after `stop`, or on an error it cannot get past). */
@@ -65,14 +78,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const policy = await runAsPolicy(options, logger);
   const buildsRunAs = describeBuilds(options.executorKind, policy);
   const workDir = await claimWorkDir(options.workDir, options.executorKind === 'docker' ? undefined : policy.buildUser, logger);
+  const registration: RegisterBody = { name: options.name, tags: options.tags, fleet: options.fleet, labels: await advertisedLabels(options), kinds: ['build'] };
   let agentId: string;
   try {
-    ({ agentId } = await client.register(options.token, options.name, options.tags));
+    ({ agentId } = await client.register(options.token, registration));
   } catch (error) {
     await workDir.release();
     throw error;
   }
-  logger.info(`registered with ${client.serverUrl} as ${agentId} (${options.name}); ${buildsRunAs}`);
+  const where = options.fleet === undefined ? '' : ` in fleet ${options.fleet}`;
+  logger.info(`registered with ${client.serverUrl} as ${agentId} (${options.name})${where}, labels ${registration.labels?.join(',') || 'none'}; ${buildsRunAs}`);
 
   const loop = async (): Promise<void> => {
     while (!stopping.signal.aborted) {
@@ -83,36 +98,52 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         if (stopping.signal.aborted) return;
         if (error instanceof AgentApiError && error.code === 'AUTH_INVALID_TOKEN') {
           // The server forgot this agent's session (a new data directory): register again.
-          ({ agentId } = await client.register(options.token, options.name, options.tags));
+          ({ agentId } = await client.register(options.token, registration));
           logger.warn(`session refused; registered again as ${agentId}`);
           continue;
         }
         throw error;
       }
       if (!job) continue;
-      logger.info(`leased ${job.buildId}`);
-      try {
-        const outcome = await runBuildJob({
-          client,
-          job,
-          workDir: options.workDir,
-          executorKind: options.executorKind,
-          hostEnvironment: options.hostEnvironment,
-          runAs: policy,
-          credentials: [options.token],
-          heartbeatMs: options.heartbeatMs ?? 2000,
-          killGraceMs: options.killGraceMs,
-          logLimitBytes: options.logLimitBytes,
-          logger,
-          signal: stopping.signal,
-        });
-        options.onBuildFinished?.(job.buildId, outcome.buildStatus);
-      } catch (error) {
-        // nagare's own failure on this host: reported at once, so the build ends FAULT with the reason.
-        logger.error(`build ${job.buildId} could not be run: ${error instanceof Error ? error.message : String(error)}`);
-        const reported = await reportJobFault(client, job, options.name, error, logger, stopping.signal);
-        options.onBuildFinished?.(job.buildId, reported ? 'FAULT' : undefined);
+      await runJob(job);
+    }
+  };
+
+  /** One handler per job kind; the switch is exhaustive, so a new kind does not compile until it has one. */
+  const runJob = async (job: LeasedJob): Promise<void> => {
+    switch (job.kind) {
+      case 'build':
+        return runBuild(job.id, job.build);
+      default: {
+        const unknown: never = job.kind;
+        throw new NagareError('AGENT_PROTOCOL_MISMATCH', `This agent cannot run ${String(unknown)} jobs`);
       }
+    }
+  };
+
+  const runBuild = async (jobId: string, build: BuildJob): Promise<void> => {
+    logger.info(`leased ${jobId}`);
+    try {
+      const outcome = await runBuildJob({
+        client,
+        job: build,
+        workDir: options.workDir,
+        executorKind: options.executorKind,
+        hostEnvironment: options.hostEnvironment,
+        runAs: policy,
+        credentials: [options.token],
+        heartbeatMs: options.heartbeatMs ?? 2000,
+        killGraceMs: options.killGraceMs,
+        logLimitBytes: options.logLimitBytes,
+        logger,
+        signal: stopping.signal,
+      });
+      options.onBuildFinished?.(jobId, outcome.buildStatus);
+    } catch (error) {
+      // nagare's own failure on this host: reported at once, so the build ends FAULT with the reason.
+      logger.error(`build ${jobId} could not be run: ${error instanceof Error ? error.message : String(error)}`);
+      const reported = await reportJobFault(client, build, options.name, error, logger, stopping.signal);
+      options.onBuildFinished?.(jobId, reported ? 'FAULT' : undefined);
     }
   };
   const done = loop().finally(() => workDir.release()).catch((error: unknown) => {
@@ -126,6 +157,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     get agentId() {
       return agentId;
     },
+    labels: registration.labels ?? [],
     buildsRunAs,
     done,
     async stop() {
@@ -133,6 +165,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       await done.catch(() => undefined);
     },
   };
+}
+
+/** The given labels, plus `docker` when the engine answers and builds may use it (not with `--executor shell`). */
+async function advertisedLabels(options: AgentOptions): Promise<string[]> {
+  const given = normaliseLabels(options.labels ?? []).filter((label) => label !== DOCKER_LABEL);
+  const docker = options.executorKind !== 'shell' && (await dockerAnswers(options.dockerSocketPath));
+  return normaliseLabels(docker ? [...given, DOCKER_LABEL] : given);
 }
 
 /** Root agents run shell builds as the build user; `--build-user root` needs --allow-root-builds. */

@@ -44,6 +44,7 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
     case 'STORE_RECORD_INVALID':
     case 'STORE_SCHEMA_TOO_NEW':
     case 'BUILD_LOG_MISSING':
+    case 'AGENT_PROTOCOL_MISMATCH':
     case 'EXEC_SPAWN_FAILED':
     case 'EXEC_DOCKER_UNAVAILABLE':
     case 'REPO_GIT_FAILED':

@@ -35,6 +35,8 @@ export function nativeRoutes(services: Services): Hono<Env> {
     return next();
   });
 
+  app.get('/agents', async (c) => c.json({ agents: await services.agents.list() }));
+
   app.get('/projects', async (c) => {
     const page = pageSchema.parse(c.req.query());
     const names = await projects.list(page);

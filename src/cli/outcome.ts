@@ -91,6 +91,7 @@ export function errorExitCode(code: ErrorCode | undefined): number {
     case 'AGENT_LOG_GAP':
     case 'AGENT_LOG_LIMIT':
     case 'AGENT_PARAMETER_NOT_REFERENCED':
+    case 'AGENT_PROTOCOL_MISMATCH':
     case 'REPO_GIT_FAILED':
       return 3;
     default:

@@ -9,8 +9,24 @@
  * carrying the server's error code (`AGENT_LEASE_EXPIRED`, `AGENT_LOG_GAP` …). Aborting the
  * client's or the call's signal rejects at once with the signal's reason.
  */
-import type { BuildJob, StoredArtifact } from '../core/build-job.js';
-import type { PhaseRecord, PhaseType, StatusType } from '../core/build-phases.js';
+import type { ZodType } from 'zod';
+import type { StoredArtifact } from '../core/build-job.js';
+import type { StatusType } from '../core/build-phases.js';
+import {
+  completeAnswer,
+  heartbeatAnswer,
+  leaseAnswer,
+  logAnswer,
+  parametersAnswer,
+  registerAnswer,
+  storedArtifactAnswer,
+  type CompletionBody,
+  type HeartbeatBody,
+  type LeasedJob,
+  type RegisterBody,
+} from '../protocol/agent-protocol.js';
+
+export type { CompletionBody, HeartbeatBody, LeasedJob } from '../protocol/agent-protocol.js';
 
 /** An answer of the server that retrying will not change (or the last one, once retries ran out). */
 export class AgentApiError extends Error {
@@ -59,20 +75,6 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface HeartbeatBody {
-  readonly phases?: readonly PhaseRecord[];
-  readonly currentPhase?: PhaseType;
-  readonly started?: boolean;
-}
-
-export interface CompletionBody {
-  readonly buildStatus: StatusType;
-  readonly phases: readonly PhaseRecord[];
-  readonly exportedEnvironmentVariables: readonly { readonly name: string; readonly value: string }[];
-  readonly reports: readonly unknown[];
-  readonly resolvedSourceVersion?: string | undefined;
-}
-
 /** What fetch accepts as a body (the DOM's BodyInit, which Node's types do not name). */
 export type RequestBody = NonNullable<RequestInit['body']>;
 
@@ -101,34 +103,32 @@ export class AgentClient {
   }
 
   /** Registers with a registration (or API) token; later calls use the session token it returns. */
-  async register(registrationToken: string, name: string, tags: Readonly<Record<string, string>>): Promise<{ agentId: string; sessionToken: string }> {
-    const result = (await this.call({ method: 'POST', path: '/register', json: { name, tags } }, {}, registrationToken)) as { agentId: string; sessionToken: string };
+  async register(registrationToken: string, registration: RegisterBody): Promise<{ agentId: string; sessionToken: string }> {
+    const result = registerAnswer.parse(await this.call({ method: 'POST', path: '/register', json: registration }, {}, registrationToken));
     this.sessionToken = result.sessionToken;
     return result;
   }
 
-  /** Long poll: a build within `waitSeconds` (≤ 60), or undefined. */
-  async lease(waitSeconds: number, options: CallOptions = {}): Promise<BuildJob | undefined> {
-    const result = (await this.call({ method: 'POST', path: '/lease', json: { waitSeconds }, timeoutMs: (waitSeconds + 30) * 1000 }, options)) as { job: BuildJob } | undefined;
-    return result?.job;
+  /** Long poll: a job this agent can run within `waitSeconds` (≤ 60), or undefined. */
+  async lease(waitSeconds: number, options: CallOptions = {}): Promise<LeasedJob | undefined> {
+    const result = await this.call({ method: 'POST', path: '/jobs/lease', json: { waitSeconds }, timeoutMs: (waitSeconds + 30) * 1000 }, options);
+    return result === undefined ? undefined : answer(leaseAnswer, result, 'lease').job;
   }
 
   /** Renews the lease; rejects with AGENT_LEASE_EXPIRED when the agent no longer holds the build. */
   async heartbeat(buildId: string, beat: HeartbeatBody, options: CallOptions = {}): Promise<{ stopRequested: boolean }> {
-    return (await this.call({ method: 'POST', path: `${buildPath(buildId)}/heartbeat`, json: beat }, options)) as { stopRequested: boolean };
+    return answer(heartbeatAnswer, await this.call({ method: 'POST', path: `${buildPath(buildId)}/heartbeat`, json: beat }, options), 'heartbeat');
   }
 
   /** Log chunk `sequence` (≤ 1 MiB). A resent chunk answers `duplicate`; a gap rejects with AGENT_LOG_GAP. */
   async appendLog(buildId: string, sequence: number, chunk: Uint8Array, options: CallOptions = {}): Promise<'appended' | 'duplicate'> {
     const body = (): RequestBody => chunk;
-    const result = (await this.call({ method: 'PUT', path: `${buildPath(buildId)}/log/${sequence}`, body, contentType: 'application/octet-stream' }, options)) as { outcome: 'appended' | 'duplicate' };
-    return result.outcome;
+    return answer(logAnswer, await this.call({ method: 'PUT', path: `${buildPath(buildId)}/log/${sequence}`, body, contentType: 'application/octet-stream' }, options), 'log').outcome;
   }
 
   /** Values of parameter-store names and secrets-manager ids; unknown names are absent. */
   async parameters(buildId: string, names: { parameters: readonly string[]; secrets: readonly string[] }, options: CallOptions = {}): Promise<Record<string, string>> {
-    const result = (await this.call({ method: 'POST', path: `${buildPath(buildId)}/parameters`, json: names }, options)) as { values: Record<string, string> };
-    return result.values;
+    return answer(parametersAnswer, await this.call({ method: 'POST', path: `${buildPath(buildId)}/parameters`, json: names }, options), 'parameters').values;
   }
 
   /** A pipeline input artifact (zip) of the build, whole. */
@@ -140,7 +140,7 @@ export class AgentClient {
   async uploadArtifact(buildId: string, name: string, identifier: string | undefined, open: () => RequestBody, options: CallOptions = {}): Promise<StoredArtifact> {
     const query = identifier === undefined ? '' : `?identifier=${encodeURIComponent(identifier)}`;
     const path = `${buildPath(buildId)}/artifacts/${encodeURIComponent(name)}${query}`;
-    return (await this.call({ method: 'PUT', path, body: open, contentType: 'application/zip', timeoutMs: 60 * 60_000 }, options)) as StoredArtifact;
+    return answer(storedArtifactAnswer, await this.call({ method: 'PUT', path, body: open, contentType: 'application/zip', timeoutMs: 60 * 60_000 }, options), 'artifact upload');
   }
 
   /**
@@ -151,9 +151,9 @@ export class AgentClient {
   async complete(buildId: string, completion: CompletionBody, options: CallOptions = {}): Promise<{ buildStatus: StatusType | undefined; confirmed: boolean }> {
     let attempted = false;
     try {
-      const result = (await this.call({ method: 'POST', path: `${buildPath(buildId)}/complete`, json: completion }, options, undefined, () => {
+      const result = answer(completeAnswer, await this.call({ method: 'POST', path: `${buildPath(buildId)}/complete`, json: completion }, options, undefined, () => {
         attempted = true;
-      })) as { buildStatus: StatusType };
+      }), 'complete');
       return { buildStatus: result.buildStatus, confirmed: true };
     } catch (error) {
       if (attempted && isLeaseExpired(error)) return { buildStatus: undefined, confirmed: false };
@@ -220,8 +220,15 @@ export class AgentClient {
   }
 }
 
-function buildPath(buildId: string): string {
-  return `/builds/${encodeURIComponent(buildId)}`;
+function buildPath(jobId: string): string {
+  return `/jobs/${encodeURIComponent(jobId)}`;
+}
+
+/** A 2xx answer in the protocol's shape; anything else is a server this agent cannot work with. */
+function answer<T>(schema: ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new AgentApiError(200, 'AGENT_PROTOCOL_MISMATCH', `The server's ${what} answer is not in the agent protocol's shape: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
 }
 
 function parseJson(text: string): unknown {

@@ -3,6 +3,7 @@
  * server come back as NagareError with the server's code and message.
  */
 import { NagareError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import { listAgentsAnswer, type ListAgentsAnswer } from '../protocol/native-agents.js';
 
 export interface ClientOptions {
   readonly server: string;
@@ -21,6 +22,10 @@ const pipelinePath = (name: string, rest = ''): string => `/pipelines/${encodeUR
 export class NagareClient {
   constructor(private readonly options: ClientOptions) {}
 
+  /** Agents with fleet, labels, health and current jobs, checked against the protocol's schema. */
+  async listAgents(): Promise<ListAgentsAnswer> {
+    return listAgentsAnswer.parse(await this.call('GET', '/agents'));
+  }
   listProjects(): Promise<{ projects: Json[] }> {
     return this.call('GET', '/projects');
   }

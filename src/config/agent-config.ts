@@ -5,6 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
+import { LABEL_PATTERN, normaliseLabels } from '../core/job-routing.js';
 import { defaultStateDir, definedEnvironment } from './environment.js';
 import { parseLogLimit } from './log-limit.js';
 
@@ -13,6 +14,8 @@ export interface AgentFlags {
   readonly token?: string;
   readonly name?: string;
   readonly tag?: readonly string[];
+  readonly fleet?: string;
+  readonly labels?: string;
   readonly workDir?: string;
   readonly executor?: string;
   readonly pollSeconds?: string;
@@ -36,6 +39,9 @@ export interface AgentConfig {
   readonly token: string;
   readonly name: string;
   readonly tags: Readonly<Record<string, string>>;
+  readonly fleet: string | undefined;
+  /** Labels given with --labels; `docker` is added at start when the engine answers. */
+  readonly labels: readonly string[];
   readonly workDir: string;
   readonly executorKind: 'shell' | 'docker' | undefined;
   readonly hostEnvironment: Readonly<Record<string, string>>;
@@ -60,6 +66,12 @@ export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): A
     if (at <= 0) throw new NagareError('CONFIG_INVALID', `--tag must be KEY=VALUE, not '${tag}'`);
     tags[tag.slice(0, at)] = tag.slice(at + 1);
   }
+  const fleet = flags.fleet ?? env.NAGARE_AGENT_FLEET;
+  if (fleet !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{1,127}$/.test(fleet)) throw new NagareError('CONFIG_INVALID', `--fleet must be a fleet name (2 to 128 letters, digits, - and _), not '${fleet}'`);
+  const labels = normaliseLabels((flags.labels ?? env.NAGARE_AGENT_LABELS ?? '').split(','));
+  for (const label of labels) {
+    if (!LABEL_PATTERN.test(label)) throw new NagareError('CONFIG_INVALID', `--labels takes labels separated by commas (letters, digits, ., _ and -), not '${label}'`);
+  }
   const executor = flags.executor;
   if (executor !== undefined && executor !== 'shell' && executor !== 'docker') throw new NagareError('CONFIG_INVALID', `--executor must be shell or docker, not '${executor}'`);
   const pollSeconds = flags.pollSeconds === undefined ? 20 : Number(flags.pollSeconds);
@@ -69,6 +81,8 @@ export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): A
     token,
     name: flags.name ?? os.hostname(),
     tags,
+    fleet,
+    labels,
     workDir: path.resolve(flags.workDir ?? defaultAgentWorkDir(env)),
     executorKind: executor,
     hostEnvironment: definedEnvironment(env),

@@ -31,6 +31,8 @@ export interface ProjectEnvironment {
   readonly computeType: string;
   readonly environmentVariables: readonly EnvironmentVariable[];
   readonly privilegedMode: boolean;
+  /** CodeBuild's `environment.fleet`: builds run only on the agents of this fleet. */
+  readonly fleet?: { readonly fleetArn: string } | undefined;
 }
 
 export interface ProjectArtifacts {

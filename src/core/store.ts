@@ -10,6 +10,7 @@ import type { PhaseType, StatusType } from './build-phases.js';
 import type { PipelineDefinition } from './pipeline.js';
 import type { ExecutionState, PipelineRuntime } from './pipeline-execution-types.js';
 import type { BuildProject } from './project.js';
+import type { AgentCapabilities, JobKind, JobRouting } from './job-routing.js';
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -82,11 +83,10 @@ export interface BuildsRepo {
   countByStatus(): Promise<Record<string, number>>;
 }
 
-export type JobKind = 'build';
+export type { JobKind } from './job-routing.js';
 
-export interface Job {
+export interface Job extends JobRouting {
   readonly id: string;
-  readonly kind: JobKind;
   readonly projectName: string;
   readonly state: 'QUEUED' | 'LEASED' | 'DONE';
   readonly queuedAt: number;
@@ -102,6 +102,12 @@ export interface Job {
 export interface NewJob {
   readonly id: string;
   readonly kind: JobKind;
+  /** Labels the agent must have (`docker` for a Docker image); none when absent. */
+  readonly labels?: readonly string[] | undefined;
+  /** Only agents of this fleet may take it; when absent, only agents outside any fleet. */
+  readonly fleet?: string | undefined;
+  /** Only this agent may take it. */
+  readonly target?: string | undefined;
   readonly projectName: string;
   readonly queuedAt: number;
   readonly payload: Readonly<Record<string, unknown>>;
@@ -111,11 +117,12 @@ export interface JobQueue {
   enqueue(job: NewJob): Promise<void>;
   get(jobId: string): Promise<Job | undefined>;
   /**
-   * Leases the oldest QUEUED job to `agentId` until `now + leaseMs`, skipping jobs of projects in
-   * `excludeProjects` (at their concurrent build limit). Safe under concurrent callers on both
-   * databases: a job is leased to one agent only.
+   * Leases the oldest QUEUED job the agent can run (job-routing.ts `canRun`: kind, labels, fleet,
+   * target) to `agentId` until `now + leaseMs`, skipping jobs of projects in `excludeProjects` (at
+   * their concurrent build limit). `capabilities` defaults to `plainAgent(agentId)`. Safe under
+   * concurrent callers on both databases: a job is leased to one agent only.
    */
-  claim(agentId: string, now: number, leaseMs: number, excludeProjects: readonly string[]): Promise<Job | undefined>;
+  claim(agentId: string, now: number, leaseMs: number, excludeProjects: readonly string[], capabilities?: AgentCapabilities): Promise<Job | undefined>;
   /** Extends the lease; false when the job is no longer leased to this agent. */
   renew(jobId: string, agentId: string, now: number, leaseMs: number): Promise<boolean>;
   markStarted(jobId: string, agentId: string): Promise<boolean>;
@@ -134,6 +141,8 @@ export interface JobQueue {
   requeue(jobId: string): Promise<boolean>;
   /** QUEUED jobs queued before `before` (for the queued timeout). */
   queuedBefore(before: number): Promise<Job[]>;
+  /** Every LEASED job, oldest lease first (agent listings). */
+  leased(): Promise<Job[]>;
   /** Number of LEASED jobs per project. */
   leasedPerProject(): Promise<Record<string, number>>;
   depth(): Promise<number>;
@@ -143,6 +152,11 @@ export interface Agent {
   readonly id: string;
   readonly name: string;
   readonly tags: Readonly<Record<string, string>>;
+  /** The fleet it joined (`--fleet`); it then runs only that fleet's jobs. */
+  readonly fleet: string | undefined;
+  /** Advertised labels, normalised (job-routing.ts). */
+  readonly labels: readonly string[];
+  readonly kinds: readonly JobKind[];
   readonly registeredAt: number;
   readonly lastSeenAt: number;
 }
@@ -152,6 +166,34 @@ export interface AgentsRepo {
   get(id: string): Promise<Agent | undefined>;
   touch(id: string, at: number): Promise<void>;
   list(): Promise<Agent[]>;
+  /** Agents seen at or after `since`. */
+  seenSince(since: number): Promise<Agent[]>;
+}
+
+/** A CodeBuild compute fleet: a named group of agents that runs the builds of the projects pointing at it. */
+export interface Fleet {
+  readonly name: string;
+  readonly id: string;
+  readonly arn: string;
+  readonly baseCapacity: number;
+  readonly environmentType: string;
+  readonly computeType: string;
+  readonly overflowBehavior: 'QUEUE' | 'ON_DEMAND' | undefined;
+  readonly tags: readonly { readonly key: string; readonly value: string }[];
+  readonly created: number;
+  readonly lastModified: number;
+}
+
+export interface FleetsRepo {
+  /** STORE_CONFLICT when the name is taken. */
+  create(fleet: Fleet): Promise<void>;
+  /** Replaces the stored fleet of the same name; STORE_NOT_FOUND when there is none. */
+  update(fleet: Fleet): Promise<void>;
+  get(name: string): Promise<Fleet | undefined>;
+  /** Sorted by name. */
+  list(): Promise<Fleet[]>;
+  /** True when a fleet was deleted. */
+  delete(name: string): Promise<boolean>;
 }
 
 export type CredentialKind = 'API_TOKEN' | 'AGENT_TOKEN' | 'AGENT_SESSION';
@@ -329,6 +371,7 @@ export interface Store {
   readonly builds: BuildsRepo;
   readonly jobs: JobQueue;
   readonly agents: AgentsRepo;
+  readonly fleets: FleetsRepo;
   readonly credentials: CredentialsRepo;
   readonly parameters: ParametersRepo;
   readonly repositories: RepositoriesRepo;

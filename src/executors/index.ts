@@ -5,6 +5,7 @@ import { ShellExecutor } from './shell-executor.js';
 
 export { DockerExecutor, type DockerExecutorOptions } from './docker-executor.js';
 export { ShellExecutor, type ShellExecutorOptions } from './shell-executor.js';
+export { dockerAnswers } from './docker-ping.js';
 
 /** The image `--executor docker` uses when none is given (built by scripts/build-base-image.sh). */
 export const DEFAULT_IMAGE = 'nagare/base:latest';

@@ -1,45 +1,38 @@
 /**
- * The server side of the agent protocol: agents lease builds (long poll), renew the lease with
+ * The server side of the agent protocol: agents lease jobs they can run (long poll; kind, labels,
+ * fleet and target decide, see core/job-routing.ts), renew the lease with
  * heartbeats that carry live phases and return whether a stop was requested, stream logs in
  * ordered idempotent chunks, upload artifacts and report the result.
  *
  * Every call after `register` names a build the agent holds; a call about a build whose lease the
  * agent lost gets AGENT_LEASE_EXPIRED and changes nothing.
  */
-import type { BuildJob, StoredArtifact } from '../core/build-job.js';
-import type { PhaseRecord, PhaseType, StatusType } from '../core/build-phases.js';
+import type { StoredArtifact } from '../core/build-job.js';
 import { NagareError } from '../core/errors.js';
+import { plainAgent, type AgentCapabilities } from '../core/job-routing.js';
+import type { Completion, Heartbeat, LeasedJob } from '../protocol/agent-protocol.js';
+import type { AgentView } from '../protocol/native-agents.js';
 import { SERVER_LOG_SLACK_BYTES } from '../core/log-limits.js';
 import type { StoredBuild } from '../core/store.js';
 import { artifactBlobKey, asRecord, leasedRecord, logBlobKey, mergePhases, recordOf } from './build-records.js';
 import { namesOutside, serverKnownNames, unionOf, type ParameterNames } from './job-parameter-names.js';
+import { CONNECTED_WITHIN_MS } from './queued-explanations.js';
 import type { ServerContext } from './server-context.js';
 
-export interface Heartbeat {
-  readonly phases?: readonly PhaseRecord[] | undefined;
-  readonly currentPhase?: PhaseType | undefined;
-  /** True once a buildspec command has run: a lost build that started is not re-queued. */
-  readonly started?: boolean | undefined;
-}
-
-export interface Completion {
-  readonly buildStatus: StatusType;
-  readonly phases: readonly PhaseRecord[];
-  readonly exportedEnvironmentVariables: readonly { readonly name: string; readonly value: string }[];
-  readonly reports: readonly Readonly<Record<string, unknown>>[];
-  readonly resolvedSourceVersion: string | undefined;
-}
+export type { Completion, Heartbeat } from '../protocol/agent-protocol.js';
 
 export class AgentsService {
   constructor(private readonly context: ServerContext) {}
 
-  /** Waits up to `waitMs` for a build; undefined when none came. */
-  async lease(agentId: string, waitMs: number, signal?: AbortSignal): Promise<BuildJob | undefined> {
+  /** Waits up to `waitMs` for a job this agent can run; undefined when none came. */
+  async lease(agentId: string, waitMs: number, signal?: AbortSignal): Promise<LeasedJob | undefined> {
     const { store, clock, settings, notifier } = this.context;
     const deadline = clock() + waitMs;
     await store.agents.touch(agentId, clock());
+    const agent = await store.agents.get(agentId);
+    const capabilities: AgentCapabilities = agent ? { id: agentId, kinds: agent.kinds, labels: agent.labels, fleet: agent.fleet } : plainAgent(agentId);
     for (;;) {
-      const job = await store.jobs.claim(agentId, clock(), settings.leaseMs, await this.projectsAtLimit());
+      const job = await store.jobs.claim(agentId, clock(), settings.leaseMs, await this.projectsAtLimit(), capabilities);
       if (job) {
         const build = await store.builds.get(job.id);
         // A job whose build is gone or already ended (stopped or deleted while it had no job) is dropped.
@@ -52,13 +45,32 @@ export class AgentsService {
         this.context.events.publish({ type: 'BuildPhaseChanged', buildId: build.id, previousPhase: build.currentPhase, currentPhase: 'PROVISIONING' });
         this.context.metrics.queueDuration.observe((now - build.startTime) / 1000);
         this.context.logger.info({ buildId: build.id, agentId }, 'build leased');
-        return recordOf(build).job;
+        return { kind: 'build', id: job.id, build: recordOf(build).job };
       }
       const left = deadline - clock();
       if (left <= 0 || signal?.aborted) return undefined;
       // Woken by a local StartBuild; the poll covers builds started on another server.
       await notifier.wait('jobs', Math.min(left, 1000), signal);
     }
+  }
+
+  /** Every registered agent, by name, with its health and the jobs it holds now. */
+  async list(): Promise<AgentView[]> {
+    const { store, clock } = this.context;
+    const now = clock();
+    const leased = await store.jobs.leased();
+    return (await store.agents.list()).map((agent) => ({
+      id: agent.id,
+      name: agent.name,
+      ...(agent.fleet === undefined ? {} : { fleet: agent.fleet }),
+      labels: [...agent.labels],
+      kinds: [...agent.kinds],
+      tags: { ...agent.tags },
+      registeredAt: new Date(agent.registeredAt).toISOString(),
+      lastSeenAt: new Date(agent.lastSeenAt).toISOString(),
+      health: now - agent.lastSeenAt <= CONNECTED_WITHIN_MS ? 'CONNECTED' : 'LOST',
+      currentJobs: leased.filter((job) => job.leaseOwner === agent.id).map((job) => job.id),
+    }));
   }
 
   async heartbeat(agentId: string, buildId: string, beat: Heartbeat): Promise<{ stopRequested: boolean }> {

@@ -8,7 +8,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
-import type { Credential, CredentialKind } from '../core/store.js';
+import type { Agent, Credential, CredentialKind } from '../core/store.js';
+
+export type AgentRouting = Pick<Agent, 'fleet' | 'labels' | 'kinds'>;
 import { hashToken, newAccessKeyPair, newToken } from './crypto/tokens.js';
 import type { ServerContext } from './server-context.js';
 
@@ -53,11 +55,16 @@ export class AuthService {
   }
 
   /** Exchanges an agent registration token for the agent's own session token. */
-  async registerAgent(registrationToken: string | undefined, name: string, tags: Readonly<Record<string, string>>): Promise<{ agentId: string; sessionToken: string }> {
+  /** `routing` defaults to an agent that runs builds, with no labels, outside any fleet; API_NOT_FOUND for an unknown fleet. */
+  async registerAgent(registrationToken: string | undefined, name: string, tags: Readonly<Record<string, string>>, routing: Partial<AgentRouting> = {}): Promise<{ agentId: string; sessionToken: string }> {
+    const registration: AgentRouting = { fleet: routing.fleet, labels: routing.labels ?? [], kinds: routing.kinds ?? ['build'] };
     await this.authenticate(registrationToken, ['AGENT_TOKEN', 'API_TOKEN']);
     const agentId = `agent-${this.context.newId()}`;
     const now = this.context.clock();
-    await this.context.store.agents.upsert({ id: agentId, name, tags, registeredAt: now, lastSeenAt: now });
+    if (registration.fleet !== undefined && !(await this.context.store.fleets.get(registration.fleet))) {
+      throw new NagareError('API_NOT_FOUND', `Fleet ${registration.fleet} does not exist: create it first (aws codebuild create-fleet --name ${registration.fleet} …)`);
+    }
+    await this.context.store.agents.upsert({ id: agentId, name, tags, registeredAt: now, lastSeenAt: now, fleet: registration.fleet, labels: registration.labels, kinds: registration.kinds });
     const sessionToken = await this.issue('AGENT_SESSION', name, agentId);
     return { agentId, sessionToken };
   }

@@ -6,6 +6,8 @@
  */
 import type { BuildJob, StoredArtifact } from '../core/build-job.js';
 import type { PhaseContext, PhaseRecord, StatusType } from '../core/build-phases.js';
+import { buildLabels, fleetNameOf, type JobRouting } from '../core/job-routing.js';
+import type { BuildProject } from '../core/project.js';
 import type { StoredBuild } from '../core/store.js';
 
 export interface BuildRecordData {
@@ -101,4 +103,13 @@ export function artifactBlobKey(buildId: string, name: string): string {
 /** Build ids hold a `:`; blob keys allow it, but keep one spelling everywhere. */
 function safeId(buildId: string): string {
   return buildId.replace(/[^A-Za-z0-9._:=@+-]/g, '_');
+}
+
+/**
+ * Which agents may run a build: a Docker image needs the `docker` label; a project with
+ * `environment.fleet` runs only in that fleet (the fleet as it is now, for a re-queued orphan too).
+ */
+export function buildJobRouting(job: BuildJob, project: BuildProject | undefined): JobRouting {
+  const fleetArn = project?.environment.fleet?.fleetArn;
+  return { kind: 'build', labels: buildLabels(job.image), fleet: fleetArn === undefined ? undefined : fleetNameOf(fleetArn), target: undefined };
 }

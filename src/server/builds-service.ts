@@ -8,7 +8,8 @@ import type { BuildJob, PipelineActionRef } from '../core/build-job.js';
 import { NagareError } from '../core/errors.js';
 import type { EnvironmentVariable } from '../core/project.js';
 import type { Page, PageRequest, StoredBuild } from '../core/store.js';
-import { endedRecord, asRecord, queuedBuild, recordOf } from './build-records.js';
+import { buildJobRouting, endedRecord, asRecord, queuedBuild, recordOf } from './build-records.js';
+import { explainQueued } from './queued-explanations.js';
 import type { ServerContext } from './server-context.js';
 
 export interface StartBuildInput {
@@ -66,7 +67,7 @@ export class BuildsService {
     const build = queuedBuild(job, now);
     try {
       // One transaction: a crash can no longer leave a QUEUED build that no job will ever run.
-      await store.builds.insertQueued(build, { id: build.id, kind: 'build', projectName: project.name, queuedAt: now, payload: { queuedTimeoutInMinutes: project.queuedTimeoutInMinutes } });
+      await store.builds.insertQueued(build, { ...buildJobRouting(job, project), id: build.id, projectName: project.name, queuedAt: now, payload: { queuedTimeoutInMinutes: project.queuedTimeoutInMinutes } });
     } catch (error) {
       // The same action attempt started twice (a retried effect, two servers): one build.
       const existing = input.buildUuid === undefined ? undefined : await store.builds.get(build.id);
@@ -112,11 +113,13 @@ export class BuildsService {
     const found = new Set(builds.map((b) => b.id));
     const order = new Map(ids.map((id, i) => [id, i]));
     builds.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
-    return { builds, notFound: ids.filter((id) => !found.has(id)) };
+    return { builds: await explainQueued(this.context, builds), notFound: ids.filter((id) => !found.has(id)) };
   }
 
+  /** The build; a QUEUED one that no connected agent can take says why in its QUEUED phase. */
   async get(id: string): Promise<StoredBuild> {
-    return this.require(id);
+    const [build] = await explainQueued(this.context, [await this.require(id)]);
+    return build ?? this.require(id);
   }
 
   list(page: PageRequest, projectName?: string): Promise<Page<string>> {

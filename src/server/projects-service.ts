@@ -17,6 +17,7 @@ import {
   type Tag,
 } from '../core/project.js';
 import type { Page, PageRequest } from '../core/store.js';
+import { fleetNameOf } from './fleets-service.js';
 import type { ServerContext } from './server-context.js';
 
 /** A project as CreateProject takes it: everything but the name optional where CodeBuild allows. */
@@ -31,6 +32,7 @@ export interface ProjectInput {
     readonly computeType?: string | undefined;
     readonly environmentVariables?: readonly EnvironmentVariable[] | undefined;
     readonly privilegedMode?: boolean | undefined;
+    readonly fleet?: { readonly fleetArn: string } | undefined;
   };
   readonly artifacts: ProjectArtifacts;
   readonly secondaryArtifacts?: readonly ProjectArtifacts[] | undefined;
@@ -46,7 +48,7 @@ export class ProjectsService {
 
   async create(input: ProjectInput): Promise<BuildProject> {
     const now = this.context.clock();
-    const project = this.compile(input, now, now);
+    const project = await this.withFleet(this.compile(input, now, now));
     if (await this.context.store.projects.get(project.name)) {
       throw new NagareError('API_ALREADY_EXISTS', `Project already exists: ${project.name}`);
     }
@@ -74,7 +76,7 @@ export class ProjectsService {
       concurrentBuildLimit: changes.concurrentBuildLimit ?? existing.concurrentBuildLimit,
       tags: changes.tags ?? existing.tags,
     };
-    const project = this.compile(merged, existing.created, this.context.clock());
+    const project = await this.withFleet(this.compile(merged, existing.created, this.context.clock()));
     await this.context.store.projects.update(project);
     return project;
   }
@@ -97,6 +99,15 @@ export class ProjectsService {
 
   list(page: PageRequest): Promise<Page<string>> {
     return this.context.store.projects.list(page);
+  }
+
+  /** The fleet must exist (as CodeBuild checks); a name is accepted too and stored as the fleet's ARN. */
+  private async withFleet(project: BuildProject): Promise<BuildProject> {
+    const asked = project.environment.fleet?.fleetArn;
+    if (asked === undefined) return project;
+    const fleet = await this.context.store.fleets.get(fleetNameOf(asked));
+    if (!fleet || (asked.startsWith('arn:') && fleet.arn !== asked)) throw invalid(`environment.fleet.fleetArn names no fleet: ${asked}; create it first with CreateFleet`);
+    return { ...project, environment: { ...project.environment, fleet: { fleetArn: fleet.arn } } };
   }
 
   private compile(input: ProjectInput, created: number, lastModified: number): BuildProject {
@@ -126,6 +137,7 @@ export class ProjectsService {
         computeType: input.environment.computeType ?? 'BUILD_GENERAL1_SMALL',
         environmentVariables: input.environment.environmentVariables ?? [],
         privilegedMode: input.environment.privilegedMode ?? false,
+        ...(input.environment.fleet ? { fleet: input.environment.fleet } : {}),
       },
       artifacts: input.artifacts,
       secondaryArtifacts: input.secondaryArtifacts ?? [],

@@ -7,7 +7,7 @@
  */
 import type { Job, StoredBuild } from '../core/store.js';
 import { NagareError } from '../core/errors.js';
-import { recordOf } from './build-records.js';
+import { buildJobRouting, recordOf } from './build-records.js';
 import type { BuildsService } from './builds-service.js';
 import { pruneHistory, type RetentionSettings } from './history-retention.js';
 import type { ServerContext } from './server-context.js';
@@ -100,7 +100,7 @@ export class Scheduler {
       const project = await store.projects.get(build.projectName);
       const payload = { queuedTimeoutInMinutes: project?.queuedTimeoutInMinutes ?? 480 };
       try {
-        await store.jobs.enqueue({ id: build.id, kind: 'build', projectName: build.projectName, queuedAt: build.startTime, payload });
+        await store.jobs.enqueue({ ...buildJobRouting(recordOf(build).job, project), id: build.id, projectName: build.projectName, queuedAt: build.startTime, payload });
       } catch (error) {
         // Another server's scheduler enqueued it first.
         if (error instanceof NagareError && error.code === 'STORE_CONFLICT') continue;

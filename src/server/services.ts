@@ -5,6 +5,7 @@ import { BuildsService } from './builds-service.js';
 import { ExternalRepositoriesService } from './external-repositories.js';
 import { ParametersService } from './parameters-service.js';
 import { PipelinesService } from './pipelines-service.js';
+import { FleetsService } from './fleets-service.js';
 import { ProjectsService } from './projects-service.js';
 import { RepositoriesService } from './repositories-service.js';
 import type { ServerContext } from './server-context.js';
@@ -12,6 +13,7 @@ import type { ServerContext } from './server-context.js';
 export interface Services {
   readonly context: ServerContext;
   readonly projects: ProjectsService;
+  readonly fleets: FleetsService;
   readonly builds: BuildsService;
   readonly agents: AgentsService;
   readonly parameters: ParametersService;
@@ -33,6 +35,7 @@ export function createServices(context: ServerContext, options: ServiceOptions):
   return {
     context,
     projects: new ProjectsService(context),
+    fleets: new FleetsService(context),
     builds: new BuildsService(context),
     agents: new AgentsService(context),
     parameters: new ParametersService(context),

@@ -4,6 +4,7 @@
  * (claim-job-postgres.ts, claim-job-sqlite.ts).
  */
 import type { Kysely } from 'kysely';
+import { plainAgent, type AgentCapabilities } from '../core/job-routing.js';
 import type { Job, JobKind, JobQueue, NewJob } from '../core/store.js';
 import type { ClaimJob } from './claim-job.js';
 import type { Database, JobRow } from './schema.js';
@@ -27,8 +28,9 @@ export class KyselyJobQueue implements JobQueue {
     return row === undefined ? undefined : toJob(row);
   }
 
-  async claim(agentId: string, now: number, leaseMs: number, excludeProjects: readonly string[]): Promise<Job | undefined> {
-    const row = await this.#claimJob(this.#db, { agentId, leaseExpiresAt: now + leaseMs, excludeProjects });
+  async claim(agentId: string, now: number, leaseMs: number, excludeProjects: readonly string[], capabilities?: AgentCapabilities): Promise<Job | undefined> {
+    const agent = { ...(capabilities ?? plainAgent(agentId)), id: agentId };
+    const row = await this.#claimJob(this.#db, { agent, leaseExpiresAt: now + leaseMs, excludeProjects });
     return row === undefined ? undefined : toJob(row);
   }
 
@@ -88,6 +90,11 @@ export class KyselyJobQueue implements JobQueue {
     return rows.map(toJob);
   }
 
+  async leased(): Promise<Job[]> {
+    const rows = await this.#db.selectFrom('jobs').selectAll().where('state', '=', 'LEASED').orderBy('lease_expires_at').orderBy('id').execute();
+    return rows.map(toJob);
+  }
+
   async leasedPerProject(): Promise<Record<string, number>> {
     const rows = await this.#db
       .selectFrom('jobs')
@@ -109,7 +116,8 @@ export class KyselyJobQueue implements JobQueue {
 export async function insertJob(db: Kysely<Database>, job: NewJob): Promise<void> {
   const insert = db
     .insertInto('jobs')
-    .values({ id: job.id, kind: job.kind, project_name: job.projectName, state: 'QUEUED', queued_at: job.queuedAt, lease_owner: null, lease_expires_at: null, attempts: 0, started: 0, payload: JSON.stringify(job.payload) })
+    .values({ id: job.id, kind: job.kind, project_name: job.projectName, state: 'QUEUED', queued_at: job.queuedAt, lease_owner: null, lease_expires_at: null, attempts: 0, started: 0, payload: JSON.stringify(job.payload),
+      labels: JSON.stringify(job.labels ?? []), fleet: job.fleet ?? null, target: job.target ?? null })
     .execute();
   await conflictAs(insert, `job ${job.id}`);
 }
@@ -118,6 +126,9 @@ function toJob(row: JobRow): Job {
   return {
     id: row.id,
     kind: row.kind as JobKind,
+    labels: parseStrings(row.labels),
+    fleet: row.fleet ?? undefined,
+    target: row.target ?? undefined,
     projectName: row.project_name,
     state: row.state,
     queuedAt: row.queued_at,
@@ -127,4 +138,10 @@ function toJob(row: JobRow): Job {
     started: row.started !== 0,
     payload: JSON.parse(row.payload) as Record<string, unknown>,
   };
+}
+
+/** A JSON array of strings as stored by this file; anything else reads as no labels. */
+export function parseStrings(text: string): string[] {
+  const value: unknown = JSON.parse(text);
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 }

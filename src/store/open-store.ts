@@ -9,6 +9,7 @@ import type { Store } from '../core/store.js';
 import type { Backend } from './backend.js';
 import { parseDatabaseUrl } from './database-url.js';
 import { KyselyAgentsRepo } from './kysely-agents-repo.js';
+import { KyselyFleetsRepo } from './kysely-fleets-repo.js';
 import { KyselyBuildsRepo } from './kysely-builds-repo.js';
 import { KyselyCredentialsRepo } from './kysely-credentials-repo.js';
 import { KyselyJobQueue } from './kysely-job-queue.js';
@@ -47,6 +48,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     builds: new KyselyBuildsRepo(db),
     jobs: new KyselyJobQueue(db, backend.claimJob),
     agents: new KyselyAgentsRepo(db),
+    fleets: new KyselyFleetsRepo(db),
     credentials: new KyselyCredentialsRepo(db),
     parameters: new KyselyParametersRepo(db),
     repositories: new KyselyRepositoriesRepo(db),

@@ -40,6 +40,10 @@ export interface JobsTable {
   attempts: number;
   started: number;
   payload: string;
+  /** string[] as JSON. */
+  labels: string;
+  fleet: string | null;
+  target: string | null;
 }
 
 export interface AgentsTable {
@@ -49,6 +53,19 @@ export interface AgentsTable {
   tags: string;
   registered_at: number;
   last_seen_at: number;
+  fleet: string | null;
+  /** string[] as JSON. */
+  labels: string;
+  /** JobKind[] as JSON. */
+  kinds: string;
+}
+
+export interface FleetsTable {
+  name: string;
+  /** The whole Fleet as JSON. */
+  json: string;
+  created: number;
+  last_modified: number;
 }
 
 export interface CredentialsTable {
@@ -97,6 +114,7 @@ export interface Database {
   builds: BuildsTable;
   jobs: JobsTable;
   agents: AgentsTable;
+  fleets: FleetsTable;
   credentials: CredentialsTable;
   access_keys: AccessKeysTable;
   parameters: ParametersTable;

@@ -73,3 +73,48 @@ test('nagare up: the embedded agent works outside the data directory, which it m
   assert.notEqual(compileServerConfig({ dataDir: '/srv/other' }, { HOME: '/home/someone' }).agentWorkDir, config.agentWorkDir, 'two data directories get two work directories');
   assert.throws(() => compileServerConfig({ dataDir: '/srv/nagare/data', workDir: '/srv/nagare/data/work' }, {}), /--work-dir must be outside the data directory/);
 });
+
+test('nagare agent --fleet --labels joins the fleet, and nagare agent list shows its fleet, labels, health and current job', async () => {
+  const server = await startTestServer();
+  await server.services.fleets.create({ name: 'cli-fleet', baseCapacity: 1, environmentType: 'LINUX_CONTAINER', computeType: 'BUILD_GENERAL1_SMALL' });
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'nagare-agent-cli-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'agent', '--name', 'fleet-agent', '--fleet', 'cli-fleet', '--labels', 'large,GPU', '--executor', 'shell', '--work-dir', workDir, '--poll-seconds', '1'], {
+    env: { ...process.env, NAGARE_SERVER: server.url, NAGARE_AGENT_TOKEN: server.token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  try {
+    await waitFor('the agent to register', async () => (await server.services.agents.list()).length === 1);
+    const project = await createProject(server, 'version: 0.2\nphases:\n  build:\n    commands: [sleep 120]\n');
+    await server.services.projects.update(project, { environment: { image: 'shell', fleet: { fleetArn: 'cli-fleet' } } });
+    const id = await startBuild(server, project);
+    await waitFor('the build to run', async () => (await server.services.builds.get(id)).currentPhase === 'BUILD');
+    const listed = await run(['agent', 'list', '--server', server.url, '--token', server.token, '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const [agent] = JSON.parse(listed.stdout) as { name: string; fleet: string; labels: string[]; health: string; currentJobs: string[] }[];
+    assert.deepEqual(agent && { name: agent.name, fleet: agent.fleet, labels: agent.labels, health: agent.health, currentJobs: agent.currentJobs }, { name: 'fleet-agent', fleet: 'cli-fleet', labels: ['gpu', 'large'], health: 'CONNECTED', currentJobs: [id] }, stderr);
+    const table = await run(['agent', 'list', '--server', server.url, '--token', server.token]);
+    assert.match(table.stdout, /fleet-agent\s+cli-fleet\s+gpu,large\s+CONNECTED/);
+  } finally {
+    child.kill('SIGKILL');
+    await server.stop();
+  }
+});
+
+test('nagare agent flags: --labels are label names and --fleet a fleet name', () => {
+  const base = { server: 'http://x', token: 't' };
+  assert.throws(() => compileAgentConfig({ ...base, labels: 'ok,not ok' }, {}), /--labels/);
+  assert.throws(() => compileAgentConfig({ ...base, fleet: 'no/slash' }, {}), /--fleet/);
+  assert.deepEqual(compileAgentConfig({ ...base, labels: ' Large, ssd ,large' }, {}).labels, ['large', 'ssd']);
+  assert.equal(compileAgentConfig(base, { NAGARE_AGENT_FLEET: 'linux' }).fleet, 'linux');
+});
+
+function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}

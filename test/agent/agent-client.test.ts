@@ -30,9 +30,10 @@ const retry = { initialDelayMs: 1, maxDelayMs: 5 };
 test('network errors and 5xx answers are retried until the server answers', async () => {
   const { fetch, calls } = scriptedFetch(['network', 503, 'network', 500, 200]);
   const client = new AgentClient({ serverUrl: 'http://server/', retry, fetch });
-  assert.deepEqual(await client.heartbeat('p:1', {}), { stopRequested: false, buildStatus: 'SUCCEEDED' });
+  // The answer is read through the protocol's schema: fields it does not name are dropped.
+  assert.deepEqual(await client.heartbeat('p:1', {}), { stopRequested: false });
   assert.equal(calls.length, 5);
-  assert.equal(calls[0], 'POST http://server/agent/v1/builds/p%3A1/heartbeat');
+  assert.equal(calls[0], 'POST http://server/agent/v1/jobs/p%3A1/heartbeat');
 });
 
 test('a 409 lease expiry is final', async () => {
@@ -71,4 +72,10 @@ test('aborting the client ends a retry wait at once', async () => {
   const call = client.heartbeat('p:1', {});
   setTimeout(() => controller.abort(new Error('shutting down')), 20);
   await assert.rejects(call, /shutting down/);
+});
+
+test('an answer not in the protocol\'s shape is refused with AGENT_PROTOCOL_MISMATCH, not passed on', async () => {
+  const { fetch } = scriptedFetch([new Response(JSON.stringify({ job: { kind: 'deploy', id: 'x' } }), { status: 200, headers: { 'content-type': 'application/json' } })]);
+  const client = new AgentClient({ serverUrl: 'http://server', retry, fetch });
+  await assert.rejects(client.lease(1), (error: unknown) => (error as { code?: string }).code === 'AGENT_PROTOCOL_MISMATCH');
 });

@@ -25,10 +25,10 @@ after(async () => {
 /** Registers a fresh agent session and leases the one queued build. */
 async function leasedSession(): Promise<{ client: AgentClient; buildId: string }> {
   const client = new AgentClient({ serverUrl: server.url });
-  await client.register(server.token, 'scope-test', {});
+  await client.register(server.token, { name: 'scope-test', tags: {} });
   const job = await client.lease(5);
   assert.ok(job, 'a build was leased');
-  return { client, buildId: job.buildId };
+  return { client, buildId: job.id };
 }
 
 async function refusal(call: Promise<unknown>): Promise<AgentApiError> {

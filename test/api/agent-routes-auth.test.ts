@@ -42,7 +42,7 @@ async function codeOf(response: Response): Promise<string> {
 }
 
 test('finding 4: PUT …/artifacts/register without a token is refused and stores nothing on a queued build', async () => {
-  const answer = await streamingRequest({ url: server.url, method: 'PUT', path: `/agent/v1/builds/${queuedId}/artifacts/register`, bodyBytes: 200 * 1024 * 1024 });
+  const answer = await streamingRequest({ url: server.url, method: 'PUT', path: `/agent/v1/jobs/${queuedId}/artifacts/register`, bodyBytes: 200 * 1024 * 1024 });
   assert.equal(answer.status, 401);
   assert.equal((JSON.parse(answer.text) as { error: { code: string } }).error.code, 'AUTH_MISSING');
   assert.equal(answer.sentAll, false, 'refused before the 200 MB were read');
@@ -53,13 +53,13 @@ test('finding 4: PUT …/artifacts/register without a token is refused and store
 });
 
 test('finding 4: GET …/inputs/register without a token does not download the pipeline source zip', async () => {
-  const response = await fetch(`${server.url}/agent/v1/builds/${queuedId}/inputs/register`);
+  const response = await fetch(`${server.url}/agent/v1/jobs/${queuedId}/inputs/register`);
   assert.equal(response.status, 401);
   assert.equal(await codeOf(response), 'AUTH_MISSING');
 });
 
 test('finding 4: register is open only as POST /agent/v1/register, and it needs a registration token', async () => {
-  for (const [method, route] of [['GET', '/agent/v1/register'], ['POST', '/agent/v1/register/'], ['POST', '/agent/v1/lease/register'], ['POST', `/agent/v1/builds/${queuedId}/complete/register`]] as const) {
+  for (const [method, route] of [['GET', '/agent/v1/register'], ['POST', '/agent/v1/register/'], ['POST', '/agent/v1/jobs/lease/register'], ['POST', `/agent/v1/jobs/${queuedId}/complete/register`]] as const) {
     const response = await fetch(`${server.url}${route}`, { method, ...(method === 'POST' ? { body: '{}' } : {}) });
     assert.ok([401, 404].includes(response.status), `${method} ${route} answered ${response.status}`);
   }
@@ -72,7 +72,7 @@ test('finding 4: register is open only as POST /agent/v1/register, and it needs 
 test('finding 4: an agent that does not hold the build gets AGENT_LEASE_EXPIRED on every build call and changes nothing', async () => {
   const stranger = await sessionToken('stranger');
   const headers = { authorization: `Bearer ${stranger}` };
-  const base = `${server.url}/agent/v1/builds/${queuedId}`;
+  const base = `${server.url}/agent/v1/jobs/${queuedId}`;
   const calls: [string, string, string | undefined][] = [
     ['POST', '/heartbeat', JSON.stringify({ phases: [] })],
     ['PUT', '/log/0', 'forged log line\n'],
@@ -101,7 +101,7 @@ test('finding 4: an agent whose lease expired cannot upload to the build any mor
   const claimed = await services.context.store.jobs.claim(agentId, Date.now() - 60_000, 1, ['finding-4']);
   assert.equal(claimed?.id, id);
   await services.context.store.builds.update(id, { record: asRecord(leasedRecord(await services.builds.get(id), agentId, Date.now())) });
-  const response = await fetch(`${server.url}/agent/v1/builds/${id}/artifacts/out.zip`, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body: 'late zip' });
+  const response = await fetch(`${server.url}/agent/v1/jobs/${id}/artifacts/out.zip`, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body: 'late zip' });
   assert.equal(response.status, 409);
   assert.equal(await codeOf(response), 'AGENT_LEASE_EXPIRED');
   assert.deepEqual(await artifactFiles(id), []);

@@ -28,7 +28,7 @@ before(async () => {
   buildId = (await services.builds.startBuild({ projectName: 'bodies', initiator: 'test' })).id;
   const agent = await services.auth.registerAgent(server.token, 'holder', {});
   session = agent.sessionToken;
-  assert.equal((await services.agents.lease(agent.agentId, 0))?.buildId, buildId);
+  assert.equal((await services.agents.lease(agent.agentId, 0))?.id, buildId);
 });
 after(async () => {
   await server.stop();
@@ -64,9 +64,9 @@ function routeClasses(): { name: string; method: string; path: string; headers: 
     { name: 'AWS JSON', method: 'POST', path: '/', headers: awsSignedShape(), code: 'RequestEntityTooLargeException' },
     { name: 'webhook', method: 'POST', path: '/webhooks/repositories/anything', headers: { 'x-github-event': 'push', 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` }, code: 'API_PAYLOAD_TOO_LARGE' },
     { name: 'agent registration', method: 'POST', path: '/agent/v1/register', headers: bearer(server.token), code: 'API_PAYLOAD_TOO_LARGE' },
-    { name: 'agent heartbeat', method: 'POST', path: `/agent/v1/builds/${buildId}/heartbeat`, headers: bearer(session), code: 'API_PAYLOAD_TOO_LARGE' },
-    { name: 'agent log chunk', method: 'PUT', path: `/agent/v1/builds/${buildId}/log/0`, headers: bearer(session), code: 'API_PAYLOAD_TOO_LARGE' },
-    { name: 'artifact upload', method: 'PUT', path: `/agent/v1/builds/${buildId}/artifacts/big.zip`, headers: bearer(session), code: 'API_PAYLOAD_TOO_LARGE' },
+    { name: 'agent heartbeat', method: 'POST', path: `/agent/v1/jobs/${buildId}/heartbeat`, headers: bearer(session), code: 'API_PAYLOAD_TOO_LARGE' },
+    { name: 'agent log chunk', method: 'PUT', path: `/agent/v1/jobs/${buildId}/log/0`, headers: bearer(session), code: 'API_PAYLOAD_TOO_LARGE' },
+    { name: 'artifact upload', method: 'PUT', path: `/agent/v1/jobs/${buildId}/artifacts/big.zip`, headers: bearer(session), code: 'API_PAYLOAD_TOO_LARGE' },
   ];
 }
 
@@ -104,7 +104,7 @@ test('finding 7: an unauthenticated 1 GiB body is refused 401 while the client i
     ['POST', '/', { ...awsSignedShape(), authorization: awsSignedShape().authorization?.replace(server.accessKeyId, 'AKIANOTAKEYOFNAGARE0') ?? '' }],
     ['POST', '/webhooks/repositories/anything', { 'x-github-event': 'push' }],
     ['POST', '/agent/v1/register', {}],
-    ['PUT', `/agent/v1/builds/${buildId}/artifacts/register`, {}],
+    ['PUT', `/agent/v1/jobs/${buildId}/artifacts/register`, {}],
     ['POST', '/git/bodies.git/git-receive-pack', {}],
   ];
   for (const [method, route, headers] of routes) {

@@ -91,7 +91,7 @@ function rightCredentials(method: string, path: string): Credential[] {
   if (path === '/healthz') return ['none', 'api token', "another agent's session", 'agent registration token'];
   if (path.startsWith('/api/v1') || path.startsWith('/git/') || path === '/metrics') return ['api token'];
   if (method === 'POST' && path === '/agent/v1/register') return ['api token', 'agent registration token'];
-  if (path === '/agent/v1/lease') return ["another agent's session"];
+  if (path === '/agent/v1/jobs/lease') return ["another agent's session"];
   // Agent build calls: only the lease holder (none here); AWS `/`: SigV4; webhooks: a signature.
   return [];
 }
@@ -121,7 +121,7 @@ test('finding 4: no route answers 2xx to /register suffixes, trailing slashes, %
       for (const [credential, token] of Object.entries(tokens) as [Credential, string | undefined][]) {
         const right = [...rightCredentials(route.method, route.path), ...rightCredentials(route.method, normalised(path))];
         // The stranger's lease call is a real long poll that may claim the queued build: its own rules are tested elsewhere.
-        if (right.includes(credential) || normalised(path) === '/agent/v1/lease') continue;
+        if (right.includes(credential) || normalised(path) === '/agent/v1/jobs/lease') continue;
         const hasBody = route.method !== 'GET' && route.method !== 'HEAD';
         const answer = await streamingRequest({ url: server.url, method: route.method, path, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, bodyBytes: hasBody ? body.byteLength : 0, declareLength: true, chunk: body }).catch((error: unknown) => {
           throw new Error(`${route.method} ${path} with ${credential}: ${String(error)}`);

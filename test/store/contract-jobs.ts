@@ -13,7 +13,7 @@ export function jobsContract({ fresh, another, check }: ContractContext): void {
     await store.jobs.enqueue(sampleJob('j1', 'alpha', T0 + 1));
     await store.jobs.enqueue(sampleJob('j0', 'beta', T0 + 1));
     const first = await store.jobs.claim('agent-a', T0 + 10, LEASE, []);
-    const expected: Job = { id: 'j0', kind: 'build', projectName: 'beta', state: 'LEASED', queuedAt: T0 + 1, leaseOwner: 'agent-a', leaseExpiresAt: T0 + 10 + LEASE, attempts: 1, started: false, payload: { buildId: 'beta:j0' } };
+    const expected: Job = { id: 'j0', kind: 'build', labels: [], fleet: undefined, target: undefined, projectName: 'beta', state: 'LEASED', queuedAt: T0 + 1, leaseOwner: 'agent-a', leaseExpiresAt: T0 + 10 + LEASE, attempts: 1, started: false, payload: { buildId: 'beta:j0' } };
     assert.deepEqual(first, expected);
     assert.equal((await store.jobs.claim('agent-a', T0 + 10, LEASE, []))?.id, 'j1');
     assert.equal((await store.jobs.claim('agent-a', T0 + 10, LEASE, []))?.id, 'j2');

@@ -109,6 +109,7 @@ export function awsErrorOf(code: ErrorCode): AwsError {
     case 'AGENT_LOG_GAP':
     case 'AGENT_LOG_LIMIT':
     case 'AGENT_PARAMETER_NOT_REFERENCED':
+    case 'AGENT_PROTOCOL_MISMATCH':
     case 'REPO_INVALID_NAME':
     case 'REPO_NOT_FOUND':
     case 'REPO_ALREADY_EXISTS':

@@ -51,6 +51,7 @@ const projectEnvironment = z.object({
   computeType: z.string().min(1).optional(),
   environmentVariables: z.array(environmentVariable).optional(),
   privilegedMode: z.boolean().optional(),
+  fleet: z.object({ fleetArn: z.string().min(1).max(1024) }).optional(),
 });
 
 const projectArtifacts = z.object({
@@ -129,3 +130,38 @@ export const buildIdsInput = z.object({ ids: z.array(buildId).min(1).max(100) })
 export const listBuildsInput = z.object({ sortOrder, nextToken });
 
 export const listBuildsForProjectInput = z.object({ projectName, sortOrder, nextToken });
+
+const fleetNameOrArn = z.string().min(1).max(1024);
+const fleetTags = z.array(tag).max(50).optional();
+const fleetFields = {
+  baseCapacity: z.number().int().min(1),
+  environmentType: z.enum(['LINUX_CONTAINER', 'LINUX_GPU_CONTAINER', 'ARM_CONTAINER', 'WINDOWS_CONTAINER', 'WINDOWS_SERVER_2019_CONTAINER', 'WINDOWS_SERVER_2022_CONTAINER', 'LINUX_LAMBDA_CONTAINER', 'ARM_LAMBDA_CONTAINER', 'LINUX_EC2', 'ARM_EC2', 'WINDOWS_EC2', 'MAC_ARM']),
+  computeType: z.string().min(1),
+  overflowBehavior: z.enum(['QUEUE', 'ON_DEMAND']).optional(),
+};
+
+export const createFleetInput = z.object({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{1,127}$/, 'a fleet name is 2 to 128 characters of letters, digits, - and _, starting with a letter or digit'),
+  ...fleetFields,
+  tags: fleetTags,
+});
+
+export const updateFleetInput = z.object({
+  arn: fleetNameOrArn,
+  baseCapacity: fleetFields.baseCapacity.optional(),
+  environmentType: fleetFields.environmentType.optional(),
+  computeType: fleetFields.computeType.optional(),
+  overflowBehavior: fleetFields.overflowBehavior,
+  tags: fleetTags,
+});
+
+export const batchGetFleetsInput = z.object({ names: z.array(fleetNameOrArn).min(1).max(100) });
+
+export const listFleetsInput = z.object({
+  sortBy: z.enum(['NAME', 'CREATED_TIME', 'LAST_MODIFIED_TIME']).optional(),
+  sortOrder,
+  nextToken,
+  maxResults: z.number().int().min(1).max(100).optional(),
+});
+
+export const deleteFleetInput = z.object({ arn: fleetNameOrArn });

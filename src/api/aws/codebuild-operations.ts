@@ -7,10 +7,15 @@
 import type { ZodType } from 'zod';
 import { NagareError } from '../../core/errors.js';
 import type { BuildProject } from '../../core/project.js';
-import type { StoredBuild } from '../../core/store.js';
+import type { Fleet, StoredBuild } from '../../core/store.js';
 import type { Services } from '../../server/services.js';
 import {
+  batchGetFleetsInput,
   batchGetProjectsInput,
+  createFleetInput,
+  deleteFleetInput,
+  listFleetsInput,
+  updateFleetInput,
   buildIdInput,
   buildIdsInput,
   createProjectInput,
@@ -21,7 +26,7 @@ import {
   startBuildInput,
   updateProjectInput,
 } from './codebuild-input.js';
-import { buildShape, projectShape } from './codebuild-shapes.js';
+import { buildShape, fleetShape, projectShape } from './codebuild-shapes.js';
 
 /** Who is calling, as SigV4 established it. */
 export interface AwsCaller {
@@ -152,5 +157,37 @@ export const CODEBUILD_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
   async BatchDeleteBuilds(services, input) {
     const { deleted, notDeleted } = await services.builds.batchDelete([...new Set(parse(buildIdsInput, input).ids)]);
     return { buildsDeleted: deleted, buildsNotDeleted: notDeleted.map((n) => ({ id: n.id, statusCode: n.statusCode })) };
+  },
+
+  async CreateFleet(services, input) {
+    return { fleet: fleetShape(await services.fleets.create(parse(createFleetInput, input))) };
+  },
+
+  async UpdateFleet(services, input) {
+    const { arn, ...changes } = parse(updateFleetInput, input);
+    return { fleet: fleetShape(await services.fleets.update(arn, changes)) };
+  },
+
+  async BatchGetFleets(services, input) {
+    const { fleets, notFound } = await services.fleets.batchGet([...new Set(parse(batchGetFleetsInput, input).names)]);
+    return { fleets: fleets.map(fleetShape), fleetsNotFound: notFound };
+  },
+
+  /** ARNs, as the AWS API answers (its FleetArns shape); a team has a handful of fleets, so sorted here and paged by offset. */
+  async ListFleets(services, input) {
+    const { sortBy, sortOrder, nextToken, maxResults } = parse(listFleetsInput, input);
+    const offset = nextToken === undefined ? 0 : Number(/^offset-(\d+)$/.exec(nextToken)?.[1] ?? NaN);
+    if (!Number.isSafeInteger(offset)) throw new NagareError('API_INVALID_INPUT', 'nextToken is not a token returned by ListFleets');
+    const key = (f: Fleet): number | string => (sortBy === 'CREATED_TIME' ? f.created : sortBy === 'LAST_MODIFIED_TIME' ? f.lastModified : f.name);
+    const sorted = [...(await services.fleets.list())].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.name.localeCompare(b.name)));
+    if (sortOrder === 'DESCENDING') sorted.reverse();
+    const size = maxResults ?? PAGE_SIZE;
+    const more = offset + size < sorted.length;
+    return { fleets: sorted.slice(offset, offset + size).map((f) => f.arn), nextToken: more ? `offset-${offset + size}` : undefined };
+  },
+
+  async DeleteFleet(services, input) {
+    await services.fleets.delete(parse(deleteFleetInput, input).arn);
+    return {};
   },
 };

@@ -9,7 +9,7 @@
 import type { StoredArtifact } from '../../core/build-job.js';
 import type { PhaseRecord } from '../../core/build-phases.js';
 import type { BuildProject, EnvironmentVariable, ProjectArtifacts } from '../../core/project.js';
-import type { StoredBuild } from '../../core/store.js';
+import type { Fleet, StoredBuild } from '../../core/store.js';
 import { recordOf } from '../../server/build-records.js';
 import { artifactUrl, logUrl } from '../native-views.js';
 
@@ -56,6 +56,7 @@ export function projectShape(project: BuildProject): Json {
       computeType: project.environment.computeType,
       environmentVariables: project.environment.environmentVariables.map(environmentVariableShape),
       privilegedMode: project.environment.privilegedMode,
+      ...(project.environment.fleet ? { fleet: { fleetArn: project.environment.fleet.fleetArn } } : {}),
       imagePullCredentialsType: 'CODEBUILD',
     },
     timeoutInMinutes: project.timeoutInMinutes,
@@ -135,5 +136,22 @@ export function buildShape(build: StoredBuild, context: BuildShapeContext): Json
     initiator: job.initiator,
     exportedEnvironmentVariables: data.exportedEnvironmentVariables.map((v) => ({ name: v.name, value: v.value })),
     reportArns: data.reports.map((r) => r.arn).filter((arn): arn is string => typeof arn === 'string'),
+  };
+}
+
+/** The Fleet of BatchGetFleets / CreateFleet: nagare's fleets are ACTIVE from creation (it provisions nothing). */
+export function fleetShape(fleet: Fleet): Json {
+  return {
+    arn: fleet.arn,
+    name: fleet.name,
+    id: fleet.id,
+    created: epochSeconds(fleet.created),
+    lastModified: epochSeconds(fleet.lastModified),
+    status: { statusCode: 'ACTIVE', message: 'Agents join with nagare agent --fleet ' + fleet.name },
+    baseCapacity: fleet.baseCapacity,
+    environmentType: fleet.environmentType,
+    computeType: fleet.computeType,
+    ...(fleet.overflowBehavior ? { overflowBehavior: fleet.overflowBehavior } : {}),
+    tags: fleet.tags.map((t) => ({ key: t.key, value: t.value })),
   };
 }

@@ -5,18 +5,24 @@
 import { Option, type Command } from 'commander';
 import { compileAgentConfig, type AgentFlags } from '../../config/agent-config.js';
 import { stderrLogger } from '../../agent/agent-logger.js';
+import { clientFrom, table, withClientOptions } from '../client-options.js';
+import type { ClientFlags } from '../../config/server-config.js';
 import type { CommandOutcome } from '../outcome.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function registerAgentCommand(program: Command, done: (outcome: CommandOutcome) => void): void {
-  program
+  const agent = program
     .command('agent')
     .description('Run builds leased from a nagare server (agents dial out; no inbound port)')
+    // `nagare agent list --server …` gives --server to list, not to the agent itself.
+    .enablePositionalOptions()
     .addOption(new Option('--server <url>', 'the server to join').env('NAGARE_SERVER'))
     .addOption(new Option('--token <token>', 'registration token (`nagare` prints one for agents; an API token works too)').env('NAGARE_AGENT_TOKEN'))
     .option('--name <name>', 'name shown by the server (default: the host name)')
     .option('--tag <key=value>', 'a tag of this agent (repeatable)', collect)
+    .addOption(new Option('--fleet <name>', 'join this fleet (CreateFleet): run only the builds of projects whose environment.fleet names it').env('NAGARE_AGENT_FLEET'))
+    .addOption(new Option('--labels <a,b>', 'labels to advertise, separated by commas; docker is added when a Docker engine answers (not with --executor shell)').env('NAGARE_AGENT_LABELS'))
     .option('--work-dir <dir>', 'where builds run and the cache lives (default <state-dir>/agent; /var/lib/nagare/agent as root)')
     .option('--executor <kind>', 'force shell or docker (default: shell for the images shell and nagare/shell, docker otherwise)')
     .option('--poll-seconds <n>', 'long-poll wait for a build, 1-60', '20')
@@ -27,9 +33,20 @@ export function registerAgentCommand(program: Command, done: (outcome: CommandOu
     .addHelpText('after', `
 Examples:
   nagare agent --server http://ci.example:8780 --token ngr_… --tag env=staging
+  nagare agent --server http://ci.example:8780 --token ngr_… --fleet linux-large --labels large,gpu
+  nagare agent list --server http://ci.example:8780 --token ngr_…
   NAGARE_SERVER=http://127.0.0.1:8780 NAGARE_AGENT_TOKEN=… nagare agent --work-dir /var/lib/nagare-agent`)
     .action(async (flags: AgentFlags) => {
       done(await agentCommand(flags));
+    });
+
+  withClientOptions(agent.command('list'))
+    .description('Agents the server knows: fleet, labels, health and current jobs')
+    .action(async (flags: ClientFlags) => {
+      const { client, config } = clientFrom(flags);
+      const { agents } = await client.listAgents();
+      const rows = agents.map((a) => [a.name, a.fleet ?? '-', a.labels.join(',') || '-', a.health, a.lastSeenAt, a.currentJobs.join(' ') || '-']);
+      done({ kind: 'output', json: config.json, value: agents, text: table(['NAME', 'FLEET', 'LABELS', 'HEALTH', 'LAST SEEN', 'CURRENT JOBS'], rows) });
     });
 }
 

@@ -97,5 +97,7 @@ function toVariable(assignment: string): Json {
 function describeBuild(build: Json): string {
   const phases = (build.phases as Json[]).filter((p) => p.phaseType !== 'COMPLETED');
   const rows = phases.map((p) => [text(p.phaseType), text(p.phaseStatus ?? 'IN_PROGRESS'), p.durationInSeconds === undefined ? '' : `${text(p.durationInSeconds)}s`]);
-  return `Build ${text(build.id)} (#${text(build.buildNumber)}) ${text(build.buildStatus)}\n\n${table(['PHASE', 'STATUS', 'DURATION'], rows)}`;
+  // A phase still running says why it waits (a QUEUED build that no connected agent can take).
+  const waiting = phases.filter((p) => p.endTime === undefined).flatMap((p) => ((p.contexts ?? []) as Json[]).map((c) => `${text(p.phaseType)}: ${text(c.message)} (${text(c.statusCode)})\n`));
+  return `Build ${text(build.id)} (#${text(build.buildNumber)}) ${text(build.buildStatus)}\n\n${table(['PHASE', 'STATUS', 'DURATION'], rows)}${waiting.length > 0 ? `\n${waiting.join('')}` : ''}`;
 }

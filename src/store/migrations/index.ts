@@ -10,6 +10,7 @@ import * as externalRepositories from './0004-external-repositories.js';
 import * as cursors from './0005-cursors.js';
 import * as webhookDeliveries from './0006-webhook-deliveries.js';
 import * as pipelineExecutions from './0007-pipeline-executions.js';
+import * as jobRouting from './0008-job-routing.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-tables': createTables,
@@ -19,6 +20,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005-cursors': cursors,
   '0006-webhook-deliveries': webhookDeliveries,
   '0007-pipeline-executions': pipelineExecutions,
+  '0008-job-routing': jobRouting,
 };
 
 export const migrationProvider: MigrationProvider = {
