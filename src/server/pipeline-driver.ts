@@ -17,6 +17,7 @@ import { sourceActionsTriggeredBy } from '../core/pipeline-triggers.js';
 import type { PushEvent, StoredBuild } from '../core/store.js';
 import { recordOf } from './build-records.js';
 import { actionBuildUuid, actionProjectName, buildResult, notifyApproval, runSourceAction, startActionBuild } from './pipeline-actions.js';
+import type { Component } from './interval-runner.js';
 import type { ServerContext } from './server-context.js';
 import type { Services } from './services.js';
 
@@ -24,8 +25,7 @@ export class PipelineDriver {
   private readonly inFlight = new Set<string>();
   /** Approval tokens announced by this process: reconciliation re-derives REQUEST_APPROVAL, the webhook hears it once (once more after a restart). */
   private readonly announced = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private reconciling: Promise<void> | undefined;
+  private listening = false;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly services: Services) {}
@@ -34,24 +34,30 @@ export class PipelineDriver {
     return this.services.context;
   }
 
-  start(intervalMs: number): void {
+  /**
+   * Reconciliation as a component of the interval runner (one server of a cluster at a time);
+   * a stopped driver skips it, as it skips live events.
+   */
+  component(intervalMs: number): Component {
+    return { name: 'pipeline-reconciler', intervalMs, run: () => (this.listening ? this.reconcile() : Promise.resolve()) };
+  }
+
+  /** Listens for effects, finished builds and pushes (every server: each handles its own). */
+  start(): void {
+    if (this.listening) return;
+    this.listening = true;
     this.services.pipelines.setEffectHandler((name, effects) => {
       for (const effect of effects) void this.carryOut(name, effect);
     });
     this.unsubscribe.push(this.context.buildFinished.on((build) => this.onBuildFinished(build)));
     this.unsubscribe.push(this.services.repositories.onPush((push) => this.onPush(push)));
-    this.timer = setInterval(() => {
-      this.reconciling ??= this.reconcile().finally(() => {
-        this.reconciling = undefined;
-      });
-    }, intervalMs);
-    this.timer.unref();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    for (const off of this.unsubscribe) off();
-    await this.reconciling;
+  /** Stops listening; a reconciliation under way is awaited by the interval runner's stop. */
+  stop(): Promise<void> {
+    this.listening = false;
+    for (const off of this.unsubscribe.splice(0)) off();
+    return Promise.resolve();
   }
 
   /**

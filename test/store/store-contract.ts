@@ -8,6 +8,7 @@ import { afterEach, describe, it } from 'node:test';
 import type { Store } from '../../src/core/store.js';
 import { accountsContract } from './contract-accounts.js';
 import { buildsContract } from './contract-builds.js';
+import { componentsContract } from './contract-components.js';
 import { jobsContract } from './contract-jobs.js';
 import { pipelinesContract } from './contract-pipelines.js';
 import { projectsContract } from './contract-projects.js';
@@ -58,6 +59,7 @@ export function runStoreContract(name: string, open: OpenDatabase): void {
     projectsContract(context);
     buildsContract(context);
     jobsContract(context);
+    componentsContract(context);
     queuedBuildsContract(context);
     accountsContract(context);
     pipelinesContract(context);

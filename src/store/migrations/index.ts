@@ -9,6 +9,7 @@ import * as pipelines from './0003-pipelines.js';
 import * as externalRepositories from './0004-external-repositories.js';
 import * as cursors from './0005-cursors.js';
 import * as webhookDeliveries from './0006-webhook-deliveries.js';
+import * as components from './0007-components.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-tables': createTables,
@@ -17,6 +18,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004-external-repositories': externalRepositories,
   '0005-cursors': cursors,
   '0006-webhook-deliveries': webhookDeliveries,
+  '0007-components': components,
 };
 
 export const migrationProvider: MigrationProvider = {
