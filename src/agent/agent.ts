@@ -50,6 +50,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     serverUrl: options.serverUrl,
     retry: options.retry,
     onRetry: (what, error, delayMs) => logger.warn(`${what} failed (${error.message}); retrying in ${Math.round(delayMs)} ms`),
+    onFailover: (from, to, error) => logger.warn(`${from} stopped answering (${error.message}); moving to ${to}`),
   });
   let { agentId } = await client.register(options.token, options.name, options.tags);
   logger.info(`registered with ${client.serverUrl} as ${agentId} (${options.name})`);
