@@ -74,6 +74,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     serverUrl: options.serverUrl,
     retry: options.retry,
     onRetry: (what, error, delayMs) => logger.warn(`${what} failed (${error.message}); retrying in ${Math.round(delayMs)} ms`),
+    onFailover: (from, to, error) => logger.warn(`${from} stopped answering (${error.message}); moving to ${to}`),
   });
   const policy = await runAsPolicy(options, logger);
   const buildsRunAs = describeBuilds(options.executorKind, policy);

@@ -106,6 +106,13 @@ export function nativeRoutes(services: Services): Hono<Env> {
     return c.json({ token: await auth.createAgentToken(name) }, 201);
   });
   app.get('/agents', async (c) => c.json({ agents: await context.store.agents.list() }));
+  // The interval runner's components across the cluster: when each last ran, where, whether paused.
+  app.get('/components', async (c) => c.json({ components: await services.intervalRunner.list() }));
+  app.put('/components/:name', async (c) => {
+    const { paused } = z.object({ paused: z.boolean() }).strict().parse(await readJson(c, jsonLimit));
+    await services.intervalRunner.setPaused(c.req.param('name'), paused);
+    return c.json({ component: (await services.intervalRunner.list()).find((record) => record.name === c.req.param('name')) });
+  });
 
   return app;
 }

@@ -8,6 +8,12 @@
  * number) except `complete`, see there. A 4xx answer is final and rejects with an `AgentApiError`
  * carrying the server's error code (`AGENT_LEASE_EXPIRED`, `AGENT_LOG_GAP` …). Aborting the
  * client's or the call's signal rejects at once with the signal's reason.
+ *
+ * Failover: `serverUrl` may list several servers of one cluster (`URL1,URL2`). The client talks
+ * to one at a time, starting with the first; when it stops answering (connection refused, reset
+ * or timed out) the call moves to the next one in order at once, and backs off only after every
+ * server failed in turn. The session stays valid since the servers share their database, so a
+ * build in flight carries on: its heartbeats, log and result go to the next server.
  */
 import type { ZodType } from 'zod';
 import type { StoredArtifact } from '../core/build-job.js';
@@ -58,6 +64,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 5000, maxElapsedMs: Number.POSITIVE_INFINITY };
 
 export interface AgentClientOptions {
+  /** One server URL, or several of one cluster separated by commas, tried in order. */
   readonly serverUrl: string;
   readonly retry?: Partial<RetryPolicy>;
   /** Time allowed for one attempt of a call other than `lease` (default 30 s). */
@@ -66,6 +73,8 @@ export interface AgentClientOptions {
   readonly signal?: AbortSignal;
   /** Told about each failed attempt that will be retried. */
   readonly onRetry?: (what: string, error: AgentApiError, delayMs: number) => void;
+  /** Told when the client moves to the next server because one stopped answering. */
+  readonly onFailover?: (from: string, to: string, error: AgentApiError) => void;
   readonly fetch?: typeof fetch;
 }
 
@@ -94,12 +103,18 @@ export class AgentClient {
   private sessionToken: string | undefined;
   private readonly retry: RetryPolicy;
   private readonly fetch: typeof fetch;
-  readonly serverUrl: string;
+  private readonly serverUrls: readonly string[];
+  private current = 0;
 
   constructor(private readonly options: AgentClientOptions) {
-    this.serverUrl = options.serverUrl.replace(/\/+$/, '');
+    this.serverUrls = splitServerUrls(options.serverUrl);
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.fetch = options.fetch ?? globalThis.fetch;
+  }
+
+  /** The server this client talks to now. */
+  get serverUrl(): string {
+    return this.serverUrls[this.current] ?? '';
   }
 
   /** Registers with a registration (or API) token; later calls use the session token it returns. */
@@ -164,17 +179,31 @@ export class AgentClient {
   private async call(request: Request, options: CallOptions, token = this.sessionToken, onRetry?: () => void): Promise<unknown> {
     const signal = anySignal([this.options.signal, options.signal]);
     const started = Date.now();
+    // Servers not yet tried since the last backoff: a server that stopped answering is left at once.
+    let untried = this.serverUrls.length - 1;
     for (let attempt = 0; ; attempt += 1) {
       signal?.throwIfAborted();
       let error: AgentApiError;
+      const serverUrl = this.serverUrl;
       try {
-        return await this.attempt(request, token, signal);
+        return await this.attempt(serverUrl, request, token, signal);
       } catch (thrown) {
         if (signal?.aborted) throw signal.reason;
         if (!(thrown instanceof AgentApiError)) throw thrown;
         error = thrown;
       }
       const retryable = error.status === 0 || error.status >= 500 || error.status === 429;
+      if (error.status === 0 && this.serverUrls.length > 1) {
+        // Even a call that is not retried (a heartbeat) moves on, so that the next one goes elsewhere.
+        this.failOver(serverUrl, error);
+        if (options.retry === false) throw error;
+        if (untried > 0) {
+          untried -= 1;
+          onRetry?.();
+          continue;
+        }
+      }
+      untried = this.serverUrls.length - 1;
       const delay = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** Math.min(attempt, 20)) * (0.75 + Math.random() * 0.5);
       if (!retryable || options.retry === false || Date.now() - started + delay > this.retry.maxElapsedMs) throw error;
       this.options.onRetry?.(`${request.method} ${request.path}`, error, delay);
@@ -183,7 +212,14 @@ export class AgentClient {
     }
   }
 
-  private async attempt(request: Request, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
+  /** Moves past `from`, unless another call already did (calls fail together when a server dies). */
+  private failOver(from: string, error: AgentApiError): void {
+    if (this.serverUrl !== from) return;
+    this.current = (this.current + 1) % this.serverUrls.length;
+    this.options.onFailover?.(from, this.serverUrl, error);
+  }
+
+  private async attempt(serverUrl: string, request: Request, token: string | undefined, signal: AbortSignal | undefined): Promise<unknown> {
     const headers: Record<string, string> = {};
     if (token) headers.authorization = `Bearer ${token}`;
     let body: RequestBody | undefined;
@@ -197,7 +233,7 @@ export class AgentClient {
     const timeout = AbortSignal.timeout(request.timeoutMs ?? this.options.requestTimeoutMs ?? 30_000);
     let response: Response;
     try {
-      response = await this.fetch(`${this.serverUrl}/agent/v1${request.path}`, {
+      response = await this.fetch(`${serverUrl}/agent/v1${request.path}`, {
         method: request.method,
         headers,
         body,
@@ -208,7 +244,7 @@ export class AgentClient {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      throw new AgentApiError(0, 'NETWORK_ERROR', `${this.serverUrl} could not be reached (${error instanceof Error ? error.message : String(error)}${cause})`);
+      throw new AgentApiError(0, 'NETWORK_ERROR', `${serverUrl} could not be reached (${error instanceof Error ? error.message : String(error)}${cause})`);
     }
     if (response.status === 204) return undefined;
     if (response.ok && request.binary) return Buffer.from(await response.arrayBuffer());
@@ -218,6 +254,11 @@ export class AgentClient {
     const problem = isErrorBody(parsed) ? parsed.error : { code: `HTTP_${response.status}`, message: text.slice(0, 200) || response.statusText };
     throw new AgentApiError(response.status, problem.code, problem.message, problem.details ?? {});
   }
+}
+
+/** `URL1,URL2` into the URLs, without trailing slashes. */
+export function splitServerUrls(value: string): string[] {
+  return value.split(',').map((url) => url.trim().replace(/\/+$/, '')).filter((url) => url !== '');
 }
 
 function buildPath(jobId: string): string {

@@ -35,6 +35,7 @@ export interface BuildIsolationConfig {
 
 /** The options of `startAgent` that come from flags and the environment. */
 export interface AgentConfig {
+  /** One URL, or several of one cluster separated by commas (failover in order). */
   readonly serverUrl: string;
   readonly token: string;
   readonly name: string;
@@ -55,8 +56,10 @@ export interface AgentConfig {
 
 export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): AgentConfig {
   const serverUrl = flags.server ?? env.NAGARE_SERVER;
-  if (!serverUrl || !/^https?:\/\/[^/]/.test(serverUrl)) {
-    throw new NagareError('CONFIG_INVALID', serverUrl ? `--server must be an http:// or https:// URL, not '${serverUrl}'` : 'nagare agent needs --server URL (or NAGARE_SERVER)');
+  if (!serverUrl) throw new NagareError('CONFIG_INVALID', 'nagare agent needs --server URL (or NAGARE_SERVER)');
+  // Several servers of one cluster: URL1,URL2, tried in that order (the agent client fails over).
+  for (const url of serverUrl.split(',')) {
+    if (!/^https?:\/\/[^/]/.test(url.trim())) throw new NagareError('CONFIG_INVALID', `--server must be an http:// or https:// URL, or several separated by commas, not '${serverUrl}'`);
   }
   const token = flags.token ?? env.NAGARE_AGENT_TOKEN;
   if (!token) throw new NagareError('CONFIG_INVALID', 'nagare agent needs --token TOKEN (or NAGARE_AGENT_TOKEN): a registration token from the server');

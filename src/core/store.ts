@@ -365,8 +365,38 @@ export interface WebhookDeliveriesRepo {
   recordFirst(repositoryName: string, deliveryId: string, receivedAt: number, forgetBefore: number): Promise<boolean>;
 }
 
+/** A periodic piece of server work (the interval runner's components) as operators see it. */
+export interface ComponentRecord {
+  readonly name: string;
+  /** When a run last began, and on which server; undefined before the first run. */
+  readonly lastRanAt: number | undefined;
+  readonly lastRanBy: string | undefined;
+  /** A paused component is skipped by every server until resumed. */
+  readonly paused: boolean;
+}
+
+/**
+ * Periodic components and the lock that lets one server at a time run each. The lock is
+ * PostgreSQL's session advisory lock (held on one connection for the run, released by the
+ * database if the server dies) or, on SQLite, a lock in this process (one process per file).
+ */
+export interface ComponentsRepo {
+  /**
+   * Runs `work` holding the lock named `name` if nobody on this database holds it; resolves
+   * `{ ran: false }` at once, without running, when it is held. Errors of `work` are rethrown
+   * after the lock is released.
+   */
+  runExclusive<T>(name: string, work: () => Promise<T>): Promise<{ readonly ran: true; readonly value: T } | { readonly ran: false }>;
+  /** Sorted by name; only components that ran or were paused at least once. */
+  list(): Promise<ComponentRecord[]>;
+  get(name: string): Promise<ComponentRecord | undefined>;
+  recordRun(name: string, at: number, by: string): Promise<void>;
+  setPaused(name: string, paused: boolean): Promise<void>;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
+  readonly components: ComponentsRepo;
   readonly projects: ProjectsRepo;
   readonly builds: BuildsRepo;
   readonly jobs: JobQueue;

@@ -1,10 +1,11 @@
 /**
- * Polls external repositories: a timer (owned here, started and stopped by the composition root)
- * looks every `tickMs` for mirrors whose `pollSeconds` have passed since their last fetch began,
- * and fetches them, a few at a time. A tick still running when the next is due is not doubled.
+ * Polls external repositories: a component of the interval runner looks every `tickMs` for mirrors
+ * whose `pollSeconds` have passed since their last fetch began, and fetches them, a few at a time.
+ * The runner neither doubles a tick still running nor lets two servers of a cluster poll at once.
  */
 import type { PushEvent } from '../core/store.js';
 import type { ExternalRepositoriesService } from './external-repositories.js';
+import type { Component } from './interval-runner.js';
 import type { ServerContext } from './server-context.js';
 
 export interface MirrorPollerOptions {
@@ -21,31 +22,24 @@ export type PollResult =
 export class MirrorPoller {
   readonly #tickMs: number;
   readonly #concurrency: number;
-  #timer: NodeJS.Timeout | undefined;
-  #ticking: Promise<unknown> | undefined;
 
   constructor(private readonly context: ServerContext, private readonly external: ExternalRepositoriesService, options: MirrorPollerOptions = {}) {
     this.#tickMs = options.tickMs ?? 5_000;
     this.#concurrency = Math.max(1, options.concurrency ?? 4);
   }
 
-  start(): void {
-    if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      this.#ticking ??= this.pollOnce({ onlyDue: true })
-        .catch((error: unknown) => this.context.logger.error({ err: error }, 'polling external repositories failed'))
-        .finally(() => {
-          this.#ticking = undefined;
-        });
-    }, this.#tickMs);
-    this.#timer.unref();
+  component(): Component {
+    return {
+      name: 'mirror-poller',
+      intervalMs: this.#tickMs,
+      run: async () => {
+        await this.pollOnce({ onlyDue: true });
+      },
+    };
   }
 
-  /** Stops the timer and waits for the fetches under way. */
+  /** Waits for the fetches under way (webhook fetches included); the runner stops the ticks. */
   async stop(): Promise<void> {
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    await this.#ticking;
     await this.external.idle();
   }
 

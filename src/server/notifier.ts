@@ -1,13 +1,13 @@
 /**
- * In-process wake-ups: a new job for waiting agents, a new log chunk or a finished build for
- * followers. With several servers on one PostgreSQL the waiters also poll, so a missed
- * notification only delays, never loses, anything.
+ * In-process wake-ups (the Notifier port of core/notifier.ts): the whole story with SQLite, and the
+ * local fan-out under the PostgreSQL notifier, which feeds it what other servers announce.
  */
 import { EventEmitter } from 'node:events';
+import type { Notifier, Topic } from '../core/notifier.js';
 
-export type Topic = 'jobs' | `log:${string}` | `build:${string}`;
+export type { Topic } from '../core/notifier.js';
 
-export class Notifier {
+export class InProcessNotifier implements Notifier {
   private readonly emitter = new EventEmitter();
 
   constructor() {
@@ -18,7 +18,6 @@ export class Notifier {
     this.emitter.emit(topic);
   }
 
-  /** Resolves on the next notification of `topic`, after `timeoutMs`, or when `signal` aborts. */
   wait(topic: Topic, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
@@ -31,5 +30,9 @@ export class Notifier {
       this.emitter.once(topic, done);
       signal?.addEventListener('abort', done, { once: true });
     });
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }

@@ -21,6 +21,7 @@ import type { PushEvent } from '../core/store.js';
 import type { DomainEvent } from './events/event-bus.js';
 import type { ActionResult } from './pipelines/providers/action-provider.js';
 import { defaultProviders, type ActionProviderRegistry } from './pipelines/providers/registry.js';
+import type { Component } from './interval-runner.js';
 import type { ServerContext } from './server-context.js';
 import type { Services } from './services.js';
 
@@ -29,8 +30,7 @@ const MANUAL_APPROVAL = { category: 'Approval', owner: 'AWS', provider: 'Manual'
 
 export class PipelineDriver {
   private readonly inFlight = new Set<string>();
-  private timer: NodeJS.Timeout | undefined;
-  private reconciling: Promise<void> | undefined;
+  private listening = false;
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
@@ -42,25 +42,31 @@ export class PipelineDriver {
     return this.services.context;
   }
 
-  start(intervalMs: number): void {
+  /**
+   * Reconciliation as a component of the interval runner (one server of a cluster at a time);
+   * a stopped driver skips it, as it skips live events.
+   */
+  component(intervalMs: number): Component {
+    return { name: 'pipeline-reconciler', intervalMs, run: () => (this.listening ? this.reconcile() : Promise.resolve()) };
+  }
+
+  /** Listens for effects, results and pushes on the event bus (every server: each handles its own). */
+  start(): void {
+    if (this.listening) return;
+    this.listening = true;
     const { events } = this.context;
     this.unsubscribe.push(events.subscribe('PipelineEffectsRequested', ({ pipelineName, effects }) => {
       for (const effect of effects) void this.carryOut(pipelineName, effect);
     }));
     for (const type of this.providers.resultEvents()) this.unsubscribe.push(events.subscribe(type, (event) => this.onResultEvent(event)));
     this.unsubscribe.push(events.subscribe('Pushed', ({ push }) => this.onPush(push)));
-    this.timer = setInterval(() => {
-      this.reconciling ??= this.reconcile().finally(() => {
-        this.reconciling = undefined;
-      });
-    }, intervalMs);
-    this.timer.unref();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
+  /** Stops listening; a reconciliation under way is awaited by the interval runner's stop. */
+  stop(): Promise<void> {
+    this.listening = false;
     for (const off of this.unsubscribe.splice(0)) off();
-    await this.reconciling;
+    return Promise.resolve();
   }
 
   /**

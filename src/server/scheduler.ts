@@ -10,21 +10,24 @@ import { NagareError } from '../core/errors.js';
 import { buildJobRouting, recordOf } from './build-records.js';
 import type { BuildsService } from './builds-service.js';
 import { pruneHistory, type RetentionSettings } from './history-retention.js';
+import type { Component } from './interval-runner.js';
 import type { ServerContext } from './server-context.js';
 
 const PRUNE_EVERY_MS = 15 * 60 * 1000;
 
 export class Scheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
   private lastPrune: number | undefined;
 
   constructor(
     private readonly context: ServerContext,
     private readonly builds: BuildsService,
-    private readonly intervalMs: number,
     private readonly retention: RetentionSettings = {},
   ) {}
+
+  /** The sweep as a component of the interval runner (one server of a cluster at a time). */
+  component(intervalMs: number): Component {
+    return { name: 'scheduler', intervalMs, run: () => this.sweep() };
+  }
 
   /**
    * Called once before `start` by a server coming up: agents holding leases could not heartbeat
@@ -35,20 +38,6 @@ export class Scheduler {
     const { store, clock, settings, logger } = this.context;
     const extended = await store.jobs.extendLeases(clock() + settings.leaseMs);
     if (extended > 0) logger.info({ leases: extended, graceMs: settings.leaseMs }, 'leases held before this start given a grace period');
-  }
-
-  start(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep().catch((error: unknown) => this.context.logger.error({ err: error }, 'scheduler sweep failed')).finally(() => {
-        this.running = undefined;
-      });
-    }, this.intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
   }
 
   /** One pass; also called directly by tests. */

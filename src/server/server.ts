@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
+import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -12,6 +13,8 @@ import { createApp } from '../api/app.js';
 import { FilesystemBlobStore } from '../blobs/filesystem-blob-store.js';
 import { DEFAULT_LOG_LIMIT_BYTES } from '../core/log-limits.js';
 import { openStore } from '../store/open-store.js';
+import { PostgresNotifier } from '../store/postgres-notifier.js';
+import type { Notifier } from '../core/notifier.js';
 import type { InitialCredentials } from './auth-service.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { subscribeApprovalWebhook } from './events/approval-webhook.js';
@@ -19,7 +22,8 @@ import { EventBus } from './events/event-bus.js';
 import { MirrorPoller } from './external-repositories-poller.js';
 import { createLogger, type Logger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
-import { Notifier } from './notifier.js';
+import type { IntervalRunner } from './interval-runner.js';
+import { InProcessNotifier } from './notifier.js';
 import { PipelineDriver } from './pipeline-driver.js';
 import { Scheduler } from './scheduler.js';
 import { DEFAULT_BODY_LIMITS, type BodyLimits, type ServerContext, type ServerSettings } from './server-context.js';
@@ -66,6 +70,8 @@ export interface RunningServer {
   readonly initialCredentials: InitialCredentials | undefined;
   readonly logger: Logger;
   readonly scheduler: Scheduler;
+  /** Runs the scheduler sweep, pipeline reconciliation and mirror polling, one server of a cluster at a time. */
+  readonly intervalRunner: IntervalRunner;
   readonly pipelineDriver: PipelineDriver;
   /** Fetches external repositories every `pollSeconds` (tests call `pollOnce()`). */
   readonly mirrorPoller: MirrorPoller;
@@ -77,6 +83,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const logger = createLogger({ level: options.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   await lockDownDataDir(options.dataDir, logger);
   const store = await openStore({ url: options.databaseUrl ?? `sqlite://${path.resolve(options.dataDir, 'nagare.db')}` });
+  const notifier = await openNotifier(store.dialect, options.databaseUrl, logger);
   const settings: ServerSettings = {
     region: options.region ?? 'us-east-1',
     accountId: '000000000000',
@@ -95,7 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     store,
     blobs: new FilesystemBlobStore(path.join(options.dataDir, 'blobs')),
     secrets: await SecretBox.load(options.dataDir, options.secretKey),
-    notifier: new Notifier(),
+    notifier,
     metrics: new ServerMetrics(),
     logger,
     clock: options.clock ?? Date.now,
@@ -103,16 +110,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     settings,
     events: new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'a domain event subscriber failed')),
   };
-  const services = createServices(context, { repositoriesDir: path.join(path.resolve(options.dataDir), 'repositories') });
+  const services = createServices(context, { repositoriesDir: path.join(path.resolve(options.dataDir), 'repositories'), serverName: `${os.hostname()}:${process.pid}` });
   const initialCredentials = await services.auth.bootstrap(options.dataDir);
-  const scheduler = new Scheduler(context, services.builds, options.schedulerIntervalMs ?? 1000, { buildsDays: options.retainBuildsDays, executionsDays: options.retainExecutionsDays });
+  const scheduler = new Scheduler(context, services.builds, { buildsDays: options.retainBuildsDays, executionsDays: options.retainExecutionsDays });
   await scheduler.grantRestartGrace();
-  scheduler.start();
   const unsubscribeApprovalWebhook = subscribeApprovalWebhook(context);
   const pipelineDriver = new PipelineDriver(services);
-  pipelineDriver.start(options.schedulerIntervalMs ?? 1000);
+  pipelineDriver.start();
   const mirrorPoller = new MirrorPoller(context, services.externalRepositories);
-  mirrorPoller.start();
+  const { intervalRunner } = services;
+  intervalRunner.register(scheduler.component(options.schedulerIntervalMs ?? 1000));
+  intervalRunner.register(pipelineDriver.component(options.schedulerIntervalMs ?? 1000));
+  intervalRunner.register(mirrorPoller.component());
+  intervalRunner.start();
 
   const app = createApp(services);
   const server: ServerType = await new Promise((resolve) => {
@@ -129,21 +139,30 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     initialCredentials,
     logger,
     scheduler,
+    intervalRunner,
     pipelineDriver,
     mirrorPoller,
     async stop() {
-      await mirrorPoller.stop();
       await pipelineDriver.stop();
       unsubscribeApprovalWebhook();
-      await scheduler.stop();
+      await intervalRunner.stop();
+      await mirrorPoller.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Long polls and log followers would hold close() open; end them.
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
+      await notifier.close();
       await store.close();
     },
   };
+}
+
+/** Wake-ups in this process (SQLite), or across every server on the PostgreSQL database. */
+async function openNotifier(dialect: 'sqlite' | 'postgres', databaseUrl: string | undefined, logger: Logger): Promise<Notifier> {
+  const local = new InProcessNotifier();
+  if (dialect !== 'postgres' || databaseUrl === undefined) return local;
+  return PostgresNotifier.open({ url: databaseUrl, local, onError: (error) => logger.warn({ err: error }, 'cross-server wake-ups interrupted; reconnecting (agents and followers poll meanwhile)') });
 }
 
 /** `{ jsonBytes: undefined }` must not replace a default. */

@@ -3,6 +3,7 @@ import { AgentsService } from './agents-service.js';
 import { AuthService } from './auth-service.js';
 import { BuildsService } from './builds-service.js';
 import { ExternalRepositoriesService } from './external-repositories.js';
+import { IntervalRunner } from './interval-runner.js';
 import { ParametersService } from './parameters-service.js';
 import { PipelinesService } from './pipelines-service.js';
 import { FleetsService } from './fleets-service.js';
@@ -22,12 +23,16 @@ export interface Services {
   /** Hosted repositories that mirror a git URL (polled, and fetched on signed webhooks). */
   readonly externalRepositories: ExternalRepositoriesService;
   readonly pipelines: PipelinesService;
+  /** Periodic work (the composition root registers the components); listed at /api/v1/components. */
+  readonly intervalRunner: IntervalRunner;
 }
 
 /** Where the services keep files of their own, apart from the store and blobs. */
 export interface ServiceOptions {
   /** The directory of the hosted repositories (`<data-dir>/repositories`). */
   readonly repositoriesDir: string;
+  /** This server as recorded in the components' last runs (host and process id). */
+  readonly serverName?: string;
 }
 
 export function createServices(context: ServerContext, options: ServiceOptions): Services {
@@ -43,5 +48,6 @@ export function createServices(context: ServerContext, options: ServiceOptions):
     repositories,
     externalRepositories: new ExternalRepositoriesService(context, repositories),
     pipelines: new PipelinesService(context),
+    intervalRunner: new IntervalRunner(context, options.serverName ?? 'server'),
   };
 }

@@ -15,6 +15,7 @@ import { KyselyCredentialsRepo } from './kysely-credentials-repo.js';
 import { KyselyJobQueue } from './kysely-job-queue.js';
 import { KyselyParametersRepo } from './kysely-parameters-repo.js';
 import { KyselyProjectsRepo } from './kysely-projects-repo.js';
+import { KyselyComponentsRepo } from './kysely-components-repo.js';
 import { KyselyCursorsRepo } from './kysely-cursors-repo.js';
 import { KyselyWebhookDeliveriesRepo } from './kysely-webhook-deliveries-repo.js';
 import { KyselyPipelinesRepo } from './kysely-pipelines-repo.js';
@@ -44,6 +45,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const { db } = backend;
   return {
     dialect: backend.dialect,
+    components: new KyselyComponentsRepo(db, backend.dialect, backend.target),
     projects: new KyselyProjectsRepo(db),
     builds: new KyselyBuildsRepo(db),
     jobs: new KyselyJobQueue(db, backend.claimJob),

@@ -107,7 +107,16 @@ export interface CursorsTable {
   value: number;
 }
 
+export interface ComponentsTable {
+  name: string;
+  last_ran_at: number | null;
+  last_ran_by: string | null;
+  /** 0 or 1 (SQLite has no boolean). */
+  paused: number;
+}
+
 export interface Database {
+  components: ComponentsTable;
   cursors: CursorsTable;
   pipelines: PipelinesTable;
   projects: ProjectsTable;

@@ -159,7 +159,7 @@ test('a push recorded while the driver was not listening starts its pipeline on 
     await server.pipelineDriver.onPush(event);
     assert.equal(executionSummaries(await runtime('catch-up')).length, 1, 'one execution however often the push is handled');
   } finally {
-    server.pipelineDriver.start(200);
+    server.pipelineDriver.start();
   }
 });
 

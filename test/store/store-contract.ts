@@ -9,6 +9,7 @@ import type { Store } from '../../src/core/store.js';
 import { accountsContract } from './contract-accounts.js';
 import { buildsContract } from './contract-builds.js';
 import { jobRoutingContract } from './contract-job-routing.js';
+import { componentsContract } from './contract-components.js';
 import { jobsContract } from './contract-jobs.js';
 import { pipelinesContract } from './contract-pipelines.js';
 import { projectsContract } from './contract-projects.js';
@@ -60,6 +61,7 @@ export function runStoreContract(name: string, open: OpenDatabase): void {
     buildsContract(context);
     jobsContract(context);
     jobRoutingContract(context);
+    componentsContract(context);
     queuedBuildsContract(context);
     accountsContract(context);
     pipelinesContract(context);

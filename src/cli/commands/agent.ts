@@ -17,7 +17,7 @@ export function registerAgentCommand(program: Command, done: (outcome: CommandOu
     .description('Run builds leased from a nagare server (agents dial out; no inbound port)')
     // `nagare agent list --server …` gives --server to list, not to the agent itself.
     .enablePositionalOptions()
-    .addOption(new Option('--server <url>', 'the server to join').env('NAGARE_SERVER'))
+    .addOption(new Option('--server <urls>', 'the server to join; several of one cluster as URL1,URL2 (tried in order, the next when one stops answering)').env('NAGARE_SERVER'))
     .addOption(new Option('--token <token>', 'registration token (`nagare` prints one for agents; an API token works too)').env('NAGARE_AGENT_TOKEN'))
     .option('--name <name>', 'name shown by the server (default: the host name)')
     .option('--tag <key=value>', 'a tag of this agent (repeatable)', collect)

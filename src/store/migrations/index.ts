@@ -11,6 +11,7 @@ import * as cursors from './0005-cursors.js';
 import * as webhookDeliveries from './0006-webhook-deliveries.js';
 import * as pipelineExecutions from './0007-pipeline-executions.js';
 import * as jobRouting from './0008-job-routing.js';
+import * as components from './0009-components.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-tables': createTables,
@@ -21,6 +22,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0006-webhook-deliveries': webhookDeliveries,
   '0007-pipeline-executions': pipelineExecutions,
   '0008-job-routing': jobRouting,
+  '0009-components': components,
 };
 
 export const migrationProvider: MigrationProvider = {
