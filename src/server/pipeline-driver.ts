@@ -31,6 +31,8 @@ const MANUAL_APPROVAL = { category: 'Approval', owner: 'AWS', provider: 'Manual'
 export class PipelineDriver {
   private readonly inFlight = new Set<string>();
   private listening = false;
+  /** Work started by events; `stop` waits for it, so nothing touches the store after the server closed it. */
+  private readonly pending = new Set<Promise<unknown>>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
@@ -56,17 +58,23 @@ export class PipelineDriver {
     this.listening = true;
     const { events } = this.context;
     this.unsubscribe.push(events.subscribe('PipelineEffectsRequested', ({ pipelineName, effects }) => {
-      for (const effect of effects) void this.carryOut(pipelineName, effect);
+      for (const effect of effects) void this.track(this.carryOut(pipelineName, effect));
     }));
-    for (const type of this.providers.resultEvents()) this.unsubscribe.push(events.subscribe(type, (event) => this.onResultEvent(event)));
-    this.unsubscribe.push(events.subscribe('Pushed', ({ push }) => this.onPush(push)));
+    for (const type of this.providers.resultEvents()) this.unsubscribe.push(events.subscribe(type, (event) => this.track(this.onResultEvent(event))));
+    this.unsubscribe.push(events.subscribe('Pushed', ({ push }) => this.track(this.onPush(push))));
   }
 
-  /** Stops listening; a reconciliation under way is awaited by the interval runner's stop. */
-  stop(): Promise<void> {
+  /** Stops listening and waits for work events started; a reconciliation under way is awaited by the interval runner's stop. */
+  async stop(): Promise<void> {
     this.listening = false;
     for (const off of this.unsubscribe.splice(0)) off();
-    return Promise.resolve();
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work)).catch(() => undefined);
+    return work;
   }
 
   /**
