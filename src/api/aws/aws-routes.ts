@@ -74,6 +74,7 @@ export function awsErrorOf(code: ErrorCode): AwsError {
     case 'STORE_RECORD_INVALID':
     case 'STORE_SCHEMA_TOO_NEW':
     case 'BUILD_LOG_MISSING':
+    case 'AGENT_PROTOCOL_MISMATCH':
     case 'EXEC_SPAWN_FAILED':
     case 'EXEC_DOCKER_UNAVAILABLE':
     case 'REPO_GIT_FAILED':
@@ -109,7 +110,6 @@ export function awsErrorOf(code: ErrorCode): AwsError {
     case 'AGENT_LOG_GAP':
     case 'AGENT_LOG_LIMIT':
     case 'AGENT_PARAMETER_NOT_REFERENCED':
-    case 'AGENT_PROTOCOL_MISMATCH':
     case 'REPO_INVALID_NAME':
     case 'REPO_NOT_FOUND':
     case 'REPO_ALREADY_EXISTS':
