@@ -36,7 +36,7 @@ async function migrateBackTo(kind: 'sqlite' | 'postgres', url: string, target: s
     const migrationTableSchema = await backend.migrationTableSchema();
     const migrator = new Migrator({ db: backend.db, provider: migrationProvider, ...(migrationTableSchema === undefined ? {} : { migrationTableSchema }) });
     const { error } = await migrator.migrateTo(target);
-    if (error !== undefined) throw error;
+    if (error !== undefined) throw error instanceof Error ? error : new Error('migrating back failed');
   } finally {
     await backend.db.destroy();
   }
