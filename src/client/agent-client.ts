@@ -247,7 +247,15 @@ export class AgentClient {
       throw new AgentApiError(0, 'NETWORK_ERROR', `${serverUrl} could not be reached (${error instanceof Error ? error.message : String(error)}${cause})`);
     }
     if (response.status === 204) return undefined;
-    if (response.ok && request.binary) return Buffer.from(await response.arrayBuffer());
+    if (response.ok && request.binary) {
+      try {
+        return Buffer.from(await response.arrayBuffer());
+      } catch (error) {
+        // The connection dropped mid-body (a server killed while sending): as retryable as no answer.
+        if (signal?.aborted) throw signal.reason;
+        throw new AgentApiError(0, 'NETWORK_ERROR', `${serverUrl} stopped sending the answer (${error instanceof Error ? error.message : String(error)})`);
+      }
+    }
     const text = await response.text().catch(() => '');
     const parsed = parseJson(text);
     if (response.ok) return parsed;

@@ -62,7 +62,11 @@ test('a server killed with SIGKILL mid-execution comes back and carries the exec
     await until('the Build action to be running', async () => (await runtime()).executions[0]?.actions.some((a) => a.stage === 'Build' && a.status === 'InProgress') ?? false);
     await stopCliServer(server, 'SIGKILL');
     server = await startCliServer('server', dataDir, ['--port', String(port), '--log-level', 'warn']);
-    await until('the execution to succeed', async () => executionSummaries(await runtime())[0]?.status === 'Succeeded', 90_000);
+    await until('the execution to succeed', async () => executionSummaries(await runtime())[0]?.status === 'Succeeded', 90_000).catch(async (error: unknown) => {
+      const state = (await runtime()).executions.map((e) => ({ status: e.status, actions: e.actions.map((a) => `${a.stage}/${a.action}#${a.attempt}:${a.status}`) }));
+      const builds = await store.builds.getMany((await store.builds.listIds({}, { limit: 100 })).items);
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; executions ${JSON.stringify(state)}; builds ${JSON.stringify(builds.map((b) => [b.id.slice(0, 40), b.currentPhase, b.buildStatus, JSON.stringify(b.record).match(/"contexts":\[\{[^\]]*\]/g)]))}`);
+    });
     const actions = (await runtime()).executions[0]?.actions ?? [];
     assert.deepEqual(actions.map((a) => `${a.stage}/${a.action}#${a.attempt}:${a.status}`), ['Source/Source#1:Succeeded', 'Build/Build#1:Succeeded', 'Check/Check#1:Succeeded']);
     const builds = await store.builds.getMany((await store.builds.listIds({}, { limit: 100 })).items);
