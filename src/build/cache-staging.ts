@@ -91,6 +91,7 @@ function checkedName(name: string): string {
   return name;
 }
 
-function describe(error: unknown): string {
+/** An error's message for a cache warning line. */
+export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

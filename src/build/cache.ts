@@ -23,7 +23,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { CacheSpec } from '../core/buildspec.js';
 import { shellQuote } from './shells.js';
-import type { CacheStaging } from './cache-staging.js';
+import { describe, type CacheStaging } from './cache-staging.js';
 
 /** A save whose archives together exceed this is skipped with a warning. */
 export const DEFAULT_CACHE_LIMIT_BYTES = 5 * 1024 ** 3;
@@ -303,8 +303,4 @@ async function exists(file: string): Promise<boolean> {
 function lastLine(outcome: ScriptOutcome): string {
   const line = outcome.output.trim().split('\n').at(-1)?.trim() ?? '';
   return line === '' ? `exit status ${outcome.status}` : `exit status ${outcome.status}: ${line.slice(0, 200)}`;
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
