@@ -26,11 +26,6 @@ const allowed = {
   main: FOLDERS.filter((f) => f !== 'main' && f !== 'cli'),
   cli: FOLDERS.filter((f) => f !== 'cli'),
 };
-/**
- * The composition root still lives in server/ (issue 8 moves it to main/): it alone in server/
- * picks the concrete store and blob backends and builds the HTTP app.
- */
-const COMPOSITION_ROOTS = ['src/server/server.ts'];
 
 const ioModules = ['node:fs', 'node:fs/promises', 'node:child_process', 'node:net', 'node:http', 'fs', 'child_process'];
 const pureParts = new Set(['core', 'spec', 'protocol']);
@@ -50,7 +45,6 @@ function bannedPatterns(part, depth) {
 
 const importRules = Object.keys(allowed).flatMap((part) => [1, 2, 3, 4].map((depth) => ({
   files: [`src/${part}/${'*/'.repeat(depth - 1)}*.ts`],
-  ignores: part === 'server' ? COMPOSITION_ROOTS : [],
   rules: {
     'no-restricted-imports': ['error', {
       paths: pureParts.has(part) ? ioModules.map((name) => ({ name, message: 'core, spec and protocol are pure: no I/O (STYLE.md habit 1)' })) : [],
@@ -84,7 +78,5 @@ export default tseslint.config(
   },
   { files: ['**/*.js', '**/*.mjs'], extends: [tseslint.configs.disableTypeChecked], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } } },
   ...importRules,
-  // The composition root: everything but the CLI.
-  { files: COMPOSITION_ROOTS, rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../cli/*'], message: 'nothing imports src/cli (DESIGN.md import rules)' }] }] } },
   pureRules,
 );

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { CODEPIPELINE_OPERATIONS } from '../src/api/aws/codepipeline-operations.js';
 import type { PipelineDefinition } from '../src/core/pipeline.js';
 import { applyPipelineEvent, type ExecutionState, type PipelineRuntime } from '../src/core/pipeline-execution.js';
-import { startServer } from '../src/server/server.js';
+import { startServer } from '../src/main/server.js';
 import { postgresSchema } from './queue-processes.js';
 
 const { values: flags } = parseArgs({

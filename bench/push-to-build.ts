@@ -33,8 +33,8 @@ import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { PhaseRecord } from '../src/core/build-phases.js';
 import { parsePipeline } from '../src/spec/pipeline.js';
-import { recordOf } from '../src/server/build-records.js';
-import { startServer, type RunningServer } from '../src/server/server.js';
+import { recordOf } from '../src/server/builds/build-records.js';
+import { startServer, type RunningServer } from '../src/main/server.js';
 import { postgresSchema, startAgentProcess, stopAll } from './queue-processes.js';
 
 const { values: flags } = parseArgs({

@@ -10,7 +10,7 @@
  * short tail (`dropBacklog`, finding 11), so a stop does not wait for gigabytes to be sent.
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
-import type { LogSink } from '../build/log.js';
+import type { LogSink } from '../executors/command-log.js';
 import { AgentApiError, isLeaseExpired, type AgentClient } from '../client/agent-client.js';
 import type { AgentLogger } from './agent-logger.js';
 

@@ -16,7 +16,7 @@ import type { BuildJob } from '../core/build-job.js';
 import type { BuildPhaseState, PhaseContext, PhaseRecord, StatusType } from '../core/build-phases.js';
 import { isNagareError, SpecErrors } from '../core/errors.js';
 import type { BuildIdentity } from '../build/environment.js';
-import { containerLine } from '../build/log.js';
+import { containerLine } from '../executors/command-log.js';
 import type { BuildRecord } from '../build/result.js';
 import { runBuild } from '../build/runner.js';
 import { createExecutor } from '../executors/index.js';

@@ -12,7 +12,7 @@ import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { NagareError } from '../core/errors.js';
 import type { StoredBuild } from '../core/store.js';
-import { logBlobKey } from '../server/build-records.js';
+import { logBlobKey } from '../server/builds/build-records.js';
 import type { Services } from '../server/services.js';
 import { streamOf } from './streams.js';
 

@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { recordOf } from '../server/build-records.js';
+import { recordOf } from '../server/builds/build-records.js';
 import type { Services } from '../server/services.js';
 import { projectInputSchema, projectUpdateSchema, startBuildSchema } from './project-input.js';
 import { buildView, projectView } from './native-views.js';

@@ -5,7 +5,7 @@
 import type { PhaseRecord } from '../core/build-phases.js';
 import type { BuildProject } from '../core/project.js';
 import type { StoredBuild } from '../core/store.js';
-import { recordOf } from '../server/build-records.js';
+import { recordOf } from '../server/builds/build-records.js';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 

@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { NagareError } from '../core/errors.js';
 import type { StoredRepository } from '../core/store.js';
-import { redactUrl } from '../server/external-repositories.js';
+import { redactUrl } from '../server/repositories/external-repositories.js';
 import type { Services } from '../server/services.js';
 import { bearerToken, readJson, type BodyLimit } from './request.js';
 

@@ -7,7 +7,7 @@
  */
 import { Hono } from 'hono';
 import { NagareError } from '../core/errors.js';
-import { readWebhookDelivery } from '../server/external-repositories-webhooks.js';
+import { readWebhookDelivery } from '../server/repositories/external-repositories-webhooks.js';
 import type { Services } from '../server/services.js';
 import { readBody } from './request.js';
 

@@ -15,7 +15,7 @@ import type { CacheSpec } from '../core/buildspec.js';
 import { DEFAULT_CACHE_LIMIT_BYTES, restoreCache, saveCache, type CacheContext, type ScriptOutcome } from './cache.js';
 import { CacheStaging } from './cache-staging.js';
 import type { BuildRequest } from './runner.js';
-import type { BuildShells } from './shells.js';
+import type { BuildShells } from '../executors/shells.js';
 
 /** Creates the build's staging directory (before the executor starts: Docker mounts it). */
 export async function prepareCacheStaging(request: BuildRequest): Promise<CacheStaging> {

@@ -5,9 +5,9 @@
  */
 import type { ReportGroupSpec } from '../core/buildspec.js';
 import type { BuildIdentity } from './environment.js';
-import type { BuildLog } from './log.js';
+import type { BuildLog } from '../executors/command-log.js';
 import type { ReportResult } from './reports.js';
-import type { BuildShells } from './shells.js';
+import type { BuildShells } from '../executors/shells.js';
 
 /** A report group's result as the build record carries it (its log lines went to the build log). */
 export type BuildReport = Omit<ReportResult, 'log'>;

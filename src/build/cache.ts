@@ -22,7 +22,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'nod
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { CacheSpec } from '../core/buildspec.js';
-import { shellQuote } from './shells.js';
+import { shellQuote } from '../executors/shells.js';
 import { describe, type CacheStaging } from './cache-staging.js';
 
 /** A save whose archives together exceed this is skipped with a warning. */

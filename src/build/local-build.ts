@@ -13,7 +13,7 @@ import { isNagareError, NagareError } from '../core/errors.js';
 import { readConfinedFile } from '../executors/confine.js';
 import { parseBuildspec } from '../spec/buildspec.js';
 import type { BuildIdentity } from './environment.js';
-import type { LogSink } from './log.js';
+import type { LogSink } from '../executors/command-log.js';
 import { StaticParameterSource } from './parameters.js';
 import type { BuildRecord } from './result.js';
 import { runBuild } from './runner.js';

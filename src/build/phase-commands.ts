@@ -5,9 +5,9 @@
  */
 import type { PhaseSpec } from '../core/buildspec.js';
 import type { PhaseContext } from '../core/build-phases.js';
-import type { BuildLog } from './log.js';
-import { OutputTail } from './log.js';
-import type { BuildShells } from './shells.js';
+import type { BuildLog } from '../executors/command-log.js';
+import { OutputTail } from '../executors/command-log.js';
+import type { BuildShells } from '../executors/shells.js';
 
 export type PhaseCommandsResult =
   | { readonly outcome: 'SUCCEEDED' }

@@ -13,7 +13,7 @@ import type { Executor } from '../core/executor.js';
 import { isNagareError } from '../core/errors.js';
 import { codebuildVariables, type BuildIdentity } from './environment.js';
 import { DEFAULT_LOG_LIMIT_BYTES } from '../core/log-limits.js';
-import { BuildLog, Masker, type LogSink } from './log.js';
+import { BuildLog, Masker, type LogSink } from '../executors/command-log.js';
 import type { ParameterSource } from './parameters.js';
 import { awsCredentialValues, BuildSteps, type StepResult } from './steps.js';
 import { toBuildRecord, type BuildRecord } from './result.js';

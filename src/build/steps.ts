@@ -7,11 +7,11 @@ import { BUILDSPEC_PHASES, type BuildspecPhaseName } from '../core/buildspec.js'
 import { buildPhaseSucceeded, type BuildPhaseState, type PhaseContext, type PhaseType } from '../core/build-phases.js';
 import { assembleEnvironment, codebuildVariables } from './environment.js';
 import { helperBinDir } from './helpers.js';
-import { Masker, type BuildLog } from './log.js';
+import { Masker, type BuildLog } from '../executors/command-log.js';
 import { resolveParameters } from './parameters.js';
 import { runPhaseCommands } from './phase-commands.js';
 import type { BuildRequest } from './runner.js';
-import { BuildShells } from './shells.js';
+import { BuildShells } from '../executors/shells.js';
 import { uploadArtifacts, type UploadedArtifact } from './upload.js';
 import { prepareCacheStaging, restoreBuildCache, saveBuildCache } from './build-cache.js';
 import type { CacheStaging } from './cache-staging.js';

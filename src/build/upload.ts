@@ -12,9 +12,9 @@ import type { ArtifactSpec, ArtifactsSpec } from '../core/buildspec.js';
 import { isNagareError } from '../core/errors.js';
 import type { PhaseContext } from '../core/build-phases.js';
 import { resolveArtifactFiles, writeArtifactZip } from './artifacts.js';
-import type { BuildLog } from './log.js';
+import type { BuildLog } from '../executors/command-log.js';
 import type { BuildRequest } from './runner.js';
-import type { BuildShells } from './shells.js';
+import type { BuildShells } from '../executors/shells.js';
 
 export interface UploadedArtifact {
   readonly artifactIdentifier: string | undefined;

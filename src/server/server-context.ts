@@ -5,7 +5,7 @@
  */
 import type { Store } from '../core/store.js';
 import type { BlobStore } from '../blobs/blob-store.js';
-import type { SecretBox } from './crypto/secret-box.js';
+import type { SecretBox } from './auth/crypto/secret-box.js';
 import type { EventBus } from './events/event-bus.js';
 import type { Notifier } from '../core/notifier.js';
 import type { ServerMetrics } from './metrics.js';

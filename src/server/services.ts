@@ -1,14 +1,14 @@
 /** The use cases of the server, built once by the composition root and handed to the HTTP layer. */
-import { AgentsService } from './agents-service.js';
-import { AuthService } from './auth-service.js';
-import { BuildsService } from './builds-service.js';
-import { ExternalRepositoriesService } from './external-repositories.js';
+import { AgentsService } from './agents/agents-service.js';
+import { AuthService } from './auth/auth-service.js';
+import { BuildsService } from './builds/builds-service.js';
+import { ExternalRepositoriesService } from './repositories/external-repositories.js';
 import { IntervalRunner } from './interval-runner.js';
-import { ParametersService } from './parameters-service.js';
-import { PipelinesService } from './pipelines-service.js';
-import { FleetsService } from './fleets-service.js';
-import { ProjectsService } from './projects-service.js';
-import { RepositoriesService } from './repositories-service.js';
+import { ParametersService } from './parameters/parameters-service.js';
+import { PipelinesService } from './pipelines/pipelines-service.js';
+import { FleetsService } from './agents/fleets-service.js';
+import { ProjectsService } from './builds/projects-service.js';
+import { RepositoriesService } from './repositories/repositories-service.js';
 import type { ServerContext } from './server-context.js';
 
 export interface Services {

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { startAgent, type AgentOptions, type RunningAgent } from '../../src/agent/agent.js';
 import type { PhaseRecord } from '../../src/core/build-phases.js';
 import type { StoredBuild } from '../../src/core/store.js';
-import type { ProjectInput } from '../../src/server/projects-service.js';
-import { logBlobKey, recordOf } from '../../src/server/build-records.js';
+import type { ProjectInput } from '../../src/server/builds/projects-service.js';
+import { logBlobKey, recordOf } from '../../src/server/builds/build-records.js';
 import type { TestServer } from '../support/test-server.js';
 
 let projects = 0;

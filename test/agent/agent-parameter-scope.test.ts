@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { AgentApiError, AgentClient } from '../../src/client/agent-client.js';
-import { recordOf } from '../../src/server/build-records.js';
+import { recordOf } from '../../src/server/builds/build-records.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { createProject, startBuild } from './agent-harness.js';
 

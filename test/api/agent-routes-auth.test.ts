@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { artifactBlobKey, asRecord, leasedRecord, recordOf } from '../../src/server/build-records.js';
+import { artifactBlobKey, asRecord, leasedRecord, recordOf } from '../../src/server/builds/build-records.js';
 import { streamingRequest } from '../support/streaming-request.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 

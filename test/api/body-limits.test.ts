@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { artifactBlobKey, recordOf } from '../../src/server/build-records.js';
+import { artifactBlobKey, recordOf } from '../../src/server/builds/build-records.js';
 import { authedUrl, commitFiles, gitOk, gitRun, tempDir } from '../git/git-client.js';
 import { streamingRequest, type StreamingAnswer } from '../support/streaming-request.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';

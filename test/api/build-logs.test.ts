@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { logBlobKey } from '../../src/server/build-records.js';
+import { logBlobKey } from '../../src/server/builds/build-records.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
 let server: TestServer;

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredBuild } from '../../src/core/store.js';
-import { logBlobKey, recordOf } from '../../src/server/build-records.js';
-import { pruneHistory } from '../../src/server/history-retention.js';
+import { logBlobKey, recordOf } from '../../src/server/builds/build-records.js';
+import { pruneHistory } from '../../src/server/history/history-retention.js';
 import { agentFor, waitFor, waitForBuild } from '../agent/agent-harness.js';
 import { startTestServer, testDatabases, type TestServer } from '../support/test-server.js';
 

@@ -1,7 +1,7 @@
 /** A build that waits in the queue past its project's queued timeout ends TIMED_OUT (reference §1.12). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { recordOf } from '../../src/server/build-records.js';
+import { recordOf } from '../../src/server/builds/build-records.js';
 import { startTestServer } from '../support/test-server.js';
 
 test('a build queued longer than queuedTimeoutInMinutes ends TIMED_OUT in QUEUED and is never leased', async () => {

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredBuild } from '../../src/core/store.js';
-import { asRecord, recordOf } from '../../src/server/build-records.js';
+import { asRecord, recordOf } from '../../src/server/builds/build-records.js';
 import { startTestServer, testDatabases, type TestDatabase, type TestServer } from '../support/test-server.js';
 
 const BUILDSPEC = 'version: 0.2\nphases:\n  build:\n    commands: [echo]\n';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { BodyLimits } from '../../src/server/server-context.js';
-import { startServer, type RunningServer } from '../../src/server/server.js';
+import { startServer, type RunningServer } from '../../src/main/server.js';
 import { freshPostgresUrl, postgresMissing } from './postgres.js';
 import { requirement } from './requirements.js';
 

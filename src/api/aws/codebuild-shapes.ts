@@ -10,7 +10,7 @@ import type { StoredArtifact } from '../../core/build-job.js';
 import type { PhaseRecord } from '../../core/build-phases.js';
 import type { BuildProject, EnvironmentVariable, ProjectArtifacts } from '../../core/project.js';
 import type { Fleet, StoredBuild } from '../../core/store.js';
-import { recordOf } from '../../server/build-records.js';
+import { recordOf } from '../../server/builds/build-records.js';
 import { artifactUrl, logUrl } from '../native-views.js';
 
 type Json = Record<string, unknown>;

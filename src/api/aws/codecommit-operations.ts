@@ -6,7 +6,7 @@
  */
 import { NagareError } from '../../core/errors.js';
 import type { StoredRepository } from '../../core/store.js';
-import type { CommitInfo, GitPerson } from '../../server/repositories-service.js';
+import type { CommitInfo, GitPerson } from '../../server/repositories/repositories-service.js';
 import type { Services } from '../../server/services.js';
 import { epochSeconds } from './codebuild-shapes.js';
 import { CodeCommitInputError } from './codecommit-errors.js';

@@ -44,7 +44,7 @@ export function registerServerCommands(program: Command, done: (outcome: Command
 
 async function run(config: ServerConfig, embeddedAgent: boolean): Promise<CommandOutcome> {
   // Loaded here, not at the top: `nagare build` should not pay for the server's modules at start.
-  const [{ startServer }, { startAgent }] = await Promise.all([import('../../server/server.js'), import('../../agent/agent.js')]);
+  const [{ startServer }, { startAgent }] = await Promise.all([import('../../main/server.js'), import('../../agent/agent.js')]);
   const server = await startServer({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { isNagareError } from '../../../src/core/errors.js';
-import { SECRET_KEY_FILE, SecretBox } from '../../../src/server/crypto/secret-box.js';
+import { SECRET_KEY_FILE, SecretBox } from '../../../src/server/auth/crypto/secret-box.js';
 
 const directories: string[] = [];
 after(() => Promise.all(directories.map((d) => rm(d, { recursive: true, force: true }))));

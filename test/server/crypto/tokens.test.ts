@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
-import { hashToken, newAccessKeyPair, newToken } from '../../../src/server/crypto/tokens.js';
+import { hashToken, newAccessKeyPair, newToken } from '../../../src/server/auth/crypto/tokens.js';
 
 test('a token is its prefix and 32 random bytes in base64url', () => {
   const token = newToken('ngr');

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { PipelineActionRef } from '../../../core/build-job.js';
 import type { StoredBuild } from '../../../core/store.js';
-import type { StartBuildInput } from '../../builds-service.js';
-import { recordOf } from '../../build-records.js';
+import type { StartBuildInput } from '../../builds/builds-service.js';
+import { recordOf } from '../../builds/build-records.js';
 import type { DomainEvent } from '../../events/event-bus.js';
 import type { Services } from '../../services.js';
 import type { AbandonedAttempt, ActionAttempt, ActionProvider, ActionResult, EventResult } from './action-provider.js';

@@ -7,9 +7,9 @@
  * builds the agent declares the buildspec's names once, on its first parameters call of the lease,
  * and the server keeps that set with the build. Every later call is held to it.
  */
-import type { BuildJob } from '../core/build-job.js';
-import { parseBuildspec } from '../spec/buildspec.js';
-import { parseSecretReference } from '../spec/secret-reference.js';
+import type { BuildJob } from '../../core/build-job.js';
+import { parseBuildspec } from '../../spec/buildspec.js';
+import { parseSecretReference } from '../../spec/secret-reference.js';
 
 export interface ParameterNames {
   readonly parameters: readonly string[];

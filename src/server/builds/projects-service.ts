@@ -5,7 +5,7 @@
  *
  * Errors: API_ALREADY_EXISTS, API_NOT_FOUND, API_INVALID_INPUT.
  */
-import { NagareError } from '../core/errors.js';
+import { NagareError } from '../../core/errors.js';
 import {
   DEFAULT_QUEUED_TIMEOUT_MINUTES,
   DEFAULT_TIMEOUT_MINUTES,
@@ -15,10 +15,10 @@ import {
   type ProjectCache,
   type ProjectSource,
   type Tag,
-} from '../core/project.js';
-import type { Page, PageRequest } from '../core/store.js';
-import { fleetNameOf } from './fleets-service.js';
-import type { ServerContext } from './server-context.js';
+} from '../../core/project.js';
+import type { Page, PageRequest } from '../../core/store.js';
+import { fleetNameOf } from '../agents/fleets-service.js';
+import type { ServerContext } from '../server-context.js';
 
 /** A project as CreateProject takes it: everything but the name optional where CodeBuild allows. */
 export interface ProjectInput {

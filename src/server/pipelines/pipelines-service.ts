@@ -8,8 +8,8 @@
  * Errors: API_NOT_FOUND, API_ALREADY_EXISTS, spec errors (SpecErrors) for invalid definitions,
  * and the machine's refusals as API_CONFLICT / API_INVALID_INPUT with `details.awsException`.
  */
-import { NagareError, type ErrorCode } from '../core/errors.js';
-import type { PipelineDefinition } from '../core/pipeline.js';
+import { NagareError, type ErrorCode } from '../../core/errors.js';
+import type { PipelineDefinition } from '../../core/pipeline.js';
 import {
   applyPipelineEvent,
   createPipelineRuntime,
@@ -20,11 +20,11 @@ import {
   type PipelineEvent,
   type PipelineRuntime,
   type PipelineTransition,
-} from '../core/pipeline-execution.js';
-import { splitHistory, withExecution } from '../core/pipeline-execution-history.js';
-import type { StoredPipeline } from '../core/store.js';
-import { pipelineChanges } from './events/pipeline-events.js';
-import type { ServerContext } from './server-context.js';
+} from '../../core/pipeline-execution.js';
+import { splitHistory, withExecution } from '../../core/pipeline-execution-history.js';
+import type { StoredPipeline } from '../../core/store.js';
+import { pipelineChanges } from '../events/pipeline-events.js';
+import type { ServerContext } from '../server-context.js';
 
 /** An event as callers give it: the service adds the clock and a fresh nonce. */
 export type PipelineCommand = PipelineEvent extends infer E ? (E extends PipelineEvent ? Omit<E, 'at' | 'nonce'> : never) : never;

@@ -4,10 +4,10 @@
  * those agents run only their fleet's builds. nagare provisions no machines: a fleet is ACTIVE as
  * soon as it is created, and its capacity is the agents that join it.
  */
-import { NagareError } from '../core/errors.js';
-import { fleetNameOf } from '../core/job-routing.js';
-import type { Fleet } from '../core/store.js';
-import type { ServerContext } from './server-context.js';
+import { NagareError } from '../../core/errors.js';
+import { fleetNameOf } from '../../core/job-routing.js';
+import type { Fleet } from '../../core/store.js';
+import type { ServerContext } from '../server-context.js';
 
 export const FLEET_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{1,127}$/;
 
@@ -22,7 +22,7 @@ export interface FleetInput {
 
 export type FleetChanges = Partial<Omit<FleetInput, 'name'>>;
 
-export { fleetNameOf } from '../core/job-routing.js';
+export { fleetNameOf } from '../../core/job-routing.js';
 
 export class FleetsService {
   constructor(private readonly context: ServerContext) {}

@@ -5,9 +5,9 @@
  *
  * Errors: API_ALREADY_EXISTS (put without overwrite), API_NOT_FOUND, API_INVALID_INPUT.
  */
-import { NagareError } from '../core/errors.js';
-import type { ParameterType, StoredParameter } from '../core/store.js';
-import type { ServerContext } from './server-context.js';
+import { NagareError } from '../../core/errors.js';
+import type { ParameterType, StoredParameter } from '../../core/store.js';
+import type { ServerContext } from '../server-context.js';
 
 export type Namespace = 'parameter' | 'secret';
 

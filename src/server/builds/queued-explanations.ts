@@ -4,10 +4,10 @@
  * connected agent can run (kind, labels, fleet, target; core/job-routing.ts) gets a context on
  * its QUEUED phase, shown by BatchGetBuilds, the native API and `nagare build show`.
  */
-import { canRun, whyWaiting } from '../core/job-routing.js';
-import type { StoredBuild } from '../core/store.js';
+import { canRun, whyWaiting } from '../../core/job-routing.js';
+import type { StoredBuild } from '../../core/store.js';
 import { asRecord, recordOf } from './build-records.js';
-import type { ServerContext } from './server-context.js';
+import type { ServerContext } from '../server-context.js';
 
 /** The context's status code; stable, as clients may look for it. */
 export const NO_MATCHING_AGENT = 'NO_MATCHING_AGENT';

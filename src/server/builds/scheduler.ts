@@ -5,13 +5,13 @@
  * or ran out of attempts, ends FAULT with the reason, never left "running" or "queued" forever.
  * With retention configured it also prunes old builds and executions (history-retention.ts).
  */
-import type { Job, StoredBuild } from '../core/store.js';
-import { NagareError } from '../core/errors.js';
+import type { Job, StoredBuild } from '../../core/store.js';
+import { NagareError } from '../../core/errors.js';
 import { buildJobRouting, recordOf } from './build-records.js';
 import type { BuildsService } from './builds-service.js';
-import { pruneHistory, type RetentionSettings } from './history-retention.js';
-import type { Component } from './interval-runner.js';
-import type { ServerContext } from './server-context.js';
+import { pruneHistory, type RetentionSettings } from '../history/history-retention.js';
+import type { Component } from '../interval-runner.js';
+import type { ServerContext } from '../server-context.js';
 
 const PRUNE_EVERY_MS = 15 * 60 * 1000;
 

@@ -3,10 +3,10 @@
  * whose `pollSeconds` have passed since their last fetch began, and fetches them, a few at a time.
  * The runner neither doubles a tick still running nor lets two servers of a cluster poll at once.
  */
-import type { PushEvent } from '../core/store.js';
+import type { PushEvent } from '../../core/store.js';
 import type { ExternalRepositoriesService } from './external-repositories.js';
-import type { Component } from './interval-runner.js';
-import type { ServerContext } from './server-context.js';
+import type { Component } from '../interval-runner.js';
+import type { ServerContext } from '../server-context.js';
 
 export interface MirrorPollerOptions {
   /** How often to look for mirrors that are due (default 5 s). */

@@ -4,13 +4,13 @@
  *
  * Errors: API_NOT_FOUND for an unknown project or build, API_INVALID_INPUT for bad overrides.
  */
-import type { BuildJob, PipelineActionRef } from '../core/build-job.js';
-import { NagareError } from '../core/errors.js';
-import type { EnvironmentVariable } from '../core/project.js';
-import type { Page, PageRequest, StoredBuild } from '../core/store.js';
+import type { BuildJob, PipelineActionRef } from '../../core/build-job.js';
+import { NagareError } from '../../core/errors.js';
+import type { EnvironmentVariable } from '../../core/project.js';
+import type { Page, PageRequest, StoredBuild } from '../../core/store.js';
 import { buildJobRouting, endedRecord, asRecord, queuedBuild, recordOf } from './build-records.js';
 import { explainQueued } from './queued-explanations.js';
-import type { ServerContext } from './server-context.js';
+import type { ServerContext } from '../server-context.js';
 
 export interface StartBuildInput {
   readonly projectName: string;

@@ -7,19 +7,19 @@
  * Every call after `register` names a build the agent holds; a call about a build whose lease the
  * agent lost gets AGENT_LEASE_EXPIRED and changes nothing.
  */
-import type { StoredArtifact } from '../core/build-job.js';
-import { NagareError } from '../core/errors.js';
-import { plainAgent, type AgentCapabilities } from '../core/job-routing.js';
-import type { Completion, Heartbeat, LeasedJob } from '../protocol/agent-protocol.js';
-import type { AgentView } from '../protocol/native-agents.js';
-import { SERVER_LOG_SLACK_BYTES } from '../core/log-limits.js';
-import type { StoredBuild } from '../core/store.js';
-import { artifactBlobKey, asRecord, leasedRecord, logBlobKey, mergePhases, recordOf } from './build-records.js';
-import { namesOutside, serverKnownNames, unionOf, type ParameterNames } from './job-parameter-names.js';
-import { CONNECTED_WITHIN_MS } from './queued-explanations.js';
-import type { ServerContext } from './server-context.js';
+import type { StoredArtifact } from '../../core/build-job.js';
+import { NagareError } from '../../core/errors.js';
+import { plainAgent, type AgentCapabilities } from '../../core/job-routing.js';
+import type { Completion, Heartbeat, LeasedJob } from '../../protocol/agent-protocol.js';
+import type { AgentView } from '../../protocol/native-agents.js';
+import { SERVER_LOG_SLACK_BYTES } from '../../core/log-limits.js';
+import type { StoredBuild } from '../../core/store.js';
+import { artifactBlobKey, asRecord, leasedRecord, logBlobKey, mergePhases, recordOf } from '../builds/build-records.js';
+import { namesOutside, serverKnownNames, unionOf, type ParameterNames } from '../builds/job-parameter-names.js';
+import { CONNECTED_WITHIN_MS } from '../builds/queued-explanations.js';
+import type { ServerContext } from '../server-context.js';
 
-export type { Completion, Heartbeat } from '../protocol/agent-protocol.js';
+export type { Completion, Heartbeat } from '../../protocol/agent-protocol.js';
 
 export class AgentsService {
   constructor(private readonly context: ServerContext) {}

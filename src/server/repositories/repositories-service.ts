@@ -13,19 +13,19 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { NagareError } from '../core/errors.js';
-import type { Page, PageRequest, PushEvent, RepositoryMirror, StoredRepository } from '../core/store.js';
-import { git } from '../git/git-command.js';
-import { runHttpBackend, type GitHttpRequest } from '../git/git-http-backend.js';
-import { archiveCommit, listBranches, readCommit, resolveBranch, type CommitInfo } from '../git/git-objects.js';
-import { redactUrl } from '../git/external-mirror.js';
-import { changedPaths, readRefs, refUpdates, type RefSnapshot } from '../git/git-refs.js';
-import { KeyedLock } from '../git/keyed-lock.js';
-import { checkRepositoryName } from '../git/repository-name.js';
-import type { ServerContext } from './server-context.js';
+import { NagareError } from '../../core/errors.js';
+import type { Page, PageRequest, PushEvent, RepositoryMirror, StoredRepository } from '../../core/store.js';
+import { git } from '../../git/git-command.js';
+import { runHttpBackend, type GitHttpRequest } from '../../git/git-http-backend.js';
+import { archiveCommit, listBranches, readCommit, resolveBranch, type CommitInfo } from '../../git/git-objects.js';
+import { redactUrl } from '../../git/external-mirror.js';
+import { changedPaths, readRefs, refUpdates, type RefSnapshot } from '../../git/git-refs.js';
+import { KeyedLock } from '../../git/keyed-lock.js';
+import { checkRepositoryName } from '../../git/repository-name.js';
+import type { ServerContext } from '../server-context.js';
 
-export type { CommitInfo, GitPerson } from '../git/git-objects.js';
-export type { PushEvent, StoredRepository } from '../core/store.js';
+export type { CommitInfo, GitPerson } from '../../git/git-objects.js';
+export type { PushEvent, StoredRepository } from '../../core/store.js';
 
 export interface CreateRepositoryInput {
   readonly repositoryName: string;

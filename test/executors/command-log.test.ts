@@ -1,11 +1,11 @@
 /**
- * The build log itself (src/build/log.ts): streaming masking across writes and across the 64 KiB
+ * The build log itself (src/executors/command-log.ts): streaming masking across writes and across the 64 KiB
  * partial-line flush (finding 9), and the per-build size limit with its marker line (finding 11).
  * The runner-level attacks are in secret-masking.test.ts and log-limit.test.ts.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BuildLog, logTruncatedLine, Masker } from '../../src/build/log.js';
+import { BuildLog, logTruncatedLine, Masker } from '../../src/executors/command-log.js';
 
 function collectingLog(secrets: readonly string[], limitBytes?: number): { log: BuildLog; text: () => string } {
   let text = '';

@@ -8,16 +8,16 @@
  * request made meanwhile shares it. A fetch is the truth: a webhook's payload is never read, it
  * only says "fetch now", and only once its signature is verified.
  */
-import { NagareError } from '../core/errors.js';
-import type { PushEvent, StoredRepository } from '../core/store.js';
-import { checkMirrorReachable, checkMirrorUrl, configureMirror, fetchMirror, redactUrl, upstreamDefaultBranch, type MirrorAccess } from '../git/external-mirror.js';
-import { git } from '../git/git-command.js';
-import { checkRepositoryName } from '../git/repository-name.js';
+import { NagareError } from '../../core/errors.js';
+import type { PushEvent, StoredRepository } from '../../core/store.js';
+import { checkMirrorReachable, checkMirrorUrl, configureMirror, fetchMirror, redactUrl, upstreamDefaultBranch, type MirrorAccess } from '../../git/external-mirror.js';
+import { git } from '../../git/git-command.js';
+import { checkRepositoryName } from '../../git/repository-name.js';
 import { isPushEvent, readWebhookDelivery, verifyWebhook, type WebhookProvider } from './external-repositories-webhooks.js';
 import type { RepositoriesService } from './repositories-service.js';
-import type { ServerContext } from './server-context.js';
+import type { ServerContext } from '../server-context.js';
 
-export { redactUrl } from '../git/external-mirror.js';
+export { redactUrl } from '../../git/external-mirror.js';
 
 export const DEFAULT_POLL_SECONDS = 60;
 /** How long a webhook delivery id is remembered: a replay within it does nothing. */

@@ -4,11 +4,11 @@
  * the rest are reported by the agent that runs the build (through the same runner as
  * `nagare build`).
  */
-import type { BuildJob, StoredArtifact } from '../core/build-job.js';
-import type { PhaseContext, PhaseRecord, StatusType } from '../core/build-phases.js';
-import { buildLabels, fleetNameOf, type JobRouting } from '../core/job-routing.js';
-import type { BuildProject } from '../core/project.js';
-import type { StoredBuild } from '../core/store.js';
+import type { BuildJob, StoredArtifact } from '../../core/build-job.js';
+import type { PhaseContext, PhaseRecord, StatusType } from '../../core/build-phases.js';
+import { buildLabels, fleetNameOf, type JobRouting } from '../../core/job-routing.js';
+import type { BuildProject } from '../../core/project.js';
+import type { StoredBuild } from '../../core/store.js';
 
 export interface BuildRecordData {
   readonly job: BuildJob;

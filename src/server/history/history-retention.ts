@@ -8,10 +8,10 @@
  *
  * `pruneHistory(now)` is the whole job, so whatever runs periodic work can call it.
  */
-import type { ExecutionState } from '../core/pipeline-execution-types.js';
-import type { StoredBuild } from '../core/store.js';
-import { logBlobKey, recordOf } from './build-records.js';
-import type { ServerContext } from './server-context.js';
+import type { ExecutionState } from '../../core/pipeline-execution-types.js';
+import type { StoredBuild } from '../../core/store.js';
+import { logBlobKey, recordOf } from '../builds/build-records.js';
+import type { ServerContext } from '../server-context.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Rows per query, so one prune never holds thousands of records in memory at once. */

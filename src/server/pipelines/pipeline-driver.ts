@@ -13,17 +13,17 @@
  * execution on.
  */
 import { createHash } from 'node:crypto';
-import type { PipelineActionRef } from '../core/build-job.js';
-import { NagareError } from '../core/errors.js';
-import { pendingEffects, nextDeadline, type AbandonedAction, type PipelineEffect, type RunActionEffect } from '../core/pipeline-execution.js';
-import { sourceActionsTriggeredBy } from '../core/pipeline-triggers.js';
-import type { PushEvent } from '../core/store.js';
-import type { DomainEvent } from './events/event-bus.js';
-import type { ActionResult } from './pipelines/providers/action-provider.js';
-import { defaultProviders, type ActionProviderRegistry } from './pipelines/providers/registry.js';
-import type { Component } from './interval-runner.js';
-import type { ServerContext } from './server-context.js';
-import type { Services } from './services.js';
+import type { PipelineActionRef } from '../../core/build-job.js';
+import { NagareError } from '../../core/errors.js';
+import { pendingEffects, nextDeadline, type AbandonedAction, type PipelineEffect, type RunActionEffect } from '../../core/pipeline-execution.js';
+import { sourceActionsTriggeredBy } from '../../core/pipeline-triggers.js';
+import type { PushEvent } from '../../core/store.js';
+import type { DomainEvent } from '../events/event-bus.js';
+import type { ActionResult } from './providers/action-provider.js';
+import { defaultProviders, type ActionProviderRegistry } from './providers/registry.js';
+import type { Component } from '../interval-runner.js';
+import type { ServerContext } from '../server-context.js';
+import type { Services } from '../services.js';
 
 /** REQUEST_APPROVAL comes only from manual approvals (the machine's approval actions). */
 const MANUAL_APPROVAL = { category: 'Approval', owner: 'AWS', provider: 'Manual' } as const;

@@ -9,7 +9,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { NagareError } from '../../core/errors.js';
+import { NagareError } from '../../../core/errors.js';
 
 const KEY_BYTES = 32;
 const IV_BYTES = 12;

@@ -7,12 +7,12 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { NagareError } from '../core/errors.js';
-import type { Agent, Credential, CredentialKind } from '../core/store.js';
+import { NagareError } from '../../core/errors.js';
+import type { Agent, Credential, CredentialKind } from '../../core/store.js';
 
 export type AgentRouting = Pick<Agent, 'fleet' | 'labels' | 'kinds'>;
 import { hashToken, newAccessKeyPair, newToken } from './crypto/tokens.js';
-import type { ServerContext } from './server-context.js';
+import type { ServerContext } from '../server-context.js';
 
 export interface InitialCredentials {
   readonly token: string;
