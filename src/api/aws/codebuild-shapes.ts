@@ -10,7 +10,6 @@ import type { StoredArtifact } from '../../core/build-job.js';
 import type { PhaseRecord } from '../../core/build-phases.js';
 import type { BuildProject, EnvironmentVariable, ProjectArtifacts } from '../../core/project.js';
 import type { Fleet, StoredBuild } from '../../core/store.js';
-import { recordOf } from '../../server/builds/build-records.js';
 import { artifactUrl, logUrl } from '../native-views.js';
 
 type Json = Record<string, unknown>;
@@ -94,7 +93,7 @@ function buildArtifactsShape(artifact: StoredArtifact, publicUrl: string, buildI
 }
 
 export function buildShape(build: StoredBuild, context: BuildShapeContext): Json {
-  const data = recordOf(build);
+  const data = build.record;
   const { job } = data;
   const project = context.project;
   const publicUrl = context.publicUrl;

@@ -8,7 +8,8 @@ import type { BuildJob, PipelineActionRef } from '../../core/build-job.js';
 import { NagareError } from '../../core/errors.js';
 import type { EnvironmentVariable } from '../../core/project.js';
 import type { Page, PageRequest, StoredBuild } from '../../core/store.js';
-import { buildJobRouting, endedRecord, asRecord, queuedBuild, recordOf } from './build-records.js';
+import { applyBuildLife } from '../../core/build-life.js';
+import { buildJobRouting, queuedBuild } from './build-records.js';
 import { explainQueued } from './queued-explanations.js';
 import type { ServerContext } from '../server-context.js';
 
@@ -96,7 +97,7 @@ export class BuildsService {
 
   /** RetryBuild: a new build of the same project with the same job settings. */
   async retryBuild(id: string, initiator: string): Promise<StoredBuild> {
-    const previous = recordOf(await this.require(id)).job;
+    const previous = (await this.require(id)).record.job;
     return this.startBuild({
       projectName: previous.projectName,
       sourceVersion: previous.source.sourceVersion,
@@ -149,8 +150,7 @@ export class BuildsService {
 
   /** Ends a build that no agent will finish; shared with the scheduler. */
   async finish(build: StoredBuild, status: 'STOPPED' | 'TIMED_OUT' | 'FAULT', context: { statusCode: string; message: string }, at: number): Promise<StoredBuild> {
-    const { data, currentPhase } = endedRecord(build, status, context, at);
-    const updated = await this.context.store.builds.update(build.id, { buildStatus: status, currentPhase, endTime: at, record: asRecord(data) });
+    const updated = await this.context.store.builds.update(build.id, applyBuildLife(build, { type: 'ENDED_BY_SERVER', status, context, at }));
     this.context.metrics.buildsFinished.inc({ status });
     this.context.notifier.notify(`build:${build.id}`);
     this.context.logger.info({ buildId: build.id, status, reason: context.message }, 'build ended by the server');
