@@ -16,6 +16,7 @@ import { DEFAULT_LOG_LIMIT_BYTES } from '../core/log-limits.js';
 import { BuildLog, Masker, type LogSink } from '../executors/command-log.js';
 import type { ParameterSource } from './parameters.js';
 import { awsCredentialValues, BuildSteps, type StepResult } from './steps.js';
+import type { UploadedArtifact } from './upload.js';
 import { toBuildRecord, type BuildRecord } from './result.js';
 
 export interface BuildRequest {
@@ -30,6 +31,11 @@ export interface BuildRequest {
   readonly secretValues?: readonly string[] | undefined;
   readonly parameters: ParameterSource;
   readonly artifactsDir: string;
+  /**
+   * Where each artifact zip goes once written (an agent uploads it to its server), inside
+   * UPLOAD_ARTIFACTS: a rejection fails that phase with the reason. Resolves with a line for the log.
+   */
+  readonly artifactSink?: ((artifact: UploadedArtifact) => Promise<string>) | undefined;
   readonly reportsDir: string | undefined;
   readonly cacheRoot: string | undefined;
   /**
@@ -41,6 +47,8 @@ export interface BuildRequest {
   /** The largest cache save in bytes; 5 GiB when absent. */
   readonly cacheLimitBytes?: number | undefined;
   readonly timeoutInMinutes: number;
+  /** When PROVISIONING began: an agent's lease, not StartBuild (the server keeps QUEUED until then). */
+  readonly provisioningStartsAt?: number | undefined;
   readonly log: LogSink;
   readonly clock: () => number;
   /** Aborting it stops the build (StopBuild, Ctrl-C). */
@@ -63,7 +71,7 @@ export async function runBuild(request: BuildRequest): Promise<BuildRecord> {
   const onFailure = Object.fromEntries(
     Object.entries(buildspec.phases).flatMap(([name, phase]) => (phase.onFailure ? [[name, phase.onFailure]] : [])),
   );
-  let { state, effects } = startBuild(identity.startTime, onFailure);
+  let { state, effects } = startBuild(request.provisioningStartsAt ?? identity.startTime, onFailure);
   request.onPhaseChange?.(maskedState(state, (text) => log.mask(text)));
 
   let interruption: 'TIMED_OUT' | 'STOPPED' | undefined;
