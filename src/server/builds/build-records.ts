@@ -28,9 +28,10 @@ function safeId(buildId: string): string {
 
 /**
  * Which agents may run a build: a Docker image needs the `docker` label; a project with
- * `environment.fleet` runs only in that fleet (the fleet as it is now, for a re-queued orphan too).
+ * `environment.fleet` runs only in that fleet (the fleet as it is now, for a re-queued orphan too),
+ * and StartBuild's fleetOverride wins over the project's.
  */
 export function buildJobRouting(job: BuildJob, project: BuildProject | undefined): JobRouting {
-  const fleetArn = project?.environment.fleet?.fleetArn;
+  const fleetArn = job.fleetArn ?? project?.environment.fleet?.fleetArn;
   return { kind: 'build', labels: buildLabels(job.image), fleet: fleetArn === undefined ? undefined : fleetNameOf(fleetArn), target: undefined };
 }

@@ -87,7 +87,7 @@ export class Scheduler {
     const { store, logger, notifier } = this.context;
     for (const build of await store.builds.queuedWithoutJob(100)) {
       const project = await store.projects.get(build.projectName);
-      const payload = { queuedTimeoutInMinutes: project?.queuedTimeoutInMinutes ?? 480 };
+      const payload = { queuedTimeoutInMinutes: build.record.job.queuedTimeoutInMinutes ?? project?.queuedTimeoutInMinutes ?? 480 };
       try {
         await store.jobs.enqueue({ ...buildJobRouting(build.record.job, project), id: build.id, projectName: build.projectName, queuedAt: build.startTime, payload });
       } catch (error) {
