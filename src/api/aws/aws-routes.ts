@@ -14,6 +14,7 @@ import { JSON_PROTOCOL_SIGNED_HEADERS, verifySigV4, type SigV4Identity } from '.
 import { fromZod } from '../http-errors.js';
 import { readBody, type BodyLimit } from '../request.js';
 import { CODEBUILD_OPERATIONS, type AwsCaller, type AwsOperation } from './codebuild-operations.js';
+import type { AwsError } from './aws-error.js';
 import { codeCommitErrorOf } from './codecommit-errors.js';
 import { CODECOMMIT_OPERATIONS } from './codecommit-operations.js';
 import { codePipelineErrorOf } from './codepipeline-errors.js';
@@ -35,11 +36,6 @@ const SERVICE_ERRORS: Readonly<Record<string, (error: NagareError) => AwsError |
   CodeCommit_20150413: codeCommitErrorOf,
   CodePipeline_20150709: codePipelineErrorOf,
 };
-
-export interface AwsError {
-  readonly type: string;
-  readonly status: ContentfulStatusCode;
-}
 
 /** The AWS error name and HTTP status of each nagare error code, as the SDKs expect them. */
 export function awsErrorOf(code: ErrorCode): AwsError {
