@@ -39,17 +39,23 @@ export const MAX_REVISIONS = 5;
 /**
  * Runs `request.events` in order and returns one result per event. `onEvent` is called as each
  * result is known (live progress); `signal` stops the running script (its event fails) and skips
- * the rest; `now` is the clock of the results' times.
+ * the rest; `now` is the clock of the results' times. Rejects only when nagare itself cannot go on
+ * (the deployment root cannot be written).
  */
 export async function runInstanceDeployment(
   request: InstanceDeploymentRequest,
-  options: { readonly signal?: AbortSignal; readonly onEvent?: (result: LifecycleEventResult) => void; readonly now?: () => number },
+  options: {
+    readonly signal?: AbortSignal; readonly onEvent?: (result: LifecycleEventResult) => void; readonly now?: () => number;
+    /** The environment hook scripts inherit (the agent's own); default: this process's, without NAGARE_* variables. */
+    readonly environment?: Readonly<Record<string, string>>;
+  },
 ): Promise<readonly LifecycleEventResult[]> {
   const now = options.now ?? Date.now;
   const root = new DeploymentRoot(request.deploymentRoot);
   const deploymentDir = root.deploymentDir(request.deploymentGroupId, request.deploymentId);
   await mkdir(deploymentDir, { recursive: true });
-  const context: EventContext = { request, root, deploymentDir, signal: options.signal };
+  const environment = options.environment ?? inheritedEnvironment();
+  const context: EventContext = { request, root, deploymentDir, signal: options.signal, environment };
   const results: LifecycleEventResult[] = [];
   let failed = false;
   for (const name of request.events) {
@@ -78,6 +84,7 @@ interface EventContext {
   readonly root: DeploymentRoot;
   readonly deploymentDir: string;
   readonly signal: AbortSignal | undefined;
+  readonly environment: Readonly<Record<string, string>>;
 }
 
 type EventOutcome =
@@ -150,7 +157,7 @@ async function runHooks(event: LifecycleEventName, context: EventContext): Promi
     scripts: appSpec.hooks[event] ?? [],
     revisionDir,
     scriptsLog: root.scriptsLog(deploymentDir),
-    environment: hookEnvironment(event, request),
+    environment: hookEnvironment(event, request, context.environment),
     signal: context.signal,
   });
   return failure === undefined ? { kind: 'succeeded' } : { kind: 'failed', failure, ignorable: previous };
@@ -166,8 +173,7 @@ async function previousRevision(context: EventContext): Promise<string | undefin
 }
 
 /** The agent's environment plus the hook variables of §2.4 (local revisions get no BUNDLE_*). */
-function hookEnvironment(event: string, request: InstanceDeploymentRequest): Record<string, string> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('NAGARE_')));
+function hookEnvironment(event: string, request: InstanceDeploymentRequest, inherited: Readonly<Record<string, string>>): Record<string, string> {
   return {
     ...inherited,
     LIFECYCLE_EVENT: event,
@@ -186,6 +192,11 @@ async function toResult(name: string, outcome: EventOutcome, startTime: number, 
   // ignoreApplicationStopFailures: the previous revision's broken stop script must not block the new one.
   if (outcome.ignorable && context.request.ignoreApplicationStopFailures) return { name, status: 'Succeeded', startTime, endTime, diagnostics };
   return { name, status: 'Failed', startTime, endTime, diagnostics };
+}
+
+/** Never nagare's own settings (a token, a database URL): hooks are the revision's code. */
+function inheritedEnvironment(): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !entry[0].startsWith('NAGARE_')));
 }
 
 function unknownError(message: string): EventOutcome {
