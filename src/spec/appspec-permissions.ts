@@ -150,14 +150,15 @@ function readContext(reader: SpecReader, field: Field): SelinuxContext | undefin
 }
 
 function readTypes(reader: SpecReader, field: Field): PermissionType[] {
-  const items = reader.textItems(field, '`type`', { scalarAllowed: false }) ?? [];
+  const read = reader.textItems(field, '`type`', { scalarAllowed: false });
+  const items = read ?? [];
   const types: PermissionType[] = [];
   for (const item of items) {
     const type = TYPES.find((known) => known === item.text);
-    if (type === undefined) reader.report('SPEC_INVALID_VALUE', `\`${item.text}\` is not a permission type;${didYouMean(item.text, TYPES)} write \`file\` and/or \`directory\`.`, item.node, item.path);
+    if (type === undefined) reader.report('SPEC_INVALID_VALUE', `\`${item.text}\` is not a permission type; write \`file\` and/or \`directory\`.${didYouMean(item.text, TYPES)}`, item.node, item.path);
     else types.push(type);
   }
-  if (items.length === 0 && field.value !== undefined) {
+  if (read !== undefined && items.length === 0) {
     reader.report('SPEC_INVALID_VALUE', '`type` is an empty list; write `- file`, `- directory` or both, or remove it for both.', field.valueNode, field.path);
   }
   return types;
