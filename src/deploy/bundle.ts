@@ -13,7 +13,7 @@
  * moved up one level.
  */
 import { spawn } from 'node:child_process';
-import { copyFile, cp, mkdir, readdir, readFile, rename, rmdir, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
 import { confine } from '../executors/confine.js';
@@ -30,7 +30,7 @@ export async function unpackBundle(bundle: { readonly path: string; readonly typ
   if (info === undefined) throw bundleError(`The bundle ${bundle.path} does not exist`);
   if (bundle.type === 'directory') {
     if (!info.isDirectory()) throw bundleError(`The bundle ${bundle.path} is not a directory, but the bundle type is directory; give --type zip, tar or tgz`);
-    await cp(bundle.path, archiveDir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, errorOnExist: true, force: false });
+    await copyDirectory(bundle.path, archiveDir);
   } else {
     if (!info.isFile()) throw bundleError(`The bundle ${bundle.path} is not a file, but the bundle type is ${bundle.type}`);
     if (info.size > MAX_BUNDLE_BYTES) throw bundleError(`The bundle is ${info.size} bytes, more than the ${MAX_BUNDLE_BYTES} nagare accepts`);
@@ -51,16 +51,29 @@ function bundleError(message: string): NagareError {
 function untar(file: string, into: string, gzip: boolean): Promise<void> {
   // --no-same-owner: the revision's files belong to the agent's user, never to ids named in the archive.
   const args = ['-x', gzip ? '-z' : '', '-p', '--no-same-owner', '--no-overwrite-dir', '-f', file, '-C', into].filter((arg) => arg !== '');
+  return runTool('tar', args, `The bundle is not a readable ${gzip ? 'tgz' : 'tar'} archive or has entries leading out of it`);
+}
+
+/**
+ * A directory bundle copied with cp: links stay links, modes and times are kept, owners are not
+ * (one process instead of a Node call per file: a tenth of the time for a revision of many files).
+ */
+async function copyDirectory(from: string, into: string): Promise<void> {
+  await mkdir(into, { recursive: true });
+  await runTool('cp', ['-R', '--no-dereference', '--preserve=mode,timestamps,links', '--', `${from}/.`, into], `The bundle directory ${from} could not be copied`);
+}
+
+function runTool(program: string, args: readonly string[], failure: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('tar', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let errors = '';
     child.stderr.on('data', (chunk: Buffer) => {
       if (errors.length < 4096) errors += chunk.toString();
     });
-    child.on('error', (error) => reject(bundleError(`tar could not be run to unpack the bundle: ${error.message}`)));
+    child.on('error', (error) => reject(bundleError(`${program} could not be run: ${error.message}`)));
     child.on('close', (code) => {
       if (code === 0) resolve();
-      else reject(bundleError(`The bundle is not a readable ${gzip ? 'tgz' : 'tar'} archive or has entries leading out of it (tar exited with ${String(code)}): ${errors.trim().split('\n').slice(0, 5).join('; ')}`));
+      else reject(bundleError(`${failure} (${program} exited with ${String(code)}): ${errors.trim().split('\n').slice(0, 5).join('; ')}`));
     });
   });
 }

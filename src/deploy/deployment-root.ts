@@ -76,9 +76,13 @@ export class DeploymentRoot {
 
   /** Appends one line to the agent-wide deployments log. */
   async logDeployment(deploymentId: string, line: string): Promise<void> {
-    const dir = path.join(this.root, 'deployment-logs');
-    await mkdir(dir, { recursive: true });
-    await appendFile(path.join(dir, 'codedeploy-agent-deployments.log'), `${timestamp(new Date())} [${deploymentId}] ${line}\n`);
+    const file = path.join(this.root, 'deployment-logs', 'codedeploy-agent-deployments.log');
+    const text = `${timestamp(new Date())} [${deploymentId}] ${line}\n`;
+    await appendFile(file, text).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+      await mkdir(path.dirname(file), { recursive: true });
+      await appendFile(file, text);
+    });
   }
 
   /**
@@ -123,9 +127,12 @@ export class DeploymentRoot {
 
 /** Writes through a temporary file and a rename, so that a kill leaves the old or the new content. */
 export async function writeFileAtomically(file: string, content: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, content);
+  await writeFile(temporary, content).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(temporary, content);
+  });
   await rename(temporary, file);
 }
 

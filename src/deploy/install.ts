@@ -7,11 +7,14 @@
  * unrecorded. Permissions are applied afterwards (permissions.ts).
  */
 import { constants } from 'node:fs';
-import { appendFile, copyFile, lstat, mkdir, readFile, readdir, readlink, rmdir, symlink, unlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, open, readFile, readdir, readlink, rmdir, symlink, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppSpec, FileExistsBehavior } from '../core/appspec.js';
 import { confine } from '../executors/confine.js';
 import { writeFileAtomically } from './deployment-root.js';
+
+/** File operations in flight at once: libuv's thread pool has 4 threads; 8 keeps it busy. */
+const BATCH = 8;
 
 export type Instruction =
   | { readonly kind: 'mkdir'; readonly target: string }
@@ -36,20 +39,29 @@ export async function installFiles(request: InstallRequest): Promise<string[]> {
   const plan = await planInstall(request.appSpec, request.revisionDir);
   const { instructions, retained } = await applyFileExistsBehavior(plan, request.fileExistsBehavior);
   await writeFileAtomically(request.installFile, JSON.stringify({ instructions: plan, retained }, null, 2));
-  await writeFile(request.cleanupFile, '');
+  const cleanup = await open(request.cleanupFile, 'w');
   const installed: string[] = [];
-  for (const instruction of instructions) {
-    if (instruction.kind === 'mkdir') {
+  try {
+    // Directories first, in order (parents before children); then the copies, a few at a time.
+    for (const instruction of instructions) {
+      if (instruction.kind !== 'mkdir') continue;
       const created = await mkdir(instruction.target).then(() => true, (error: NodeJS.ErrnoException) => {
         if (error.code === 'EEXIST') return false;
         throw error;
       });
-      if (created) await appendFile(request.cleanupFile, `${instruction.target}\n`);
-    } else {
-      await appendFile(request.cleanupFile, `${instruction.target}\n`);
-      await copyEntry(instruction.source, instruction.target);
+      if (created) await cleanup.write(`${instruction.target}\n`);
+      installed.push(instruction.target);
     }
-    installed.push(instruction.target);
+    const copies = instructions.filter((instruction) => instruction.kind === 'copy');
+    for (let start = 0; start < copies.length; start += BATCH) {
+      const batch = copies.slice(start, start + BATCH);
+      // Recorded before they are created: a kill in between leaves lines the next cleanup skips.
+      await cleanup.write(batch.map((copy) => `${copy.target}\n`).join(''));
+      await Promise.all(batch.map((copy) => copyEntry(copy.source, copy.target)));
+      installed.push(...batch.map((copy) => copy.target));
+    }
+  } finally {
+    await cleanup.close();
   }
   return installed;
 }
@@ -58,16 +70,17 @@ export async function installFiles(request: InstallRequest): Promise<string[]> {
 async function removePreviousInstall(cleanupFile: string): Promise<void> {
   const text = await readFile(cleanupFile, 'utf8').catch(() => '');
   const paths = text.split('\n').filter((line) => path.isAbsolute(line));
-  for (const target of paths.reverse()) {
-    const info = await lstat(target).catch(() => undefined);
-    if (info === undefined) continue;
-    if (info.isDirectory()) {
-      await rmdir(target).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
-      });
-    } else {
-      await unlink(target);
-    }
+  const infos = await inBatches(paths, (target) => lstat(target).catch(() => undefined));
+  const files = paths.filter((_target, at) => infos[at] !== undefined && !infos[at]?.isDirectory());
+  await inBatches(files, (target) => unlink(target).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  }));
+  // Directories last, deepest first, and only when nothing else is left in them.
+  const directories = paths.filter((_target, at) => infos[at]?.isDirectory() === true).reverse();
+  for (const target of directories) {
+    await rmdir(target).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST' && error.code !== 'ENOENT') throw error;
+    });
   }
 }
 
@@ -137,8 +150,9 @@ async function applyFileExistsBehavior(plan: readonly Instruction[], behavior: F
   const instructions: Instruction[] = [];
   const retained: string[] = [];
   const existing: string[] = [];
-  for (const instruction of plan) {
-    const info = await lstat(instruction.target).catch(() => undefined);
+  const infos = await inBatches(plan, (instruction) => lstat(instruction.target).catch(() => undefined));
+  for (const [at, instruction] of plan.entries()) {
+    const info = infos[at];
     if (instruction.kind === 'mkdir') {
       if (info !== undefined && !info.isDirectory()) throw new InstallError(`The appspec makes a directory at ${instruction.target}, but a file is there`);
       instructions.push(instruction);
@@ -171,4 +185,11 @@ async function copyEntry(source: string, target: string): Promise<void> {
   }
   await copyFile(source, target, constants.COPYFILE_EXCL);
   await utimes(target, info.atime, info.mtime);
+}
+
+/** `map` over `items` a few at a time (about the thread pool's width), keeping their order. */
+async function inBatches<T, R>(items: readonly T[], map: (item: T) => Promise<R>, width = BATCH): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += width) results.push(...(await Promise.all(items.slice(start, start + width).map(map))));
+  return results;
 }

@@ -55,7 +55,17 @@ export async function runInstanceDeployment(
   const deploymentDir = root.deploymentDir(request.deploymentGroupId, request.deploymentId);
   await mkdir(deploymentDir, { recursive: true });
   const environment = options.environment ?? inheritedEnvironment();
-  const context: EventContext = { request, root, deploymentDir, signal: options.signal, environment };
+  const appSpecs = new Map<string, Promise<AppSpec>>();
+  // Each revision's appspec is read once per deployment (DownloadBundle checks it, the hooks and Install use it).
+  const appSpecOf = (revisionDir: string): Promise<AppSpec> => {
+    let loaded = appSpecs.get(revisionDir);
+    if (loaded === undefined) {
+      loaded = loadAppSpec(revisionDir);
+      appSpecs.set(revisionDir, loaded);
+    }
+    return loaded;
+  };
+  const context: EventContext = { request, root, deploymentDir, signal: options.signal, environment, appSpecOf };
   const results: LifecycleEventResult[] = [];
   let failed = false;
   for (const name of request.events) {
@@ -85,6 +95,7 @@ interface EventContext {
   readonly deploymentDir: string;
   readonly signal: AbortSignal | undefined;
   readonly environment: Readonly<Record<string, string>>;
+  readonly appSpecOf: (revisionDir: string) => Promise<AppSpec>;
 }
 
 type EventOutcome =
@@ -118,14 +129,14 @@ async function downloadBundle(context: EventContext): Promise<EventOutcome> {
   await unpackBundle(request.bundle, root.archiveDir(deploymentDir), `${deploymentDir}/bundle.tar`);
   await root.recordMostRecentInstall(request.deploymentGroupId, deploymentDir);
   // A malformed appspec fails here, before anything is installed, with every problem listed.
-  await loadAppSpec(root.archiveDir(deploymentDir));
+  await context.appSpecOf(root.archiveDir(deploymentDir));
   return { kind: 'succeeded' };
 }
 
 async function install(context: EventContext): Promise<EventOutcome> {
   const { request, root, deploymentDir } = context;
   const revisionDir = root.archiveDir(deploymentDir);
-  const appSpec = await loadAppSpec(revisionDir);
+  const appSpec = await context.appSpecOf(revisionDir);
   const installed = await installFiles({
     appSpec,
     revisionDir,
@@ -151,7 +162,7 @@ async function runHooks(event: LifecycleEventName, context: EventContext): Promi
   // ApplicationStop and the block-traffic hooks of a first deployment have no revision to run.
   if (sourceDir === undefined) return { kind: 'skipped' };
   const revisionDir = root.archiveDir(sourceDir);
-  const appSpec = await loadAppSpec(revisionDir);
+  const appSpec = await context.appSpecOf(revisionDir);
   const failure = await runHookScripts({
     event,
     scripts: appSpec.hooks[event] ?? [],
