@@ -1,21 +1,13 @@
 // What the deploy tests share: a revision written from a map of files (scripts executable), a
 // fresh deployment root and destination, and a request with CodeDeploy's in-place events.
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after } from 'node:test';
+import { tempDir as makeTempDir } from '../build/temp-tree.js';
 import { IN_PLACE_EVENTS } from '../../src/core/appspec.js';
 import { runInstanceDeployment, type InstanceDeploymentRequest, type LifecycleEventResult } from '../../src/deploy/instance-deployment.js';
 
-const made: string[] = [];
-after(async () => {
-  await Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true })));
-});
-
 export async function tempDir(prefix = 'nagare-deploy-'): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
+  return makeTempDir(prefix);
 }
 
 /** Files of a revision: text, or `{ script }` for an executable shell script (a `#!/bin/sh` line is added). */
