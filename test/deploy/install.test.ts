@@ -6,7 +6,17 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { requirement } from '../support/requirements.js';
 import { appspec, deploy, newHost, statuses, writeRevision } from './deploy-support.js';
+
+function commandMissing(command: string): string | undefined {
+  try {
+    execFileSync('sh', ['-c', `command -v ${command}`]);
+    return undefined;
+  } catch {
+    return `${command} is not installed`;
+  }
+}
 
 const modeOf = async (file: string): Promise<number> => (await stat(file)).mode & 0o7777;
 
@@ -127,6 +137,18 @@ void describe('permissions', () => {
     const info = await stat(path.join(host.www, 'index.html'));
     assert.equal(info.uid, Number(execFileSync('id', ['-u', 'nobody']).toString().trim()));
     assert.equal(info.gid, Number(execFileSync('getent', ['group', 'nogroup']).toString().split(':')[2]));
+  });
+
+  void test('acls are set with setfacl on the installed objects; a default ACL goes to directories only', { skip: requirement('setfacl (Debian package acl)', commandMissing('setfacl')) }, async () => {
+    const host = await newHost();
+    const revision = await writeRevision({
+      'appspec.yml': appspec(`files:\n  - source: site\n    destination: ${host.www}\npermissions:\n  - object: ${host.www}\n    acls:\n      - u:nobody:rw\n    type: [file]\n  - object: ${host.www}/assets\n    acls:\n      - d:u:nobody:r\n    type: [directory]\n`),
+      'site/index.html': 'x', 'site/assets/img/logo.svg': '<svg/>',
+    });
+    const { byName } = await deploy(host, revision);
+    assert.equal(byName('Install').status, 'Succeeded', byName('Install').diagnostics?.message);
+    assert.match(execFileSync('getfacl', ['-p', path.join(host.www, 'index.html')]).toString(), /^user:nobody:rw-$/m);
+    assert.match(execFileSync('getfacl', ['-p', path.join(host.www, 'assets/img')]).toString(), /^default:user:nobody:r--$/m);
   });
 
   void test('an unknown owner, or an SELinux context on a host without SELinux, fails the Install saying so (what it copied stays recorded for the next Install)', async () => {
