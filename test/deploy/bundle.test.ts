@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { requirement } from '../support/requirements.js';
 import { appspec, deploy, newHost, statuses, tempDir, writeRevision } from './deploy-support.js';
 
 /** Writes an archive with Python's tarfile/zipfile, which (unlike our own code) writes any name asked for. */
@@ -13,14 +14,14 @@ function python(script: string): void {
   execFileSync('python3', ['-c', script]);
 }
 
-const hasPython = ((): string | false => {
+const hasPython = requirement('python3 (writes the hostile archives)', ((): string | undefined => {
   try {
     execFileSync('python3', ['--version']);
-    return false;
+    return undefined;
   } catch {
-    return 'python3 is needed to write hostile archives';
+    return 'python3 is not installed';
   }
-})();
+})());
 
 void describe('bundle types', () => {
   void test('zip, tar and tgz bundles deploy the same revision as a directory bundle', { skip: hasPython }, async () => {
