@@ -97,6 +97,14 @@ t.close()`), 'tar');
     assert.ok(message.length > 0);
   });
 
+  void test('a tar hard link to a file outside the revision is refused', { skip: hasPython }, async () => {
+    const { message } = await escapes((archive) => python(`import tarfile
+t = tarfile.open(${JSON.stringify(archive)}, 'w')
+i = tarfile.TarInfo('appspec.yml'); i.type = tarfile.LNKTYPE; i.linkname = '../../../../../../../../etc/hostname'; t.addfile(i)
+t.close()`), 'tar');
+    assert.match(message, /tar exited with 2/);
+  });
+
   void test('a zip entry named ../x is refused and nothing is written outside the deployment', { skip: hasPython }, async () => {
     const { message, outside } = await escapes((archive, target) => python(`import zipfile
 z = zipfile.ZipFile(${JSON.stringify(archive)}, 'w')
