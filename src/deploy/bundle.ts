@@ -17,11 +17,11 @@ import { copyFile, mkdir, readdir, readFile, rename, rmdir, stat } from 'node:fs
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
 import { confine } from '../executors/confine.js';
-import { unzipInto } from '../executors/unzip.js';
+import { DEFAULT_UNZIP_LIMITS, unzipInto } from '../executors/unzip.js';
 
 export type BundleType = 'zip' | 'tar' | 'tgz' | 'directory';
 
-/** The largest bundle file accepted, and the tar entries' bound shared with unzip. */
+/** The largest bundle file accepted; a zip or tgz may unpack to at most DEFAULT_UNZIP_LIMITS. */
 const MAX_BUNDLE_BYTES = 4 * 1024 ** 3;
 
 /** Unpacks `bundle` into `archiveDir` (which must not exist yet); keeps a copy of a file bundle as `bundleCopy`. */
@@ -38,7 +38,11 @@ export async function unpackBundle(bundle: { readonly path: string; readonly typ
     await copyFile(bundle.path, bundleCopy);
     await mkdir(archiveDir, { recursive: true });
     if (bundle.type === 'zip') await unzipInto(await readFile(bundleCopy), archiveDir);
-    else await untar(bundleCopy, archiveDir, bundle.type === 'tgz');
+    else {
+      // A tar is no larger unpacked than the file; a tgz is listed first so that a gzip bomb fails clearly.
+      if (bundle.type === 'tgz') await checkTgzSize(bundleCopy);
+      await untar(bundleCopy, archiveDir, bundle.type === 'tgz');
+    }
   }
   await checkLinks(archiveDir);
   await stripSingleTopDirectory(archiveDir);
@@ -54,6 +58,29 @@ function untar(file: string, into: string, gzip: boolean): Promise<void> {
   return runTool('tar', args, `The bundle is not a readable ${gzip ? 'tgz' : 'tar'} archive or has entries leading out of it`);
 }
 
+/** Sums the sizes `tar -tvz` lists and refuses the bundle past the unzip limits, before anything is written. */
+async function checkTgzSize(file: string): Promise<void> {
+  const { maxBytes, maxEntries } = DEFAULT_UNZIP_LIMITS;
+  let bytes = 0;
+  let entries = 0;
+  let partial = '';
+  const count = (line: string): void => {
+    // `-rw-r--r-- user/group 1234 2024-01-01 12:00 name`: the size is the third field.
+    const size = Number(line.trim().split(/\s+/)[2]);
+    if (Number.isFinite(size)) bytes += size;
+    entries += 1;
+  };
+  await runTool('tar', ['-t', '-v', '-z', '-f', file], 'The bundle is not a readable tgz archive', (chunk) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    lines.forEach(count);
+    if (bytes > maxBytes || entries > maxEntries) return false;
+    return true;
+  });
+  if (partial !== '') count(partial);
+  if (bytes > maxBytes || entries > maxEntries) throw bundleError(`The bundle unpacks to more than ${maxBytes} bytes or ${maxEntries} entries, the most a revision may`);
+}
+
 /**
  * A directory bundle copied with cp: links stay links, modes and times are kept, owners are not
  * (one process instead of a Node call per file: a tenth of the time for a revision of many files).
@@ -63,16 +90,24 @@ async function copyDirectory(from: string, into: string): Promise<void> {
   await runTool('cp', ['-R', '--no-dereference', '--preserve=mode,timestamps,links', '--', `${from}/.`, into], `The bundle directory ${from} could not be copied`);
 }
 
-function runTool(program: string, args: readonly string[], failure: string): Promise<void> {
+/** Runs a tool; `onOutput` sees its stdout and may return false to stop it early (then it resolves). */
+function runTool(program: string, args: readonly string[], failure: string, onOutput?: (chunk: Buffer) => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(program, args, { stdio: ['ignore', onOutput ? 'pipe' : 'ignore', 'pipe'] });
+    let stopped = false;
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (!stopped && onOutput?.(chunk) === false) {
+        stopped = true;
+        child.kill('SIGKILL');
+      }
+    });
     let errors = '';
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       if (errors.length < 4096) errors += chunk.toString();
     });
     child.on('error', (error) => reject(bundleError(`${program} could not be run: ${error.message}`)));
     child.on('close', (code) => {
-      if (code === 0) resolve();
+      if (code === 0 || stopped) resolve();
       else reject(bundleError(`${failure} (${program} exited with ${String(code)}): ${errors.trim().split('\n').slice(0, 5).join('; ')}`));
     });
   });

@@ -105,6 +105,18 @@ t.close()`), 'tar');
     assert.match(message, /tar exited with 2/);
   });
 
+  void test('a tgz that would unpack to more than 20 GiB (a sparse 30 GiB file) is refused before anything is written', async () => {
+    const dir = await tempDir();
+    const source = await writeRevision({ 'appspec.yml': appspec('') });
+    execFileSync('truncate', ['-s', '30G', path.join(source, 'big')]);
+    const archive = path.join(dir, 'bomb.tgz');
+    execFileSync('tar', ['-cSzf', archive, '-C', source, 'appspec.yml', 'big']);
+    const host = await newHost();
+    const { byName, id } = await deploy(host, archive, { bundle: { path: archive, type: 'tgz' } });
+    assert.match(byName('DownloadBundle').diagnostics?.message ?? '', /unpacks to more than 21474836480 bytes/);
+    assert.equal(existsSync(path.join(host.deploymentRoot, 'a1b2c3d4-dg', id, 'deployment-archive', 'appspec.yml')), false);
+  });
+
   void test('a zip entry named ../x is refused and nothing is written outside the deployment', { skip: hasPython }, async () => {
     const { message, outside } = await escapes((archive, target) => python(`import zipfile
 z = zipfile.ZipFile(${JSON.stringify(archive)}, 'w')
