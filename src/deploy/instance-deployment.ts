@@ -9,7 +9,7 @@
  * This is the interface the agent calls for a deployment job, and what `nagare deploy local`
  * runs. A failed event is a result, never an exception; an exception means nagare itself failed.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { AppSpec, FileExistsBehavior } from '../core/appspec.js';
 import { PREVIOUS_REVISION_EVENTS, SCRIPTABLE_EVENTS, type LifecycleEventName } from '../core/appspec.js';
 import { isNagareError, SpecErrors } from '../core/errors.js';
@@ -126,6 +126,8 @@ async function runEvent(name: string, context: EventContext): Promise<EventOutco
 async function downloadBundle(context: EventContext): Promise<EventOutcome> {
   const { request, root, deploymentDir } = context;
   await root.pruneRevisions(request.deploymentGroupId, deploymentDir, MAX_REVISIONS);
+  // A deployment delivered again (an agent restarted before reporting) unpacks from scratch.
+  await rm(root.archiveDir(deploymentDir), { recursive: true, force: true });
   await unpackBundle(request.bundle, root.archiveDir(deploymentDir), `${deploymentDir}/bundle.tar`);
   await root.recordMostRecentInstall(request.deploymentGroupId, deploymentDir);
   // A malformed appspec fails here, before anything is installed, with every problem listed.

@@ -182,6 +182,17 @@ void describe('lifecycle events on one instance', () => {
     assert.deepEqual((await readFile(out, 'utf8')).trim().split('\n'), [user, 'root']);
   });
 
+  void test('the same deployment delivered again unpacks its bundle from scratch and runs its events again', async () => {
+    const host = await newHost();
+    const revision = await writeRevision({ 'appspec.yml': appspec(`files:\n  - source: site\n    destination: ${host.www}\n`), 'site/a.txt': 'a' });
+    const deployment = request(host, revision);
+    const first = await runInstanceDeployment(deployment, {});
+    const again = await runInstanceDeployment(deployment, {});
+    assert.deepEqual(statuses(again).slice(1), statuses(first).slice(1));
+    assert.equal(again[0]?.status, 'Succeeded', 'ApplicationStop now has a last successful install: this one');
+    assert.ok(again.every((result) => result.status !== 'Failed'), JSON.stringify(again));
+  });
+
   void test('stopping a deployment (its signal) kills the running script and skips the rest', async () => {
     const host = await newHost();
     const revision = await writeRevision({ 'appspec.yml': appspec('hooks:\n  BeforeInstall:\n    - location: wait.sh\n'), 'wait.sh': { script: 'sleep 300' } });
