@@ -59,9 +59,14 @@ async function runDeployment(root: string): Promise<void> {
   if (failed) throw new Error(`${failed.name} failed: ${failed.diagnostics?.message ?? ''}`);
 }
 
-const time = async (action: () => Promise<void>): Promise<number> => {
+/** Wall time, and this process's CPU time (user + system; children's not counted), in ms. */
+const cpu: { direct: number[]; deployed: number[] } = { direct: [], deployed: [] };
+const time = async (action: () => Promise<void>, into: number[]): Promise<number> => {
   const started = process.hrtime.bigint();
+  const usage = process.cpuUsage();
   await action();
+  const used = process.cpuUsage(usage);
+  into.push((used.user + used.system) / 1000);
   return Number(process.hrtime.bigint() - started) / 1e6;
 };
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
@@ -72,8 +77,8 @@ await runDeployment(root); // warm-up: module loading, first install
 const direct: number[] = [];
 const deployed: number[] = [];
 for (let run = 0; run < runs; run += 1) {
-  direct.push(await time(runDirectly));
-  deployed.push(await time(() => runDeployment(root)));
+  direct.push(await time(runDirectly, cpu.direct));
+  deployed.push(await time(() => runDeployment(root), cpu.deployed));
 }
 await rm(work, { recursive: true, force: true });
 
@@ -82,3 +87,4 @@ console.log(`bench/deploy-host: ${runs} runs, ${fileCount} files installed, 5 no
 console.log(`  scripts run directly      median ${format(median(direct))}  p90 ${format(p90(direct))}`);
 console.log(`  runInstanceDeployment     median ${format(median(deployed))}  p90 ${format(p90(deployed))}`);
 console.log(`  overhead per instance     median ${format(median(deployed) - median(direct))}  (target < 300 ms)`);
+console.log(`  nagare CPU per instance   median ${format(median(cpu.deployed))} (spawning the scripts directly: ${format(median(cpu.direct))}); load average ${os.loadavg()[0]?.toFixed(1) ?? '?'}`);
