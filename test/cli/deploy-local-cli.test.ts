@@ -77,3 +77,19 @@ test('nagare deploy local refuses bad flags with exit 2 before touching anything
   assert.match(help.stdout, /--bundle-location/);
   assert.match(help.stdout, /Exit status: 0 Succeeded, 1 Failed/);
 });
+
+test('the README example (examples/hello-appspec) deploys as a directory and as a tgz, ApplicationStop running the first time\'s script the second time', { skip }, async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'nagare-hello-root-'));
+  const example = fileURLToPath(new URL('../../examples/hello-appspec', import.meta.url));
+  // OVERWRITE: the example installs to a fixed /tmp path that a reader may have deployed to already.
+  const first = nagare(['deploy', 'local', '-l', example, '--deployment-root', root, '--application-name', 'Hello', '-b', 'OVERWRITE']);
+  assert.equal(first.status, 0, first.stdout + first.stderr);
+  assert.match(await readFile('/tmp/nagare-hello/deployment.txt', 'utf8'), /^APPLICATION_NAME=Hello DEPLOYMENT_GROUP_NAME=LocalFleet DEPLOYMENT_ID=d-[A-Z0-9]{9}-local\n$/);
+  const tgz = path.join(root, 'hello.tgz');
+  spawnSync('tar', ['-czf', tgz, '-C', example, '.']);
+  const second = nagare(['deploy', 'local', '-l', tgz, '-t', 'tgz', '--deployment-root', root, '--json']);
+  assert.equal(second.status, 0, second.stderr);
+  const record = JSON.parse(second.stdout) as { scriptsLog: string; lifecycleEvents: { name: string; status: string }[] };
+  assert.equal(record.lifecycleEvents[0]?.status, 'Succeeded');
+  assert.match(await readFile(record.scriptsLog, 'utf8'), /LifecycleEvent - ApplicationStop\n.*Script - scripts\/stop.sh\n.*\[stdout\]stopping for d-/);
+});
