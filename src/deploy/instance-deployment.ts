@@ -39,8 +39,9 @@ export const MAX_REVISIONS = 5;
 /**
  * Runs `request.events` in order and returns one result per event. `onEvent` is called as each
  * result is known (live progress); `signal` stops the running script (its event fails) and skips
- * the rest; `now` is the clock of the results' times. Rejects only when nagare itself cannot go on
- * (the deployment root cannot be written).
+ * the rest; `now` is the clock of the results' times. Rejects only when nagare itself cannot go on:
+ * the deployment root cannot be written, or a group or deployment id is not a plain name (TypeError;
+ * ids name directories, so the caller checks them first).
  */
 export async function runInstanceDeployment(
   request: InstanceDeploymentRequest,

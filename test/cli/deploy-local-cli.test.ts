@@ -3,7 +3,7 @@
  * exit codes (0 Succeeded, 1 Failed, 2 bad flags), --json on stdout only, --events, --help.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -92,4 +92,25 @@ test('the README example (examples/hello-appspec) deploys as a directory and as 
   const record = JSON.parse(second.stdout) as { scriptsLog: string; lifecycleEvents: { name: string; status: string }[] };
   assert.equal(record.lifecycleEvents[0]?.status, 'Succeeded');
   assert.match(await readFile(record.scriptsLog, 'utf8'), /LifecycleEvent - ApplicationStop\n.*Script - scripts\/stop.sh\n.*\[stdout\]stopping for d-/);
+});
+
+test('Ctrl-C stops nagare deploy local with exit 130, killing the running hook and skipping the rest', { skip }, async () => {
+  const { bundle, root, out } = await revision('echo $$ > "$PID_FILE"; sleep 300');
+  const child = spawn(process.execPath, [cli, 'deploy', 'local', '-l', bundle, '--deployment-root', root], { env: { ...process.env, NO_COLOR: '1', PID_FILE: out }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  for (let waited = 0; !existsSync(out); waited += 50) {
+    assert.ok(waited < 30_000, 'the hook started');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill('SIGINT');
+  const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  assert.equal(status, 130);
+  assert.match(stdout, /ApplicationStart\s+Failed/);
+  assert.match(stdout, /ValidateService\s+Skipped/);
+  assert.match(stdout, /Deployment d-\S+ Stopped/);
+  const pid = Number((await readFile(out, 'utf8')).trim());
+  assert.ok(!existsSync(`/proc/${pid}`) || /^\S+ \(\S+\) [ZX]/.test(await readFile(`/proc/${pid}/stat`, 'utf8')), 'the hook script was killed');
 });
