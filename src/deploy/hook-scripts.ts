@@ -70,7 +70,8 @@ async function runScript(run: HookRun, script: HookScript, log: ScriptsLog): Pro
       return fail('ScriptNotExecutable', `Script at specified location: ${script.location} is not executable and could not be made so`);
     }
   }
-  const command = script.runas === undefined ? [file] : ['su', script.runas, '-c', file];
+  // su hands -c to the user's shell: the path is quoted for it (a deployment root may hold spaces).
+  const command = script.runas === undefined ? [file] : ['su', script.runas, '-c', `'${file.replace(/'/g, "'\\''")}'`];
   const who = script.runas === undefined ? '' : ` run as user ${script.runas}`;
   const outcome = await spawnScript(command, run, script.timeout * 1000, log);
   switch (outcome.kind) {

@@ -162,10 +162,11 @@ void describe('lifecycle events on one instance', () => {
     assert.equal(lenient.byName('ValidateService').status, 'Succeeded');
   });
 
-  void test('runas runs the script as that user (su <user> -c)', { skip: process.getuid?.() === 0 ? false : 'runas needs root to switch users' }, async () => {
+  void test('runas runs the script as that user (su <user> -c), whatever characters the deployment root\'s path holds', { skip: process.getuid?.() === 0 ? false : 'runas needs root to switch users' }, async () => {
     const user = 'nagare-deploy-test';
     if (spawnSyncStatus('id', [user]) !== 0) execFileSync('useradd', ['--no-create-home', '--shell', '/bin/sh', user]);
-    const host = await newHost();
+    const base = await newHost();
+    const host = { ...base, deploymentRoot: `${base.deploymentRoot} with 'quotes' and spaces` };
     const dir = await tempDir();
     execFileSync('chmod', ['777', dir]);
     const out = path.join(dir, 'whoami.txt');
