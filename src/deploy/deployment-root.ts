@@ -15,6 +15,7 @@
  * The group and deployment ids come from the server (or `deploy local`) and name directories, so
  * they are checked to be plain names before any path is made of them.
  */
+import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -127,7 +128,8 @@ export class DeploymentRoot {
 
 /** Writes through a temporary file and a rename, so that a kill leaves the old or the new content. */
 export async function writeFileAtomically(file: string, content: string): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
+  // Unique per write: two deployments of one process may record the same group at once.
+  const temporary = `${file}.${randomUUID()}.tmp`;
   await writeFile(temporary, content).catch(async (error: NodeJS.ErrnoException) => {
     if (error.code !== 'ENOENT') throw error;
     await mkdir(path.dirname(file), { recursive: true });
