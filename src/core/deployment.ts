@@ -114,6 +114,8 @@ export interface Deployment {
   readonly rollbackInfo?: RollbackInfo | undefined;
   /** Who asked for it when it came from a pipeline (`codepipeline/<pipeline>`), for the dashboard. */
   readonly requestedBy?: string | undefined;
+  /** The bundle instances download: a blob of the revision store, set when the deployment starts. */
+  readonly bundle?: { readonly blobKey: string; readonly bundleType: 'zip' | 'tar' | 'tgz' } | undefined;
   readonly rollout: DeploymentRollout;
 }
 

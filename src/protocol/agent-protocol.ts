@@ -9,6 +9,7 @@ import { PHASE_TYPES, type PhaseRecord } from '../core/build-phases.js';
 import { JOB_KINDS, LABEL_PATTERN, normaliseLabels } from '../core/job-routing.js';
 import type { BuildJob } from '../core/build-job.js';
 import { asBuildJob, buildJobSchema } from './build-job.js';
+import { deployJobPayload, type DeployJobPayload } from './deploy-job.js';
 
 /** What a sender may pass: the schema's input, with every array and object read-only (as the core types are). */
 export type Sendable<T> = T extends (infer U)[] ? readonly Sendable<U>[] : T extends object ? { readonly [K in keyof T]: Sendable<T[K]> } : T;
@@ -47,8 +48,9 @@ export const leaseBody = z.object({ waitSeconds: z.number().min(0).max(60).defau
 /** One leased job; `id` names it in every later call (`/agent/v1/jobs/:id/…`). */
 export const leasedJob = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('build'), id: z.string().min(1), build: buildJobSchema.transform(asBuildJob) }),
+  z.object({ kind: z.literal('deploy'), id: z.string().min(1), deploy: deployJobPayload }),
 ]);
-export type LeasedJob = { readonly kind: 'build'; readonly id: string; readonly build: BuildJob };
+export type LeasedJob = { readonly kind: 'build'; readonly id: string; readonly build: BuildJob } | { readonly kind: 'deploy'; readonly id: string; readonly deploy: DeployJobPayload };
 export const leaseAnswer = z.object({ job: leasedJob });
 
 /** POST /agent/v1/jobs/:id/heartbeat */
