@@ -37,6 +37,10 @@ export const registerBody = z.object({
   labels: z.array(label).max(50).default([]).transform(normaliseLabels),
   /** The kinds of job this agent runs; older agents send none and run builds. */
   kinds: z.array(z.enum(JOB_KINDS)).min(1).default(['build']),
+  /** `--instance-name`: this agent serves that on-premises instance (registered if new) and its deploy jobs. */
+  instanceName: z.string().regex(/^[A-Za-z0-9._+=,@-]{1,100}$/, 'an instance name is 1 to 100 letters, digits and . _ + = , @ -').optional(),
+  /** `--tags K=V,…`: the instance's tags (at most 10). */
+  instanceTags: z.array(z.object({ Key: z.string().min(1).max(128), Value: z.string().max(256) })).max(10).default([]),
 });
 export type RegisterBody = Sendable<z.input<typeof registerBody>>;
 export type Registration = z.output<typeof registerBody>;

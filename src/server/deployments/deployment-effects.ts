@@ -161,6 +161,13 @@ export class DeploymentEffects {
     return deployment.bundle;
   }
 
+  /** Keeps the lease of a deploy job whose hook runs long; answers whether to stop. */
+  async heartbeat(agentId: string, jobId: string): Promise<{ stopRequested: boolean }> {
+    await this.heldJob(agentId, jobId);
+    const renewed = await this.context.store.jobs.renew(jobId, agentId, this.context.clock(), this.context.settings.leaseMs);
+    return { stopRequested: !renewed };
+  }
+
   /** A lifecycle event started or ended on the instance. Answers whether to stop. */
   async eventReported(agentId: string, jobId: string, result: LifecycleEventResult): Promise<{ stopRequested: boolean }> {
     const { deploymentId, instanceName } = payloadOf(await this.heldJob(agentId, jobId));
