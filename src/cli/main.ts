@@ -8,6 +8,7 @@ import { debugEnabled } from '../config/environment.js';
 import { isNagareError } from '../core/errors.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerBuildCommand } from './commands/build.js';
+import { registerDeploymentCommands } from './commands/deployments.js';
 import { registerParameterCommands } from './commands/parameters.js';
 import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerProjectCommands } from './commands/projects.js';
@@ -37,6 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerRepositoryCommands(program, done);
   registerPipelineCommands(program, done);
   registerAgentCommand(program, done);
+  registerDeploymentCommands(program, done);
   const wantsJson = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });
