@@ -13,11 +13,21 @@ import { deployError, invalid } from './deploy-errors.js';
 export const MAX_REVISION_BYTES = 512 * 1024 * 1024;
 const BLOB_SEGMENT = /^[A-Za-z0-9._:=@+-]+$/;
 
+/**
+ * The bucket that names pipeline artifacts (a CodeDeploy action deploys its input artifact): its
+ * keys are the artifacts' blob keys, and only those (`artifact-store/…`, `artifacts/…`).
+ */
+export const PIPELINE_ARTIFACT_BUCKET = 'nagare-pipeline-artifacts';
+
 /** The blob key of an S3 location in the revision store; the key must be plain path segments. */
 export function revisionBlobKey(bucket: string, key: string): string {
   const segments = [bucket, ...key.split('/')];
   if (segments.some((s) => !BLOB_SEGMENT.test(s) || s === '.' || s === '..')) {
     throw invalid('InvalidRevisionException', `The S3 location ${bucket}/${key} is not one nagare's revision store can hold: bucket and key segments use letters, digits and . _ : = @ + - only`);
+  }
+  if (bucket === PIPELINE_ARTIFACT_BUCKET) {
+    if (!/^(artifact-store|artifacts)\//.test(key)) throw invalid('InvalidRevisionException', `${PIPELINE_ARTIFACT_BUCKET} holds pipeline artifacts only (keys artifact-store/… and artifacts/…), not ${key}`);
+    return key;
   }
   return ['revisions', ...segments].join('/');
 }
