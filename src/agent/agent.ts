@@ -115,9 +115,13 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     switch (job.kind) {
       case 'build':
         return runBuild(job.id, job.build);
+      // Only agents started with --instance-name serve deploy jobs; the dispatch to the host side
+      // (src/deploy/instance-deployment.ts) comes with it.
+      case 'deploy':
+        throw new NagareError('AGENT_PROTOCOL_MISMATCH', `This agent does not run deploy jobs yet (${job.id})`);
       default: {
-        const unknown: never = job.kind;
-        throw new NagareError('AGENT_PROTOCOL_MISMATCH', `This agent cannot run ${String(unknown)} jobs`);
+        const unknown: never = job;
+        throw new NagareError('AGENT_PROTOCOL_MISMATCH', `This agent cannot run ${String((unknown as { kind?: unknown }).kind)} jobs`);
       }
     }
   };

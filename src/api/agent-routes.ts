@@ -11,10 +11,15 @@
  *   GET  /agent/v1/jobs/:id/inputs/:name       a pipeline input artifact (zip)
  *   PUT  /agent/v1/jobs/:id/artifacts/:name    zip bytes (?identifier=) → stored artifact
  *   POST /agent/v1/jobs/:id/complete           { buildStatus, phases, … } → { buildStatus }
+ *   GET  /agent/v1/deploy-jobs/:id/bundle      the revision bundle of a held deploy job
+ *   POST /agent/v1/deploy-jobs/:id/heartbeat   {} → { stopRequested }
+ *   POST /agent/v1/deploy-jobs/:id/events      { event } → { stopRequested }
+ *   POST /agent/v1/deploy-jobs/:id/complete    { events } → { stopRequested }
  */
 import { Hono } from 'hono';
 import { NagareError } from '../core/errors.js';
 import { completeBody, heartbeatBody, leaseBody, parametersBody, registerBody } from '../protocol/agent-protocol.js';
+import { deployCompleteBody, deployEventBody } from '../protocol/deploy-job.js';
 import type { Services } from '../server/services.js';
 import { bearerToken, cappedBody, readBody, readJson, refuseDeclaredLength, type BodyLimit } from './request.js';
 import { streamOf } from './streams.js';
@@ -36,7 +41,8 @@ export function agentRoutes(services: Services): Hono<Env> {
     await auth.authenticate(bearerToken(c), ['AGENT_TOKEN', 'API_TOKEN']);
     const body = registerBody.parse(await readJson(c, REGISTER_LIMIT));
     const { agentId, sessionToken } = await auth.registerAgent(bearerToken(c), body.name, body.tags, body);
-    context.logger.info({ agentId, name: body.name, fleet: body.fleet, labels: body.labels }, 'agent registered');
+    if (body.instanceName !== undefined) await services.deployments.instances.registerAgentInstance(body.instanceName, body.instanceTags, agentId);
+    context.logger.info({ agentId, name: body.name, fleet: body.fleet, labels: body.labels, instanceName: body.instanceName }, 'agent registered');
     return c.json({ agentId, sessionToken });
   });
 
@@ -90,6 +96,24 @@ export function agentRoutes(services: Services): Hono<Env> {
     const result = completeBody.parse(await readJson(c, jsonLimit));
     const build = await agents.complete(c.get('agentId'), c.req.param('id'), { ...result, resolvedSourceVersion: result.resolvedSourceVersion });
     return c.json({ buildStatus: build.buildStatus });
+  });
+
+  const deployJobs = services.deployments.effects;
+  app.get('/deploy-jobs/:id/bundle', async (c) => {
+    const bundle = await deployJobs.bundleOf(c.get('agentId'), c.req.param('id'));
+    return new Response(streamOf(await context.blobs.read(bundle.blobKey)), { headers: { 'content-type': 'application/octet-stream', 'x-nagare-bundle-type': bundle.bundleType } });
+  });
+
+  app.post('/deploy-jobs/:id/heartbeat', async (c) => c.json(await deployJobs.heartbeat(c.get('agentId'), c.req.param('id'))));
+
+  app.post('/deploy-jobs/:id/events', async (c) => {
+    const { event } = deployEventBody.parse(await readJson(c, jsonLimit));
+    return c.json(await deployJobs.eventReported(c.get('agentId'), c.req.param('id'), event));
+  });
+
+  app.post('/deploy-jobs/:id/complete', async (c) => {
+    const { events } = deployCompleteBody.parse(await readJson(c, jsonLimit));
+    return c.json(await deployJobs.completed(c.get('agentId'), c.req.param('id'), events));
   });
 
   return app;

@@ -10,6 +10,7 @@ import { agentRoutes } from './agent-routes.js';
 import { awsRoutes } from './aws/aws-routes.js';
 import { gitRoutes } from './git-routes.js';
 import { errorResponse } from './http-errors.js';
+import { deployRoutes } from './deploy-routes.js';
 import { nativeRoutes } from './native-routes.js';
 import { pipelineRoutes } from './pipeline-routes.js';
 import { repositoryRoutes } from './repository-routes.js';
@@ -29,6 +30,7 @@ export function createApp(services: Services): Hono {
   });
   app.route('/api/v1/repositories', repositoryRoutes(services));
   app.route('/api/v1/pipelines', pipelineRoutes(services));
+  app.route('/api/v1/deploy', deployRoutes(services));
   app.route('/api/v1', nativeRoutes(services));
   app.route('/git', gitRoutes(services));
   app.route('/webhooks', webhookRoutes(services));

@@ -8,6 +8,7 @@ import { debugEnabled } from '../config/environment.js';
 import { isNagareError } from '../core/errors.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerBuildCommand } from './commands/build.js';
+import { registerDeploymentCommands } from './commands/deployments.js';
 import { registerDeployLocalCommand } from './commands/deploy-local.js';
 import { registerParameterCommands } from './commands/parameters.js';
 import { registerPipelineCommands } from './commands/pipelines.js';
@@ -38,6 +39,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerRepositoryCommands(program, done);
   registerPipelineCommands(program, done);
   registerAgentCommand(program, done);
+  registerDeploymentCommands(program, done);
   registerDeployLocalCommand(program, done);
   const wantsJson = argv.includes('--json');
   try {

@@ -14,7 +14,7 @@ export type Json = Record<string, unknown>;
 
 /** A body sent as it is (a definition file), not as JSON. */
 class RawBody {
-  constructor(readonly text: string, readonly contentType: string) {}
+  constructor(readonly text: string | Uint8Array, readonly contentType: string) {}
 }
 
 const pipelinePath = (name: string, rest = ''): string => `/pipelines/${encodeURIComponent(name)}${rest}`;
@@ -141,6 +141,16 @@ export class NagareClient {
   }
   setStageTransition(name: string, stage: string, enabled: boolean, reason?: string): Promise<{ stageName: string; enabled: boolean }> {
     return this.call('POST', pipelinePath(name, `/stages/${encodeURIComponent(stage)}/transition`), { enabled, ...(reason === undefined ? {} : { reason }) });
+  }
+
+  /** A CodeDeploy operation (the AWS API's input and output shapes) through the native API. */
+  codeDeploy<T = Json>(operation: string, input: Json): Promise<T> {
+    return this.call('POST', `/deploy/operations/${encodeURIComponent(operation)}`, input);
+  }
+  /** Uploads a revision bundle into the server's revision store and registers it with the application. */
+  pushRevision(applicationName: string, bundle: Uint8Array, options: { key: string; bundleType: 'zip' | 'tar' | 'tgz'; description?: string | undefined }): Promise<{ revision: Json }> {
+    const query = new URLSearchParams({ key: options.key, bundleType: options.bundleType, ...(options.description ? { description: options.description } : {}) });
+    return this.call('PUT', `/deploy/revisions/${encodeURIComponent(applicationName)}?${query.toString()}`, new RawBody(bundle, 'application/octet-stream'));
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {

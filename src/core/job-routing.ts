@@ -5,8 +5,8 @@
  * apply the same rule in SQL; this pure form explains a waiting job to people.
  */
 
-/** Kinds of work the queue carries. Deployment lifecycle jobs will be the next kind. */
-export const JOB_KINDS = ['build'] as const;
+/** Kinds of work the queue carries. `deploy`: one deployment's lifecycle on one instance (src/protocol/deploy-job.ts). */
+export const JOB_KINDS = ['build', 'deploy'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** The label a job needs when its image runs in Docker, and that agents whose engine answers advertise. */

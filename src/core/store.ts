@@ -11,6 +11,7 @@ import type { PhaseType, StatusType } from './build-phases.js';
 import type { PipelineDefinition } from './pipeline.js';
 import type { ExecutionState, PipelineRuntime } from './pipeline-execution-types.js';
 import type { BuildProject } from './project.js';
+import type { DeploymentStore } from './deployment-store.js';
 import type { AgentCapabilities, JobKind, JobRouting } from './job-routing.js';
 
 export interface Page<T> {
@@ -397,7 +398,8 @@ export interface ComponentsRepo {
   setPaused(name: string, paused: boolean): Promise<void>;
 }
 
-export interface Store {
+/** The CodeDeploy repositories (deployment-store.ts) are part of the store. */
+export interface Store extends DeploymentStore {
   readonly dialect: 'sqlite' | 'postgres';
   readonly components: ComponentsRepo;
   readonly projects: ProjectsRepo;

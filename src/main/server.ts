@@ -122,6 +122,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   intervalRunner.register(scheduler.component(options.schedulerIntervalMs ?? 1000));
   intervalRunner.register(pipelineDriver.component(options.schedulerIntervalMs ?? 1000));
   intervalRunner.register(mirrorPoller.component());
+  intervalRunner.register({ name: 'deployments', intervalMs: options.schedulerIntervalMs ?? 1000, run: () => services.deployments.effects.sweep() });
   intervalRunner.start();
 
   const app = createApp(services);

@@ -9,6 +9,7 @@ import { PHASE_TYPES, type PhaseRecord } from '../core/build-phases.js';
 import { JOB_KINDS, LABEL_PATTERN, normaliseLabels } from '../core/job-routing.js';
 import type { BuildJob } from '../core/build-job.js';
 import { asBuildJob, buildJobSchema } from './build-job.js';
+import { deployJobPayload, type DeployJobPayload } from './deploy-job.js';
 
 /** What a sender may pass: the schema's input, with every array and object read-only (as the core types are). */
 export type Sendable<T> = T extends (infer U)[] ? readonly Sendable<U>[] : T extends object ? { readonly [K in keyof T]: Sendable<T[K]> } : T;
@@ -36,6 +37,10 @@ export const registerBody = z.object({
   labels: z.array(label).max(50).default([]).transform(normaliseLabels),
   /** The kinds of job this agent runs; older agents send none and run builds. */
   kinds: z.array(z.enum(JOB_KINDS)).min(1).default(['build']),
+  /** `--instance-name`: this agent serves that on-premises instance (registered if new) and its deploy jobs. */
+  instanceName: z.string().regex(/^[A-Za-z0-9._+=,@-]{1,100}$/, 'an instance name is 1 to 100 letters, digits and . _ + = , @ -').optional(),
+  /** `--tags K=V,…`: the instance's tags (at most 10). */
+  instanceTags: z.array(z.object({ Key: z.string().min(1).max(128), Value: z.string().max(256) })).max(10).default([]),
 });
 export type RegisterBody = Sendable<z.input<typeof registerBody>>;
 export type Registration = z.output<typeof registerBody>;
@@ -47,8 +52,9 @@ export const leaseBody = z.object({ waitSeconds: z.number().min(0).max(60).defau
 /** One leased job; `id` names it in every later call (`/agent/v1/jobs/:id/…`). */
 export const leasedJob = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('build'), id: z.string().min(1), build: buildJobSchema.transform(asBuildJob) }),
+  z.object({ kind: z.literal('deploy'), id: z.string().min(1), deploy: deployJobPayload }),
 ]);
-export type LeasedJob = { readonly kind: 'build'; readonly id: string; readonly build: BuildJob };
+export type LeasedJob = { readonly kind: 'build'; readonly id: string; readonly build: BuildJob } | { readonly kind: 'deploy'; readonly id: string; readonly deploy: DeployJobPayload };
 export const leaseAnswer = z.object({ job: leasedJob });
 
 /** POST /agent/v1/jobs/:id/heartbeat */

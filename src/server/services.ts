@@ -10,6 +10,11 @@ import { FleetsService } from './agents/fleets-service.js';
 import { ProjectsService } from './builds/projects-service.js';
 import { RepositoriesService } from './repositories/repositories-service.js';
 import type { ServerContext } from './server-context.js';
+import { ApplicationsService } from './deployments/applications-service.js';
+import { DeploymentConfigsService } from './deployments/deployment-configs-service.js';
+import { DeploymentsService } from './deployments/deployments-service.js';
+import { InstancesService } from './deployments/instances-service.js';
+import { RevisionsService } from './deployments/revisions-service.js';
 
 export interface Services {
   readonly context: ServerContext;
@@ -25,6 +30,8 @@ export interface Services {
   readonly pipelines: PipelinesService;
   /** Periodic work (the composition root registers the components); listed at /api/v1/components. */
   readonly intervalRunner: IntervalRunner;
+  /** CodeDeploy: applications with their groups, configurations, revisions, instances, deployments. */
+  readonly deployments: DeploymentsService;
 }
 
 /** Where the services keep files of their own, apart from the store and blobs. */
@@ -37,18 +44,25 @@ export interface ServiceOptions {
 
 export function createServices(context: ServerContext, options: ServiceOptions): Services {
   const repositories = new RepositoriesService(context, options.repositoriesDir);
+  const deployments = createDeploymentsService(context, repositories);
   const fleets = new FleetsService(context);
   return {
     context,
     projects: new ProjectsService(context),
     fleets,
     builds: new BuildsService(context, fleets),
-    agents: new AgentsService(context),
+    agents: new AgentsService(context, deployments.effects),
     parameters: new ParametersService(context),
     auth: new AuthService(context),
     repositories,
     externalRepositories: new ExternalRepositoriesService(context, repositories),
     pipelines: new PipelinesService(context),
     intervalRunner: new IntervalRunner(context, options.serverName ?? 'server'),
+    deployments,
   };
+}
+
+function createDeploymentsService(context: ServerContext, repositories: RepositoriesService): DeploymentsService {
+  const configs = new DeploymentConfigsService(context);
+  return new DeploymentsService(context, new ApplicationsService(context, configs), configs, new RevisionsService(context, repositories), new InstancesService(context));
 }

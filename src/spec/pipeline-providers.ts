@@ -22,6 +22,7 @@ const PROVIDERS: Readonly<Record<string, ProviderRule>> = {
   CodeBuild: { categories: ['Build', 'Test'], keys: ['ProjectName', 'PrimarySource', 'EnvironmentVariables', 'BatchEnabled', 'CombineArtifacts'], required: ['ProjectName'], inputs: [1, 5], outputs: [0, 5] },
   Manual: { categories: ['Approval'], keys: ['NotificationArn', 'ExternalEntityLink', 'CustomData'], required: [], inputs: [0, 0], outputs: [0, 0] },
   Commands: { categories: ['Compute'], keys: [], required: [], inputs: [1, 10], outputs: [0, 1] },
+  CodeDeploy: { categories: ['Deploy'], keys: ['ApplicationName', 'DeploymentGroupName'], required: ['ApplicationName', 'DeploymentGroupName'], inputs: [1, 1], outputs: [0, 0] },
 };
 const ENVIRONMENT_VARIABLE_TYPES = ['PLAINTEXT', 'PARAMETER_STORE', 'SECRETS_MANAGER'];
 const OUTPUT_ARTIFACT_FORMATS = ['CODE_ZIP', 'CODEBUILD_CLONE_REF'];
@@ -62,12 +63,8 @@ function supported(reader: SpecReader, parts: ActionParts, rule: ProviderRule | 
   const provider = parts.provider;
   if (!provider) return false;
   const feature = { feature: `${parts.category ?? ''}/${parts.owner ?? ''}/${provider.text}` };
-  if (parts.category === 'Deploy' && provider.text === 'CodeDeploy' && parts.owner === 'AWS') {
-    reader.report('UNSUPPORTED_FEATURE', `The ${parts.label} deploys with CodeDeploy; nagare does not run deployments yet. Remove the action (or its stage) until deployments are built.`, provider.node, provider.path, feature);
-    return false;
-  }
   if (parts.owner !== 'AWS' || !rule) {
-    reader.report('UNSUPPORTED_FEATURE', `The ${parts.label} uses the ${parts.owner ?? ''} provider \`${provider.text}\`, which nagare does not run; nagare runs AWS CodeCommit sources, CodeBuild builds and tests, Manual approvals and Commands.`, provider.node, provider.path, feature);
+    reader.report('UNSUPPORTED_FEATURE', `The ${parts.label} uses the ${parts.owner ?? ''} provider \`${provider.text}\`, which nagare does not run; nagare runs AWS CodeCommit sources, CodeBuild builds and tests, CodeDeploy deployments, Manual approvals and Commands.`, provider.node, provider.path, feature);
     return false;
   }
   if (parts.category !== undefined && !rule.categories.includes(parts.category)) {

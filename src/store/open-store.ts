@@ -20,6 +20,10 @@ import { KyselyCursorsRepo } from './kysely-cursors-repo.js';
 import { KyselyWebhookDeliveriesRepo } from './kysely-webhook-deliveries-repo.js';
 import { KyselyPipelinesRepo } from './kysely-pipelines-repo.js';
 import { KyselyRepositoriesRepo } from './kysely-repositories-repo.js';
+import { KyselyDeployApplicationsRepo, KyselyDeploymentGroupsRepo } from './kysely-deploy-applications-repo.js';
+import { KyselyDeployRevisionsRepo } from './kysely-deploy-revisions-repo.js';
+import { KyselyDeploymentConfigsRepo, KyselyDeploymentsRepo } from './kysely-deployments-repo.js';
+import { KyselyInstancesRepo } from './kysely-instances-repo.js';
 import { migrationProvider } from './migrations/index.js';
 import { openPostgres } from './postgres-database.js';
 import { openSqlite } from './sqlite-database.js';
@@ -57,6 +61,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     pipelines: new KyselyPipelinesRepo(db),
     cursors: new KyselyCursorsRepo(db),
     webhookDeliveries: new KyselyWebhookDeliveriesRepo(db),
+    deployApplications: new KyselyDeployApplicationsRepo(db),
+    deploymentGroups: new KyselyDeploymentGroupsRepo(db),
+    deployRevisions: new KyselyDeployRevisionsRepo(db),
+    deploymentConfigs: new KyselyDeploymentConfigsRepo(db),
+    deployments: new KyselyDeploymentsRepo(db),
+    instances: new KyselyInstancesRepo(db),
     close: () => db.destroy(),
   };
 }

@@ -266,12 +266,12 @@ void test('Commands: a V2 action with 1 to 50 commands and at least one input', 
   assert.deepEqual(problems(twoStages(build('A', { commands: ['make'] }))), ['SPEC_INVALID_PIPELINE stages[1].actions[0].commands']);
 });
 
-void test('a CodeDeploy action is UNSUPPORTED_FEATURE naming the action and saying deployments are not built yet', () => {
-  const deploy = { name: 'DeployBeta', actionTypeId: type('Deploy', 'CodeDeploy'), configuration: { ApplicationName: 'a', DeploymentGroupName: 'g' }, inputArtifacts: [{ name: 'Src' }] };
-  const [error, ...rest] = errorsOf(twoStages(build(), deploy));
-  assert.equal(rest.length, 0);
-  assert.equal(error?.code, 'UNSUPPORTED_FEATURE');
-  assert.match(error?.message ?? '', /`DeployBeta`.*deployments/);
+void test('a CodeDeploy action needs ApplicationName and DeploymentGroupName and exactly one input artifact', () => {
+  const deploy = (extra: Record<string, unknown> = {}) => ({ name: 'DeployBeta', actionTypeId: type('Deploy', 'CodeDeploy'), configuration: { ApplicationName: 'a', DeploymentGroupName: 'g' }, inputArtifacts: [{ name: 'Src' }], ...extra });
+  assert.equal(parsePipeline(JSON.stringify({ pipeline: twoStages(build(), deploy()) }), 'pipeline.json').stages[1]?.actions[1]?.actionTypeId.provider, 'CodeDeploy');
+  assert.deepEqual(errorsOf(twoStages(build(), deploy({ configuration: { ApplicationName: 'a' } }))).map((e) => e.code), ['SPEC_MISSING_KEY']);
+  assert.deepEqual(errorsOf(twoStages(build(), deploy({ inputArtifacts: [] }))).map((e) => e.code), ['SPEC_INVALID_PIPELINE']);
+  assert.deepEqual(errorsOf(twoStages(build(), deploy({ configuration: { ApplicationName: 'a', DeploymentGroupName: 'g', Bogus: 'x' } }))).map((e) => e.code), ['SPEC_UNKNOWN_KEY']);
 });
 
 void test('any other provider is UNSUPPORTED_FEATURE naming the provider and the action', () => {

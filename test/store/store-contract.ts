@@ -9,6 +9,7 @@ import type { Store } from '../../src/core/store.js';
 import { accountsContract } from './contract-accounts.js';
 import { buildsContract } from './contract-builds.js';
 import { jobRoutingContract } from './contract-job-routing.js';
+import { deploymentsContract } from './contract-deployments.js';
 import { componentsContract } from './contract-components.js';
 import { jobsContract } from './contract-jobs.js';
 import { pipelinesContract } from './contract-pipelines.js';
@@ -67,5 +68,6 @@ export function runStoreContract(name: string, open: OpenDatabase): void {
     pipelinesContract(context);
     repositoriesContract(context);
     webhookDeliveriesContract(context);
+    deploymentsContract(context);
   });
 }

@@ -17,6 +17,8 @@ import { CODEBUILD_OPERATIONS, type AwsCaller, type AwsOperation } from './codeb
 import type { AwsError } from './aws-error.js';
 import { codeCommitErrorOf } from './codecommit-errors.js';
 import { CODECOMMIT_OPERATIONS } from './codecommit-operations.js';
+import { codeDeployErrorOf } from './codedeploy-errors.js';
+import { CODEDEPLOY_OPERATIONS } from './codedeploy-operations.js';
 import { codePipelineErrorOf } from './codepipeline-errors.js';
 import { CODEPIPELINE_OPERATIONS } from './codepipeline-operations.js';
 
@@ -29,12 +31,14 @@ const SERVICES: Readonly<Record<string, Readonly<Record<string, AwsOperation>>>>
   CodeBuild_20161006: CODEBUILD_OPERATIONS,
   CodeCommit_20150413: CODECOMMIT_OPERATIONS,
   CodePipeline_20150709: CODEPIPELINE_OPERATIONS,
+  CodeDeploy_20141006: CODEDEPLOY_OPERATIONS,
 };
 
 /** Per `X-Amz-Target` prefix, the services that name their own exceptions for some errors. */
 const SERVICE_ERRORS: Readonly<Record<string, (error: NagareError) => AwsError | undefined>> = {
   CodeCommit_20150413: codeCommitErrorOf,
   CodePipeline_20150709: codePipelineErrorOf,
+  CodeDeploy_20141006: codeDeployErrorOf,
 };
 
 /** The AWS error name and HTTP status of each nagare error code, as the SDKs expect them. */

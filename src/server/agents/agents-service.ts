@@ -13,7 +13,8 @@ import { plainAgent, type AgentCapabilities } from '../../core/job-routing.js';
 import type { Completion, Heartbeat, LeasedJob } from '../../protocol/agent-protocol.js';
 import type { AgentView } from '../../protocol/native-agents.js';
 import { SERVER_LOG_SLACK_BYTES } from '../../core/log-limits.js';
-import type { StoredBuild } from '../../core/store.js';
+import type { Job, StoredBuild } from '../../core/store.js';
+import type { DeployJobPayload } from '../../protocol/deploy-job.js';
 import { applyBuildLife } from '../../core/build-life.js';
 import { artifactBlobKey, logBlobKey } from '../builds/build-records.js';
 import { namesOutside, serverKnownNames, unionOf, type ParameterNames } from '../builds/job-parameter-names.js';
@@ -22,8 +23,17 @@ import type { ServerContext } from '../server-context.js';
 
 export type { Completion, Heartbeat } from '../../protocol/agent-protocol.js';
 
+/** What leasing needs of the deployments (server/deployments/deployment-effects.ts). */
+export interface DeployJobSource {
+  /** The payload of a leased deploy job, or undefined when its deployment no longer wants it. */
+  leased(job: Job): Promise<DeployJobPayload | undefined>;
+}
+
 export class AgentsService {
-  constructor(private readonly context: ServerContext) {}
+  constructor(
+    private readonly context: ServerContext,
+    private readonly deployJobs?: DeployJobSource,
+  ) {}
 
   /** Waits up to `waitMs` for a job this agent can run; undefined when none came. */
   async lease(agentId: string, waitMs: number, signal?: AbortSignal): Promise<LeasedJob | undefined> {
@@ -34,6 +44,15 @@ export class AgentsService {
     const capabilities: AgentCapabilities = agent ? { id: agentId, kinds: agent.kinds, labels: agent.labels, fleet: agent.fleet } : plainAgent(agentId);
     for (;;) {
       const job = await store.jobs.claim(agentId, clock(), settings.leaseMs, await this.projectsAtLimit(), capabilities);
+      if (job?.kind === 'deploy') {
+        const deploy = await this.deployJobs?.leased(job);
+        if (!deploy) {
+          await store.jobs.cancel(job.id);
+          continue;
+        }
+        this.context.logger.info({ jobId: job.id, agentId }, 'deploy job leased');
+        return { kind: 'deploy', id: job.id, deploy };
+      }
       if (job) {
         const build = await store.builds.get(job.id);
         // A job whose build is gone or already ended (stopped or deleted while it had no job) is dropped.

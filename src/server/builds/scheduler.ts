@@ -63,6 +63,8 @@ export class Scheduler {
   private async expireLeases(): Promise<void> {
     const { store, clock, metrics, logger } = this.context;
     for (const job of await store.jobs.expired(clock())) {
+      // Deploy jobs are the deployments sweep's (server/deployments/deployment-effects.ts).
+      if (job.kind !== 'build') continue;
       metrics.leaseExpiries.inc();
       const build = await store.builds.get(job.id);
       const attemptsLeft = job.attempts < this.context.settings.maxJobAttempts;
