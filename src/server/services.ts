@@ -3,6 +3,9 @@ import { AgentsService } from './agents/agents-service.js';
 import { AuthService } from './auth/auth-service.js';
 import { BuildsService } from './builds/builds-service.js';
 import { ExternalRepositoriesService } from './repositories/external-repositories.js';
+import { EventsService } from './events/events-service.js';
+import { NotificationOutbox, type OutboxOptions } from './events/notification-outbox.js';
+import { NotificationsService } from './events/notifications-service.js';
 import { IntervalRunner } from './interval-runner.js';
 import { ParametersService } from './parameters/parameters-service.js';
 import { PipelinesService } from './pipelines/pipelines-service.js';
@@ -25,6 +28,11 @@ export interface Services {
   readonly pipelines: PipelinesService;
   /** Periodic work (the composition root registers the components); listed at /api/v1/components. */
   readonly intervalRunner: IntervalRunner;
+  /** The event log (AWS event shapes) for readers: pages and the live stream. */
+  readonly events: EventsService;
+  readonly notifications: NotificationsService;
+  /** Delivers notification rules' events (a component of the interval runner). */
+  readonly notificationOutbox: NotificationOutbox;
 }
 
 /** Where the services keep files of their own, apart from the store and blobs. */
@@ -33,10 +41,13 @@ export interface ServiceOptions {
   readonly repositoriesDir: string;
   /** This server as recorded in the components' last runs (host and process id). */
   readonly serverName?: string;
+  /** Retries, back-off and timeouts of notification deliveries (tests shorten them). */
+  readonly notificationOutbox?: OutboxOptions | undefined;
 }
 
 export function createServices(context: ServerContext, options: ServiceOptions): Services {
   const repositories = new RepositoriesService(context, options.repositoriesDir);
+  const notifications = new NotificationsService(context);
   return {
     context,
     projects: new ProjectsService(context),
@@ -49,5 +60,8 @@ export function createServices(context: ServerContext, options: ServiceOptions):
     externalRepositories: new ExternalRepositoriesService(context, repositories),
     pipelines: new PipelinesService(context),
     intervalRunner: new IntervalRunner(context, options.serverName ?? 'server'),
+    events: new EventsService(context),
+    notifications,
+    notificationOutbox: new NotificationOutbox(context, notifications, options.notificationOutbox),
   };
 }

@@ -17,6 +17,8 @@ import { KyselyParametersRepo } from './kysely-parameters-repo.js';
 import { KyselyProjectsRepo } from './kysely-projects-repo.js';
 import { KyselyComponentsRepo } from './kysely-components-repo.js';
 import { KyselyCursorsRepo } from './kysely-cursors-repo.js';
+import { KyselyEventsRepo } from './kysely-events-repo.js';
+import { KyselyNotificationRulesRepo } from './kysely-notification-rules-repo.js';
 import { KyselyWebhookDeliveriesRepo } from './kysely-webhook-deliveries-repo.js';
 import { KyselyPipelinesRepo } from './kysely-pipelines-repo.js';
 import { KyselyRepositoriesRepo } from './kysely-repositories-repo.js';
@@ -57,6 +59,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     pipelines: new KyselyPipelinesRepo(db),
     cursors: new KyselyCursorsRepo(db),
     webhookDeliveries: new KyselyWebhookDeliveriesRepo(db),
+    events: new KyselyEventsRepo(db),
+    notificationRules: new KyselyNotificationRulesRepo(db),
     close: () => db.destroy(),
   };
 }

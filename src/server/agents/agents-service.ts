@@ -18,6 +18,7 @@ import { artifactBlobKey, asRecord, leasedRecord, logBlobKey, mergePhases, recor
 import { namesOutside, serverKnownNames, unionOf, type ParameterNames } from '../builds/job-parameter-names.js';
 import { CONNECTED_WITHIN_MS } from '../builds/queued-explanations.js';
 import type { ServerContext } from '../server-context.js';
+import { buildEvents } from '../events/aws-events.js';
 
 export type { Completion, Heartbeat } from '../../protocol/agent-protocol.js';
 
@@ -41,7 +42,7 @@ export class AgentsService {
           continue;
         }
         const now = clock();
-        await store.builds.update(build.id, { currentPhase: 'PROVISIONING', record: asRecord(leasedRecord(build, agentId, now)) });
+        await store.builds.update(build.id, { currentPhase: 'PROVISIONING', record: asRecord(leasedRecord(build, agentId, now)) }, (before, after) => buildEvents(this.context, before, after));
         this.context.events.publish({ type: 'BuildPhaseChanged', buildId: build.id, previousPhase: build.currentPhase, currentPhase: 'PROVISIONING' });
         this.context.metrics.queueDuration.observe((now - build.startTime) / 1000);
         this.context.logger.info({ buildId: build.id, agentId }, 'build leased');
@@ -83,7 +84,7 @@ export class AgentsService {
       const data = recordOf(build);
       // Only `complete` ends a build: a last heartbeat may already say COMPLETED, before the result.
       const currentPhase = beat.currentPhase && beat.currentPhase !== 'COMPLETED' ? beat.currentPhase : build.currentPhase;
-      await store.builds.update(buildId, { currentPhase, record: asRecord({ ...data, phases: mergePhases(data.phases.filter((p) => p.phaseType !== 'COMPLETED'), beat.phases.filter((p) => p.phaseType !== 'COMPLETED')) }) });
+      await store.builds.update(buildId, { currentPhase, record: asRecord({ ...data, phases: mergePhases(data.phases.filter((p) => p.phaseType !== 'COMPLETED'), beat.phases.filter((p) => p.phaseType !== 'COMPLETED')) }) }, (before, after) => buildEvents(this.context, before, after));
       if (currentPhase !== build.currentPhase) this.context.events.publish({ type: 'BuildPhaseChanged', buildId, previousPhase: build.currentPhase, currentPhase });
     }
     return { stopRequested: build.stopRequested };
@@ -195,7 +196,7 @@ export class AgentsService {
         reports: result.reports,
         resolvedSourceVersion: result.resolvedSourceVersion,
       }),
-    });
+    }, (before, after) => buildEvents(this.context, before, after));
     this.context.metrics.buildsFinished.inc({ status: result.buildStatus });
     this.context.metrics.buildDuration.observe((now - build.startTime) / 1000);
     this.context.notifier.notify(`build:${buildId}`);

@@ -11,6 +11,7 @@ import type { Page, PageRequest, StoredBuild } from '../../core/store.js';
 import { buildJobRouting, endedRecord, asRecord, queuedBuild, recordOf } from './build-records.js';
 import { explainQueued } from './queued-explanations.js';
 import type { ServerContext } from '../server-context.js';
+import { buildEvents } from '../events/aws-events.js';
 
 export interface StartBuildInput {
   readonly projectName: string;
@@ -67,7 +68,7 @@ export class BuildsService {
     const build = queuedBuild(job, now);
     try {
       // One transaction: a crash can no longer leave a QUEUED build that no job will ever run.
-      await store.builds.insertQueued(build, { ...buildJobRouting(job, project), id: build.id, projectName: project.name, queuedAt: now, payload: { queuedTimeoutInMinutes: project.queuedTimeoutInMinutes } });
+      await store.builds.insertQueued(build, { ...buildJobRouting(job, project), id: build.id, projectName: project.name, queuedAt: now, payload: { queuedTimeoutInMinutes: project.queuedTimeoutInMinutes } }, buildEvents(this.context, undefined, build));
     } catch (error) {
       // The same action attempt started twice (a retried effect, two servers): one build.
       const existing = input.buildUuid === undefined ? undefined : await store.builds.get(build.id);
@@ -150,7 +151,7 @@ export class BuildsService {
   /** Ends a build that no agent will finish; shared with the scheduler. */
   async finish(build: StoredBuild, status: 'STOPPED' | 'TIMED_OUT' | 'FAULT', context: { statusCode: string; message: string }, at: number): Promise<StoredBuild> {
     const { data, currentPhase } = endedRecord(build, status, context, at);
-    const updated = await this.context.store.builds.update(build.id, { buildStatus: status, currentPhase, endTime: at, record: asRecord(data) });
+    const updated = await this.context.store.builds.update(build.id, { buildStatus: status, currentPhase, endTime: at, record: asRecord(data) }, (before, after) => buildEvents(this.context, before, after));
     this.context.metrics.buildsFinished.inc({ status });
     this.context.notifier.notify(`build:${build.id}`);
     this.context.logger.info({ buildId: build.id, status, reason: context.message }, 'build ended by the server');
