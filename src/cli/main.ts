@@ -8,6 +8,7 @@ import { debugEnabled } from '../config/environment.js';
 import { isNagareError } from '../core/errors.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerBuildCommand } from './commands/build.js';
+import { registerEventCommands } from './commands/events.js';
 import { registerParameterCommands } from './commands/parameters.js';
 import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerProjectCommands } from './commands/projects.js';
@@ -37,6 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerRepositoryCommands(program, done);
   registerPipelineCommands(program, done);
   registerAgentCommand(program, done);
+  registerEventCommands(program, done);
   const wantsJson = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });

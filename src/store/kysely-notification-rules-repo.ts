@@ -145,7 +145,7 @@ function ruleOf(row: Selectable<NotificationRulesTable>): NotificationRule {
 }
 
 function targetOf(value: unknown): NotificationTarget[] {
-  if (typeof value !== 'object' || value === null) throw new NagareError('STORE_UNAVAILABLE', 'a stored notification target is not an object');
+  if (typeof value !== 'object' || value === null) throw new NagareError('STORE_RECORD_INVALID', 'a stored notification target is not an object');
   const t = value as Record<string, unknown>;
   const targetType = t.targetType === 'Slack' ? 'Slack' : 'Webhook';
   const address = typeof t.targetAddress === 'string' ? t.targetAddress : '';

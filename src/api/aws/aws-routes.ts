@@ -69,6 +69,8 @@ export function awsErrorOf(code: ErrorCode): AwsError {
       return { type: 'AccessDeniedException', status: 400 };
     case 'STORE_UNAVAILABLE':
       return { type: 'ServiceUnavailableException', status: 503 };
+    case 'NOTIFICATION_TARGET_FAILED':
+      return { type: 'ServiceUnavailableException', status: 503 };
     // nagare's own fault.
     case 'STORE_MIGRATION_FAILED':
     case 'STORE_RECORD_INVALID':
