@@ -8,6 +8,7 @@
  */
 import type { AwsEvent, StoredEvent } from './aws-event.js';
 import type { PhaseType, StatusType } from './build-phases.js';
+import type { EventRule } from './event-rule.js';
 import type { DeliveryState, NotificationDelivery, NotificationRule } from './notification-rule.js';
 import type { PipelineDefinition } from './pipeline.js';
 import type { ExecutionState, PipelineRuntime } from './pipeline-execution-types.js';
@@ -422,6 +423,16 @@ export interface NotificationRulesRepo {
   countByState(ruleArn: string): Promise<Record<DeliveryState, number>>;
 }
 
+/** EventBridge-style rules, one row each (targets inside). */
+export interface EventRulesRepo {
+  /** Creates or replaces the rule of that name. */
+  put(rule: EventRule): Promise<void>;
+  get(name: string): Promise<EventRule | undefined>;
+  /** Sorted by name. */
+  list(): Promise<EventRule[]>;
+  delete(name: string): Promise<boolean>;
+}
+
 /** A periodic piece of server work (the interval runner's components) as operators see it. */
 export interface ComponentRecord {
   readonly name: string;
@@ -467,5 +478,6 @@ export interface Store {
   readonly webhookDeliveries: WebhookDeliveriesRepo;
   readonly events: EventsRepo;
   readonly notificationRules: NotificationRulesRepo;
+  readonly eventRules: EventRulesRepo;
   close(): Promise<void>;
 }

@@ -126,6 +126,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   intervalRunner.register(pipelineDriver.component(options.schedulerIntervalMs ?? 1000));
   intervalRunner.register(mirrorPoller.component());
   intervalRunner.register(services.notificationOutbox.component());
+  intervalRunner.register(services.eventRules.component(options.schedulerIntervalMs ?? 1000));
   const unsubscribeEventWakeUps = announceStoredEvents(context, intervalRunner);
   intervalRunner.start();
 
@@ -174,6 +175,7 @@ function announceStoredEvents(context: ServerContext, intervalRunner: IntervalRu
     context.events.subscribe(type, () => {
       context.notifier.notify('events');
       void intervalRunner.runNow('notification-delivery');
+      void intervalRunner.runNow('event-rules');
     }),
   );
   return () => unsubscribes.forEach((unsubscribe) => unsubscribe());

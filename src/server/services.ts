@@ -3,6 +3,7 @@ import { AgentsService } from './agents/agents-service.js';
 import { AuthService } from './auth/auth-service.js';
 import { BuildsService } from './builds/builds-service.js';
 import { ExternalRepositoriesService } from './repositories/external-repositories.js';
+import { EventRulesService } from './events/event-rules-service.js';
 import { EventsService } from './events/events-service.js';
 import { NotificationOutbox, type OutboxOptions } from './events/notification-outbox.js';
 import { NotificationsService } from './events/notifications-service.js';
@@ -33,6 +34,8 @@ export interface Services {
   readonly notifications: NotificationsService;
   /** Delivers notification rules' events (a component of the interval runner). */
   readonly notificationOutbox: NotificationOutbox;
+  /** EventBridge-style rules: patterns and schedules that start pipelines and builds. */
+  readonly eventRules: EventRulesService;
 }
 
 /** Where the services keep files of their own, apart from the store and blobs. */
@@ -48,20 +51,23 @@ export interface ServiceOptions {
 export function createServices(context: ServerContext, options: ServiceOptions): Services {
   const repositories = new RepositoriesService(context, options.repositoriesDir);
   const notifications = new NotificationsService(context);
+  const pipelines = new PipelinesService(context);
+  const builds = new BuildsService(context);
   return {
     context,
     projects: new ProjectsService(context),
     fleets: new FleetsService(context),
-    builds: new BuildsService(context),
+    builds,
     agents: new AgentsService(context),
     parameters: new ParametersService(context),
     auth: new AuthService(context),
     repositories,
     externalRepositories: new ExternalRepositoriesService(context, repositories),
-    pipelines: new PipelinesService(context),
+    pipelines,
     intervalRunner: new IntervalRunner(context, options.serverName ?? 'server'),
     events: new EventsService(context),
     notifications,
     notificationOutbox: new NotificationOutbox(context, notifications, options.notificationOutbox),
+    eventRules: new EventRulesService(context, pipelines, builds),
   };
 }

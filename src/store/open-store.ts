@@ -17,6 +17,7 @@ import { KyselyParametersRepo } from './kysely-parameters-repo.js';
 import { KyselyProjectsRepo } from './kysely-projects-repo.js';
 import { KyselyComponentsRepo } from './kysely-components-repo.js';
 import { KyselyCursorsRepo } from './kysely-cursors-repo.js';
+import { KyselyEventRulesRepo } from './kysely-event-rules-repo.js';
 import { KyselyEventsRepo } from './kysely-events-repo.js';
 import { KyselyNotificationRulesRepo } from './kysely-notification-rules-repo.js';
 import { KyselyWebhookDeliveriesRepo } from './kysely-webhook-deliveries-repo.js';
@@ -61,6 +62,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     webhookDeliveries: new KyselyWebhookDeliveriesRepo(db),
     events: new KyselyEventsRepo(db),
     notificationRules: new KyselyNotificationRulesRepo(db),
+    eventRules: new KyselyEventRulesRepo(db),
     close: () => db.destroy(),
   };
 }

@@ -148,7 +148,16 @@ export interface NotificationDeliveriesTable {
   updated_at: number;
 }
 
+export interface EventRulesTable {
+  name: string;
+  /** The EventRule as JSON. */
+  json: string;
+  created: number;
+  last_modified: number;
+}
+
 export interface Database {
+  event_rules: EventRulesTable;
   events: EventsTable;
   notification_rules: NotificationRulesTable;
   notification_deliveries: NotificationDeliveriesTable;

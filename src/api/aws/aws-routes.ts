@@ -18,6 +18,7 @@ import { codeCommitErrorOf } from './codecommit-errors.js';
 import { CODECOMMIT_OPERATIONS } from './codecommit-operations.js';
 import { codePipelineErrorOf } from './codepipeline-errors.js';
 import { CODEPIPELINE_OPERATIONS } from './codepipeline-operations.js';
+import { EVENTS_OPERATIONS, eventsErrorOf } from './events-operations.js';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 /** Every operation served has a small JSON body; larger ones are refused as soon as they pass this. */
@@ -28,12 +29,14 @@ const SERVICES: Readonly<Record<string, Readonly<Record<string, AwsOperation>>>>
   CodeBuild_20161006: CODEBUILD_OPERATIONS,
   CodeCommit_20150413: CODECOMMIT_OPERATIONS,
   CodePipeline_20150709: CODEPIPELINE_OPERATIONS,
+  AWSEvents: EVENTS_OPERATIONS,
 };
 
 /** Per `X-Amz-Target` prefix, the services that name their own exceptions for some errors. */
 const SERVICE_ERRORS: Readonly<Record<string, (error: NagareError) => AwsError | undefined>> = {
   CodeCommit_20150413: codeCommitErrorOf,
   CodePipeline_20150709: codePipelineErrorOf,
+  AWSEvents: eventsErrorOf,
 };
 
 export interface AwsError {

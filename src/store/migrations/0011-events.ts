@@ -1,5 +1,5 @@
 /**
- * The event log, notification rules and their delivery outbox (issue 12).
+ * The event log, notification rules and their delivery outbox, and EventBridge-style rules (issue 12).
  *
  * `events.sequence` is the readers' cursor (an identity on PostgreSQL, AUTOINCREMENT on SQLite, as
  * push_events). `notification_deliveries` is the outbox: one row per (rule, target, event),
@@ -43,10 +43,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addUniqueConstraint('notification_deliveries_once', ['rule_arn', 'target_address', 'event_sequence'])
     .execute();
+  await db.schema
+    .createTable('event_rules')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('json', 'text', (c) => c.notNull())
+    .addColumn('created', 'bigint', (c) => c.notNull())
+    .addColumn('last_modified', 'bigint', (c) => c.notNull())
+    .execute();
   await db.schema.createIndex('notification_deliveries_by_rule').on('notification_deliveries').columns(['rule_arn', 'state', 'event_sequence']).execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('event_rules').execute();
   await db.schema.dropTable('notification_deliveries').execute();
   await db.schema.dropTable('notification_rules').execute();
   await db.schema.dropTable('events').execute();
