@@ -15,6 +15,7 @@ import { nativeRoutes } from './native-routes.js';
 import { notificationRoutes } from './notification-routes.js';
 import { pipelineRoutes } from './pipeline-routes.js';
 import { repositoryRoutes } from './repository-routes.js';
+import { ruleRoutes } from './rule-routes.js';
 import { bearerToken } from './request.js';
 import { webhookRoutes } from './webhook-routes.js';
 
@@ -33,6 +34,7 @@ export function createApp(services: Services): Hono {
   app.route('/api/v1/pipelines', pipelineRoutes(services));
   app.route('/api/v1/events', eventRoutes(services));
   app.route('/api/v1/notification-rules', notificationRoutes(services));
+  app.route('/api/v1/rules', ruleRoutes(services));
   app.route('/api/v1', nativeRoutes(services));
   app.route('/git', gitRoutes(services));
   app.route('/webhooks', webhookRoutes(services));

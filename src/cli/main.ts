@@ -14,6 +14,7 @@ import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerProjectCommands } from './commands/projects.js';
 import { registerRemoteBuildCommands } from './commands/remote-builds.js';
 import { registerRepositoryCommands } from './commands/repos.js';
+import { registerRuleCommands } from './commands/rules.js';
 import { registerServerCommands } from './commands/server.js';
 import { buildExitCode, errorExitCode, type CommandOutcome } from './outcome.js';
 import { errorJson, formatError } from './output.js';
@@ -39,6 +40,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerPipelineCommands(program, done);
   registerAgentCommand(program, done);
   registerEventCommands(program, done);
+  registerRuleCommands(program, done);
   const wantsJson = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });

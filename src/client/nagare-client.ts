@@ -101,6 +101,16 @@ export class NagareClient {
     }
   }
 
+  putRule(name: string, rule: Json): Promise<{ RuleArn: string; FailedEntryCount: number; FailedEntries: Json[] }> {
+    return this.call('PUT', `/rules/${encodeURIComponent(name)}`, rule);
+  }
+  listRules(): Promise<{ Rules: Json[] }> {
+    return this.call('GET', '/rules');
+  }
+  deleteRule(name: string): Promise<{ deleted: string }> {
+    return this.call('DELETE', `/rules/${encodeURIComponent(name)}`);
+  }
+
   listNotificationRules(): Promise<{ NotificationRules: Json[] }> {
     return this.call('GET', '/notification-rules');
   }
