@@ -26,7 +26,7 @@ if (reason === undefined) {
       await store.projects.create(sampleProject('alpha'));
       await store.close();
       const tables = await admin((client) => client.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]));
-      assert.deepEqual(tables.rows.map((row) => row.table_name), ['access_keys', 'agents', 'builds', 'components', 'credentials', 'cursors', 'fleets', 'jobs', 'kysely_migration', 'kysely_migration_lock', 'parameters', 'pipeline_executions', 'pipelines', 'projects', 'push_events', 'repositories', 'webhook_deliveries']);
+      assert.deepEqual(tables.rows.map((row) => row.table_name), ['access_keys', 'agents', 'builds', 'components', 'credentials', 'cursors', 'event_rules', 'events', 'fleets', 'jobs', 'kysely_migration', 'kysely_migration_lock', 'notification_deliveries', 'notification_rules', 'parameters', 'pipeline_executions', 'pipelines', 'projects', 'push_events', 'repositories', 'webhook_deliveries']);
     });
 
     it('servers starting at once on one empty database migrate it once', async () => {
