@@ -55,10 +55,12 @@ export class NotificationOutbox {
   /** One pass: match new events, then deliver what is due until nothing is. */
   async runOnce(signal?: AbortSignal): Promise<void> {
     await this.match();
+    // The rules are read once per pass, not once per delivery.
+    const rules = new Map((await this.context.store.notificationRules.list()).map((rule) => [rule.arn, rule]));
     for (let round = 0; round < 100 && !signal?.aborted; round += 1) {
       const due = await this.context.store.notificationRules.due(this.context.clock(), 100);
       if (due.length === 0) return;
-      for (let i = 0; i < due.length; i += PARALLEL) await Promise.all(due.slice(i, i + PARALLEL).map((d) => this.attempt(d)));
+      for (let i = 0; i < due.length; i += PARALLEL) await Promise.all(due.slice(i, i + PARALLEL).map((d) => this.attempt(d, rules.get(d.delivery.ruleArn))));
     }
   }
 
@@ -85,9 +87,9 @@ export class NotificationOutbox {
     }
   }
 
-  private async attempt({ delivery, event }: DueDelivery): Promise<void> {
+  private async attempt({ delivery, event }: DueDelivery, rule: NotificationRule | undefined): Promise<void> {
     const { store, clock, logger } = this.context;
-    const rule = await store.notificationRules.get(delivery.ruleArn);
+    rule ??= await store.notificationRules.get(delivery.ruleArn);
     const target = rule?.targets.find((t) => t.targetAddress === delivery.targetAddress);
     let error: string | undefined;
     if (!rule || !target) error = 'the target was removed from the rule';
