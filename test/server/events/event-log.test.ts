@@ -120,3 +120,26 @@ test('GET /api/v1/events filters by detail-type, pages with nextAfter, and needs
   assert.equal((await fetch(`${server.url}/api/v1/events`)).status, 401);
   assert.equal((await fetch(`${server.url}/api/v1/events?after=-1`, { headers })).status, 400);
 });
+
+test('GET /api/v1/events/stream?after=latest sends the next events as SSE with their sequence as id', async () => {
+  const controller = new AbortController();
+  const response = await fetch(`${server.url}/api/v1/events/stream?after=latest&type=${encodeURIComponent('CodeBuild Build State Change')}`, { headers: { authorization: `Bearer ${server.token}` }, signal: controller.signal });
+  assert.equal(response.headers.get('content-type'), 'text/event-stream');
+  const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader();
+  assert.ok(reader);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const build = await server.services.builds.startBuild({ projectName: 'evented-solo', initiator: 'admin' });
+  let text = '';
+  const decoder = new TextDecoder();
+  while (!text.includes('\n\n')) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  controller.abort();
+  const block = text.slice(0, text.indexOf('\n\n'));
+  assert.match(block, /^event: aws$/m);
+  assert.match(block, /^id: \d+$/m);
+  const event = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? '{}') as AwsEvent;
+  assert.deepEqual([event['detail-type'], event.detail['build-status'], event.resources[0]], ['CodeBuild Build State Change', 'IN_PROGRESS', `arn:aws:codebuild:us-east-1:000000000000:build/${build.id}`]);
+});
