@@ -12,6 +12,7 @@ import { buildJobRouting, endedRecord, asRecord, queuedBuild, recordOf } from '.
 import { explainQueued } from './queued-explanations.js';
 import type { ServerContext } from '../server-context.js';
 import { buildEvents } from '../events/aws-events.js';
+import { buildTraceParent } from '../events/trace.js';
 
 export interface StartBuildInput {
   readonly projectName: string;
@@ -45,8 +46,10 @@ export class BuildsService {
     const overrides = new Map((input.environmentVariablesOverride ?? []).map((v) => [v.name, v]));
     const variables = [...project.environment.environmentVariables.filter((v) => !overrides.has(v.name)), ...overrides.values()];
     const now = clock();
+    const buildId = `${project.name}:${input.buildUuid ?? this.context.newId()}`;
     const job: BuildJob = {
-      buildId: `${project.name}:${input.buildUuid ?? this.context.newId()}`,
+      buildId,
+      traceParent: buildTraceParent(buildId, input.pipeline?.action.executionId),
       buildNumber: await store.projects.nextBuildNumber(project.name),
       projectName: project.name,
       initiator: input.initiator,
@@ -76,7 +79,7 @@ export class BuildsService {
       throw error;
     }
     this.context.notifier.notify('jobs');
-    this.context.logger.info({ buildId: build.id, project: project.name, initiator: input.initiator }, 'build queued');
+    this.context.logger.info({ buildId: build.id, project: project.name, initiator: input.initiator, traceId: job.traceParent?.split('-')[1] }, 'build queued');
     this.context.events.publish({ type: 'BuildStateChanged', build });
     return build;
   }
