@@ -1,6 +1,6 @@
 /**
  * The event log over HTTP (`/api/v1/events`), API token as the rest of /api/v1:
- * - `GET /api/v1/events?after=N&limit=L&type=<detail-type>` — a page of events in order, with the
+ * - `GET /api/v1/events?after=N&limit=L&type=<detail-type>&trace=<trace id>` — a page of events in order, with the
  *   cursor to pass as `after` next (`nextAfter`);
  * - `GET /api/v1/events/stream?after=N&type=…` — Server-Sent Events: `event: aws` with the
  *   envelope as `data` and the sequence as `id` (a reconnecting EventSource sends it back as
@@ -15,6 +15,7 @@ import { bearerToken } from './request.js';
 const listSchema = z.object({
   after: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  trace: z.string().regex(/^[0-9a-f]{32}$/, 'a trace id is 32 lowercase hexadecimal digits').optional(),
 });
 const streamSchema = z.object({ after: z.union([z.literal('latest'), z.coerce.number().int().min(0)]).optional() });
 
@@ -28,10 +29,10 @@ export function eventRoutes(services: Services): Hono {
   });
 
   app.get('/', async (c) => {
-    const { after, limit } = listSchema.parse(c.req.query());
+    const { after, limit, trace } = listSchema.parse(c.req.query());
     const detailTypes = c.req.queries('type') ?? [];
-    const page = await events.list({ after, limit, detailTypes });
-    return c.json({ events: page.map((e) => ({ sequence: e.sequence, event: e.event })), nextAfter: page.at(-1)?.sequence ?? after });
+    const page = await events.list({ after, limit, detailTypes, traceId: trace });
+    return c.json({ events: page.map((e) => ({ sequence: e.sequence, event: e.event, ...(e.traceId ? { traceId: e.traceId } : {}) })), nextAfter: page.at(-1)?.sequence ?? after });
   });
 
   app.get('/stream', async (c) => {

@@ -75,8 +75,8 @@ export class NagareClient {
   }
 
   /** A page of the event log after `after` (`types`: detail-types to keep). */
-  listEvents(after: number, limit: number, types: readonly string[] = []): Promise<{ events: { sequence: number; event: Json }[]; nextAfter: number }> {
-    const query = new URLSearchParams({ after: String(after), limit: String(limit) });
+  listEvents(after: number, limit: number, types: readonly string[] = [], traceId?: string): Promise<{ events: { sequence: number; event: Json; traceId?: string }[]; nextAfter: number }> {
+    const query = new URLSearchParams({ after: String(after), limit: String(limit), ...(traceId === undefined ? {} : { trace: traceId }) });
     for (const type of types) query.append('type', type);
     return this.call('GET', `/events?${query.toString()}`);
   }

@@ -19,10 +19,15 @@ export interface AwsEvent {
   readonly detail: Readonly<Record<string, unknown>>;
 }
 
+/** An event with the trace it belongs to (nagare's, kept beside the envelope, never inside it). */
+export type TracedEvent = AwsEvent & { readonly traceId?: string | undefined };
+
 /** An event as stored: its place in the one ordered log of events (the cursor of readers). */
 export interface StoredEvent {
   readonly sequence: number;
   readonly event: AwsEvent;
+  /** The W3C trace id of the work the change belongs to, when it has one. */
+  readonly traceId?: string | undefined;
 }
 
 /** EventBridge's `time`: ISO-8601 without milliseconds. */

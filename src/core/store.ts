@@ -6,7 +6,7 @@
  * NagareError `STORE_CONFLICT` when a unique name is taken, `STORE_NOT_FOUND` only where stated,
  * and `STORE_UNAVAILABLE` when the database cannot be reached. Times are epoch milliseconds.
  */
-import type { AwsEvent, StoredEvent } from './aws-event.js';
+import type { StoredEvent, TracedEvent } from './aws-event.js';
 import type { PhaseType, StatusType } from './build-phases.js';
 import type { EventRule } from './event-rule.js';
 import type { DeliveryState, NotificationDelivery, NotificationRule } from './notification-rule.js';
@@ -66,7 +66,7 @@ export interface BuildsRepo {
    * Inserts a queued build and its job in one transaction: both are stored or neither is (a crash
    * in between must not leave a build that nothing will run). STORE_CONFLICT when either id is taken.
    */
-  insertQueued(build: StoredBuild, job: NewJob, events?: readonly AwsEvent[]): Promise<void>;
+  insertQueued(build: StoredBuild, job: NewJob, events?: readonly TracedEvent[]): Promise<void>;
   /** Builds still QUEUED that have no job row (left by a crash before this was one transaction), oldest first. */
   queuedWithoutJob(limit: number): Promise<StoredBuild[]>;
   get(id: string): Promise<StoredBuild | undefined>;
@@ -76,7 +76,7 @@ export interface BuildsRepo {
    * `events` (given the build before and after) are appended to the event log in the same
    * transaction, so a change and the events it causes are stored together or not at all.
    */
-  update(id: string, patch: BuildPatch, events?: (before: StoredBuild, after: StoredBuild) => readonly AwsEvent[]): Promise<StoredBuild | undefined>;
+  update(id: string, patch: BuildPatch, events?: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined>;
   /**
    * Appends a log chunk's bookkeeping only if `sequence` is the next expected one: returns
    * 'appended', 'duplicate' (already had it) or 'gap' (a chunk is missing before it).
@@ -304,7 +304,7 @@ export interface RepositoriesRepo {
   /** The external repositories (those with a mirror), sorted by name. */
   listMirrors(): Promise<StoredRepository[]>;
   /** Records the events of one push, in order, and returns them with their sequence numbers. */
-  recordPush(events: readonly Omit<PushEvent, 'sequence'>[], awsEvents?: (recorded: readonly PushEvent[]) => readonly AwsEvent[]): Promise<PushEvent[]>;
+  recordPush(events: readonly Omit<PushEvent, 'sequence'>[], awsEvents?: (recorded: readonly PushEvent[]) => readonly TracedEvent[]): Promise<PushEvent[]>;
   /** Events with a sequence above `afterSequence`, oldest first, at most `limit`. */
   pushEventsAfter(afterSequence: number, limit: number, filter?: { readonly repositoryName?: string | undefined }): Promise<PushEvent[]>;
 }
@@ -345,7 +345,7 @@ export interface PipelinesRepo {
    * Writes the runtime (and a new definition) if the row is still at `expectedRevision`, and the
    * history change with it in one transaction; false (and nothing written) otherwise.
    */
-  save(name: string, change: { readonly definition?: PipelineDefinition; readonly runtime: PipelineRuntime; readonly history?: PipelineHistoryChange }, expectedRevision: number, at: number, events?: readonly AwsEvent[]): Promise<boolean>;
+  save(name: string, change: { readonly definition?: PipelineDefinition; readonly runtime: PipelineRuntime; readonly history?: PipelineHistoryChange }, expectedRevision: number, at: number, events?: readonly TracedEvent[]): Promise<boolean>;
   /** An ended execution from the history table. */
   getEndedExecution(pipelineName: string, executionId: string): Promise<ExecutionState | undefined>;
   /** Ended executions newest first (by start sequence), only those started before `beforeSeq` when given. */
@@ -380,9 +380,9 @@ export interface WebhookDeliveriesRepo {
  */
 export interface EventsRepo {
   /** Appends events that no other stored change carries (a test event, a rule's own events). */
-  append(events: readonly AwsEvent[]): Promise<StoredEvent[]>;
+  append(events: readonly TracedEvent[]): Promise<StoredEvent[]>;
   /** Events with a sequence above `afterSequence`, oldest first, at most `limit`, of the given detail-types when given. */
-  after(afterSequence: number, limit: number, filter?: { readonly detailTypes?: readonly string[] | undefined }): Promise<StoredEvent[]>;
+  after(afterSequence: number, limit: number, filter?: { readonly detailTypes?: readonly string[] | undefined; readonly traceId?: string | undefined }): Promise<StoredEvent[]>;
   /** The highest sequence stored; 0 when there is none. */
   lastSequence(): Promise<number>;
 }

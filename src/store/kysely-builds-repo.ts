@@ -2,7 +2,7 @@
 import { PostgresAdapter, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { PhaseType, StatusType } from '../core/build-phases.js';
 import { NagareError } from '../core/errors.js';
-import type { AwsEvent } from '../core/aws-event.js';
+import type { TracedEvent } from '../core/aws-event.js';
 import type { BuildPatch, BuildsRepo, NewJob, Page, PageRequest, StoredBuild } from '../core/store.js';
 import { appendEvents } from './kysely-events-repo.js';
 import { insertJob } from './kysely-job-queue.js';
@@ -21,7 +21,7 @@ export class KyselyBuildsRepo implements BuildsRepo {
     await insertBuild(this.#db, build);
   }
 
-  async insertQueued(build: StoredBuild, job: NewJob, events: readonly AwsEvent[] = []): Promise<void> {
+  async insertQueued(build: StoredBuild, job: NewJob, events: readonly TracedEvent[] = []): Promise<void> {
     await this.#db.transaction().execute(async (transaction) => {
       await insertBuild(transaction, build);
       await insertJob(transaction, job);
@@ -56,7 +56,7 @@ export class KyselyBuildsRepo implements BuildsRepo {
     return unique.flatMap((id) => byId.get(id) ?? []);
   }
 
-  async update(id: string, patch: BuildPatch, events?: (before: StoredBuild, after: StoredBuild) => readonly AwsEvent[]): Promise<StoredBuild | undefined> {
+  async update(id: string, patch: BuildPatch, events?: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined> {
     const changes = toColumns(patch);
     if (Object.keys(changes).length === 0) return this.get(id);
     if (events === undefined) {

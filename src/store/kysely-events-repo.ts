@@ -6,7 +6,7 @@
  * writer at a time already.
  */
 import { PostgresAdapter, sql, type Kysely, type Transaction } from 'kysely';
-import type { AwsEvent, StoredEvent } from '../core/aws-event.js';
+import type { AwsEvent, StoredEvent, TracedEvent } from '../core/aws-event.js';
 import type { EventsRepo } from '../core/store.js';
 import { pageLimit } from './page-token.js';
 import type { Database } from './schema.js';
@@ -15,19 +15,19 @@ import type { Database } from './schema.js';
 const EVENT_APPEND_LOCK = 1_200_011;
 
 /** Appends in the given transaction, in order; returns the events with their sequences. */
-export async function appendEvents<DB>(transaction: Transaction<DB>, events: readonly AwsEvent[]): Promise<StoredEvent[]> {
+export async function appendEvents<DB>(transaction: Transaction<DB>, events: readonly TracedEvent[]): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
   // Repositories see the database through their own table types; the events table is the same everywhere.
   const trx = transaction as unknown as Transaction<Pick<Database, 'events'>>;
   if (trx.getExecutor().adapter instanceof PostgresAdapter) await sql`select pg_advisory_xact_lock(${EVENT_APPEND_LOCK})`.execute(trx);
   const stored: StoredEvent[] = [];
-  for (const event of events) {
+  for (const { traceId, ...event } of events) {
     const row = await trx
       .insertInto('events')
-      .values({ event_id: event.id, detail_type: event['detail-type'], time: event.time, envelope: JSON.stringify(event) })
+      .values({ event_id: event.id, detail_type: event['detail-type'], time: event.time, envelope: JSON.stringify(event), trace_id: traceId ?? null })
       .returning('sequence')
       .executeTakeFirstOrThrow();
-    stored.push({ sequence: Number(row.sequence), event });
+    stored.push({ sequence: Number(row.sequence), event, traceId });
   }
   return stored;
 }
@@ -39,13 +39,14 @@ export class KyselyEventsRepo implements EventsRepo {
     this.#db = db;
   }
 
-  append(events: readonly AwsEvent[]): Promise<StoredEvent[]> {
+  append(events: readonly TracedEvent[]): Promise<StoredEvent[]> {
     return this.#db.transaction().execute((trx) => appendEvents(trx, events));
   }
 
-  async after(afterSequence: number, limit: number, filter: { readonly detailTypes?: readonly string[] | undefined } = {}): Promise<StoredEvent[]> {
+  async after(afterSequence: number, limit: number, filter: { readonly detailTypes?: readonly string[] | undefined; readonly traceId?: string | undefined } = {}): Promise<StoredEvent[]> {
     let query = this.#db.selectFrom('events').selectAll().where('sequence', '>', afterSequence).orderBy('sequence').limit(pageLimit(limit));
     if (filter.detailTypes !== undefined && filter.detailTypes.length > 0) query = query.where('detail_type', 'in', [...filter.detailTypes]);
+    if (filter.traceId !== undefined) query = query.where('trace_id', '=', filter.traceId);
     return (await query.execute()).map(storedEventOf);
   }
 
@@ -55,8 +56,8 @@ export class KyselyEventsRepo implements EventsRepo {
   }
 }
 
-export function storedEventOf(row: { readonly sequence: number; readonly envelope: string }): StoredEvent {
-  return { sequence: Number(row.sequence), event: parseEnvelope(row.envelope) };
+export function storedEventOf(row: { readonly sequence: number; readonly envelope: string; readonly trace_id?: string | null }): StoredEvent {
+  return { sequence: Number(row.sequence), event: parseEnvelope(row.envelope), ...(row.trace_id ? { traceId: row.trace_id } : {}) };
 }
 
 /** Stored envelopes were written by appendEvents; checked field by field rather than cast. */

@@ -6,7 +6,7 @@
  * (pipeline-json.ts), never cast.
  */
 import type { Kysely } from 'kysely';
-import type { AwsEvent } from '../core/aws-event.js';
+import type { TracedEvent } from '../core/aws-event.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import type { ExecutionState, PipelineRuntime } from '../core/pipeline-execution-types.js';
 import type { PipelineHistoryChange, PipelinesRepo, PrunedExecution, StoredPipeline } from '../core/store.js';
@@ -51,7 +51,7 @@ export class KyselyPipelinesRepo implements PipelinesRepo {
     });
   }
 
-  save(name: string, change: { definition?: PipelineDefinition; runtime: PipelineRuntime; history?: PipelineHistoryChange }, expectedRevision: number, at: number, events: readonly AwsEvent[] = []): Promise<boolean> {
+  save(name: string, change: { definition?: PipelineDefinition; runtime: PipelineRuntime; history?: PipelineHistoryChange }, expectedRevision: number, at: number, events: readonly TracedEvent[] = []): Promise<boolean> {
     return this.#db.transaction().execute(async (trx) => {
       const result = await trx
         .updateTable('pipelines')

@@ -1,6 +1,6 @@
 /** Hosted repositories (one row each) and their push events (one row per ref a push changed). */
 import type { Generated, Kysely } from 'kysely';
-import type { AwsEvent } from '../core/aws-event.js';
+import type { TracedEvent } from '../core/aws-event.js';
 import { appendEvents } from './kysely-events-repo.js';
 import { NagareError } from '../core/errors.js';
 import type { Page, PageRequest, PushEvent, RepositoriesRepo, StoredRepository } from '../core/store.js';
@@ -128,7 +128,7 @@ export class KyselyRepositoriesRepo implements RepositoriesRepo {
     return rows.map(repositoryOf);
   }
 
-  async recordPush(events: readonly Omit<PushEvent, 'sequence'>[], awsEvents?: (recorded: readonly PushEvent[]) => readonly AwsEvent[]): Promise<PushEvent[]> {
+  async recordPush(events: readonly Omit<PushEvent, 'sequence'>[], awsEvents?: (recorded: readonly PushEvent[]) => readonly TracedEvent[]): Promise<PushEvent[]> {
     if (events.length === 0) return [];
     return this.#db.transaction().execute(async (trx) => {
       const recorded: PushEvent[] = [];

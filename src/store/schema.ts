@@ -124,6 +124,7 @@ export interface EventsTable {
   time: string;
   /** The whole AwsEvent as JSON. */
   envelope: string;
+  trace_id: string | null;
 }
 
 export interface NotificationRulesTable {

@@ -1,6 +1,7 @@
 /**
  * `nagare events [--follow] [--type …] [--json]`: the server's event log (AWS event shapes), and
- * `nagare notification-rule create|list|show|delete|test|event-types`: who is told of which events.
+ * `nagare notification-rule create|list|show|delete|test|event-types`: who is told of which events;
+ * `nagare trace ID`: the events of one trace as a timeline.
  */
 import type { Command } from 'commander';
 import { NagareError } from '../../core/errors.js';
@@ -43,6 +44,21 @@ export function registerEventCommands(program: Command, done: (outcome: CommandO
         if (!stop.signal.aborted) throw error;
       }
       done({ kind: 'output', json: false, value: null, text: '' });
+    });
+
+  withClientOptions(program.command('trace <trace-id>'))
+    .description('Print everything one trace touched (a pipeline execution and its builds), as a timeline; the id is NAGARE_TRACE_ID of a build')
+    .action(async (traceId: string, flags: ClientFlags) => {
+      const { client, config } = clientFrom(flags);
+      const events: { sequence: number; event: Json }[] = [];
+      for (let after = 0; ; ) {
+        const page = await client.listEvents(after, 1000, [], traceId);
+        events.push(...page.events);
+        if (page.events.length < 1000) break;
+        after = page.nextAfter;
+      }
+      if (events.length === 0) throw new NagareError('API_NOT_FOUND', `No event carries the trace id ${traceId}`);
+      done({ kind: 'output', json: config.json, value: events, text: events.map((e) => eventLine(e.sequence, e.event)).join('') });
     });
 
   const rule = program.command('notification-rule').description('Manage notification rules: which events of a pipeline, project or repository are POSTed to a webhook or Slack');

@@ -8,12 +8,13 @@
  * carry their reference (the name), as in AWS, never a resolved value; exported variables and
  * logs are not part of any event.
  */
-import { eventTime, type AwsEvent } from '../../core/aws-event.js';
+import { eventTime, type AwsEvent, type TracedEvent } from '../../core/aws-event.js';
 import type { PhaseRecord } from '../../core/build-phases.js';
 import type { ActionStatus, ExecutionState, ExecutionStatus, PipelineRuntime, StageStatus } from '../../core/pipeline-execution.js';
 import type { PushEvent, StoredBuild, StoredRepository } from '../../core/store.js';
 import { recordOf } from '../builds/build-records.js';
 import { pipelineChanges } from './pipeline-events.js';
+import { executionTraceId } from './trace.js';
 
 /** What every envelope needs besides the change: where, and the clock and ids (passed in for tests). */
 export interface EventOrigin {
@@ -110,7 +111,12 @@ function buildPhaseChange(origin: EventOrigin, build: StoredBuild, phase: PhaseR
  * The events of one build change: a Phase Change for each phase that ended in it (in phase order),
  * then a State Change when the build was queued (`before` undefined: IN_PROGRESS) or completed.
  */
-export function buildEvents(origin: EventOrigin, before: StoredBuild | undefined, after: StoredBuild): AwsEvent[] {
+export function buildEvents(origin: EventOrigin, before: StoredBuild | undefined, after: StoredBuild): TracedEvent[] {
+  const traceId = recordOf(after).job.traceParent?.split('-')[1];
+  return untracedBuildEvents(origin, before, after).map((event) => ({ ...event, traceId }));
+}
+
+function untracedBuildEvents(origin: EventOrigin, before: StoredBuild | undefined, after: StoredBuild): AwsEvent[] {
   const ended = new Set((before ? recordOf(before).phases : []).filter((p) => p.endTime !== undefined).map((p) => p.phaseType));
   const events = recordOf(after)
     .phases.filter((p) => p.endTime !== undefined && p.phaseType !== 'COMPLETED' && !ended.has(p.phaseType) && before !== undefined)
@@ -130,7 +136,11 @@ export function pipelineArn(origin: EventOrigin, name: string): string {
 }
 
 /** The events of one pipeline transition: execution, stage and action changes, in that order per execution. */
-export function pipelineEvents(origin: EventOrigin, pipelineName: string, before: PipelineRuntime, after: PipelineRuntime): AwsEvent[] {
+export function pipelineEvents(origin: EventOrigin, pipelineName: string, before: PipelineRuntime, after: PipelineRuntime): TracedEvent[] {
+  return untracedPipelineEvents(origin, pipelineName, before, after).map((event) => ({ ...event, traceId: executionTraceId(String(event.detail['execution-id'])) }));
+}
+
+function untracedPipelineEvents(origin: EventOrigin, pipelineName: string, before: PipelineRuntime, after: PipelineRuntime): AwsEvent[] {
   const executions = new Map(after.executions.map((e) => [e.pipelineExecutionId, e]));
   const resources = [pipelineArn(origin, pipelineName)];
   const source = 'aws.codepipeline';

@@ -12,13 +12,15 @@ export interface EventsQuery {
   readonly limit: number;
   /** `detail-type`s to keep; all when empty. */
   readonly detailTypes?: readonly string[] | undefined;
+  /** Only the events of this trace (`nagare trace ID`). */
+  readonly traceId?: string | undefined;
 }
 
 export class EventsService {
   constructor(private readonly context: ServerContext) {}
 
   list(query: EventsQuery): Promise<StoredEvent[]> {
-    return this.context.store.events.after(query.after, query.limit, { detailTypes: query.detailTypes });
+    return this.context.store.events.after(query.after, query.limit, { detailTypes: query.detailTypes, traceId: query.traceId });
   }
 
   /** The newest sequence: where a follower that wants only new events starts. */

@@ -17,8 +17,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('detail_type', 'text', (c) => c.notNull())
     .addColumn('time', 'text', (c) => c.notNull())
     .addColumn('envelope', 'text', (c) => c.notNull())
+    .addColumn('trace_id', 'text')
     .execute();
   await db.schema.createIndex('events_by_detail_type').on('events').columns(['detail_type', 'sequence']).execute();
+  await db.schema.createIndex('events_by_trace').on('events').columns(['trace_id', 'sequence']).execute();
 
   await db.schema
     .createTable('notification_rules')

@@ -6,10 +6,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { codebuildVariables, type BuildIdentity } from '../../../src/build/environment.js';
+import type { AwsEvent } from '../../../src/core/aws-event.js';
 import { buildJobSchema } from '../../../src/protocol/build-job.js';
 import { recordOf } from '../../../src/server/builds/build-records.js';
 import { executionTraceId } from '../../../src/server/events/trace.js';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
+import { waitFor } from '../../agent/agent-harness.js';
+import { pipelineFixture } from '../pipeline-fixture.js';
 
 let server: TestServer;
 before(async () => {
@@ -43,4 +46,21 @@ test('the builds of one pipeline execution share its trace id, each with its own
 test('a build started on its own has a trace of its own', async () => {
   const build = await server.services.builds.startBuild({ projectName: 'traced', initiator: 'admin' });
   assert.match(recordOf(build).job.traceParent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+});
+
+test('GET /api/v1/events?trace= gives one execution\'s timeline: its pipeline events and its builds\' events', async () => {
+  const fixture = await pipelineFixture(server, 'timeline', ['Build']);
+  await fixture.push('one');
+  await waitFor('the action build to be queued', async () => (await server.services.builds.listForProject('timeline-build', { limit: 5 })).items.length > 0);
+  const [execution] = (await server.services.pipelines.runtime('timeline')).executions;
+  assert.ok(execution);
+  const traceId = executionTraceId(execution.pipelineExecutionId);
+  const response = await fetch(`${server.url}/api/v1/events?trace=${traceId}`, { headers: { authorization: `Bearer ${server.token}` } });
+  const { events } = (await response.json()) as { events: { event: AwsEvent; traceId: string }[] };
+  assert.ok(events.every((e) => e.traceId === traceId));
+  const kinds = new Set(events.map((e) => e.event['detail-type']));
+  assert.ok(kinds.has('CodePipeline Pipeline Execution State Change') && kinds.has('CodePipeline Action Execution State Change') && kinds.has('CodeBuild Build State Change'), [...kinds].join(', '));
+  const build = events.find((e) => e.event['detail-type'] === 'CodeBuild Build State Change');
+  assert.equal(build?.event.detail['project-name'], 'timeline-build');
+  assert.equal((await fetch(`${server.url}/api/v1/events?trace=not-a-trace`, { headers: { authorization: `Bearer ${server.token}` } })).status, 400);
 });
