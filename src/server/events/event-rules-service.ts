@@ -135,12 +135,14 @@ export class EventRulesService {
   /** One pass: the events after the cursor against every enabled pattern rule, then the due schedules. */
   async runOnce(): Promise<void> {
     const { store, clock } = this.context;
-    const rules = (await store.eventRules.list()).filter((r) => r.state === 'ENABLED');
+    const enabled = async (): Promise<EventRule[]> => (await store.eventRules.list()).filter((r) => r.state === 'ENABLED');
     for (;;) {
       const after = (await store.cursors.get(CURSOR)) ?? 0;
       const events = await store.events.after(after, 500);
       const last = events.at(-1);
       if (!last) break;
+      // Read after the events: a rule put since then starts after them (its afterSequence), one put before is listed.
+      const rules = await enabled();
       for (const stored of events) {
         for (const rule of rules) {
           if (rule.eventPattern === undefined || stored.sequence <= rule.afterSequence) continue;
@@ -151,7 +153,7 @@ export class EventRulesService {
       if (events.length < 500) break;
     }
     const now = clock();
-    for (const rule of rules) {
+    for (const rule of await enabled()) {
       if (rule.nextFireAt === undefined || rule.nextFireAt > now || rule.scheduleExpression === undefined) continue;
       const parsed = parseSchedule(rule.scheduleExpression);
       await this.fire(rule, `schedule@${rule.nextFireAt}`, undefined);
