@@ -190,6 +190,7 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     resolvedSourceVersion: source.resolvedSourceVersion,
     sourceRepoUrl: source.repoUrl,
     secondarySources: source.secondarySources ?? {},
+    traceParent: job.traceParent,
   };
   const artifactsDir = path.join(dir, 'artifacts');
   const record = await runBuild({

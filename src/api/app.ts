@@ -9,11 +9,14 @@ import type { Services } from '../server/services.js';
 import { agentRoutes } from './agent-routes.js';
 import { awsRoutes } from './aws/aws-routes.js';
 import { gitRoutes } from './git-routes.js';
+import { eventRoutes } from './event-routes.js';
 import { errorResponse } from './http-errors.js';
 import { deployRoutes } from './deploy-routes.js';
 import { nativeRoutes } from './native-routes.js';
+import { notificationRoutes } from './notification-routes.js';
 import { pipelineRoutes } from './pipeline-routes.js';
 import { repositoryRoutes } from './repository-routes.js';
+import { ruleRoutes } from './rule-routes.js';
 import { bearerToken } from './request.js';
 import { webhookRoutes } from './webhook-routes.js';
 
@@ -31,6 +34,9 @@ export function createApp(services: Services): Hono {
   app.route('/api/v1/repositories', repositoryRoutes(services));
   app.route('/api/v1/pipelines', pipelineRoutes(services));
   app.route('/api/v1/deploy', deployRoutes(services));
+  app.route('/api/v1/events', eventRoutes(services));
+  app.route('/api/v1/notification-rules', notificationRoutes(services));
+  app.route('/api/v1/rules', ruleRoutes(services));
   app.route('/api/v1', nativeRoutes(services));
   app.route('/git', gitRoutes(services));
   app.route('/webhooks', webhookRoutes(services));

@@ -41,6 +41,8 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
     case 'STORE_UNAVAILABLE':
     case 'STORE_MIGRATION_FAILED':
       return 503;
+    case 'NOTIFICATION_TARGET_FAILED':
+      return 502;
     case 'STORE_RECORD_INVALID':
     case 'STORE_SCHEMA_TOO_NEW':
     case 'BUILD_LOG_MISSING':

@@ -18,6 +18,8 @@ export interface BuildIdentity {
   readonly sourceRepoUrl: string | undefined;
   /** Extra sources: identifier → directory (`CODEBUILD_SRC_DIR_<identifier>`). */
   readonly secondarySources: Readonly<Record<string, string>>;
+  /** W3C traceparent, so that tools inside the build continue the trace (absent for `nagare build`). */
+  readonly traceParent?: string | undefined;
 }
 
 export function buildArn(identity: BuildIdentity): string {
@@ -48,6 +50,10 @@ export function codebuildVariables(identity: BuildIdentity): Record<string, stri
   if (identity.resolvedSourceVersion !== undefined) vars.CODEBUILD_RESOLVED_SOURCE_VERSION = identity.resolvedSourceVersion;
   if (identity.sourceRepoUrl !== undefined) vars.CODEBUILD_SOURCE_REPO_URL = identity.sourceRepoUrl;
   for (const [id, dir] of Object.entries(identity.secondarySources)) vars[`CODEBUILD_SRC_DIR_${id}`] = dir;
+  if (identity.traceParent !== undefined) {
+    vars.TRACEPARENT = identity.traceParent;
+    vars.NAGARE_TRACE_ID = identity.traceParent.split('-')[1] ?? '';
+  }
   return vars;
 }
 

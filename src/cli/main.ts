@@ -10,11 +10,13 @@ import { registerAgentCommand } from './commands/agent.js';
 import { registerBuildCommand } from './commands/build.js';
 import { registerDeploymentCommands } from './commands/deployments.js';
 import { registerDeployLocalCommand } from './commands/deploy-local.js';
+import { registerEventCommands } from './commands/events.js';
 import { registerParameterCommands } from './commands/parameters.js';
 import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerProjectCommands } from './commands/projects.js';
 import { registerRemoteBuildCommands } from './commands/remote-builds.js';
 import { registerRepositoryCommands } from './commands/repos.js';
+import { registerRuleCommands } from './commands/rules.js';
 import { registerServerCommands } from './commands/server.js';
 import { buildExitCode, deploymentExitCode, errorExitCode, type CommandOutcome } from './outcome.js';
 import { errorJson, formatError } from './output.js';
@@ -41,6 +43,8 @@ async function main(argv: readonly string[]): Promise<number> {
   registerAgentCommand(program, done);
   registerDeploymentCommands(program, done);
   registerDeployLocalCommand(program, done);
+  registerEventCommands(program, done);
+  registerRuleCommands(program, done);
   const wantsJson = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });

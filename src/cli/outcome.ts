@@ -124,6 +124,7 @@ export function errorExitCode(code: ErrorCode | undefined): number {
     case 'AGENT_PARAMETER_NOT_REFERENCED':
     case 'AGENT_PROTOCOL_MISMATCH':
     case 'REPO_GIT_FAILED':
+    case 'NOTIFICATION_TARGET_FAILED':
       return 3;
     default:
       return unhandledCode(code);

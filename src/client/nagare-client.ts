@@ -74,6 +74,62 @@ export class NagareClient {
     throw new NagareError('API_INVALID_INPUT', 'The log stream ended before the build did; run `nagare build logs -f` again');
   }
 
+  /** A page of the event log after `after` (`types`: detail-types to keep). */
+  listEvents(after: number, limit: number, types: readonly string[] = [], traceId?: string): Promise<{ events: { sequence: number; event: Json; traceId?: string }[]; nextAfter: number }> {
+    const query = new URLSearchParams({ after: String(after), limit: String(limit), ...(traceId === undefined ? {} : { trace: traceId }) });
+    for (const type of types) query.append('type', type);
+    return this.call('GET', `/events?${query.toString()}`);
+  }
+
+  /** Follows the event log (SSE) from `after` ('latest': only what happens next) until `signal` aborts or the server goes. */
+  async followEvents(after: number | 'latest', types: readonly string[], onEvent: (sequence: number, event: Json) => void, signal?: AbortSignal): Promise<void> {
+    const query = new URLSearchParams({ after: String(after) });
+    for (const type of types) query.append('type', type);
+    const response = await this.fetch('GET', `/events/stream?${query.toString()}`, undefined, signal);
+    if (!response.body) throw new NagareError('API_INVALID_INPUT', 'The server sent no event stream');
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = parseSse(block);
+        const id = /^id: ?(\d+)$/m.exec(block)?.[1];
+        if (event.event === 'aws' && id !== undefined) onEvent(Number(id), JSON.parse(event.data) as Json);
+      }
+    }
+  }
+
+  putRule(name: string, rule: Json): Promise<{ RuleArn: string; FailedEntryCount: number; FailedEntries: Json[] }> {
+    return this.call('PUT', `/rules/${encodeURIComponent(name)}`, rule);
+  }
+  listRules(): Promise<{ Rules: Json[] }> {
+    return this.call('GET', '/rules');
+  }
+  deleteRule(name: string): Promise<{ deleted: string }> {
+    return this.call('DELETE', `/rules/${encodeURIComponent(name)}`);
+  }
+
+  listNotificationRules(): Promise<{ NotificationRules: Json[] }> {
+    return this.call('GET', '/notification-rules');
+  }
+  createNotificationRule(rule: Json): Promise<{ Arn: string }> {
+    return this.call('POST', '/notification-rules', rule);
+  }
+  describeNotificationRule(arnOrName: string): Promise<Json> {
+    return this.call('GET', `/notification-rules/${encodeURIComponent(arnOrName)}`);
+  }
+  deleteNotificationRule(arnOrName: string): Promise<{ Arn: string }> {
+    return this.call('DELETE', `/notification-rules/${encodeURIComponent(arnOrName)}`);
+  }
+  testNotificationRule(arnOrName: string): Promise<{ results: { TargetAddress: string; delivered: boolean; error?: string }[] }> {
+    return this.call('POST', `/notification-rules/${encodeURIComponent(arnOrName)}/test`);
+  }
+  listNotificationEventTypes(): Promise<{ EventTypes: Json[] }> {
+    return this.call('GET', '/notification-rules/event-types');
+  }
+
   putParameter(namespace: 'parameters' | 'secrets', body: Json): Promise<{ version: number }> {
     return this.call('PUT', `/${namespace}`, body);
   }

@@ -43,6 +43,11 @@ export interface BuildJob {
   readonly fleetArn?: string | undefined;
   /** Set when a pipeline action started the build; its result goes back to that action. */
   readonly pipelineAction?: PipelineActionRef | undefined;
+  /**
+   * The W3C `traceparent` of the build (`00-<trace id>-<span id>-01`): builds of one pipeline
+   * execution share the trace id. Given to the build as TRACEPARENT and NAGARE_TRACE_ID.
+   */
+  readonly traceParent?: string | undefined;
 }
 
 export interface PipelineActionRef {

@@ -79,6 +79,7 @@ export const ERROR_CODES = [
   'REPO_COMMIT_NOT_FOUND',
   'REPO_GIT_FAILED',
   'REPO_MIRROR_URL_REFUSED',
+  'NOTIFICATION_TARGET_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -4,7 +4,7 @@
  * LISTEN/NOTIFY carries each topic to every server. Waiters also poll, so a lost wake-up only
  * delays, never loses, anything.
  */
-export type Topic = 'jobs' | `log:${string}` | `build:${string}` | `deployment:${string}`;
+export type Topic = 'jobs' | 'events' | `log:${string}` | `build:${string}` | `deployment:${string}`;
 
 export interface Notifier {
   /** Wakes the waiters of `topic` in this process at once and, where shared, on every other server. Never throws. */
@@ -17,5 +17,5 @@ export interface Notifier {
 
 /** Whether a string received from another server is one of our topics (payloads are untrusted text). */
 export function isTopic(value: string): value is Topic {
-  return value === 'jobs' || /^(log|build|deployment):./.test(value);
+  return value === 'jobs' || value === 'events' || /^(log|build|deployment):./.test(value);
 }

@@ -17,7 +17,8 @@ export type RetryMode = 'FAILED_ACTIONS' | 'ALL_ACTIONS';
 /** Statuses after which an execution does nothing more (Failed and Stopped ones may be retried). */
 export const ENDED_STATUSES: readonly ExecutionStatus[] = ['Stopped', 'Succeeded', 'Superseded', 'Failed', 'Cancelled'];
 
-export type TriggerType = 'Manual' | 'CodeCommit' | 'Webhook' | 'Poll' | 'Retry';
+/** `EventRule`: an EventBridge-style rule (an event pattern or a schedule) started it. */
+export type TriggerType = 'Manual' | 'CodeCommit' | 'Webhook' | 'Poll' | 'Retry' | 'EventRule';
 
 export interface ExecutionTrigger {
   type: TriggerType;

@@ -37,6 +37,7 @@ export const AWS_TRIGGER_TYPE: Readonly<Record<TriggerType, AwsTriggerType>> = {
   CodeCommit: 'CloudWatchEvent',
   Webhook: 'WebhookV2',
   Poll: 'PollForSourceChanges',
+  EventRule: 'CloudWatchEvent',
 };
 
 export interface PipelineExecutionView {

@@ -7,7 +7,10 @@
  * and `STORE_UNAVAILABLE` when the database cannot be reached. Times are epoch milliseconds.
  */
 import type { BuildRecord } from './build-life.js';
+import type { StoredEvent, TracedEvent } from './aws-event.js';
 import type { PhaseType, StatusType } from './build-phases.js';
+import type { EventRule } from './event-rule.js';
+import type { DeliveryState, NotificationDelivery, NotificationRule } from './notification-rule.js';
 import type { PipelineDefinition } from './pipeline.js';
 import type { ExecutionState, PipelineRuntime } from './pipeline-execution-types.js';
 import type { BuildProject } from './project.js';
@@ -65,13 +68,17 @@ export interface BuildsRepo {
    * Inserts a queued build and its job in one transaction: both are stored or neither is (a crash
    * in between must not leave a build that nothing will run). STORE_CONFLICT when either id is taken.
    */
-  insertQueued(build: StoredBuild, job: NewJob): Promise<void>;
+  insertQueued(build: StoredBuild, job: NewJob, events?: readonly TracedEvent[]): Promise<void>;
   /** Builds still QUEUED that have no job row (left by a crash before this was one transaction), oldest first. */
   queuedWithoutJob(limit: number): Promise<StoredBuild[]>;
   get(id: string): Promise<StoredBuild | undefined>;
   getMany(ids: readonly string[]): Promise<StoredBuild[]>;
-  /** Applies the patch; returns the build after it, or undefined when there is no such build. */
-  update(id: string, patch: BuildPatch): Promise<StoredBuild | undefined>;
+  /**
+   * Applies the patch; returns the build after it, or undefined when there is no such build.
+   * `events` (given the build before and after) are appended to the event log in the same
+   * transaction, so a change and the events it causes are stored together or not at all.
+   */
+  update(id: string, patch: BuildPatch, events?: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined>;
   /**
    * Appends a log chunk's bookkeeping only if `sequence` is the next expected one: returns
    * 'appended', 'duplicate' (already had it) or 'gap' (a chunk is missing before it).
@@ -299,7 +306,7 @@ export interface RepositoriesRepo {
   /** The external repositories (those with a mirror), sorted by name. */
   listMirrors(): Promise<StoredRepository[]>;
   /** Records the events of one push, in order, and returns them with their sequence numbers. */
-  recordPush(events: readonly Omit<PushEvent, 'sequence'>[]): Promise<PushEvent[]>;
+  recordPush(events: readonly Omit<PushEvent, 'sequence'>[], awsEvents?: (recorded: readonly PushEvent[]) => readonly TracedEvent[]): Promise<PushEvent[]>;
   /** Events with a sequence above `afterSequence`, oldest first, at most `limit`. */
   pushEventsAfter(afterSequence: number, limit: number, filter?: { readonly repositoryName?: string | undefined }): Promise<PushEvent[]>;
 }
@@ -342,7 +349,7 @@ export interface PipelinesRepo {
    * Writes the runtime (and a new definition) if the row is still at `expectedRevision`, and the
    * history change with it in one transaction; false (and nothing written) otherwise.
    */
-  save(name: string, change: { readonly definition?: PipelineDefinition; readonly runtime: PipelineRuntime; readonly history?: PipelineHistoryChange }, expectedRevision: number, at: number): Promise<boolean>;
+  save(name: string, change: { readonly definition?: PipelineDefinition; readonly runtime: PipelineRuntime; readonly history?: PipelineHistoryChange }, expectedRevision: number, at: number, events?: readonly TracedEvent[]): Promise<boolean>;
   /** An ended execution from the history table. */
   getEndedExecution(pipelineName: string, executionId: string): Promise<ExecutionState | undefined>;
   /** Ended executions newest first (by start sequence), only those started before `beforeSeq` when given. */
@@ -367,6 +374,67 @@ export interface WebhookDeliveriesRepo {
    * Entries received before `forgetBefore` are forgotten first (the replay window).
    */
   recordFirst(repositoryName: string, deliveryId: string, receivedAt: number, forgetBefore: number): Promise<boolean>;
+}
+
+/**
+ * The event log: every change of state as an AWS event, in one order. Events are appended by the
+ * writes that cause them (BuildsRepo.update, PipelinesRepo.save, RepositoriesRepo.recordPush …) in
+ * their transaction; on PostgreSQL appends are serialised so that sequences commit in order and a
+ * reader that saw sequence N never later finds a smaller one.
+ */
+export interface EventsRepo {
+  /** Appends events that no other stored change carries (a test event, a rule's own events). */
+  append(events: readonly TracedEvent[]): Promise<StoredEvent[]>;
+  /** Events with a sequence above `afterSequence`, oldest first, at most `limit`, of the given detail-types when given. */
+  after(afterSequence: number, limit: number, filter?: { readonly detailTypes?: readonly string[] | undefined; readonly traceId?: string | undefined }): Promise<StoredEvent[]>;
+  /** The highest sequence stored; 0 when there is none. */
+  lastSequence(): Promise<number>;
+}
+
+/** A delivery that is due, with the event it carries. */
+export interface DueDelivery {
+  readonly delivery: NotificationDelivery;
+  readonly event: StoredEvent;
+}
+
+/** Notification rules and their outbox of deliveries. */
+export interface NotificationRulesRepo {
+  /** STORE_CONFLICT when the name is taken. */
+  create(rule: NotificationRule): Promise<void>;
+  get(arn: string): Promise<NotificationRule | undefined>;
+  /** Sorted by name. */
+  list(): Promise<NotificationRule[]>;
+  /** Replaces the stored rule of the same ARN; false when there is none; STORE_CONFLICT when the new name is taken. */
+  update(rule: NotificationRule): Promise<boolean>;
+  /** Deletes the rule and its deliveries. */
+  delete(arn: string): Promise<boolean>;
+  /**
+   * Stores the deliveries (one already stored for the same rule, target and event is kept as it is)
+   * and advances the cursor `cursorName` to `upTo`, in one transaction: an event is either
+   * matched and owed, or still ahead of the cursor.
+   */
+  enqueue(deliveries: readonly NotificationDelivery[], cursorName: string, upTo: number): Promise<void>;
+  /**
+   * The head of each (rule, target) queue, the oldest PENDING delivery, when it is due by `now`:
+   * a later delivery of the same queue waits for it (ordered per rule and target).
+   */
+  due(now: number, limit: number): Promise<DueDelivery[]>;
+  /** Records an attempt's outcome. */
+  recordAttempt(id: string, outcome: { readonly state: DeliveryState; readonly attempts: number; readonly nextAttemptAt: number; readonly lastError: string | undefined; readonly at: number }): Promise<void>;
+  /** A rule's deliveries in one state, newest first. */
+  deliveries(ruleArn: string, state: DeliveryState, limit: number): Promise<NotificationDelivery[]>;
+  /** How many deliveries of the rule are in each state. */
+  countByState(ruleArn: string): Promise<Record<DeliveryState, number>>;
+}
+
+/** EventBridge-style rules, one row each (targets inside). */
+export interface EventRulesRepo {
+  /** Creates or replaces the rule of that name. */
+  put(rule: EventRule): Promise<void>;
+  get(name: string): Promise<EventRule | undefined>;
+  /** Sorted by name. */
+  list(): Promise<EventRule[]>;
+  delete(name: string): Promise<boolean>;
 }
 
 /** A periodic piece of server work (the interval runner's components) as operators see it. */
@@ -413,5 +481,8 @@ export interface Store extends DeploymentStore {
   readonly pipelines: PipelinesRepo;
   readonly cursors: CursorsRepo;
   readonly webhookDeliveries: WebhookDeliveriesRepo;
+  readonly events: EventsRepo;
+  readonly notificationRules: NotificationRulesRepo;
+  readonly eventRules: EventRulesRepo;
   close(): Promise<void>;
 }

@@ -18,7 +18,8 @@ import type { Notifier } from '../core/notifier.js';
 import type { InitialCredentials } from '../server/auth/auth-service.js';
 import { SecretBox } from '../server/auth/crypto/secret-box.js';
 import { subscribeApprovalWebhook } from '../server/events/approval-webhook.js';
-import { EventBus } from '../server/events/event-bus.js';
+import { EventBus, type DomainEventType } from '../server/events/event-bus.js';
+import type { OutboxOptions } from '../server/events/notification-outbox.js';
 import { MirrorPoller } from '../server/repositories/external-repositories-poller.js';
 import { createLogger, type Logger } from '../server/logger.js';
 import { ServerMetrics } from '../server/metrics.js';
@@ -59,6 +60,8 @@ export interface ServerOptions {
   /** Completed builds and ended executions older than this many days are deleted (off when absent). */
   readonly retainBuildsDays?: number | undefined;
   readonly retainExecutionsDays?: number | undefined;
+  /** Retries, back-off and timeouts of notification deliveries (tests shorten them). */
+  readonly notificationOutbox?: OutboxOptions | undefined;
   /** Tests move time forward (queued timeouts); Date.now otherwise. */
   readonly clock?: () => number;
 }
@@ -110,7 +113,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     settings,
     events: new EventBus((error, event) => logger.error({ err: error, event: event.type }, 'a domain event subscriber failed')),
   };
-  const services = createServices(context, { repositoriesDir: path.join(path.resolve(options.dataDir), 'repositories'), serverName: `${os.hostname()}:${process.pid}` });
+  const services = createServices(context, { repositoriesDir: path.join(path.resolve(options.dataDir), 'repositories'), serverName: `${os.hostname()}:${process.pid}`, notificationOutbox: options.notificationOutbox });
   const initialCredentials = await services.auth.bootstrap(options.dataDir);
   const scheduler = new Scheduler(context, services.builds, { buildsDays: options.retainBuildsDays, executionsDays: options.retainExecutionsDays });
   await scheduler.grantRestartGrace();
@@ -123,6 +126,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   intervalRunner.register(pipelineDriver.component(options.schedulerIntervalMs ?? 1000));
   intervalRunner.register(mirrorPoller.component());
   intervalRunner.register({ name: 'deployments', intervalMs: options.schedulerIntervalMs ?? 1000, run: () => services.deployments.effects.sweep() });
+  intervalRunner.register(services.notificationOutbox.component());
+  intervalRunner.register(services.eventRules.component(options.schedulerIntervalMs ?? 1000));
+  const unsubscribeEventWakeUps = announceStoredEvents(context, intervalRunner);
   intervalRunner.start();
 
   const app = createApp(services);
@@ -146,6 +152,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async stop() {
       await pipelineDriver.stop();
       unsubscribeApprovalWebhook();
+      unsubscribeEventWakeUps();
       await intervalRunner.stop();
       await mirrorPoller.stop();
       await new Promise<void>((resolve) => {
@@ -157,6 +164,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await store.close();
     },
   };
+}
+
+/**
+ * Each domain event whose change stored AWS events wakes the event log's followers (on every
+ * server) and starts a delivery pass now rather than at the next tick.
+ */
+function announceStoredEvents(context: ServerContext, intervalRunner: IntervalRunner): () => void {
+  const types: readonly DomainEventType[] = ['BuildStateChanged', 'BuildPhaseChanged', 'PipelineExecutionChanged', 'StageChanged', 'ActionChanged', 'Pushed'];
+  const unsubscribes = types.map((type) =>
+    context.events.subscribe(type, () => {
+      context.notifier.notify('events');
+      void intervalRunner.runNow('notification-delivery');
+      void intervalRunner.runNow('event-rules');
+    }),
+  );
+  return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
 }
 
 /** Wake-ups in this process (SQLite), or across every server on the PostgreSQL database. */

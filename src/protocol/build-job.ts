@@ -42,6 +42,7 @@ export const buildJobSchema = z.object({
   fleetArn: z.string().optional(),
   queuedTimeoutInMinutes: z.number().int().optional(),
   pipelineAction: z.object({ pipelineName: z.string(), executionId: z.string(), stageName: z.string(), actionName: z.string(), attempt: z.number().int() }).optional(),
+  traceParent: z.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/).optional(),
   // JSON drops undefined values; BuildJob names `buildspec` even when it has none.
 }).transform((job) => ({ ...job, buildspec: job.buildspec }));
 

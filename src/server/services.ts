@@ -3,6 +3,10 @@ import { AgentsService } from './agents/agents-service.js';
 import { AuthService } from './auth/auth-service.js';
 import { BuildsService } from './builds/builds-service.js';
 import { ExternalRepositoriesService } from './repositories/external-repositories.js';
+import { EventRulesService } from './events/event-rules-service.js';
+import { EventsService } from './events/events-service.js';
+import { NotificationOutbox, type OutboxOptions } from './events/notification-outbox.js';
+import { NotificationsService } from './events/notifications-service.js';
 import { IntervalRunner } from './interval-runner.js';
 import { ParametersService } from './parameters/parameters-service.js';
 import { PipelinesService } from './pipelines/pipelines-service.js';
@@ -32,6 +36,13 @@ export interface Services {
   readonly intervalRunner: IntervalRunner;
   /** CodeDeploy: applications with their groups, configurations, revisions, instances, deployments. */
   readonly deployments: DeploymentsService;
+  /** The event log (AWS event shapes) for readers: pages and the live stream. */
+  readonly events: EventsService;
+  readonly notifications: NotificationsService;
+  /** Delivers notification rules' events (a component of the interval runner). */
+  readonly notificationOutbox: NotificationOutbox;
+  /** EventBridge-style rules: patterns and schedules that start pipelines and builds. */
+  readonly eventRules: EventRulesService;
 }
 
 /** Where the services keep files of their own, apart from the store and blobs. */
@@ -40,25 +51,34 @@ export interface ServiceOptions {
   readonly repositoriesDir: string;
   /** This server as recorded in the components' last runs (host and process id). */
   readonly serverName?: string;
+  /** Retries, back-off and timeouts of notification deliveries (tests shorten them). */
+  readonly notificationOutbox?: OutboxOptions | undefined;
 }
 
 export function createServices(context: ServerContext, options: ServiceOptions): Services {
   const repositories = new RepositoriesService(context, options.repositoriesDir);
   const deployments = createDeploymentsService(context, repositories);
+  const notifications = new NotificationsService(context);
+  const pipelines = new PipelinesService(context);
   const fleets = new FleetsService(context);
+  const builds = new BuildsService(context, fleets);
   return {
     context,
     projects: new ProjectsService(context),
     fleets,
-    builds: new BuildsService(context, fleets),
+    builds,
     agents: new AgentsService(context, deployments.effects),
     parameters: new ParametersService(context),
     auth: new AuthService(context),
     repositories,
     externalRepositories: new ExternalRepositoriesService(context, repositories),
-    pipelines: new PipelinesService(context),
+    pipelines,
     intervalRunner: new IntervalRunner(context, options.serverName ?? 'server'),
     deployments,
+    events: new EventsService(context),
+    notifications,
+    notificationOutbox: new NotificationOutbox(context, notifications, options.notificationOutbox),
+    eventRules: new EventRulesService(context, pipelines, builds),
   };
 }
 

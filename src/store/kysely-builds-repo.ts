@@ -1,10 +1,12 @@
 /** Builds: the queried fields as columns, the rest of the AWS Build as a JSON record. */
 import { buildRecordSchema } from '../protocol/build-record.js';
 import { parseStoredJson, storedJsonOf } from './stored-json.js';
-import type { Kysely, Selectable, Updateable } from 'kysely';
+import { PostgresAdapter, type Kysely, type Selectable, type Updateable } from 'kysely';
 import type { PhaseType, StatusType } from '../core/build-phases.js';
 import { NagareError } from '../core/errors.js';
+import type { TracedEvent } from '../core/aws-event.js';
 import type { BuildPatch, BuildsRepo, NewJob, Page, PageRequest, StoredBuild } from '../core/store.js';
+import { appendEvents } from './kysely-events-repo.js';
 import { insertJob } from './kysely-job-queue.js';
 import { decodePageToken, encodePageToken, pageLimit } from './page-token.js';
 import type { BuildsTable, Database } from './schema.js';
@@ -21,10 +23,11 @@ export class KyselyBuildsRepo implements BuildsRepo {
     await insertBuild(this.#db, build);
   }
 
-  async insertQueued(build: StoredBuild, job: NewJob): Promise<void> {
+  async insertQueued(build: StoredBuild, job: NewJob, events: readonly TracedEvent[] = []): Promise<void> {
     await this.#db.transaction().execute(async (transaction) => {
       await insertBuild(transaction, build);
       await insertJob(transaction, job);
+      await appendEvents(transaction, events);
     });
   }
 
@@ -55,11 +58,24 @@ export class KyselyBuildsRepo implements BuildsRepo {
     return unique.flatMap((id) => byId.get(id) ?? []);
   }
 
-  async update(id: string, patch: BuildPatch): Promise<StoredBuild | undefined> {
+  async update(id: string, patch: BuildPatch, events?: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined> {
     const changes = toColumns(patch);
     if (Object.keys(changes).length === 0) return this.get(id);
-    const row = await this.#db.updateTable('builds').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
-    return row === undefined ? undefined : toBuild(row);
+    if (events === undefined) {
+      const row = await this.#db.updateTable('builds').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+      return row === undefined ? undefined : toBuild(row);
+    }
+    return this.#db.transaction().execute(async (trx) => {
+      // The row is locked (PostgreSQL) so that "before" is what this update changed.
+      const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
+      const select = trx.selectFrom('builds').selectAll().where('id', '=', id);
+      const beforeRow = await (postgres ? select.forUpdate() : select).executeTakeFirst();
+      if (beforeRow === undefined) return undefined;
+      const row = await trx.updateTable('builds').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+      const after = toBuild(row);
+      await appendEvents(trx, events(toBuild(beforeRow), after));
+      return after;
+    });
   }
 
   /** STORE_NOT_FOUND when there is no such build. */

@@ -6,10 +6,12 @@
  * (pipeline-json.ts), never cast.
  */
 import type { Kysely } from 'kysely';
+import type { TracedEvent } from '../core/aws-event.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import type { ExecutionState, PipelineRuntime } from '../core/pipeline-execution-types.js';
 import type { Page, PageRequest, PipelineHistoryChange, PipelinesRepo, PrunedExecution, StoredPipeline } from '../core/store.js';
 import { decodePageToken, encodePageToken, pageLimit } from './page-token.js';
+import { appendEvents } from './kysely-events-repo.js';
 import { executionRow, type PipelineExecutionsTables } from './pipeline-executions-table.js';
 import { parseStoredDefinition, parseStoredExecution, parseStoredRuntime, storedJson } from './pipeline-json.js';
 import type { Database } from './schema.js';
@@ -63,7 +65,7 @@ export class KyselyPipelinesRepo implements PipelinesRepo {
     });
   }
 
-  save(name: string, change: { definition?: PipelineDefinition; runtime: PipelineRuntime; history?: PipelineHistoryChange }, expectedRevision: number, at: number): Promise<boolean> {
+  save(name: string, change: { definition?: PipelineDefinition; runtime: PipelineRuntime; history?: PipelineHistoryChange }, expectedRevision: number, at: number, events: readonly TracedEvent[] = []): Promise<boolean> {
     return this.#db.transaction().execute(async (trx) => {
       const result = await trx
         .updateTable('pipelines')
@@ -87,6 +89,7 @@ export class KyselyPipelinesRepo implements PipelinesRepo {
           .onConflict((oc) => oc.columns(['pipeline_name', 'execution_id']).doUpdateSet({ status: row.status, end_time: row.end_time, schema_version: row.schema_version, execution: row.execution }))
           .execute();
       }
+      await appendEvents(trx, events);
       return true;
     });
   }

@@ -1,5 +1,7 @@
 /** Hosted repositories (one row each) and their push events (one row per ref a push changed). */
 import type { Generated, Kysely } from 'kysely';
+import type { TracedEvent } from '../core/aws-event.js';
+import { appendEvents } from './kysely-events-repo.js';
 import { NagareError } from '../core/errors.js';
 import type { Page, PageRequest, PushEvent, RepositoriesRepo, StoredRepository } from '../core/store.js';
 import { decodePageToken, encodePageToken, pageLimit } from './page-token.js';
@@ -126,7 +128,7 @@ export class KyselyRepositoriesRepo implements RepositoriesRepo {
     return rows.map(repositoryOf);
   }
 
-  async recordPush(events: readonly Omit<PushEvent, 'sequence'>[]): Promise<PushEvent[]> {
+  async recordPush(events: readonly Omit<PushEvent, 'sequence'>[], awsEvents?: (recorded: readonly PushEvent[]) => readonly TracedEvent[]): Promise<PushEvent[]> {
     if (events.length === 0) return [];
     return this.#db.transaction().execute(async (trx) => {
       const recorded: PushEvent[] = [];
@@ -148,6 +150,7 @@ export class KyselyRepositoriesRepo implements RepositoriesRepo {
           .executeTakeFirstOrThrow();
         recorded.push({ ...event, sequence: Number(row.sequence) });
       }
+      if (awsEvents) await appendEvents(trx, awsEvents(recorded));
       return recorded;
     });
   }

@@ -17,6 +17,9 @@ import { KyselyParametersRepo } from './kysely-parameters-repo.js';
 import { KyselyProjectsRepo } from './kysely-projects-repo.js';
 import { KyselyComponentsRepo } from './kysely-components-repo.js';
 import { KyselyCursorsRepo } from './kysely-cursors-repo.js';
+import { KyselyEventRulesRepo } from './kysely-event-rules-repo.js';
+import { KyselyEventsRepo } from './kysely-events-repo.js';
+import { KyselyNotificationRulesRepo } from './kysely-notification-rules-repo.js';
 import { KyselyWebhookDeliveriesRepo } from './kysely-webhook-deliveries-repo.js';
 import { KyselyPipelinesRepo } from './kysely-pipelines-repo.js';
 import { KyselyRepositoriesRepo } from './kysely-repositories-repo.js';
@@ -67,6 +70,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     deploymentConfigs: new KyselyDeploymentConfigsRepo(db),
     deployments: new KyselyDeploymentsRepo(db),
     instances: new KyselyInstancesRepo(db),
+    events: new KyselyEventsRepo(db),
+    notificationRules: new KyselyNotificationRulesRepo(db),
+    eventRules: new KyselyEventRulesRepo(db),
     close: () => db.destroy(),
   };
 }

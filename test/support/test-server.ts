@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { BodyLimits } from '../../src/server/server-context.js';
 import { startServer, type RunningServer } from '../../src/main/server.js';
+import type { OutboxOptions } from '../../src/server/events/notification-outbox.js';
 import { freshPostgresUrl, postgresMissing } from './postgres.js';
 import { requirement } from './requirements.js';
 
@@ -43,6 +44,8 @@ export interface TestServerOptions {
   readonly port?: number;
   /** Repositories may mirror file:// and local paths (the tests' upstreams are local). */
   readonly allowLocalMirrors?: boolean;
+  /** Notification retries, back-off and timeouts (short in tests). */
+  readonly notificationOutbox?: OutboxOptions;
 }
 
 
@@ -84,6 +87,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     approvalWebhookUrl: options.approvalWebhookUrl,
     approvalWebhookSecret: options.approvalWebhookSecret,
     allowLocalMirrors: options.allowLocalMirrors ?? false,
+    notificationOutbox: options.notificationOutbox,
   });
   // A server restarted on an existing data directory creates no credentials: the first start's stay valid.
   const credentials = server.initialCredentials ?? (options.dataDir ? { token: '', accessKeyId: '', secretAccessKey: '' } : undefined);

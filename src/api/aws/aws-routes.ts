@@ -21,6 +21,7 @@ import { codeDeployErrorOf } from './codedeploy-errors.js';
 import { CODEDEPLOY_OPERATIONS } from './codedeploy-operations.js';
 import { codePipelineErrorOf } from './codepipeline-errors.js';
 import { CODEPIPELINE_OPERATIONS } from './codepipeline-operations.js';
+import { EVENTS_OPERATIONS, eventsErrorOf } from './events-operations.js';
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 /** Every operation served has a small JSON body; larger ones are refused as soon as they pass this. */
@@ -32,6 +33,7 @@ const SERVICES: Readonly<Record<string, Readonly<Record<string, AwsOperation>>>>
   CodeCommit_20150413: CODECOMMIT_OPERATIONS,
   CodePipeline_20150709: CODEPIPELINE_OPERATIONS,
   CodeDeploy_20141006: CODEDEPLOY_OPERATIONS,
+  AWSEvents: EVENTS_OPERATIONS,
 };
 
 /** Per `X-Amz-Target` prefix, the services that name their own exceptions for some errors. */
@@ -39,6 +41,7 @@ const SERVICE_ERRORS: Readonly<Record<string, (error: NagareError) => AwsError |
   CodeCommit_20150413: codeCommitErrorOf,
   CodePipeline_20150709: codePipelineErrorOf,
   CodeDeploy_20141006: codeDeployErrorOf,
+  AWSEvents: eventsErrorOf,
 };
 
 /** The AWS error name and HTTP status of each nagare error code, as the SDKs expect them. */
@@ -68,6 +71,8 @@ export function awsErrorOf(code: ErrorCode): AwsError {
     case 'AUTH_FORBIDDEN':
       return { type: 'AccessDeniedException', status: 400 };
     case 'STORE_UNAVAILABLE':
+      return { type: 'ServiceUnavailableException', status: 503 };
+    case 'NOTIFICATION_TARGET_FAILED':
       return { type: 'ServiceUnavailableException', status: 503 };
     // nagare's own fault.
     case 'STORE_MIGRATION_FAILED':

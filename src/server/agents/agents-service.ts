@@ -20,6 +20,7 @@ import { artifactBlobKey, logBlobKey } from '../builds/build-records.js';
 import { namesOutside, serverKnownNames, unionOf, type ParameterNames } from '../builds/job-parameter-names.js';
 import { CONNECTED_WITHIN_MS } from '../builds/queued-explanations.js';
 import type { ServerContext } from '../server-context.js';
+import { buildEvents } from '../events/aws-events.js';
 
 export type { Completion, Heartbeat } from '../../protocol/agent-protocol.js';
 
@@ -61,7 +62,7 @@ export class AgentsService {
           continue;
         }
         const now = clock();
-        await store.builds.update(build.id, applyBuildLife(build, { type: 'LEASED', agentId, at: now }));
+        await store.builds.update(build.id, applyBuildLife(build, { type: 'LEASED', agentId, at: now }), (before, after) => buildEvents(this.context, before, after));
         this.context.events.publish({ type: 'BuildPhaseChanged', buildId: build.id, previousPhase: build.currentPhase, currentPhase: 'PROVISIONING' });
         this.context.metrics.queueDuration.observe((now - build.startTime) / 1000);
         this.context.logger.info({ buildId: build.id, agentId }, 'build leased');
@@ -101,7 +102,7 @@ export class AgentsService {
     const build = await this.requireBuild(buildId);
     if (beat.phases) {
       const patch = applyBuildLife(build, { type: 'PHASES_REPORTED', currentPhase: beat.currentPhase, phases: beat.phases });
-      await store.builds.update(buildId, patch);
+      await store.builds.update(buildId, patch, (before, after) => buildEvents(this.context, before, after));
       const currentPhase = patch.currentPhase ?? build.currentPhase;
       if (currentPhase !== build.currentPhase) this.context.events.publish({ type: 'BuildPhaseChanged', buildId, previousPhase: build.currentPhase, currentPhase });
     }
@@ -198,7 +199,7 @@ export class AgentsService {
     if (build.currentPhase === 'COMPLETED' && build.record.agentId === agentId && build.buildStatus === result.buildStatus) return build;
     if (!(await store.jobs.complete(buildId, agentId))) throw leaseLost(buildId);
     const now = clock();
-    const updated = await store.builds.update(buildId, applyBuildLife(build, { type: 'AGENT_COMPLETED', result, at: now }));
+    const updated = await store.builds.update(buildId, applyBuildLife(build, { type: 'AGENT_COMPLETED', result, at: now }), (before, after) => buildEvents(this.context, before, after));
     this.context.metrics.buildsFinished.inc({ status: result.buildStatus });
     this.context.metrics.buildDuration.observe((now - build.startTime) / 1000);
     this.context.notifier.notify(`build:${buildId}`);

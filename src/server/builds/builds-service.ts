@@ -13,6 +13,8 @@ import { buildJobRouting, queuedBuild } from './build-records.js';
 import { explainQueued } from './queued-explanations.js';
 import type { FleetsService } from '../agents/fleets-service.js';
 import type { ServerContext } from '../server-context.js';
+import { buildEvents } from '../events/aws-events.js';
+import { buildTraceParent } from '../events/trace.js';
 
 export interface StartBuildInput {
   readonly projectName: string;
@@ -55,8 +57,10 @@ export class BuildsService {
     const overrides = new Map((input.environmentVariablesOverride ?? []).map((v) => [v.name, v]));
     const variables = [...project.environment.environmentVariables.filter((v) => !overrides.has(v.name)), ...overrides.values()];
     const now = clock();
+    const buildId = `${project.name}:${input.buildUuid ?? this.context.newId()}`;
     const job: BuildJob = {
-      buildId: `${project.name}:${input.buildUuid ?? this.context.newId()}`,
+      buildId,
+      traceParent: buildTraceParent(buildId, input.pipeline?.action.executionId),
       buildNumber: await store.projects.nextBuildNumber(project.name),
       projectName: project.name,
       initiator: input.initiator,
@@ -80,7 +84,7 @@ export class BuildsService {
     const build = queuedBuild(job, now);
     try {
       // One transaction: a crash can no longer leave a QUEUED build that no job will ever run.
-      await store.builds.insertQueued(build, { ...buildJobRouting(job, project), id: build.id, projectName: project.name, queuedAt: now, payload: { queuedTimeoutInMinutes: job.queuedTimeoutInMinutes } });
+      await store.builds.insertQueued(build, { ...buildJobRouting(job, project), id: build.id, projectName: project.name, queuedAt: now, payload: { queuedTimeoutInMinutes: job.queuedTimeoutInMinutes } }, buildEvents(this.context, undefined, build));
     } catch (error) {
       // The same action attempt started twice (a retried effect, two servers): one build.
       const existing = input.buildUuid === undefined ? undefined : await store.builds.get(build.id);
@@ -88,7 +92,7 @@ export class BuildsService {
       throw error;
     }
     this.context.notifier.notify('jobs');
-    this.context.logger.info({ buildId: build.id, project: project.name, initiator: input.initiator }, 'build queued');
+    this.context.logger.info({ buildId: build.id, project: project.name, initiator: input.initiator, traceId: job.traceParent?.split('-')[1] }, 'build queued');
     this.context.events.publish({ type: 'BuildStateChanged', build });
     return build;
   }
@@ -162,7 +166,7 @@ export class BuildsService {
 
   /** Ends a build that no agent will finish; shared with the scheduler. */
   async finish(build: StoredBuild, status: 'STOPPED' | 'TIMED_OUT' | 'FAULT', context: { statusCode: string; message: string }, at: number): Promise<StoredBuild> {
-    const updated = await this.context.store.builds.update(build.id, applyBuildLife(build, { type: 'ENDED_BY_SERVER', status, context, at }));
+    const updated = await this.context.store.builds.update(build.id, applyBuildLife(build, { type: 'ENDED_BY_SERVER', status, context, at }), (before, after) => buildEvents(this.context, before, after));
     this.context.metrics.buildsFinished.inc({ status });
     this.context.notifier.notify(`build:${build.id}`);
     this.context.logger.info({ buildId: build.id, status, reason: context.message }, 'build ended by the server');

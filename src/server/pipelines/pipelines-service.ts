@@ -23,6 +23,7 @@ import {
 } from '../../core/pipeline-execution.js';
 import { splitHistory, withExecution } from '../../core/pipeline-execution-history.js';
 import type { Page, PageRequest, StoredPipeline } from '../../core/store.js';
+import { pipelineEvents } from '../events/aws-events.js';
 import { pipelineChanges } from '../events/pipeline-events.js';
 import type { ServerContext } from '../server-context.js';
 
@@ -141,7 +142,7 @@ export class PipelinesService {
       }
       const owed = withAbandoned(transition.runtime, transition.effects);
       const { runtime, ended, reopened } = splitHistory(before, owed);
-      const saved = await this.context.store.pipelines.save(name, { runtime, history: { ended, reopened }, ...(newDefinition ? { definition: newDefinition } : {}) }, stored.revision, event.at);
+      const saved = await this.context.store.pipelines.save(name, { runtime, history: { ended, reopened }, ...(newDefinition ? { definition: newDefinition } : {}) }, stored.revision, event.at, pipelineEvents(this.context, name, before, owed));
       if (!saved) continue;
       // Compared with the runtime before the split: an execution that ended here is still in it.
       for (const change of pipelineChanges(name, before, owed)) this.context.events.publish(change);

@@ -23,6 +23,7 @@ import { changedPaths, readRefs, refUpdates, type RefSnapshot } from '../../git/
 import { KeyedLock } from '../../git/keyed-lock.js';
 import { checkRepositoryName } from '../../git/repository-name.js';
 import type { ServerContext } from '../server-context.js';
+import { pushEvents } from '../events/aws-events.js';
 
 export type { CommitInfo, GitPerson } from '../../git/git-objects.js';
 export type { PushEvent, StoredRepository } from '../../core/store.js';
@@ -175,7 +176,7 @@ export class RepositoriesService {
     if (updates.length === 0) return [];
     const pushedAt = this.context.clock();
     const events = await Promise.all(updates.map(async (update) => ({ ...update, repositoryName: repository.name, changedPaths: await changedPaths(gitDir, update), pushedAt, pusher })));
-    const recorded = await this.context.store.repositories.recordPush(events);
+    const recorded = await this.context.store.repositories.recordPush(events, (stored) => pushEvents(this.context, repository, stored));
     await this.#chooseDefaultBranch(repository, recorded);
     this.context.logger.info({ repository: repository.name, pusher, refs: recorded.map((e) => e.ref) }, 'push received');
     for (const push of recorded) this.context.events.publish({ type: 'Pushed', push });

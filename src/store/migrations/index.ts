@@ -13,6 +13,7 @@ import * as pipelineExecutions from './0007-pipeline-executions.js';
 import * as jobRouting from './0008-job-routing.js';
 import * as components from './0009-components.js';
 import * as deployments from './0010-deployments.js';
+import * as events from './0011-events.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-tables': createTables,
@@ -25,6 +26,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0008-job-routing': jobRouting,
   '0009-components': components,
   '0010-deployments': deployments,
+  '0011-events': events,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,164 @@
+/**
+ * The outbox of notification rules, one component of the interval runner (so one server of a
+ * cluster delivers). Each pass:
+ *
+ * 1. matches the events after its cursor against the enabled rules and stores one delivery per
+ *    (rule, target, event), moving the cursor in the same transaction: an event is owed or still
+ *    ahead, never dropped;
+ * 2. attempts the head of each (rule, target) queue that is due. 2xx is delivered; anything else
+ *    (a 5xx, a timeout, a refused connection, a redirect) is tried again after a back-off with
+ *    jitter, and given up (DEAD, shown by `notification-rule show`) after `maxAttempts`.
+ *
+ * At least once: a server killed during a POST leaves the row PENDING and the next pass sends it
+ * again with the same `X-Nagare-Delivery` / `Idempotency-Key`, so a receiver can drop the copy.
+ */
+import { createHmac } from 'node:crypto';
+import { eventTime, type StoredEvent } from '../../core/aws-event.js';
+import { concernsResource, notificationEventType } from '../../core/notification-event-types.js';
+import type { NotificationDelivery, NotificationRule, NotificationTarget } from '../../core/notification-rule.js';
+import type { DueDelivery } from '../../core/store.js';
+import type { Component } from '../interval-runner.js';
+import type { ServerContext } from '../server-context.js';
+import type { NotificationsService } from './notifications-service.js';
+import { slackMessage } from './slack-message.js';
+
+export interface OutboxOptions {
+  /** Tries before a delivery is dead-lettered (default 8). */
+  readonly maxAttempts?: number;
+  /** The first retry waits about this long; each next one twice as long, up to `maxDelayMs` (defaults 1 s, 5 min). */
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** How long one POST may take (default 10 s). */
+  readonly timeoutMs?: number;
+  readonly intervalMs?: number;
+}
+
+export const OUTBOX_CURSOR = 'notification-rules';
+const BATCH = 500;
+const PARALLEL = 8;
+
+export class NotificationOutbox {
+  readonly #options: Required<OutboxOptions>;
+
+  constructor(
+    private readonly context: ServerContext,
+    private readonly notifications: NotificationsService,
+    options: OutboxOptions = {},
+  ) {
+    this.#options = { maxAttempts: 8, baseDelayMs: 1000, maxDelayMs: 300_000, timeoutMs: 10_000, intervalMs: 1000, ...definedOnly(options) };
+  }
+
+  component(): Component {
+    return { name: 'notification-delivery', intervalMs: this.#options.intervalMs, run: (signal) => this.runOnce(signal) };
+  }
+
+  /** One pass: match new events, then deliver what is due until nothing is. */
+  async runOnce(signal?: AbortSignal): Promise<void> {
+    await this.match();
+    // The rules are read once per pass, not once per delivery.
+    const rules = new Map((await this.context.store.notificationRules.list()).map((rule) => [rule.arn, rule]));
+    for (let round = 0; round < 100 && !signal?.aborted; round += 1) {
+      const due = await this.context.store.notificationRules.due(this.context.clock(), 100);
+      if (due.length === 0) return;
+      for (let i = 0; i < due.length; i += PARALLEL) await Promise.all(due.slice(i, i + PARALLEL).map((d) => this.attempt(d, rules.get(d.delivery.ruleArn))));
+    }
+  }
+
+  async match(): Promise<void> {
+    const { store, clock, newId } = this.context;
+    for (;;) {
+      const after = (await store.cursors.get(OUTBOX_CURSOR)) ?? 0;
+      const events = await store.events.after(after, BATCH);
+      const last = events.at(-1);
+      if (!last) return;
+      const rules = (await store.notificationRules.list()).filter((r) => r.status === 'ENABLED');
+      const now = clock();
+      const deliveries: NotificationDelivery[] = [];
+      for (const stored of events) {
+        for (const rule of rules) {
+          if (!matches(rule, stored)) continue;
+          for (const target of rule.targets) {
+            deliveries.push({ id: newId(), ruleArn: rule.arn, targetAddress: target.targetAddress, eventSequence: stored.sequence, state: 'PENDING', attempts: 0, nextAttemptAt: now, lastError: undefined, createdAt: now, updatedAt: now });
+          }
+        }
+      }
+      await store.notificationRules.enqueue(deliveries, OUTBOX_CURSOR, last.sequence);
+      if (events.length < BATCH) return;
+    }
+  }
+
+  private async attempt({ delivery, event }: DueDelivery, rule: NotificationRule | undefined): Promise<void> {
+    const { store, clock, logger } = this.context;
+    rule ??= await store.notificationRules.get(delivery.ruleArn);
+    const target = rule?.targets.find((t) => t.targetAddress === delivery.targetAddress);
+    let error: string | undefined;
+    if (!rule || !target) error = 'the target was removed from the rule';
+    else error = await this.post(rule, target, delivery, event);
+    const attempts = delivery.attempts + 1;
+    const at = clock();
+    if (error === undefined) {
+      await store.notificationRules.recordAttempt(delivery.id, { state: 'DELIVERED', attempts, nextAttemptAt: at, lastError: undefined, at });
+      return;
+    }
+    const dead = attempts >= this.#options.maxAttempts || !rule || !target;
+    await store.notificationRules.recordAttempt(delivery.id, { state: dead ? 'DEAD' : 'PENDING', attempts, nextAttemptAt: at + this.backoff(attempts), lastError: error, at });
+    logger.warn({ delivery: delivery.id, rule: delivery.ruleArn, attempts, dead, reason: error }, dead ? 'notification dead-lettered' : 'notification delivery failed; will retry');
+  }
+
+  /** Exponential back-off with "equal jitter": half fixed, half random, so retries of many rules spread out. */
+  backoff(attempts: number): number {
+    const ceiling = Math.min(this.#options.maxDelayMs, this.#options.baseDelayMs * 2 ** (attempts - 1));
+    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+  }
+
+  /** Sends a test event to each target of the rule now; per target, undefined when it was delivered or why not. */
+  async test(rule: NotificationRule): Promise<{ readonly targetAddress: string; readonly error: string | undefined }[]> {
+    const event = testEvent(this.context, rule);
+    return Promise.all(rule.targets.map(async (target) => ({ targetAddress: target.targetAddress, error: await this.post(rule, target, { id: event.event.id }, event) })));
+  }
+
+  /** POSTs the event; undefined when the receiver answered 2xx, else why not. */
+  async post(rule: NotificationRule, target: NotificationTarget, delivery: Pick<NotificationDelivery, 'id'>, event: StoredEvent): Promise<string | undefined> {
+    let body: string;
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'nagare-notifications', 'x-nagare-delivery': delivery.id, 'idempotency-key': delivery.id, 'x-nagare-event': event.event['detail-type'] };
+    try {
+      body = target.targetType === 'Slack' ? JSON.stringify(slackMessage(event.event, this.context.settings.publicUrl)) : JSON.stringify(event.event);
+      const key = await this.notifications.signingKey(target);
+      if (key !== undefined) headers['x-nagare-signature'] = `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+    } catch (error) {
+      return `could not prepare the delivery: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    try {
+      const response = await fetch(target.targetAddress, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.#options.timeoutMs) });
+      await response.body?.cancel();
+      return response.ok ? undefined : `the receiver answered HTTP ${response.status}`;
+    } catch (error) {
+      return describeFetchError(error, this.#options.timeoutMs, rule.name);
+    }
+  }
+}
+
+/** A test event, as `notification-rule test` sends it to each target of a rule (outside the outbox). */
+export function testEvent(context: Pick<ServerContext, 'settings' | 'clock' | 'newId'>, rule: NotificationRule): StoredEvent {
+  const { accountId, region } = context.settings;
+  return {
+    sequence: 0,
+    event: { version: '0', id: context.newId(), 'detail-type': 'Nagare Notification Rule Test', source: 'nagare.notifications', account: accountId, time: eventTime(context.clock()), region, resources: [rule.resource], detail: { 'notification-rule': rule.name, message: 'A test notification from nagare' } },
+  };
+}
+
+function matches(rule: NotificationRule, stored: StoredEvent): boolean {
+  if (stored.sequence <= rule.afterSequence) return false;
+  if (!concernsResource(stored.event, rule.resource)) return false;
+  return rule.eventTypeIds.some((id) => notificationEventType(id)?.matches(stored.event) === true);
+}
+
+function describeFetchError(error: unknown, timeoutMs: number, ruleName: string): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+  return `could not reach the receiver of rule ${ruleName}${cause ? `: ${cause}` : error instanceof Error ? `: ${error.message}` : ''}`;
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,185 @@
+/** Notification rules (one JSON row each) and the outbox of their deliveries (migration 0011). */
+import type { Kysely, Selectable } from 'kysely';
+import { NagareError } from '../core/errors.js';
+import type { DeliveryState, NotificationDelivery, NotificationRule, NotificationTarget } from '../core/notification-rule.js';
+import type { DueDelivery, NotificationRulesRepo } from '../core/store.js';
+import { storedEventOf } from './kysely-events-repo.js';
+import { pageLimit } from './page-token.js';
+import type { Database, NotificationDeliveriesTable, NotificationRulesTable } from './schema.js';
+import { conflictAs } from './store-errors.js';
+
+export class KyselyNotificationRulesRepo implements NotificationRulesRepo {
+  readonly #db: Kysely<Database>;
+
+  constructor(db: Kysely<Database>) {
+    this.#db = db;
+  }
+
+  async create(rule: NotificationRule): Promise<void> {
+    await conflictAs(this.#db.insertInto('notification_rules').values(ruleRow(rule)).execute(), `notification rule ${rule.name}`);
+  }
+
+  async get(arn: string): Promise<NotificationRule | undefined> {
+    const row = await this.#db.selectFrom('notification_rules').selectAll().where('arn', '=', arn).executeTakeFirst();
+    return row === undefined ? undefined : ruleOf(row);
+  }
+
+  async list(): Promise<NotificationRule[]> {
+    return (await this.#db.selectFrom('notification_rules').selectAll().orderBy('name').execute()).map(ruleOf);
+  }
+
+  async update(rule: NotificationRule): Promise<boolean> {
+    const { arn, ...changes } = ruleRow(rule);
+    const result = await conflictAs(this.#db.updateTable('notification_rules').set(changes).where('arn', '=', arn).executeTakeFirst(), `notification rule ${rule.name}`);
+    return result.numUpdatedRows > 0n;
+  }
+
+  delete(arn: string): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('notification_deliveries').where('rule_arn', '=', arn).execute();
+      const result = await trx.deleteFrom('notification_rules').where('arn', '=', arn).executeTakeFirst();
+      return result.numDeletedRows > 0n;
+    });
+  }
+
+  async enqueue(deliveries: readonly NotificationDelivery[], cursorName: string, upTo: number): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      for (const delivery of deliveries) {
+        await trx
+          .insertInto('notification_deliveries')
+          .values(deliveryRow(delivery))
+          .onConflict((oc) => oc.columns(['rule_arn', 'target_address', 'event_sequence']).doNothing())
+          .execute();
+      }
+      await trx
+        .insertInto('cursors')
+        .values({ name: cursorName, value: upTo })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ value: upTo }).where('cursors.value', '<', upTo))
+        .execute();
+    });
+  }
+
+  async due(now: number, limit: number): Promise<DueDelivery[]> {
+    const rows = await this.#db
+      .selectFrom('notification_deliveries as d')
+      .innerJoin('events as e', 'e.sequence', 'd.event_sequence')
+      .selectAll('d')
+      .select(['e.envelope as envelope'])
+      .where('d.state', '=', 'PENDING')
+      .where('d.next_attempt_at', '<=', now)
+      .where((eb) =>
+        eb(
+          'd.event_sequence',
+          '=',
+          eb
+            .selectFrom('notification_deliveries as h')
+            .select((h) => h.fn.min('h.event_sequence').as('head'))
+            .whereRef('h.rule_arn', '=', 'd.rule_arn')
+            .whereRef('h.target_address', '=', 'd.target_address')
+            .where('h.state', '=', 'PENDING'),
+        ),
+      )
+      .orderBy('d.event_sequence')
+      .limit(pageLimit(limit))
+      .execute();
+    return rows.map((row) => ({ delivery: deliveryOf(row), event: storedEventOf({ sequence: row.event_sequence, envelope: row.envelope }) }));
+  }
+
+  async recordAttempt(id: string, outcome: { state: DeliveryState; attempts: number; nextAttemptAt: number; lastError: string | undefined; at: number }): Promise<void> {
+    await this.#db
+      .updateTable('notification_deliveries')
+      .set({ state: outcome.state, attempts: outcome.attempts, next_attempt_at: outcome.nextAttemptAt, last_error: outcome.lastError ?? null, updated_at: outcome.at })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async deliveries(ruleArn: string, state: DeliveryState, limit: number): Promise<NotificationDelivery[]> {
+    const rows = await this.#db
+      .selectFrom('notification_deliveries')
+      .selectAll()
+      .where('rule_arn', '=', ruleArn)
+      .where('state', '=', state)
+      .orderBy('event_sequence', 'desc')
+      .limit(pageLimit(limit))
+      .execute();
+    return rows.map(deliveryOf);
+  }
+
+  async countByState(ruleArn: string): Promise<Record<DeliveryState, number>> {
+    const rows = await this.#db
+      .selectFrom('notification_deliveries')
+      .select(['state', (eb) => eb.fn.countAll().as('count')])
+      .where('rule_arn', '=', ruleArn)
+      .groupBy('state')
+      .execute();
+    const counts: Record<DeliveryState, number> = { PENDING: 0, DELIVERED: 0, DEAD: 0 };
+    for (const row of rows) counts[row.state] = Number(row.count);
+    return counts;
+  }
+}
+
+function ruleRow(rule: NotificationRule): NotificationRulesTable {
+  return { arn: rule.arn, name: rule.name, json: JSON.stringify(rule), created: rule.created, last_modified: rule.lastModified };
+}
+
+/** The JSON was written by ruleRow; each field is checked rather than the whole cast. */
+function ruleOf(row: Selectable<NotificationRulesTable>): NotificationRule {
+  const value = JSON.parse(row.json) as Record<string, unknown>;
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : []);
+  const targets = Array.isArray(value.targets) ? value.targets.flatMap(targetOf) : [];
+  const tags = typeof value.tags === 'object' && value.tags !== null ? Object.fromEntries(Object.entries(value.tags).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
+  return {
+    arn: row.arn,
+    name: row.name,
+    resource: typeof value.resource === 'string' ? value.resource : '',
+    eventTypeIds: strings(value.eventTypeIds),
+    targets,
+    detailType: value.detailType === 'BASIC' ? 'BASIC' : 'FULL',
+    status: value.status === 'DISABLED' ? 'DISABLED' : 'ENABLED',
+    createdBy: typeof value.createdBy === 'string' ? value.createdBy : '',
+    created: Number(row.created),
+    lastModified: Number(row.last_modified),
+    tags,
+    afterSequence: typeof value.afterSequence === 'number' ? value.afterSequence : 0,
+  };
+}
+
+function targetOf(value: unknown): NotificationTarget[] {
+  if (typeof value !== 'object' || value === null) throw new NagareError('STORE_RECORD_INVALID', 'a stored notification target is not an object');
+  const t = value as Record<string, unknown>;
+  const targetType = t.targetType === 'Slack' ? 'Slack' : 'Webhook';
+  const address = typeof t.targetAddress === 'string' ? t.targetAddress : '';
+  const s = (typeof t.secret === 'object' && t.secret !== null ? t.secret : {}) as Record<string, unknown>;
+  const secret = s.kind === 'value' && typeof s.encrypted === 'string' ? { kind: 'value' as const, encrypted: s.encrypted } : s.kind === 'name' && typeof s.name === 'string' ? { kind: 'name' as const, name: s.name } : { kind: 'none' as const };
+  return [{ targetType, targetAddress: address, secret }];
+}
+
+function deliveryRow(d: NotificationDelivery): NotificationDeliveriesTable {
+  return {
+    id: d.id,
+    rule_arn: d.ruleArn,
+    target_address: d.targetAddress,
+    event_sequence: d.eventSequence,
+    state: d.state,
+    attempts: d.attempts,
+    next_attempt_at: d.nextAttemptAt,
+    last_error: d.lastError ?? null,
+    created_at: d.createdAt,
+    updated_at: d.updatedAt,
+  };
+}
+
+function deliveryOf(row: Selectable<NotificationDeliveriesTable>): NotificationDelivery {
+  return {
+    id: row.id,
+    ruleArn: row.rule_arn,
+    targetAddress: row.target_address,
+    eventSequence: Number(row.event_sequence),
+    state: row.state,
+    attempts: Number(row.attempts),
+    nextAttemptAt: Number(row.next_attempt_at),
+    lastError: row.last_error ?? undefined,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
