@@ -18,6 +18,14 @@ export interface BuildIdentity {
   readonly sourceRepoUrl: string | undefined;
   /** Extra sources: identifier → directory (`CODEBUILD_SRC_DIR_<identifier>`). */
   readonly secondarySources: Readonly<Record<string, string>>;
+  /** Set when the build is one entry of a build batch. */
+  readonly batch?: BatchMembership | undefined;
+}
+
+export interface BatchMembership {
+  /** The entry's identifier in the batchspec (CODEBUILD_BATCH_BUILD_IDENTIFIER). */
+  readonly identifier: string;
+  readonly batchArn: string;
 }
 
 export function buildArn(identity: BuildIdentity): string {
@@ -48,6 +56,12 @@ export function codebuildVariables(identity: BuildIdentity): Record<string, stri
   if (identity.resolvedSourceVersion !== undefined) vars.CODEBUILD_RESOLVED_SOURCE_VERSION = identity.resolvedSourceVersion;
   if (identity.sourceRepoUrl !== undefined) vars.CODEBUILD_SOURCE_REPO_URL = identity.sourceRepoUrl;
   for (const [id, dir] of Object.entries(identity.secondarySources)) vars[`CODEBUILD_SRC_DIR_${id}`] = dir;
+  if (identity.batch) {
+    vars.CODEBUILD_BATCH_BUILD_IDENTIFIER = identity.batch.identifier;
+    // Not in AWS's list of variables, but the batch's ARN is what a build needs to find its siblings.
+    vars.CODEBUILD_BATCH_BUILD_ARN = identity.batch.batchArn;
+    vars.CODEBUILD_BUILD_BATCH_TRIGGERED = 'true';
+  }
   return vars;
 }
 
