@@ -189,6 +189,7 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     resolvedSourceVersion: source.resolvedSourceVersion,
     sourceRepoUrl: source.repoUrl,
     secondarySources: source.secondarySources ?? {},
+    batch: job.batch,
   };
   const artifactsDir = path.join(dir, 'artifacts');
   const record = await runBuild({

@@ -196,3 +196,46 @@ function finalStatus(entries: readonly BatchEntry[], statuses: Readonly<Record<s
   });
   return bad ? 'FAILED' : 'SUCCEEDED';
 }
+
+/** One build group of a stored batch (BuildGroup on AWS): the entry and its attempts' builds. */
+export interface BuildBatchGroup {
+  readonly entry: BatchEntry;
+  /** Build ids of its attempts, oldest first; empty until it starts. */
+  readonly buildIds: readonly string[];
+  readonly status: BatchEntryStatus;
+}
+
+export type BuildBatchPhaseType = 'SUBMITTED' | 'DOWNLOAD_BATCHSPEC' | 'IN_PROGRESS' | 'COMBINE_ARTIFACTS' | 'SUCCEEDED' | 'FAILED' | 'STOPPED';
+
+export interface BuildBatchPhase {
+  readonly phaseType: BuildBatchPhaseType;
+  readonly phaseStatus: string | undefined;
+  readonly startTime: number;
+  readonly endTime: number | undefined;
+}
+
+/** What a server keeps of a build batch besides its indexed columns. */
+export interface BuildBatchState {
+  readonly arn: string;
+  readonly initiator: string;
+  readonly sourceVersion: string | undefined;
+  /** The batch buildspec (inline YAML), which builds without their own `buildspec` run. */
+  readonly buildspec: string;
+  readonly kind: BatchKind;
+  readonly fastFail: boolean;
+  readonly combineArtifacts: boolean;
+  readonly groups: readonly BuildBatchGroup[];
+  readonly phases: readonly BuildBatchPhase[];
+  readonly stopRequested: boolean;
+  /** StartBuildBatch's overrides, applied to every build of the batch. */
+  readonly imageOverride: string | undefined;
+  readonly environmentVariablesOverride: readonly { readonly name: string; readonly value: string; readonly type: 'PLAINTEXT' | 'PARAMETER_STORE' | 'SECRETS_MANAGER' }[];
+  readonly timeoutInMinutes: number | undefined;
+}
+
+/** The batch's phases after it ends with `status` at `now`: the open phase closed, the terminal marker added. */
+export function endBatchPhases(phases: readonly BuildBatchPhase[], status: BuildBatchStatus, now: number): BuildBatchPhase[] {
+  if (status === 'IN_PROGRESS') return [...phases];
+  const closed = phases.map((phase) => (phase.endTime === undefined ? { ...phase, endTime: now, phaseStatus: status === 'SUCCEEDED' ? 'SUCCEEDED' : status === 'STOPPED' ? 'STOPPED' : 'CLIENT_ERROR' } : phase));
+  return [...closed, { phaseType: status, phaseStatus: undefined, startTime: now, endTime: undefined }];
+}

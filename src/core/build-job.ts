@@ -39,6 +39,8 @@ export interface BuildJob {
   readonly primarySource?: string | undefined;
   /** Set when a pipeline action started the build; its result goes back to that action. */
   readonly pipelineAction?: PipelineActionRef | undefined;
+  /** Set when the build is one entry of a build batch (CODEBUILD_BATCH_BUILD_IDENTIFIER). */
+  readonly batch?: { readonly identifier: string; readonly batchArn: string } | undefined;
 }
 
 export interface PipelineActionRef {

@@ -117,11 +117,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const unsubscribeApprovalWebhook = subscribeApprovalWebhook(context);
   const pipelineDriver = new PipelineDriver(services);
   pipelineDriver.start();
+  const unsubscribeBuildBatches = services.buildBatches.subscribe();
   const mirrorPoller = new MirrorPoller(context, services.externalRepositories);
   const { intervalRunner } = services;
   intervalRunner.register(scheduler.component(options.schedulerIntervalMs ?? 1000));
   intervalRunner.register(pipelineDriver.component(options.schedulerIntervalMs ?? 1000));
   intervalRunner.register(mirrorPoller.component());
+  intervalRunner.register(services.buildBatches.component(options.schedulerIntervalMs ?? 1000));
   intervalRunner.start();
 
   const app = createApp(services);
@@ -145,6 +147,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async stop() {
       await pipelineDriver.stop();
       unsubscribeApprovalWebhook();
+      unsubscribeBuildBatches();
       await intervalRunner.stop();
       await mirrorPoller.stop();
       await new Promise<void>((resolve) => {

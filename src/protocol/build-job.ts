@@ -40,6 +40,7 @@ export const buildJobSchema = z.object({
   inputArtifacts: z.array(z.object({ name: z.string(), blobKey: z.string() })).optional(),
   primarySource: z.string().optional(),
   pipelineAction: z.object({ pipelineName: z.string(), executionId: z.string(), stageName: z.string(), actionName: z.string(), attempt: z.number().int() }).optional(),
+  batch: z.object({ identifier: z.string(), batchArn: z.string() }).optional(),
   // JSON drops undefined values; BuildJob names `buildspec` even when it has none.
 }).transform((job) => ({ ...job, buildspec: job.buildspec }));
 

@@ -1,6 +1,7 @@
 /** The use cases of the server, built once by the composition root and handed to the HTTP layer. */
 import { AgentsService } from './agents/agents-service.js';
 import { AuthService } from './auth/auth-service.js';
+import { BuildBatchesService } from './builds/build-batches-service.js';
 import { BuildsService } from './builds/builds-service.js';
 import { ExternalRepositoriesService } from './repositories/external-repositories.js';
 import { IntervalRunner } from './interval-runner.js';
@@ -16,6 +17,8 @@ export interface Services {
   readonly projects: ProjectsService;
   readonly fleets: FleetsService;
   readonly builds: BuildsService;
+  /** Build batches (StartBuildBatch): their builds are ordinary builds of `builds`. */
+  readonly buildBatches: BuildBatchesService;
   readonly agents: AgentsService;
   readonly parameters: ParametersService;
   readonly auth: AuthService;
@@ -37,11 +40,13 @@ export interface ServiceOptions {
 
 export function createServices(context: ServerContext, options: ServiceOptions): Services {
   const repositories = new RepositoriesService(context, options.repositoriesDir);
+  const builds = new BuildsService(context);
   return {
     context,
     projects: new ProjectsService(context),
     fleets: new FleetsService(context),
-    builds: new BuildsService(context),
+    builds,
+    buildBatches: new BuildBatchesService(context, builds),
     agents: new AgentsService(context),
     parameters: new ParametersService(context),
     auth: new AuthService(context),

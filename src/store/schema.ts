@@ -4,12 +4,15 @@
  * milliseconds. `pg` would return bigint as strings; the PostgreSQL pool parses int8 into numbers
  * (postgres-database.ts), so every column below reads back as the type written here.
  */
+import type { Generated } from 'kysely';
 
 export interface ProjectsTable {
   name: string;
   /** The whole BuildProject as JSON. */
   json: string;
   build_counter: number;
+  /** Added by 0012-build-batches. */
+  batch_counter: Generated<number>;
   created: number;
   last_modified: number;
 }
@@ -115,7 +118,21 @@ export interface ComponentsTable {
   paused: number;
 }
 
+export interface BuildBatchesTable {
+  id: string;
+  project_name: string;
+  batch_number: number;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  /** Bumped by every update: an update names the revision it read (optimistic concurrency). */
+  revision: number;
+  /** BuildBatchState as JSON. */
+  state: string;
+}
+
 export interface Database {
+  build_batches: BuildBatchesTable;
   components: ComponentsTable;
   cursors: CursorsTable;
   pipelines: PipelinesTable;

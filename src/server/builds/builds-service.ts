@@ -28,6 +28,8 @@ export interface StartBuildInput {
     readonly primarySource: string | undefined;
     readonly action: PipelineActionRef;
   } | undefined;
+  /** A build of a build batch (build-batches-service.ts). */
+  readonly batch?: { readonly identifier: string; readonly batchArn: string } | undefined;
 }
 
 export class BuildsService {
@@ -63,6 +65,7 @@ export class BuildsService {
       cacheEnabled: project.cache.type !== 'NO_CACHE',
       timeoutInMinutes: timeout,
       ...(input.pipeline ? { inputArtifacts: input.pipeline.inputArtifacts, primarySource: input.pipeline.primarySource, pipelineAction: input.pipeline.action } : {}),
+      ...(input.batch ? { batch: input.batch } : {}),
     };
     const build = queuedBuild(job, now);
     try {

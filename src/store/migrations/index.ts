@@ -12,6 +12,7 @@ import * as webhookDeliveries from './0006-webhook-deliveries.js';
 import * as pipelineExecutions from './0007-pipeline-executions.js';
 import * as jobRouting from './0008-job-routing.js';
 import * as components from './0009-components.js';
+import * as buildBatches from './0012-build-batches.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-tables': createTables,
@@ -23,6 +24,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0007-pipeline-executions': pipelineExecutions,
   '0008-job-routing': jobRouting,
   '0009-components': components,
+  '0012-build-batches': buildBatches,
 };
 
 export const migrationProvider: MigrationProvider = {
