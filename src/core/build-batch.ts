@@ -231,6 +231,14 @@ export interface BuildBatchState {
   readonly imageOverride: string | undefined;
   readonly environmentVariablesOverride: readonly { readonly name: string; readonly value: string; readonly type: 'PLAINTEXT' | 'PARAMETER_STORE' | 'SECRETS_MANAGER' }[];
   readonly timeoutInMinutes: number | undefined;
+  /** Set when a pipeline's CodeBuild action (BatchEnabled) started the batch: its builds read the action's input artifacts. */
+  readonly pipeline?: BatchPipelineInput | undefined;
+}
+
+export interface BatchPipelineInput {
+  readonly inputArtifacts: readonly { readonly name: string; readonly blobKey: string }[];
+  readonly primarySource: string | undefined;
+  readonly action: { readonly pipelineName: string; readonly executionId: string; readonly stageName: string; readonly actionName: string; readonly attempt: number };
 }
 
 /** The batch's phases after it ends with `status` at `now`: the open phase closed, the terminal marker added. */

@@ -133,8 +133,18 @@ function checkCodeBuild(reader: SpecReader, parts: ActionParts): void {
     reader.report('SPEC_INVALID_VALUE', `\`PrimarySource\` of the ${parts.label} is \`${primaryName}\`, which is not one of its input artifacts (${parts.inputs.map((input) => input.text).join(', ') || 'none'}).`, primary.valueNode, primary.path);
   }
   const batch = configurationField(parts, 'BatchEnabled');
-  if (batch && reader.text(batch, 'BatchEnabled')?.toLowerCase() === 'true') {
-    reader.report('UNSUPPORTED_FEATURE', `\`BatchEnabled\` on the ${parts.label}: batch builds are not supported by nagare yet; remove it.`, batch.valueNode, batch.path, { feature: 'BatchEnabled' });
+  const batchText = batch ? reader.text(batch, 'BatchEnabled')?.toLowerCase() : undefined;
+  if (batch && batchText !== undefined && batchText !== 'true' && batchText !== 'false') {
+    reader.report('SPEC_INVALID_VALUE', `\`BatchEnabled\` of the ${parts.label} must be true or false, not \`${batchText}\`.`, batch.valueNode, batch.path);
+  }
+  const combine = configurationField(parts, 'CombineArtifacts');
+  if (combine && reader.text(combine, 'CombineArtifacts')?.toLowerCase() === 'true') {
+    if (batchText !== 'true') {
+      reader.report('SPEC_INVALID_VALUE', `\`CombineArtifacts\` of the ${parts.label} combines a batch's artifacts; it needs \`BatchEnabled: true\`.`, combine.valueNode, combine.path);
+    } else {
+      // CodeBuild merges the builds' zips into one; nagare does not build that zip for pipelines yet.
+      reader.report('UNSUPPORTED_FEATURE', `\`CombineArtifacts\` on the ${parts.label} is not supported by nagare yet; remove it and name the action's output artifacts after the batch's build identifiers (each gets that build's artifact).`, combine.valueNode, combine.path, { feature: 'CombineArtifacts' });
+    }
   }
   const variables = configurationField(parts, 'EnvironmentVariables');
   if (variables) checkEnvironmentVariables(reader, variables, parts.label);

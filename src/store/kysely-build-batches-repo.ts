@@ -38,6 +38,11 @@ const storedState = z.object({
   imageOverride: z.string().optional(),
   environmentVariablesOverride: z.array(z.object({ name: z.string(), value: z.string(), type: z.enum(['PLAINTEXT', 'PARAMETER_STORE', 'SECRETS_MANAGER']) })),
   timeoutInMinutes: z.number().optional(),
+  pipeline: z.object({
+    inputArtifacts: z.array(z.object({ name: z.string(), blobKey: z.string() })),
+    primarySource: z.string().optional(),
+    action: z.object({ pipelineName: z.string(), executionId: z.string(), stageName: z.string(), actionName: z.string(), attempt: z.number() }),
+  }).optional(),
 });
 const STATUSES: readonly BuildBatchStatus[] = ['IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'STOPPED'];
 
@@ -124,6 +129,7 @@ function toBatch(row: Selectable<BuildBatchesTable>): StoredBuildBatch {
     sourceVersion: data.sourceVersion,
     imageOverride: data.imageOverride,
     timeoutInMinutes: data.timeoutInMinutes,
+    pipeline: data.pipeline ? { ...data.pipeline, primarySource: data.pipeline.primarySource } : undefined,
     groups: data.groups.map((group) => ({ ...group, entry: { ...group.entry, buildspec: group.entry.buildspec, env: { ...group.entry.env, image: group.entry.env.image, computeType: group.entry.env.computeType, privilegedMode: group.entry.env.privilegedMode, type: group.entry.env.type, fleet: group.entry.env.fleet } } })),
     phases: data.phases.map((phase) => ({ ...phase, phaseStatus: phase.phaseStatus, endTime: phase.endTime })),
   };

@@ -12,7 +12,7 @@
  * retry of a batch that did not fail), UNSUPPORTED_FEATURE (a batchspec that is a file of the source).
  */
 import { createHash } from 'node:crypto';
-import { advanceBatch, endBatchPhases, planBatch, type BatchEntryStatus, type BuildBatchGroup, type BuildBatchState } from '../../core/build-batch.js';
+import { advanceBatch, endBatchPhases, planBatch, type BatchEntryStatus, type BatchPipelineInput, type BuildBatchGroup, type BuildBatchState } from '../../core/build-batch.js';
 import { NagareError, SpecErrors } from '../../core/errors.js';
 import type { EnvironmentVariable } from '../../core/project.js';
 import type { Page, PageRequest, StoredBuild, StoredBuildBatch } from '../../core/store.js';
@@ -30,6 +30,10 @@ export interface StartBuildBatchInput {
   readonly imageOverride?: string | undefined;
   readonly buildTimeoutInMinutesOverride?: number | undefined;
   readonly initiator: string;
+  /** The uuid part of the batch id; a pipeline action derives it from the action attempt, so it is started once. */
+  readonly batchUuid?: string | undefined;
+  /** A pipeline action's batch: its builds read the action's input artifacts. */
+  readonly pipeline?: BatchPipelineInput | undefined;
 }
 
 /** How many times an update lost to a concurrent one is tried again. */
@@ -49,7 +53,9 @@ export class BuildBatchesService {
     const spec = parseBatchspec(buildspec);
     if (!spec.batch) throw new NagareError('API_INVALID_INPUT', 'The buildspec has no `batch` section; StartBuildBatch needs one (use StartBuild for a single build).');
     const now = clock();
-    const id = `${project.name}:${this.context.newId()}`;
+    const id = `${project.name}:${input.batchUuid ?? this.context.newId()}`;
+    const existing = input.batchUuid === undefined ? undefined : await store.buildBatches.get(id);
+    if (existing) return existing;
     const state: BuildBatchState = {
       arn: `arn:aws:codebuild:${settings.region}:${settings.accountId}:build-batch/${id}`,
       initiator: input.initiator,
@@ -68,9 +74,17 @@ export class BuildBatchesService {
       imageOverride: input.imageOverride,
       environmentVariablesOverride: input.environmentVariablesOverride ?? [],
       timeoutInMinutes: input.buildTimeoutInMinutesOverride,
+      pipeline: input.pipeline,
     };
     const batchNumber = await store.buildBatches.nextBatchNumber(project.name);
-    await store.buildBatches.insert({ id, projectName: project.name, batchNumber, status: 'IN_PROGRESS', startTime: now, endTime: undefined, state });
+    try {
+      await store.buildBatches.insert({ id, projectName: project.name, batchNumber, status: 'IN_PROGRESS', startTime: now, endTime: undefined, state });
+    } catch (error) {
+      // The same action attempt started twice (a retried effect, two servers): one batch.
+      const started = input.batchUuid === undefined ? undefined : await store.buildBatches.get(id);
+      if (error instanceof NagareError && error.code === 'STORE_CONFLICT' && started) return started;
+      throw error;
+    }
     this.context.logger.info({ batchId: id, project: project.name, builds: state.groups.length }, 'build batch started');
     return this.advance(id);
   }
@@ -89,7 +103,11 @@ export class BuildBatchesService {
       if (next === batch) return batch;
       const saved = await this.context.store.buildBatches.update(next);
       if (saved) {
-        if (saved.status !== 'IN_PROGRESS') this.context.logger.info({ batchId: id, status: saved.status }, 'build batch ended');
+        if (saved.status !== 'IN_PROGRESS') {
+          this.context.logger.info({ batchId: id, status: saved.status }, 'build batch ended');
+          const builds = await this.context.store.builds.getMany(saved.state.groups.flatMap((group) => group.buildIds.slice(-1)));
+          this.context.events.publish({ type: 'BuildBatchStateChanged', batch: saved, builds });
+        }
         return saved;
       }
     }
@@ -141,6 +159,7 @@ export class BuildBatchesService {
       initiator: state.initiator,
       buildUuid: derivedUuid(`${batch.id}/${entry.identifier}/${group.buildIds.length + 1}`),
       batch: { identifier: entry.identifier, batchArn: state.arn },
+      ...(state.pipeline ? { pipeline: state.pipeline } : {}),
     });
   }
 
