@@ -168,14 +168,27 @@ function readEnvOverride(reader: SpecReader, env: Field): BatchEnvSpec {
     switch (field.key) {
       case 'compute-type': result = { ...result, computeType: reader.text(field, '`compute-type`') }; break;
       case 'image': result = { ...result, image: reader.text(field, '`image`') }; break;
-      case 'type': result = { ...result, type: reader.text(field, '`type`') }; break;
-      case 'fleet': result = { ...result, fleet: reader.text(field, '`fleet`') }; break;
+      case 'type': result = { ...result, type: readType(reader, field) }; break;
+      case 'fleet':
+        // A project's fleet routes its builds (CreateProject's environment.fleet); an entry's own is not wired yet.
+        reader.report('UNSUPPORTED_FEATURE', '`fleet` on a batch build is not supported by nagare yet; give the project the fleet (environment.fleet) instead.', field.keyNode, field.path, { feature: 'batch env.fleet' });
+        break;
       case 'privileged-mode': result = { ...result, privilegedMode: reader.boolean(field, '`privileged-mode`') }; break;
       case 'variables': result = { ...result, variables: readVariables(reader, field, `\`${field.path}\``, (value) => value) }; break;
       default: reader.unknownKey(field, ENV_KEYS, `\`${env.path}\``);
     }
   }
   return result;
+}
+
+/** nagare runs Linux containers only, as CreateProject's environment type says. */
+function readType(reader: SpecReader, field: Field): string | undefined {
+  const type = reader.text(field, '`type`');
+  if (type !== undefined && type !== 'LINUX_CONTAINER') {
+    reader.report('UNSUPPORTED_FEATURE', `\`type: ${type}\` is not supported by nagare; its builds run in Linux containers (LINUX_CONTAINER) only.`, field.valueNode, field.path, { feature: 'batch env.type' });
+    return undefined;
+  }
+  return type;
 }
 
 function readMatrix(reader: SpecReader, matrix: Field): BuildMatrixSpec {

@@ -52,6 +52,10 @@ export class BuildBatchesService {
     }
     const spec = parseBatchspec(buildspec);
     if (!spec.batch) throw new NagareError('API_INVALID_INPUT', 'The buildspec has no `batch` section; StartBuildBatch needs one (use StartBuild for a single build).');
+    if (spec.batch.combineArtifacts) {
+      // `nagare build` combines them; the server does not build the combined zip yet, and never ignores it silently.
+      throw new NagareError('UNSUPPORTED_FEATURE', '`batch.combine-artifacts` is not supported on a server yet (nagare build supports it); remove it and read each build\'s artifact from its build group.', { details: { feature: 'batch.combine-artifacts' } });
+    }
     const now = clock();
     const id = `${project.name}:${input.batchUuid ?? this.context.newId()}`;
     const existing = input.batchUuid === undefined ? undefined : await store.buildBatches.get(id);
