@@ -97,3 +97,50 @@ void test('a batch buildspec whose builds name their own buildspecs needs no pha
   const spec = parseBuildspec('version: 0.2\nbatch:\n  build-list:\n    - identifier: a\n      buildspec: ci/a.yml\n', 'buildspec.yml');
   assert.equal(spec.batch?.tasks[0]?.buildspec, 'ci/a.yml');
 });
+
+void test('any graph, any outcomes, any parallel limit: every build ends, none starts before its prerequisites succeed, and the batch status follows', () => {
+  let seed = 42;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  for (let round = 0; round < 300; round += 1) {
+    const count = 1 + Math.floor(random() * 8);
+    const entries: BatchEntry[] = Array.from({ length: count }, (_, index) => ({
+      identifier: `b${index}`,
+      buildspec: undefined,
+      env: { image: undefined, computeType: undefined, privilegedMode: undefined, type: undefined, fleet: undefined, variables: {} },
+      ignoreFailure: random() < 0.3,
+      // Only earlier builds: no cycles, as the parser guarantees.
+      dependOn: Array.from({ length: index }, (_, other) => `b${other}`).filter(() => random() < 0.3),
+    }));
+    const outcome = new Map(entries.map((entry) => [entry.identifier, random() < 0.25 ? 'FAILED' as const : 'SUCCEEDED' as const]));
+    const options = { fastFail: random() < 0.5, parallel: 1 + Math.floor(random() * 3) };
+    const statuses: Record<string, BatchEntryStatus> = {};
+    const started: string[] = [];
+    let status = 'IN_PROGRESS';
+    for (let step = 0; step < 100 && status === 'IN_PROGRESS'; step += 1) {
+      const progress = advanceBatch(entries, statuses, options);
+      for (const id of progress.cancel) statuses[id] = 'STOPPED';
+      for (const id of progress.stop) statuses[id] = 'STOPPED';
+      for (const id of progress.start) {
+        const entry = entries.find((candidate) => candidate.identifier === id);
+        for (const prerequisite of entry?.dependOn ?? []) {
+          const done = statuses[prerequisite] === 'SUCCEEDED' || (entries.find((e) => e.identifier === prerequisite)?.ignoreFailure === true && statuses[prerequisite] === 'FAILED');
+          assert.ok(done, `${id} started before ${prerequisite} finished`);
+        }
+        statuses[id] = 'IN_PROGRESS';
+        started.push(id);
+      }
+      assert.ok(Object.values(statuses).filter((s) => s === 'IN_PROGRESS').length <= options.parallel, 'within the parallel limit');
+      // The oldest running build ends with its outcome.
+      const running = started.find((id) => statuses[id] === 'IN_PROGRESS');
+      if (running) statuses[running] = outcome.get(running) ?? 'SUCCEEDED';
+      status = progress.status;
+    }
+    assert.notEqual(status, 'IN_PROGRESS', `round ${round} ended`);
+    for (const entry of entries) assert.notEqual(statuses[entry.identifier] ?? 'PENDING', 'PENDING', `${entry.identifier} ended`);
+    const hardFailure = entries.some((entry) => !entry.ignoreFailure && statuses[entry.identifier] !== 'SUCCEEDED');
+    assert.equal(status, hardFailure ? 'FAILED' : 'SUCCEEDED', `round ${round}`);
+  }
+});
