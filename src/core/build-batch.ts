@@ -233,6 +233,8 @@ export interface BuildBatchState {
   readonly timeoutInMinutes: number | undefined;
   /** Set when a pipeline's CodeBuild action (BatchEnabled) started the batch: its builds read the action's input artifacts. */
   readonly pipeline?: BatchPipelineInput | undefined;
+  /** The blob key of the combined artifact, once a combining batch succeeded. */
+  readonly combinedArtifactKey?: string | undefined;
 }
 
 export interface BatchPipelineInput {

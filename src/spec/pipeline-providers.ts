@@ -141,9 +141,8 @@ function checkCodeBuild(reader: SpecReader, parts: ActionParts): void {
   if (combine && reader.text(combine, 'CombineArtifacts')?.toLowerCase() === 'true') {
     if (batchText !== 'true') {
       reader.report('SPEC_INVALID_VALUE', `\`CombineArtifacts\` of the ${parts.label} combines a batch's artifacts; it needs \`BatchEnabled: true\`.`, combine.valueNode, combine.path);
-    } else {
-      // CodeBuild merges the builds' zips into one; nagare does not build that zip for pipelines yet.
-      reader.report('UNSUPPORTED_FEATURE', `\`CombineArtifacts\` on the ${parts.label} is not supported by nagare yet; remove it and name the action's output artifacts after the batch's build identifiers (each gets that build's artifact).`, combine.valueNode, combine.path, { feature: 'CombineArtifacts' });
+    } else if (parts.outputs.length > 1) {
+      reader.report('SPEC_INVALID_PIPELINE', `The ${parts.label} combines its batch's artifacts into one (\`CombineArtifacts\`), so it takes at most one output artifact, not ${parts.outputs.length}.`, combine.valueNode, combine.path);
     }
   }
   const variables = configurationField(parts, 'EnvironmentVariables');

@@ -43,6 +43,7 @@ const storedState = z.object({
     primarySource: z.string().optional(),
     action: z.object({ pipelineName: z.string(), executionId: z.string(), stageName: z.string(), actionName: z.string(), attempt: z.number() }),
   }).optional(),
+  combinedArtifactKey: z.string().optional(),
 });
 const STATUSES: readonly BuildBatchStatus[] = ['IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'STOPPED'];
 
@@ -130,6 +131,7 @@ function toBatch(row: Selectable<BuildBatchesTable>): StoredBuildBatch {
     imageOverride: data.imageOverride,
     timeoutInMinutes: data.timeoutInMinutes,
     pipeline: data.pipeline ? { ...data.pipeline, primarySource: data.pipeline.primarySource } : undefined,
+    combinedArtifactKey: data.combinedArtifactKey,
     groups: data.groups.map((group) => ({ ...group, entry: { ...group.entry, buildspec: group.entry.buildspec, env: { ...group.entry.env, image: group.entry.env.image, computeType: group.entry.env.computeType, privilegedMode: group.entry.env.privilegedMode, type: group.entry.env.type, fleet: group.entry.env.fleet } } })),
     phases: data.phases.map((phase) => ({ ...phase, phaseStatus: phase.phaseStatus, endTime: phase.endTime })),
   };

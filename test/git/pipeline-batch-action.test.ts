@@ -11,12 +11,15 @@ import { parsePipeline } from '../../src/spec/pipeline.js';
 import { agentFor, waitFor } from '../agent/agent-harness.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { createUpstream } from './external-upstream.js';
+import yauzl from 'yauzl';
 
 let server: TestServer;
 const agents: { stop(): Promise<void> }[] = [];
 before(async () => {
   server = await startTestServer({ schedulerIntervalMs: 200, allowLocalMirrors: true });
   agents.push(await agentFor(server, { name: 'agent-a' }), await agentFor(server, { name: 'agent-b' }));
+  const upstream = await createUpstream({ 'app.txt': 'v1' });
+  await server.services.externalRepositories.create({ repositoryName: 'batch-app', mirrorOf: upstream.bare, pollSeconds: 60 });
 });
 after(async () => {
   await Promise.all(agents.map((agent) => agent.stop()));
@@ -42,8 +45,6 @@ artifacts:
 `;
 
 test('a BatchEnabled CodeBuild action succeeds with one output artifact per build identifier', async () => {
-  const upstream = await createUpstream({ 'app.txt': 'v1' });
-  await server.services.externalRepositories.create({ repositoryName: 'batch-app', mirrorOf: upstream.bare, pollSeconds: 60 });
   await server.services.projects.create({ name: 'batch-app-build', source: { type: 'CODEPIPELINE', buildspec: BATCH_SPEC }, environment: { image: 'shell' }, artifacts: { type: 'CODEPIPELINE' } });
   const definition = {
     pipeline: {
@@ -71,4 +72,38 @@ test('a BatchEnabled CodeBuild action succeeds with one output artifact per buil
     const build = [...builds.values()].find((candidate) => recordOf(candidate).job.batch?.identifier === output);
     assert.equal(state?.artifacts[output], build ? recordOf(build).artifacts?.blobKey : 'no build', `output ${output} is the artifact of build ${output}`);
   }
+});
+
+test('CombineArtifacts: the one output artifact holds every build\'s files, a folder per identifier', async () => {
+  await server.services.projects.create({ name: 'batch-app-combined', source: { type: 'CODEPIPELINE', buildspec: BATCH_SPEC }, environment: { image: 'shell' }, artifacts: { type: 'CODEPIPELINE' } });
+  const definition = {
+    pipeline: {
+      name: 'combined-pipeline',
+      roleArn: 'arn:aws:iam::000000000000:role/unused',
+      stages: [
+        { name: 'Source', actions: [{ name: 'Source', actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeCommit', version: '1' }, configuration: { RepositoryName: 'batch-app', BranchName: 'main' }, outputArtifacts: [{ name: 'Src' }] }] },
+        { name: 'Build', actions: [{ name: 'Batch', actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' }, configuration: { ProjectName: 'batch-app-combined', BatchEnabled: 'true', CombineArtifacts: 'true' }, inputArtifacts: [{ name: 'Src' }], outputArtifacts: [{ name: 'All' }] }] },
+      ],
+    },
+  };
+  await server.services.pipelines.apply(parsePipeline(JSON.stringify(definition), 'pipeline.json'));
+  const executionId = '00000000-0000-4000-8000-0000000000c1';
+  await server.services.pipelines.dispatch('combined-pipeline', { type: 'START', executionId, trigger: { type: 'Manual', detail: 'test' }, variables: {} });
+  await waitFor('the combining pipeline to end', async () => executionSummaries(await server.services.pipelines.runtime('combined-pipeline')).some((e) => e.status !== 'InProgress'), 60_000);
+  const state = await server.services.pipelines.execution('combined-pipeline', executionId);
+  assert.equal(executionSummaries(await server.services.pipelines.runtime('combined-pipeline'))[0]?.status, 'Succeeded');
+  const key = state?.artifacts['All'] ?? assert.fail('no combined output');
+  const chunks: Buffer[] = [];
+  for await (const chunk of await server.services.context.blobs.read(key)) chunks.push(Buffer.from(chunk));
+  const names = await new Promise<string[]>((resolve, reject) => {
+    yauzl.fromBuffer(Buffer.concat(chunks), (error, zip) => {
+      if (error) return reject(error);
+      const found: string[] = [];
+      zip.on('entry', (entry: yauzl.Entry) => found.push(entry.fileName));
+      zip.on('end', () => resolve(found.sort()));
+    });
+  });
+  assert.deepEqual(names, ['darwin/app-darwin.txt', 'linux/app-linux.txt']);
+  const { batches: [batch] } = await server.services.buildBatches.batchGet((await server.services.buildBatches.list({ limit: 1 }, { projectName: 'batch-app-combined' })).items);
+  assert.deepEqual(batch?.state.phases.map((phase) => phase.phaseType), ['SUBMITTED', 'DOWNLOAD_BATCHSPEC', 'IN_PROGRESS', 'COMBINE_ARTIFACTS', 'SUCCEEDED']);
 });

@@ -19,6 +19,7 @@ import type { Page, PageRequest, StoredBuild, StoredBuildBatch } from '../../cor
 import { parseBuildspec } from '../../spec/buildspec.js';
 import type { ServerContext } from '../server-context.js';
 import type { Component } from '../interval-runner.js';
+import { combineArtifactZips } from './combined-artifacts.js';
 import { recordOf } from './build-records.js';
 import type { BuildsService } from './builds-service.js';
 
@@ -34,6 +35,8 @@ export interface StartBuildBatchInput {
   readonly batchUuid?: string | undefined;
   /** A pipeline action's batch: its builds read the action's input artifacts. */
   readonly pipeline?: BatchPipelineInput | undefined;
+  /** CodePipeline's CombineArtifacts: combine whatever the buildspec says. */
+  readonly combineArtifacts?: boolean | undefined;
 }
 
 /** How many times an update lost to a concurrent one is tried again. */
@@ -52,9 +55,10 @@ export class BuildBatchesService {
     }
     const spec = parseBatchspec(buildspec);
     if (!spec.batch) throw new NagareError('API_INVALID_INPUT', 'The buildspec has no `batch` section; StartBuildBatch needs one (use StartBuild for a single build).');
-    if (spec.batch.combineArtifacts) {
+    const combineArtifacts = input.combineArtifacts === true || spec.batch.combineArtifacts;
+    if (combineArtifacts && input.pipeline === undefined) {
       // `nagare build` combines them; the server does not build the combined zip yet, and never ignores it silently.
-      throw new NagareError('UNSUPPORTED_FEATURE', '`batch.combine-artifacts` is not supported on a server yet (nagare build supports it); remove it and read each build\'s artifact from its build group.', { details: { feature: 'batch.combine-artifacts' } });
+      throw new NagareError('UNSUPPORTED_FEATURE', '`batch.combine-artifacts` is supported by nagare build and by pipeline actions (CombineArtifacts), not yet by StartBuildBatch; remove it and read each build\'s artifact from its build group.', { details: { feature: 'batch.combine-artifacts' } });
     }
     const now = clock();
     const id = `${project.name}:${input.batchUuid ?? this.context.newId()}`;
@@ -67,7 +71,7 @@ export class BuildBatchesService {
       buildspec,
       kind: spec.batch.kind,
       fastFail: spec.batch.fastFail,
-      combineArtifacts: spec.batch.combineArtifacts,
+      combineArtifacts,
       groups: planBatch(spec.batch).map((entry) => ({ entry, buildIds: [], status: 'PENDING' })),
       phases: [
         { phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED', startTime: now, endTime: now },
@@ -138,14 +142,30 @@ export class BuildBatchesService {
     }));
     const changed = JSON.stringify(groups) !== JSON.stringify(state.groups) || progress.status !== 'IN_PROGRESS';
     if (!changed) return batch;
-    const now = this.context.clock();
     const ended = progress.status !== 'IN_PROGRESS';
+    const combining = ended && progress.status === 'SUCCEEDED' && state.combineArtifacts;
+    const started = this.context.clock();
+    const combinedArtifactKey = combining ? await this.combine(batch, groups, builds) : undefined;
+    const now = this.context.clock();
+    const phases = combining ? [...state.phases.map((phase) => (phase.endTime === undefined ? { ...phase, endTime: started, phaseStatus: 'SUCCEEDED' } : phase)), { phaseType: 'COMBINE_ARTIFACTS' as const, phaseStatus: undefined, startTime: started, endTime: undefined }] : state.phases;
     return {
       ...batch,
       status: progress.status,
       endTime: ended ? now : undefined,
-      state: { ...state, groups, phases: ended ? endBatchPhases(state.phases, progress.status, now) : state.phases },
+      state: { ...state, groups, combinedArtifactKey, phases: ended ? endBatchPhases(phases, progress.status, now) : phases },
     };
+  }
+
+  /** The builds' primary artifacts in one zip, a folder per identifier (combined-artifacts.ts). */
+  private async combine(batch: StoredBuildBatch, groups: readonly BuildBatchGroup[], builds: ReadonlyMap<string, StoredBuild>): Promise<string> {
+    const parts = groups.flatMap((group) => {
+      const build = builds.get(group.buildIds.at(-1) ?? '');
+      const blobKey = build ? recordOf(build).artifacts?.blobKey : undefined;
+      return blobKey ? [{ identifier: group.entry.identifier, blobKey }] : [];
+    });
+    const key = `build-batches/${batch.id}/combined.zip`;
+    await combineArtifactZips(this.context.blobs, parts, key, this.context.settings.maxArtifactBytes);
+    return key;
   }
 
   private startEntry(batch: StoredBuildBatch, group: BuildBatchGroup): Promise<StoredBuild> {

@@ -3,7 +3,8 @@
  * as overrides; with `BatchEnabled: true`, a build batch of the project (build-batches-service.ts)
  * whose id is derived from the action attempt, so that it is started once. A batch's result: its
  * builds' primary artifacts under output artifacts named after their identifiers (secondary ones
- * as `<identifier>_<artifact identifier>`), as CodeBuild's sample-pipeline-batch says.
+ * as `<identifier>_<artifact identifier>`), as CodeBuild's sample-pipeline-batch says; with
+ * `CombineArtifacts: true`, the one output artifact is all builds' artifacts in one zip.
  */
 import type { EnvironmentVariable } from '../../../core/project.js';
 import type { StoredBuild, StoredBuildBatch } from '../../../core/store.js';
@@ -37,6 +38,7 @@ export const codeBuildProvider: ActionProvider = {
         environmentVariablesOverride: parseEnvironmentVariables(effect.configuration.EnvironmentVariables),
         initiator: `codepipeline/${pipelineName}`,
         batchUuid: actionBuildUuid(ref),
+        combineArtifacts: effect.configuration.CombineArtifacts?.toLowerCase() === 'true',
         pipeline: { inputArtifacts: Object.entries(effect.inputArtifacts).map(([name, blobKey]) => ({ name, blobKey })), primarySource: effect.primaryInput, action: ref },
       });
       return batch.status === 'IN_PROGRESS' ? undefined : batchResult(services, batch, effect);
@@ -69,6 +71,12 @@ async function batchResult(services: Services, batch: StoredBuildBatch, effect: 
 function batchOutcome(batch: StoredBuildBatch, effect: ActionAttempt['effect'], builds: ReadonlyMap<string, StoredBuild>): ActionResult {
   if (batch.status !== 'SUCCEEDED') return { ok: false, message: `Build batch ${batch.id} ended ${batch.status}`, externalExecutionId: batch.id };
   if (effect.outputArtifactNames.length === 0) return { ok: true, outputArtifacts: {}, outputVariables: {}, summary: `Build batch ${batch.id} succeeded`, externalExecutionId: batch.id };
+  const combined = batch.state.combinedArtifactKey;
+  const [only] = effect.outputArtifactNames;
+  if (effect.configuration.CombineArtifacts?.toLowerCase() === 'true' && only !== undefined) {
+    if (!combined) return { ok: false, message: `Build batch ${batch.id} has no combined artifact (none of its builds produced a primary artifact)`, externalExecutionId: batch.id };
+    return { ok: true, outputArtifacts: { [only]: combined }, outputVariables: {}, summary: `Build batch ${batch.id} succeeded`, externalExecutionId: batch.id };
+  }
   const outputArtifacts: Record<string, string> = {};
   for (const name of effect.outputArtifactNames) {
     const [identifier, artifactIdentifier] = splitOutputName(name, batch);
