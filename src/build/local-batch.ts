@@ -20,7 +20,7 @@ import { parseBuildspec } from '../spec/buildspec.js';
 import { resolveArtifactFiles, writeArtifactZip } from './artifacts.js';
 import { readSourceBuildspec, runLocalBuild, type LoadedBuildspec, type LocalBuildOptions } from './local-build.js';
 import type { BuildRecord } from './result.js';
-import { unzipInto } from './unzip.js';
+import { unzipInto } from '../executors/unzip.js';
 
 export interface LocalBatchOptions extends Omit<LocalBuildOptions, 'executor' | 'batch'> {
   /** The most entries running at once (`--parallel`). */

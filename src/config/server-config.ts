@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
-import { compileBuildIsolation, type BuildIsolationConfig } from './agent-config.js';
+import { compileAgentPlacement, compileBuildIsolation, type BuildIsolationConfig } from './agent-config.js';
 import { definedEnvironment } from './environment.js';
 import { parseLogLimit } from './log-limit.js';
 
@@ -28,6 +28,8 @@ export interface ServerFlags {
   readonly buildUser?: string;
   readonly allowRunAs?: string;
   readonly allowRootBuilds?: boolean;
+  readonly fleet?: string;
+  readonly labels?: string;
   readonly retainBuildsDays?: string;
   readonly retainExecutionsDays?: string;
 }
@@ -56,6 +58,9 @@ export interface ServerConfig {
   /** `nagare up`: where the embedded agent's builds run, outside the data directory (which is 0700). */
   readonly agentWorkDir: string;
   readonly buildIsolation: BuildIsolationConfig;
+  /** `nagare up`: the fleet the embedded agent joins (created when missing) and the labels it advertises. */
+  readonly agentFleet: string | undefined;
+  readonly agentLabels: readonly string[];
 }
 
 export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -78,6 +83,7 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     dataDir,
     agentWorkDir,
     buildIsolation: compileBuildIsolation(flags, env),
+    ...(({ fleet, labels }) => ({ agentFleet: fleet, agentLabels: labels }))(compileAgentPlacement(flags, env)),
     port,
     host: flags.host ?? env.NAGARE_HOST ?? '127.0.0.1',
     databaseUrl,

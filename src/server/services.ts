@@ -40,11 +40,12 @@ export interface ServiceOptions {
 
 export function createServices(context: ServerContext, options: ServiceOptions): Services {
   const repositories = new RepositoriesService(context, options.repositoriesDir);
-  const builds = new BuildsService(context);
+  const fleets = new FleetsService(context);
+  const builds = new BuildsService(context, fleets);
   return {
     context,
     projects: new ProjectsService(context),
-    fleets: new FleetsService(context),
+    fleets,
     builds,
     buildBatches: new BuildBatchesService(context, builds),
     agents: new AgentsService(context),

@@ -54,7 +54,7 @@ async function exportedOf(pipelineName: string, commit: string): Promise<Record<
   await waitFor(`${pipelineName} to succeed for ${commit}`, async () => (await executions()).find((e) => e.sourceRevisions?.[0]?.revisionId === commit)?.status === 'Succeeded', 60_000);
   const builds = await server.services.builds.batchGet((await server.services.builds.list({ limit: 50 })).items);
   for (const build of builds.builds) {
-    const record = build.record as { exportedEnvironmentVariables?: { name: string; value: string }[]; projectName?: string } | undefined;
+    const record = build.record;
     const variables = Object.fromEntries((record?.exportedEnvironmentVariables ?? []).map((v) => [v.name, v.value]));
     if (variables['HEAD_COMMIT'] === commit || (variables['BUILT_FROM'] !== undefined && build.projectName === `${pipelineName}-build` && variables['BUILT_FROM'] === 'v2')) return variables;
   }

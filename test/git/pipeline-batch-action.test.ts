@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { executionSummaries } from '../../src/core/pipeline-execution.js';
-import { recordOf } from '../../src/server/builds/build-records.js';
 import { parsePipeline } from '../../src/spec/pipeline.js';
 import { agentFor, waitFor } from '../agent/agent-harness.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -69,8 +68,8 @@ test('a BatchEnabled CodeBuild action succeeds with one output artifact per buil
   const state = await server.services.pipelines.execution('batch-pipeline', '00000000-0000-4000-8000-0000000000b1');
   const { builds } = await server.services.buildBatches.batchGet(batches.items);
   for (const output of ['linux', 'darwin']) {
-    const build = [...builds.values()].find((candidate) => recordOf(candidate).job.batch?.identifier === output);
-    assert.equal(state?.artifacts[output], build ? recordOf(build).artifacts?.blobKey : 'no build', `output ${output} is the artifact of build ${output}`);
+    const build = [...builds.values()].find((candidate) => candidate.record.job.batch?.identifier === output);
+    assert.equal(state?.artifacts[output], build ? build.record.artifacts?.blobKey : 'no build', `output ${output} is the artifact of build ${output}`);
   }
 });
 

@@ -20,7 +20,6 @@ import { parseBuildspec } from '../../spec/buildspec.js';
 import type { ServerContext } from '../server-context.js';
 import type { Component } from '../interval-runner.js';
 import { combineArtifactZips } from './combined-artifacts.js';
-import { recordOf } from './build-records.js';
 import type { BuildsService } from './builds-service.js';
 
 export interface StartBuildBatchInput {
@@ -160,7 +159,7 @@ export class BuildBatchesService {
   private async combine(batch: StoredBuildBatch, groups: readonly BuildBatchGroup[], builds: ReadonlyMap<string, StoredBuild>): Promise<string> {
     const parts = groups.flatMap((group) => {
       const build = builds.get(group.buildIds.at(-1) ?? '');
-      const blobKey = build ? recordOf(build).artifacts?.blobKey : undefined;
+      const blobKey = build ? build.record.artifacts?.blobKey : undefined;
       return blobKey ? [{ identifier: group.entry.identifier, blobKey }] : [];
     });
     const key = `build-batches/${batch.id}/combined.zip`;
@@ -256,7 +255,7 @@ export class BuildBatchesService {
   /** Advances a batch whenever one of its builds changes state; returns the unsubscribe function. */
   subscribe(): () => void {
     return this.context.events.subscribe('BuildStateChanged', async ({ build }) => {
-      const batchArn = recordOf(build).job.batch?.batchArn;
+      const batchArn = build.record.job.batch?.batchArn;
       if (batchArn !== undefined) await this.advance(BuildBatchesService.batchIdOf(batchArn));
     });
   }

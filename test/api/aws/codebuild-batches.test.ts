@@ -22,7 +22,6 @@ import {
   type BuildBatch,
   type CodeBuildClient,
 } from '@aws-sdk/client-codebuild';
-import { recordOf } from '../../../src/server/builds/build-records.js';
 import { agentFor, waitFor } from '../../agent/agent-harness.js';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
 import { codeBuildClient, projectInput, rejection } from './codebuild-server.js';
@@ -111,7 +110,7 @@ test('StartBuildBatch of a 6-build matrix runs every build, spread over two agen
   assert.deepEqual(seen, ['build1:unit:18:linux', 'build2:unit:18:alpine', 'build3:unit:20:linux', 'build4:unit:20:alpine', 'build5:unit:22:linux', 'build6:unit:22:alpine'].map((s) => `${s}:${batch.arn}`));
   for (const build of builds ?? []) assert.equal(build.buildBatchArn, batch.arn);
   const stored = await server.services.builds.batchGet(buildIds);
-  const agentIds = new Set(stored.builds.map((build) => recordOf(build).agentId));
+  const agentIds = new Set(stored.builds.map((build) => build.record.agentId));
   assert.equal(agentIds.size, 2, 'both agents took builds of the batch');
 });
 
@@ -124,7 +123,7 @@ test('a build graph of 4 starts each build only after the builds it depends on s
   assert.deepEqual(groups.get('package')?.dependsOn, ['unit_tests', 'lint']);
   const ids = [...groups.values()].map((group) => (group.currentBuildSummary?.arn ?? '').replace(/^.*:build\//, ''));
   const { builds } = await server.services.builds.batchGet(ids);
-  const byIdentifier = new Map(builds.map((build) => [recordOf(build).job.batch?.identifier, build]));
+  const byIdentifier = new Map(builds.map((build) => [build.record.job.batch?.identifier, build]));
   for (const [identifier, prerequisites] of [['unit_tests', ['compile']], ['package', ['unit_tests', 'lint']]] as const) {
     for (const prerequisite of prerequisites) {
       assert.ok((byIdentifier.get(identifier)?.startTime ?? 0) >= (byIdentifier.get(prerequisite)?.endTime ?? Infinity), `${identifier} was queued after ${prerequisite} ended`);

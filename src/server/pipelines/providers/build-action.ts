@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import type { PipelineActionRef } from '../../../core/build-job.js';
 import type { StoredBuild } from '../../../core/store.js';
 import type { StartBuildInput } from '../../builds/builds-service.js';
-import { recordOf } from '../../builds/build-records.js';
 import type { DomainEvent } from '../../events/event-bus.js';
 import type { Services } from '../../services.js';
 import type { AbandonedAttempt, ActionAttempt, ActionProvider, ActionResult, EventResult } from './action-provider.js';
@@ -67,7 +66,7 @@ function buildOf(services: Services, ref: PipelineActionRef, projectName: string
 
 function endedBuild(event: Extract<DomainEvent, { type: 'BuildStateChanged' }>): EventResult | undefined {
   const { build } = event;
-  const { job } = recordOf(build);
+  const { job } = build.record;
   const ref = job.pipelineAction;
   // A build of a batch answers to its batch (BuildBatchStateChanged), not to the action itself.
   if (!ref || job.batch !== undefined || build.currentPhase !== 'COMPLETED') return undefined;
@@ -76,7 +75,7 @@ function endedBuild(event: Extract<DomainEvent, { type: 'BuildStateChanged' }>):
 
 /** A build's outcome as the action's result: artifacts by output name, exported variables. */
 export function buildResult(build: StoredBuild, effect: ActionAttempt['effect']): ActionResult {
-  const data = recordOf(build);
+  const data = build.record;
   if (build.buildStatus !== 'SUCCEEDED') {
     const failed = data.phases.find((p) => p.phaseStatus !== undefined && p.phaseStatus !== 'SUCCEEDED');
     const reason = failed ? ` in ${failed.phaseType}${failed.contexts[0] ? `: ${failed.contexts[0].message}` : ''}` : '';

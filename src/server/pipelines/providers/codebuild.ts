@@ -8,7 +8,6 @@
  */
 import type { EnvironmentVariable } from '../../../core/project.js';
 import type { StoredBuild, StoredBuildBatch } from '../../../core/store.js';
-import { recordOf } from '../../builds/build-records.js';
 import type { Services } from '../../services.js';
 import type { ActionAttempt, ActionProvider, ActionResult } from './action-provider.js';
 import { actionBuildUuid, buildActionProvider } from './build-action.js';
@@ -82,7 +81,7 @@ function batchOutcome(batch: StoredBuildBatch, effect: ActionAttempt['effect'], 
     const [identifier, artifactIdentifier] = splitOutputName(name, batch);
     const buildId = batch.state.groups.find((group) => group.entry.identifier === identifier)?.buildIds.at(-1);
     const build = buildId === undefined ? undefined : builds.get(buildId);
-    const data = build ? recordOf(build) : undefined;
+    const data = build ? build.record : undefined;
     const artifact = artifactIdentifier === undefined ? data?.artifacts : data?.secondaryArtifacts.find((a) => a.artifactIdentifier === artifactIdentifier);
     if (!artifact) return { ok: false, message: `Build batch ${batch.id} has no artifact for output ${name}: with BatchEnabled, outputs are named after a build's identifier (or <identifier>_<artifact identifier>)`, externalExecutionId: batch.id };
     outputArtifacts[name] = artifact.blobKey;
