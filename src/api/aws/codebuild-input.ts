@@ -138,6 +138,15 @@ export const startBuildInput = z.object({
 
 const buildId = z.string().min(1).max(1024);
 
+/** StartBuildBatch's overrides nagare does not apply yet: refused by name, never ignored. */
+export const UNSUPPORTED_START_BUILD_BATCH_KEYS = [
+  'secondarySourcesOverride', 'secondarySourcesVersionOverride', 'artifactsOverride', 'secondaryArtifactsOverride', 'sourceTypeOverride', 'sourceLocationOverride',
+  'sourceAuthOverride', 'gitSubmodulesConfigOverride', 'gitCloneDepthOverride', 'insecureSslOverride', 'reportBuildBatchStatusOverride', 'environmentTypeOverride',
+  'computeTypeOverride', 'certificateOverride', 'cacheOverride', 'serviceRoleOverride', 'privilegedModeOverride', 'queuedTimeoutInMinutesOverride',
+  'encryptionKeyOverride', 'idempotencyToken', 'logsConfigOverride', 'registryCredentialOverride', 'imagePullCredentialsTypeOverride',
+  'buildBatchConfigOverride', 'debugSessionEnabled',
+] as const;
+
 export const startBuildBatchInput = z.object({
   projectName,
   sourceVersion: z.string().min(1).optional(),

@@ -30,6 +30,7 @@ import {
   buildBatchIdsInput,
   retryBuildBatchInput,
   UNSUPPORTED_START_BUILD_KEYS,
+  UNSUPPORTED_START_BUILD_BATCH_KEYS,
   updateProjectInput,
 } from './codebuild-input.js';
 import { buildBatchShape, buildShape, fleetShape, projectShape } from './codebuild-shapes.js';
@@ -178,6 +179,8 @@ export const CODEBUILD_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
   },
 
   async StartBuildBatch(services, input, caller) {
+    const unsupported = UNSUPPORTED_START_BUILD_BATCH_KEYS.find((key) => typeof input === 'object' && input !== null && key in input);
+    if (unsupported) throw new NagareError('UNSUPPORTED_FEATURE', `StartBuildBatch ${unsupported} is not supported by nagare yet`, { details: { feature: unsupported } });
     return oneBatch(services, await services.buildBatches.start({ ...parse(startBuildBatchInput, input), initiator: caller.userName }));
   },
 

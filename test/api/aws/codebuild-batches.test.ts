@@ -184,4 +184,7 @@ test('StartBuildBatch of a buildspec without a batch section is InvalidInputExce
   const combined = await rejection(client.send(new StartBuildBatchCommand({ projectName: 'no-batch', buildspecOverride: 'version: 0.2\nbatch:\n  combine-artifacts: true\n  build-list:\n    - identifier: a\nphases:\n  build:\n    commands: [echo]\n' })));
   assert.match(combined.message, /combine-artifacts.*not yet by StartBuildBatch/);
   assert.equal((await client.send(new ListBuildBatchesForProjectCommand({ projectName: 'no-batch' }))).ids?.length, 0, 'a refused batch leaves nothing behind');
+  const override = await rejection(client.send(new StartBuildBatchCommand({ projectName: 'matrix-six', buildBatchConfigOverride: { combineArtifacts: true } })));
+  assert.equal(override.name, 'InvalidInputException');
+  assert.match(override.message, /StartBuildBatch buildBatchConfigOverride is not supported/);
 });
