@@ -191,6 +191,7 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     sourceRepoUrl: source.repoUrl,
     secondarySources: source.secondarySources ?? {},
     traceParent: job.traceParent,
+    batch: job.batch,
   };
   const artifactsDir = path.join(dir, 'artifacts');
   const record = await runBuild({

@@ -20,6 +20,14 @@ export interface BuildIdentity {
   readonly secondarySources: Readonly<Record<string, string>>;
   /** W3C traceparent, so that tools inside the build continue the trace (absent for `nagare build`). */
   readonly traceParent?: string | undefined;
+  /** Set when the build is one entry of a build batch. */
+  readonly batch?: BatchMembership | undefined;
+}
+
+export interface BatchMembership {
+  /** The entry's identifier in the batchspec (CODEBUILD_BATCH_BUILD_IDENTIFIER). */
+  readonly identifier: string;
+  readonly batchArn: string;
 }
 
 export function buildArn(identity: BuildIdentity): string {
@@ -53,6 +61,12 @@ export function codebuildVariables(identity: BuildIdentity): Record<string, stri
   if (identity.traceParent !== undefined) {
     vars.TRACEPARENT = identity.traceParent;
     vars.NAGARE_TRACE_ID = identity.traceParent.split('-')[1] ?? '';
+  }
+  if (identity.batch) {
+    vars.CODEBUILD_BATCH_BUILD_IDENTIFIER = identity.batch.identifier;
+    // Not in AWS's list of variables, but the batch's ARN is what a build needs to find its siblings.
+    vars.CODEBUILD_BATCH_BUILD_ARN = identity.batch.batchArn;
+    vars.CODEBUILD_BUILD_BATCH_TRIGGERED = 'true';
   }
   return vars;
 }

@@ -12,7 +12,7 @@ import type { Executor } from '../core/executor.js';
 import { isNagareError, NagareError } from '../core/errors.js';
 import { readConfinedFile } from '../executors/confine.js';
 import { parseBuildspec } from '../spec/buildspec.js';
-import type { BuildIdentity } from './environment.js';
+import type { BatchMembership, BuildIdentity } from './environment.js';
 import type { LogSink } from '../executors/command-log.js';
 import { StaticParameterSource } from './parameters.js';
 import type { BuildRecord } from './result.js';
@@ -43,6 +43,8 @@ export interface LocalBuildOptions {
   readonly log: LogSink;
   readonly signal?: AbortSignal;
   readonly clock?: () => number;
+  /** Set when this build is one entry of a batch (`nagare build` of a batch buildspec). */
+  readonly batch?: BatchMembership | undefined;
 }
 
 export interface LoadedBuildspec {
@@ -111,6 +113,7 @@ export async function runLocalBuild(options: LocalBuildOptions, loaded: LoadedBu
     resolvedSourceVersion: git.head,
     sourceRepoUrl: git.remoteUrl,
     secondarySources: {},
+    batch: options.batch,
   };
   return runBuild({
     identity,

@@ -45,6 +45,8 @@ export interface BuildRecord {
   readonly exportedEnvironmentVariables: readonly { readonly name: string; readonly value: string }[];
   /** nagare's addition: the report summaries (CodeBuild returns report ARNs and a separate API). */
   readonly reports: readonly BuildReport[];
+  /** Set on the builds of a batch, as on CodeBuild's Build. */
+  readonly buildBatchArn?: string;
 }
 
 export interface RecordInput {
@@ -96,6 +98,7 @@ export function toBuildRecord({ request, state, steps, mask }: RecordInput): Bui
     initiator: identity.initiator,
     exportedEnvironmentVariables: steps.exportedVariables,
     reports: steps.reports,
+    ...(identity.batch ? { buildBatchArn: identity.batch.batchArn } : {}),
   };
 }
 

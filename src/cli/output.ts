@@ -2,6 +2,7 @@
  * The one place that formats what the CLI prints: tables for people, JSON for machines, and the
  * colours (only on a terminal, never with NO_COLOR).
  */
+import type { LocalBatchRecord } from '../build/local-batch.js';
 import type { BuildRecord } from '../build/result.js';
 import { isNagareError, SpecErrors } from '../core/errors.js';
 
@@ -57,6 +58,28 @@ export function formatBuildSummary(build: BuildRecord, s: Style): string {
     lines.push(`Report ${r.name}: ${statusColor(r.status, s)}${counts}${r.message ? ` (${r.message})` : ''}`);
   }
   for (const v of build.exportedEnvironmentVariables) lines.push(`Exported ${v.name}=${v.value}`);
+  return lines.join('\n') + '\n';
+}
+
+/** One table for a batch: a row per build, in the batchspec's order, then the batch's status. */
+export function formatBatchSummary(batch: LocalBatchRecord, s: Style): string {
+  const rows = batch.builds.map((build) => [
+    build.identifier,
+    build.status,
+    build.record ? formatDuration(build.record.startTime, build.record.endTime) : '',
+    build.dependsOn.join(',') + (build.ignoreFailure ? (build.dependsOn.length > 0 ? ' ' : '') + '(ignore-failure)' : ''),
+    build.record ? `${build.record.id} (#${build.record.buildNumber})` : '',
+  ] as const);
+  const width = (index: 0 | 1 | 2 | 3, title: string): number => Math.max(title.length, ...rows.map((row) => row[index].length));
+  const [idWidth, statusWidth, durationWidth, dependsWidth] = [width(0, 'IDENTIFIER'), width(1, 'STATUS'), width(2, 'DURATION'), width(3, 'DEPENDS ON')];
+  const lines = [s.bold(`${'IDENTIFIER'.padEnd(idWidth)}  ${'STATUS'.padEnd(statusWidth)}  ${'DURATION'.padStart(durationWidth)}  ${'DEPENDS ON'.padEnd(dependsWidth)}  BUILD`)];
+  for (const [identifier, status, duration, depends, build] of rows) {
+    lines.push(`${identifier.padEnd(idWidth)}  ${statusColor(status, s)}${' '.repeat(statusWidth - status.length)}  ${duration.padStart(durationWidth)}  ${depends.padEnd(dependsWidth)}  ${build}`.trimEnd());
+  }
+  lines.push('');
+  lines.push(`Build batch ${batch.id} ${statusColor(batch.buildBatchStatus, s)} in ${formatDuration(batch.startTime, batch.endTime)}`);
+  for (const build of batch.builds) if (build.record?.artifacts) lines.push(`Artifact ${build.identifier}: ${build.record.artifacts.location}`);
+  if (batch.combinedArtifact) lines.push(`Combined artifact: ${batch.combinedArtifact}`);
   return lines.join('\n') + '\n';
 }
 

@@ -29,6 +29,7 @@ export interface BuildFlags {
   readonly cacheLimit?: string;
   readonly json?: boolean;
   readonly validate?: boolean;
+  readonly parallel?: string;
 }
 
 export interface BuildConfig {
@@ -54,6 +55,8 @@ export interface BuildConfig {
   readonly region: string;
   readonly initiator: string;
   readonly hostEnvironment: Readonly<Record<string, string>>;
+  /** The most builds of a batch running at once (`--parallel`); the machine's CPUs by default. */
+  readonly parallel: number;
 }
 
 const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$/;
@@ -96,7 +99,17 @@ export async function compileBuildConfig(flags: BuildFlags, env: NodeJS.ProcessE
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     initiator: env.USER ?? env.LOGNAME ?? os.userInfo().username,
     hostEnvironment: definedEnvironment(env),
+    parallel: parseParallel(flags.parallel),
   };
+}
+
+function parseParallel(value: string | undefined): number {
+  if (value === undefined) return os.availableParallelism();
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > 100) {
+    throw new NagareError('CONFIG_INVALID', `--parallel must be a whole number of builds from 1 to 100, not '${value}'`);
+  }
+  return count;
 }
 
 function defaultProjectName(sourceDir: string): string {

@@ -3,6 +3,7 @@
  * the build runner consumes. Plain readonly data; every default is already applied, so nothing
  * downstream re-reads the YAML. Field names follow the buildspec keys (reference §1.3–1.11).
  */
+import type { BatchSpec } from './build-batch.js';
 import type { SourcePosition } from './errors.js';
 
 export type BuildspecVersion = '0.1' | '0.2';
@@ -97,6 +98,8 @@ export interface BuildSpec {
   readonly reports: Readonly<Record<string, ReportGroupSpec>>;
   readonly artifacts: ArtifactsSpec | undefined;
   readonly cache: CacheSpec | undefined;
+  /** The `batch` section: this buildspec starts a batch of builds (core/build-batch.ts). */
+  readonly batch: BatchSpec | undefined;
   /** The file name used in messages (a path, or `<inline>`). */
   readonly file: string;
 }

@@ -6,20 +6,29 @@
  * filter AND-ed.
  */
 import type { ActionDeclaration, GitPushFilter, GlobFilter, PipelineDefinition } from './pipeline.js';
+import { gitSourceOf, sourceReadsRepository } from './pipeline-sources.js';
 import type { PushEvent as StorePushEvent } from './store.js';
 
 /** The parts of a recorded push (store PushEvent) a trigger looks at, with `ref` as a short name (`main`, `v1`). */
 export type PushEvent = Pick<StorePushEvent, 'repositoryName' | 'ref' | 'refType' | 'oldCommit' | 'newCommit' | 'changedPaths'>;
 
-/** The CodeCommit source actions a push starts the pipeline for (empty when it does not). */
-export function sourceActionsTriggeredBy(definition: PipelineDefinition, push: PushEvent): ActionDeclaration[] {
+/**
+ * The source actions a push starts the pipeline for (empty when it does not): CodeCommit actions
+ * naming the pushed repository, and GitHub or connection actions whose mirror it is
+ * (`mirrorUrl`: the pushed repository's upstream, when it is a mirror).
+ */
+export function sourceActionsTriggeredBy(definition: PipelineDefinition, push: PushEvent, mirrorUrl?: string): ActionDeclaration[] {
   if (push.newCommit === undefined) return []; // a deleted branch or tag starts nothing
-  const sources = (definition.stages[0]?.actions ?? []).filter((a) => a.actionTypeId.provider === 'CodeCommit' && a.configuration.RepositoryName === push.repositoryName);
-  return sources.filter((action) => {
-    const trigger = definition.triggers.find((t) => t.sourceActionName === action.name);
-    if (!trigger) return push.refType === 'branch' && push.ref === action.configuration.BranchName;
-    return trigger.push.some((filter) => filterAccepts(filter, push));
+  const pushed = { name: push.repositoryName, mirrorUrl };
+  const sources = (definition.stages[0]?.actions ?? []).flatMap((action) => {
+    const source = gitSourceOf(action);
+    return source && sourceReadsRepository(source, pushed) ? [{ action, source }] : [];
   });
+  return sources.filter(({ action, source }) => {
+    const trigger = definition.triggers.find((t) => t.sourceActionName === action.name);
+    if (!trigger) return push.refType === 'branch' && push.ref === source.branch;
+    return trigger.push.some((filter) => filterAccepts(filter, push));
+  }).map(({ action }) => action);
 }
 
 export function filterAccepts(filter: GitPushFilter, push: PushEvent): boolean {

@@ -6,6 +6,7 @@
  * NagareError `STORE_CONFLICT` when a unique name is taken, `STORE_NOT_FOUND` only where stated,
  * and `STORE_UNAVAILABLE` when the database cannot be reached. Times are epoch milliseconds.
  */
+import type { BuildBatchState, BuildBatchStatus } from './build-batch.js';
 import type { BuildRecord } from './build-life.js';
 import type { StoredEvent, TracedEvent } from './aws-event.js';
 import type { PhaseType, StatusType } from './build-phases.js';
@@ -466,8 +467,38 @@ export interface ComponentsRepo {
   setPaused(name: string, paused: boolean): Promise<void>;
 }
 
+/** A build batch as the server keeps it (StartBuildBatch). */
+export interface StoredBuildBatch {
+  /** `<project>:<uuid>`. */
+  readonly id: string;
+  readonly projectName: string;
+  readonly batchNumber: number;
+  readonly status: BuildBatchStatus;
+  readonly startTime: number;
+  readonly endTime: number | undefined;
+  readonly revision: number;
+  readonly state: BuildBatchState;
+}
+
+export interface BuildBatchesRepo {
+  /** STORE_CONFLICT when the id is taken. */
+  insert(batch: Omit<StoredBuildBatch, 'revision'>): Promise<void>;
+  get(id: string): Promise<StoredBuildBatch | undefined>;
+  getMany(ids: readonly string[]): Promise<StoredBuildBatch[]>;
+  /** Saves `batch` if its revision is still `batch.revision`; the saved batch, or undefined when another update came first. */
+  update(batch: StoredBuildBatch): Promise<StoredBuildBatch | undefined>;
+  /** Batch ids, newest first unless sortOrder says ASCENDING. */
+  listIds(filter: { readonly projectName?: string | undefined; readonly status?: string | undefined }, page: PageRequest): Promise<Page<string>>;
+  /** Ids of batches still IN_PROGRESS, oldest first (reconciliation). */
+  inProgress(limit: number): Promise<string[]>;
+  delete(id: string): Promise<boolean>;
+  /** The project's next batch number, atomically (1, 2, 3 … never reused). STORE_NOT_FOUND without the project. */
+  nextBatchNumber(projectName: string): Promise<number>;
+}
+
 /** The CodeDeploy repositories (deployment-store.ts) are part of the store. */
 export interface Store extends DeploymentStore {
+  readonly buildBatches: BuildBatchesRepo;
   readonly dialect: 'sqlite' | 'postgres';
   readonly components: ComponentsRepo;
   readonly projects: ProjectsRepo;

@@ -120,6 +120,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const unsubscribeApprovalWebhook = subscribeApprovalWebhook(context);
   const pipelineDriver = new PipelineDriver(services);
   pipelineDriver.start();
+  const unsubscribeBuildBatches = services.buildBatches.subscribe();
   const mirrorPoller = new MirrorPoller(context, services.externalRepositories);
   const { intervalRunner } = services;
   intervalRunner.register(scheduler.component(options.schedulerIntervalMs ?? 1000));
@@ -129,6 +130,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   intervalRunner.register(services.notificationOutbox.component());
   intervalRunner.register(services.eventRules.component(options.schedulerIntervalMs ?? 1000));
   const unsubscribeEventWakeUps = announceStoredEvents(context, intervalRunner);
+  intervalRunner.register(services.buildBatches.component(options.schedulerIntervalMs ?? 1000));
   intervalRunner.start();
 
   const app = createApp(services);
@@ -153,6 +155,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await pipelineDriver.stop();
       unsubscribeApprovalWebhook();
       unsubscribeEventWakeUps();
+      unsubscribeBuildBatches();
       await intervalRunner.stop();
       await mirrorPoller.stop();
       await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 /** The use cases of the server, built once by the composition root and handed to the HTTP layer. */
 import { AgentsService } from './agents/agents-service.js';
 import { AuthService } from './auth/auth-service.js';
+import { BuildBatchesService } from './builds/build-batches-service.js';
 import { BuildsService } from './builds/builds-service.js';
 import { ExternalRepositoriesService } from './repositories/external-repositories.js';
 import { EventRulesService } from './events/event-rules-service.js';
@@ -25,6 +26,8 @@ export interface Services {
   readonly projects: ProjectsService;
   readonly fleets: FleetsService;
   readonly builds: BuildsService;
+  /** Build batches (StartBuildBatch): their builds are ordinary builds of `builds`. */
+  readonly buildBatches: BuildBatchesService;
   readonly agents: AgentsService;
   readonly parameters: ParametersService;
   readonly auth: AuthService;
@@ -67,6 +70,7 @@ export function createServices(context: ServerContext, options: ServiceOptions):
     projects: new ProjectsService(context),
     fleets,
     builds,
+    buildBatches: new BuildBatchesService(context, builds),
     agents: new AgentsService(context, deployments.effects),
     parameters: new ParametersService(context),
     auth: new AuthService(context),

@@ -83,7 +83,7 @@ function readShell(reader: SpecReader, field: Field): string | undefined {
 }
 
 /** A map of variable name → value, with names checked and each value turned by `convert`. */
-function readVariables<T>(
+export function readVariables<T>(
   reader: SpecReader,
   field: Field,
   what: string,
@@ -100,7 +100,7 @@ function readVariables<T>(
   return result;
 }
 
-function checkName(reader: SpecReader, variable: Field, what: string): boolean {
+export function checkName(reader: SpecReader, variable: Field, what: string): boolean {
   if (!SHELL_NAME.test(variable.key)) {
     reader.report('SPEC_INVALID_VALUE', `\`${variable.key}\` in ${what} is not a valid variable name; use letters, digits and _, not starting with a digit.`, variable.keyNode, variable.path);
     return false;

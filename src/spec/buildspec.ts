@@ -6,6 +6,7 @@ import { isMap } from 'yaml';
 import type { BuildSpec, BuildspecVersion, ReportGroupSpec } from '../core/buildspec.js';
 import { NagareError, SpecErrors } from '../core/errors.js';
 import { DEFAULT_ENV, readEnv } from './buildspec-env.js';
+import { readBatch } from './buildspec-batch.js';
 import { readArtifacts, readCache, readReports } from './buildspec-outputs.js';
 import { readPhases, readRunAs } from './buildspec-phases.js';
 import { describe, inSourceOrder, readSpecDocument, type Field, type SpecReader } from './yaml-reader.js';
@@ -44,6 +45,7 @@ function readTopLevel(reader: SpecReader, root: unknown, file: string): BuildSpe
   let reports: Record<string, ReportGroupSpec> = {};
   let artifacts: BuildSpec['artifacts'];
   let cache: BuildSpec['cache'];
+  let batch: BuildSpec['batch'];
   for (const field of fields) {
     switch (field.key) {
       case 'version':
@@ -56,9 +58,7 @@ function readTopLevel(reader: SpecReader, root: unknown, file: string): BuildSpe
         break;
       case 'run-as': runAs = readRunAs(reader, field); break;
       case 'proxy': proxy = readProxy(reader, field); break;
-      case 'batch':
-        reader.report('UNSUPPORTED_FEATURE', '`batch` (batch builds) is not supported by nagare yet; remove the `batch` block to run a single build.', field.keyNode, field.path, { feature: 'batch' });
-        break;
+      case 'batch': batch = readBatch(reader, field); break;
       case 'phases': phases = readPhases(reader, field); break;
       case 'reports': reports = readReports(reader, field); break;
       case 'artifacts': artifacts = readArtifacts(reader, field); break;
@@ -66,16 +66,17 @@ function readTopLevel(reader: SpecReader, root: unknown, file: string): BuildSpe
       default: reader.unknownKey(field, TOP_LEVEL_KEYS, 'the buildspec');
     }
   }
-  if (!byKey.has('phases')) {
+  // A batch buildspec whose builds each name their own buildspec needs no phases of its own.
+  if (!byKey.has('phases') && !byKey.has('batch')) {
     reader.report('SPEC_MISSING_KEY', 'The buildspec has no `phases`; add `phases:` with at least a `build:` phase and its `commands:`.', root, '', { key: 'phases' });
-  } else if (byKey.get('phases')?.value === undefined) {
+  } else if (byKey.has('phases') && byKey.get('phases')?.value === undefined) {
     const field = byKey.get('phases');
     reader.report('SPEC_MISSING_KEY', '`phases` is empty; add at least a `build:` phase with its `commands:`.', field?.keyNode, 'phases', { key: 'phases' });
   }
   const legacy = version === '0.2' ? undefined : byKey.get(LEGACY_ENV_KEY);
   const envField = byKey.get('env');
   const env = envField || legacy ? readEnv(reader, envField, legacy) : DEFAULT_ENV;
-  return { version: version ?? '0.2', runAs, env, proxy, phases, reports, artifacts, cache, file };
+  return { version: version ?? '0.2', runAs, env, proxy, phases, reports, artifacts, cache, batch, file };
 }
 
 const VERSIONS: Readonly<Record<string, BuildspecVersion>> = { '0.1': '0.1', '0.2': '0.2' };

@@ -3,13 +3,15 @@
  * counts, the Commands action's `commands`, the manual approval timeout. Providers nagare does
  * not run are rejected with UNSUPPORTED_FEATURE naming the provider and the action.
  */
-import { DEFAULT_APPROVAL_TIMEOUT_MINUTES } from '../core/pipeline.js';
+import { DEFAULT_APPROVAL_TIMEOUT_MINUTES, type ActionOwner } from '../core/pipeline.js';
 import type { ActionParts } from './pipeline-action-parts.js';
 import { readInteger } from './pipeline-fields.js';
 import { describe, type Field, type SpecReader } from './yaml-reader.js';
 import { isSeq } from 'yaml';
 
 interface ProviderRule {
+  /** AWS unless said. */
+  readonly owner?: ActionOwner;
   readonly categories: readonly string[];
   readonly keys: readonly string[];
   readonly required: readonly string[];
@@ -20,9 +22,22 @@ interface ProviderRule {
 const PROVIDERS: Readonly<Record<string, ProviderRule>> = {
   CodeCommit: { categories: ['Source'], keys: ['RepositoryName', 'BranchName', 'PollForSourceChanges', 'OutputArtifactFormat'], required: ['RepositoryName', 'BranchName'], inputs: [0, 0], outputs: [1, 1] },
   CodeBuild: { categories: ['Build', 'Test'], keys: ['ProjectName', 'PrimarySource', 'EnvironmentVariables', 'BatchEnabled', 'CombineArtifacts'], required: ['ProjectName'], inputs: [1, 5], outputs: [0, 5] },
+  // Read from a mirrored repository (core/pipeline-sources.ts); `RepositoryName` is nagare's own
+  // key naming that mirror. OAuthToken is accepted and unused: the mirror has its own access.
+  GitHub: { owner: 'ThirdParty', categories: ['Source'], keys: ['Owner', 'Repo', 'Branch', 'OAuthToken', 'PollForSourceChanges', 'RepositoryName'], required: ['Owner', 'Repo', 'Branch'], inputs: [0, 0], outputs: [1, 1] },
+  CodeStarSourceConnection: { categories: ['Source'], keys: ['ConnectionArn', 'FullRepositoryId', 'BranchName', 'OutputArtifactFormat', 'DetectChanges', 'RepositoryName'], required: ['ConnectionArn', 'FullRepositoryId', 'BranchName'], inputs: [0, 0], outputs: [1, 1] },
   Manual: { categories: ['Approval'], keys: ['NotificationArn', 'ExternalEntityLink', 'CustomData'], required: [], inputs: [0, 0], outputs: [0, 0] },
   Commands: { categories: ['Compute'], keys: [], required: [], inputs: [1, 10], outputs: [0, 1] },
   CodeDeploy: { categories: ['Deploy'], keys: ['ApplicationName', 'DeploymentGroupName'], required: ['ApplicationName', 'DeploymentGroupName'], inputs: [1, 1], outputs: [0, 0] },
+};
+/** What to use in nagare for a provider it does not run, where there is something. */
+const SUBSTITUTES: Readonly<Record<string, string>> = {
+  S3: 'put the files in a nagare repository (`nagare repo create NAME`, then push) and read it with a CodeCommit source action',
+  GitHubEnterpriseServer: 'mirror the repository (`nagare repo create NAME --mirror URL`) and use a CodeStarSourceConnection source action with its FullRepositoryId',
+  Bitbucket: 'mirror the repository (`nagare repo create NAME --mirror URL`) and use a CodeStarSourceConnection source action with its FullRepositoryId',
+  Jenkins: 'make the job a nagare build project and use a CodeBuild action',
+  Lambda: 'run the function\'s work in a Commands action (V2 pipelines) or a CodeBuild action',
+  ECR: 'start the pipeline from the repository that builds the image',
 };
 const ENVIRONMENT_VARIABLE_TYPES = ['PLAINTEXT', 'PARAMETER_STORE', 'SECRETS_MANAGER'];
 const OUTPUT_ARTIFACT_FORMATS = ['CODE_ZIP', 'CODEBUILD_CLONE_REF'];
@@ -52,7 +67,8 @@ export function checkProvider(reader: SpecReader, parts: ActionParts): ProviderR
   checkConfiguration(reader, parts, rule);
   checkCounts(reader, parts, rule);
   if (provider === 'CodeBuild') checkCodeBuild(reader, parts);
-  if (provider === 'CodeCommit') checkCodeCommit(reader, parts);
+  if (provider === 'CodeCommit' || provider === 'CodeStarSourceConnection') checkCodeCommit(reader, parts);
+  if (provider === 'CodeStarSourceConnection') checkFullRepositoryId(reader, parts);
   if (provider === 'Commands' && parts.pipelineType !== 'V2') {
     reader.report('SPEC_INVALID_PIPELINE', `The ${parts.label} is a Commands action, which needs a V2 pipeline; add \`"pipelineType": "V2"\`.`, parts.provider?.node, parts.provider?.path ?? parts.path);
   }
@@ -63,8 +79,9 @@ function supported(reader: SpecReader, parts: ActionParts, rule: ProviderRule | 
   const provider = parts.provider;
   if (!provider) return false;
   const feature = { feature: `${parts.category ?? ''}/${parts.owner ?? ''}/${provider.text}` };
-  if (parts.owner !== 'AWS' || !rule) {
-    reader.report('UNSUPPORTED_FEATURE', `The ${parts.label} uses the ${parts.owner ?? ''} provider \`${provider.text}\`, which nagare does not run; nagare runs AWS CodeCommit sources, CodeBuild builds and tests, CodeDeploy deployments, Manual approvals and Commands.`, provider.node, provider.path, feature);
+  if (parts.owner !== (rule?.owner ?? 'AWS') || !rule) {
+    const substitute = SUBSTITUTES[provider.text];
+    reader.report('UNSUPPORTED_FEATURE', `The ${parts.label} uses the ${parts.owner ?? ''} provider \`${provider.text}\`, which nagare does not run${substitute ? `; instead, ${substitute}` : ''}. nagare runs CodeCommit, GitHub and CodeStarSourceConnection sources (the latter two from a mirrored repository), CodeBuild builds and tests, CodeDeploy deployments, Manual approvals and Commands.`, provider.node, provider.path, feature);
     return false;
   }
   if (parts.category !== undefined && !rule.categories.includes(parts.category)) {
@@ -113,8 +130,17 @@ function checkCodeBuild(reader: SpecReader, parts: ActionParts): void {
     reader.report('SPEC_INVALID_VALUE', `\`PrimarySource\` of the ${parts.label} is \`${primaryName}\`, which is not one of its input artifacts (${parts.inputs.map((input) => input.text).join(', ') || 'none'}).`, primary.valueNode, primary.path);
   }
   const batch = configurationField(parts, 'BatchEnabled');
-  if (batch && reader.text(batch, 'BatchEnabled')?.toLowerCase() === 'true') {
-    reader.report('UNSUPPORTED_FEATURE', `\`BatchEnabled\` on the ${parts.label}: batch builds are not supported by nagare yet; remove it.`, batch.valueNode, batch.path, { feature: 'BatchEnabled' });
+  const batchText = batch ? reader.text(batch, 'BatchEnabled')?.toLowerCase() : undefined;
+  if (batch && batchText !== undefined && batchText !== 'true' && batchText !== 'false') {
+    reader.report('SPEC_INVALID_VALUE', `\`BatchEnabled\` of the ${parts.label} must be true or false, not \`${batchText}\`.`, batch.valueNode, batch.path);
+  }
+  const combine = configurationField(parts, 'CombineArtifacts');
+  if (combine && reader.text(combine, 'CombineArtifacts')?.toLowerCase() === 'true') {
+    if (batchText !== 'true') {
+      reader.report('SPEC_INVALID_VALUE', `\`CombineArtifacts\` of the ${parts.label} combines a batch's artifacts; it needs \`BatchEnabled: true\`.`, combine.valueNode, combine.path);
+    } else if (parts.outputs.length > 1) {
+      reader.report('SPEC_INVALID_PIPELINE', `The ${parts.label} combines its batch's artifacts into one (\`CombineArtifacts\`), so it takes at most one output artifact, not ${parts.outputs.length}.`, combine.valueNode, combine.path);
+    }
   }
   const variables = configurationField(parts, 'EnvironmentVariables');
   if (variables) checkEnvironmentVariables(reader, variables, parts.label);
@@ -156,6 +182,15 @@ function checkCodeCommit(reader: SpecReader, parts: ActionParts): void {
   const pollText = poll ? reader.text(poll, 'PollForSourceChanges')?.toLowerCase() : undefined;
   if (poll && pollText !== undefined && pollText !== 'true' && pollText !== 'false') {
     reader.report('SPEC_INVALID_VALUE', `\`PollForSourceChanges\` of the ${parts.label} must be true or false, not \`${pollText}\`.`, poll.valueNode, poll.path);
+  }
+}
+
+/** `FullRepositoryId` is `owner/repository`, as the connection's host names it. */
+function checkFullRepositoryId(reader: SpecReader, parts: ActionParts): void {
+  const field = configurationField(parts, 'FullRepositoryId');
+  const text = field ? reader.text(field, 'FullRepositoryId') : undefined;
+  if (field && text !== undefined && !/^[^/\s]+(\/[^/\s]+)+$/.test(text)) {
+    reader.report('SPEC_INVALID_VALUE', `\`FullRepositoryId\` of the ${parts.label} is \`${text}\`; write it as owner/repository, e.g. my-org/my-app.`, field.valueNode, field.path);
   }
 }
 

@@ -9,6 +9,7 @@ import { isMap } from 'yaml';
 import { NagareError, SpecErrors } from '../core/errors.js';
 import type { ExecutionMode, PipelineDefinition, PipelineType } from '../core/pipeline.js';
 import { readAction } from './pipeline-actions.js';
+import { refuseCloudFormation } from './pipeline-cloudformation.js';
 import { NAME_RULE, located, mapItems, readChoice, readName, type MapItem } from './pipeline-fields.js';
 import { checkStructure, type ReadStage } from './pipeline-structure.js';
 import { readTriggers, readVariables, type ReadTrigger } from './pipeline-v2.js';
@@ -41,6 +42,7 @@ export function parsePipeline(text: string, file: string): PipelineDefinition {
     reader.report('SPEC_NOT_A_MAP', `A pipeline definition must be a map (\`{ "pipeline": { "name": …, "stages": […] } }\`), not ${describe(root)}.`, contents, '');
     throw new SpecErrors(reader.errors);
   }
+  refuseCloudFormation(reader, root);
   const pipeline = unwrap(reader, root);
   const definition = pipeline === undefined ? undefined : readPipeline(reader, pipeline);
   if (reader.errors.length > 0 || definition === undefined) throw new SpecErrors(inSourceOrder(reader.errors));

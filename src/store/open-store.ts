@@ -15,6 +15,7 @@ import { KyselyCredentialsRepo } from './kysely-credentials-repo.js';
 import { KyselyJobQueue } from './kysely-job-queue.js';
 import { KyselyParametersRepo } from './kysely-parameters-repo.js';
 import { KyselyProjectsRepo } from './kysely-projects-repo.js';
+import { KyselyBuildBatchesRepo } from './kysely-build-batches-repo.js';
 import { KyselyComponentsRepo } from './kysely-components-repo.js';
 import { KyselyCursorsRepo } from './kysely-cursors-repo.js';
 import { KyselyEventRulesRepo } from './kysely-event-rules-repo.js';
@@ -55,6 +56,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     components: new KyselyComponentsRepo(db, backend.dialect, backend.target),
     projects: new KyselyProjectsRepo(db),
     builds: new KyselyBuildsRepo(db),
+    buildBatches: new KyselyBuildBatchesRepo(db),
     jobs: new KyselyJobQueue(db, backend.claimJob),
     agents: new KyselyAgentsRepo(db),
     fleets: new KyselyFleetsRepo(db),

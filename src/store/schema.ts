@@ -11,6 +11,8 @@ export interface ProjectsTable {
   /** The whole BuildProject as JSON. */
   json: string;
   build_counter: number;
+  /** Added by 0012-build-batches. */
+  batch_counter: Generated<number>;
   created: number;
   last_modified: number;
 }
@@ -157,7 +159,21 @@ export interface EventRulesTable {
   last_modified: number;
 }
 
+export interface BuildBatchesTable {
+  id: string;
+  project_name: string;
+  batch_number: number;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+  /** Bumped by every update: an update names the revision it read (optimistic concurrency). */
+  revision: number;
+  /** BuildBatchState as JSON. */
+  state: string;
+}
+
 export interface Database {
+  build_batches: BuildBatchesTable;
   event_rules: EventRulesTable;
   events: EventsTable;
   notification_rules: NotificationRulesTable;

@@ -70,7 +70,7 @@ void test('duplicate keys are SPEC_DUPLICATE_KEY at the second key', () => {
 
 void test('every problem is reported, in source order, not just the first', () => {
   const codes = codesOf('version: 0.3\nphases:\n  Build:\n    commands: [x]\n  build:\n    on-failure: STOP\nbatch: {}\ncache: {}\n');
-  assert.deepEqual(codes, ['SPEC_INVALID_VERSION 1:10', 'SPEC_INVALID_PHASE 3:3', 'SPEC_MISSING_KEY 5:3', 'SPEC_INVALID_ON_FAILURE 6:17', 'UNSUPPORTED_FEATURE 7:1', 'SPEC_MISSING_KEY 8:1']);
+  assert.deepEqual(codes, ['SPEC_INVALID_VERSION 1:10', 'SPEC_INVALID_PHASE 3:3', 'SPEC_MISSING_KEY 5:3', 'SPEC_INVALID_ON_FAILURE 6:17', 'SPEC_MISSING_KEY 7:1', 'SPEC_MISSING_KEY 8:1']);
 });
 
 void test('every error carries the file, line, column and key path', () => {
@@ -319,14 +319,6 @@ void test('unknown keys are SPEC_UNKNOWN_KEY naming the key, with a did-you-mean
   assert.match(swapped?.message ?? '', /Did you mean `build`\?/);
   const [far] = errorsOf(`version: 0.2\n${BUILD}pipeline: {}\n`);
   assert.doesNotMatch(far?.message ?? '', /Did you mean/);
-});
-
-void test('batch is rejected with UNSUPPORTED_FEATURE naming batch', () => {
-  const [error] = errorsOf(`version: 0.2\nbatch:\n  build-list:\n    - identifier: a\n${BUILD}`);
-  assert.equal(error?.code, 'UNSUPPORTED_FEATURE');
-  assert.equal(error?.details['feature'], 'batch');
-  assert.match(error?.message ?? '', /`batch`/);
-  assert.deepEqual([error?.position?.line, error?.position?.column], [2, 1]);
 });
 
 void test('anchors, aliases and merge keys are resolved', () => {

@@ -275,12 +275,37 @@ void test('a CodeDeploy action needs ApplicationName and DeploymentGroupName and
 });
 
 void test('any other provider is UNSUPPORTED_FEATURE naming the provider and the action', () => {
-  for (const [category, provider, owner] of [['Source', 'S3', 'AWS'], ['Source', 'CodeStarSourceConnection', 'AWS'], ['Invoke', 'Lambda', 'AWS'], ['Build', 'Jenkins', 'Custom'], ['Source', 'GitHub', 'ThirdParty']] as const) {
+  for (const [category, provider, owner] of [['Source', 'S3', 'AWS'], ['Source', 'ECR', 'AWS'], ['Invoke', 'Lambda', 'AWS'], ['Build', 'Jenkins', 'Custom'], ['Source', 'GitHub', 'AWS']] as const) {
     const action = { name: 'Other', actionTypeId: type(category, provider, owner), outputArtifacts: [{ name: 'Out' }] };
     const errors = errorsOf(category === 'Source' ? pipeline({ stages: [stage('Source', source(), action), stage('Build', build())] }) : twoStages(build(), action));
     assert.deepEqual(errors.map((error) => error.code), ['UNSUPPORTED_FEATURE'], provider);
     assert.match(errors[0]?.message ?? '', new RegExp(`\`Other\`.*\`${provider}\``));
   }
+});
+
+void test('an unsupported provider\'s refusal names the nagare substitute where there is one', () => {
+  const substitutes = [['Source', 'S3', 'AWS', /nagare repo create NAME.*CodeCommit source action/], ['Invoke', 'Lambda', 'AWS', /Commands action/], ['Build', 'Jenkins', 'Custom', /nagare build project.*CodeBuild action/], ['Source', 'Bitbucket', 'ThirdParty', /--mirror URL.*CodeStarSourceConnection/]] as const;
+  for (const [category, provider, owner, substitute] of substitutes) {
+    const action = { name: 'Other', actionTypeId: type(category, provider, owner), outputArtifacts: [{ name: 'Out' }] };
+    const errors = errorsOf(category === 'Source' ? pipeline({ stages: [stage('Source', source(), action), stage('Build', build())] }) : twoStages(build(), action));
+    assert.match(errors[0]?.message ?? '', substitute, provider);
+  }
+});
+
+void test('GitHub v1 and CodeStarSourceConnection source actions are accepted, read from a mirrored repository', () => {
+  const github = { name: 'GitHub', actionTypeId: type('Source', 'GitHub', 'ThirdParty'), configuration: { Owner: 'octo', Repo: 'app', Branch: 'main', OAuthToken: '****' }, outputArtifacts: [{ name: 'Gh' }] };
+  const connection = { name: 'Conn', actionTypeId: type('Source', 'CodeStarSourceConnection', 'AWS'), configuration: { ConnectionArn: 'arn:aws:codeconnections:us-east-1:123456789012:connection/abc', FullRepositoryId: 'octo/lib', BranchName: 'main', OutputArtifactFormat: 'CODEBUILD_CLONE_REF' }, outputArtifacts: [{ name: 'Lib' }] };
+  const definition = parsePipeline(JSON.stringify(pipeline({ stages: [stage('Source', github, connection), stage('Build', { ...build(), inputArtifacts: [{ name: 'Gh' }, { name: 'Lib' }], configuration: { ProjectName: 'p', PrimarySource: 'Gh' } })] })), 'pipeline.json');
+  assert.deepEqual(definition.stages[0]?.actions.map((action) => action.actionTypeId.provider), ['GitHub', 'CodeStarSourceConnection']);
+});
+
+void test('a CodeStarSourceConnection FullRepositoryId must be owner/repository, and GitHub needs Owner, Repo and Branch', () => {
+  const connection = { name: 'Conn', actionTypeId: type('Source', 'CodeStarSourceConnection', 'AWS'), configuration: { ConnectionArn: 'arn:x', FullRepositoryId: 'just-a-name', BranchName: 'main' }, outputArtifacts: [{ name: 'Src' }] };
+  assert.deepEqual(errorsOf(pipeline({ stages: [stage('Source', connection), stage('Build', build())] })).map((error) => error.code), ['SPEC_INVALID_VALUE']);
+  const github = { name: 'GitHub', actionTypeId: type('Source', 'GitHub', 'ThirdParty'), configuration: { Owner: 'octo', Repo: 'app' }, outputArtifacts: [{ name: 'Src' }] };
+  const [missing] = errorsOf(pipeline({ stages: [stage('Source', github), stage('Build', build())] }));
+  assert.equal(missing?.code, 'SPEC_MISSING_KEY');
+  assert.equal(missing?.details['key'], 'Branch');
 });
 
 void test('stage conditions onFailure, onSuccess and beforeEntry are UNSUPPORTED_FEATURE (decision 16)', () => {
@@ -318,4 +343,14 @@ void test('every problem is reported at once, in source order, with file, line a
 
 void test('JSON syntax errors carry line and column', () => {
   assert.deepEqual(errorsOf('{\n  "pipeline": {\n    "name": "x"\n    "stages": []\n  }\n}\n').map((error) => [error.code, error.position?.line]), [['SPEC_YAML_SYNTAX', 4]]);
+});
+
+void test('a CloudFormation-shaped pipeline is refused in one message saying what it is and how to bring it in', () => {
+  const template = 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Deploy:\n    Type: AWS::CodePipeline::Pipeline\n    Properties:\n      RoleArn: !GetAtt Role.Arn\n      Stages: []\n';
+  const errors = errorsOf(template);
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0]?.code, 'UNSUPPORTED_FEATURE');
+  assert.equal(errors[0]?.details['feature'], 'CloudFormation');
+  assert.match(errors[0]?.message ?? '', /CloudFormation template with the AWS::CodePipeline::Pipeline resource `Deploy`/);
+  assert.match(errors[0]?.message ?? '', /aws codepipeline get-pipeline --name NAME > pipeline\.json.*nagare pipeline apply -f pipeline\.json/);
 });

@@ -7,6 +7,7 @@
 import { afterEach, describe, it } from 'node:test';
 import type { Store } from '../../src/core/store.js';
 import { accountsContract } from './contract-accounts.js';
+import { buildBatchesContract } from './contract-build-batches.js';
 import { buildsContract } from './contract-builds.js';
 import { jobRoutingContract } from './contract-job-routing.js';
 import { deploymentsContract } from './contract-deployments.js';
@@ -59,6 +60,7 @@ export function runStoreContract(name: string, open: OpenDatabase): void {
     });
 
     projectsContract(context);
+    buildBatchesContract(context);
     buildsContract(context);
     jobsContract(context);
     jobRoutingContract(context);

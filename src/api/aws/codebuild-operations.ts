@@ -7,7 +7,7 @@
 import type { ZodType } from 'zod';
 import { NagareError } from '../../core/errors.js';
 import type { BuildProject } from '../../core/project.js';
-import type { Fleet, StoredBuild } from '../../core/store.js';
+import type { Fleet, StoredBuild, StoredBuildBatch } from '../../core/store.js';
 import type { Services } from '../../server/services.js';
 import {
   batchGetFleetsInput,
@@ -24,10 +24,16 @@ import {
   listBuildsInput,
   listProjectsInput,
   startBuildInput,
+  startBuildBatchInput,
+  listBuildBatchesInput,
+  listBuildBatchesForProjectInput,
+  buildBatchIdsInput,
+  retryBuildBatchInput,
   UNSUPPORTED_START_BUILD_KEYS,
+  UNSUPPORTED_START_BUILD_BATCH_KEYS,
   updateProjectInput,
 } from './codebuild-input.js';
-import { buildShape, fleetShape, projectShape } from './codebuild-shapes.js';
+import { buildBatchShape, buildShape, fleetShape, projectShape } from './codebuild-shapes.js';
 
 /** Who is calling, as SigV4 established it. */
 export interface AwsCaller {
@@ -57,6 +63,16 @@ async function buildsShapes(services: Services, builds: readonly StoredBuild[]):
   const byName = new Map(projects.map((p) => [p.name, p]));
   const { publicUrl, region, accountId } = services.context.settings;
   return builds.map((build) => buildShape(build, { publicUrl, region, accountId, project: byName.get(build.projectName) }));
+}
+
+async function batchShapes(services: Services, ids: readonly string[]): Promise<{ batches: Record<string, unknown>[]; notFound: string[] }> {
+  const { batches, builds, notFound } = await services.buildBatches.batchGet(ids);
+  return { batches: batches.map((batch) => buildBatchShape(batch, builds, services.context.settings)), notFound };
+}
+
+async function oneBatch(services: Services, batch: StoredBuildBatch): Promise<Record<string, unknown>> {
+  const { batches } = await batchShapes(services, [batch.id]);
+  return { buildBatch: batches[0] };
 }
 
 async function oneBuild(services: Services, build: StoredBuild): Promise<Record<string, unknown>> {
@@ -160,6 +176,42 @@ export const CODEBUILD_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
   async BatchDeleteBuilds(services, input) {
     const { deleted, notDeleted } = await services.builds.batchDelete([...new Set(parse(buildIdsInput, input).ids)]);
     return { buildsDeleted: deleted, buildsNotDeleted: notDeleted.map((n) => ({ id: n.id, statusCode: n.statusCode })) };
+  },
+
+  async StartBuildBatch(services, input, caller) {
+    const unsupported = UNSUPPORTED_START_BUILD_BATCH_KEYS.find((key) => typeof input === 'object' && input !== null && key in input);
+    if (unsupported) throw new NagareError('UNSUPPORTED_FEATURE', `StartBuildBatch ${unsupported} is not supported by nagare yet`, { details: { feature: unsupported } });
+    return oneBatch(services, await services.buildBatches.start({ ...parse(startBuildBatchInput, input), initiator: caller.userName }));
+  },
+
+  async BatchGetBuildBatches(services, input) {
+    const { batches, notFound } = await batchShapes(services, [...new Set(parse(buildBatchIdsInput, input).ids)]);
+    return { buildBatches: batches, buildBatchesNotFound: notFound };
+  },
+
+  async ListBuildBatches(services, input) {
+    const { filter, maxResults, sortOrder, nextToken } = parse(listBuildBatchesInput, input);
+    const page = await services.buildBatches.list({ limit: maxResults ?? PAGE_SIZE, nextToken, sortOrder: sortOrder ?? 'DESCENDING' }, { status: filter?.status });
+    return { ids: [...page.items], nextToken: page.nextToken };
+  },
+
+  async ListBuildBatchesForProject(services, input) {
+    const { projectName, filter, maxResults, sortOrder, nextToken } = parse(listBuildBatchesForProjectInput, input);
+    const page = await services.buildBatches.listForProject(projectName, { limit: maxResults ?? PAGE_SIZE, nextToken, sortOrder: sortOrder ?? 'DESCENDING' }, filter?.status);
+    return { ids: [...page.items], nextToken: page.nextToken };
+  },
+
+  async StopBuildBatch(services, input) {
+    return oneBatch(services, await services.buildBatches.stop(parse(buildIdInput, input).id));
+  },
+
+  async RetryBuildBatch(services, input) {
+    const { id, retryType } = parse(retryBuildBatchInput, input);
+    return oneBatch(services, await services.buildBatches.retry(id, retryType ?? 'RETRY_ALL_BUILDS'));
+  },
+
+  async DeleteBuildBatch(services, input) {
+    return services.buildBatches.delete(parse(buildIdInput, input).id);
   },
 
   async CreateFleet(services, input) {

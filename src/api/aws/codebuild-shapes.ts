@@ -9,7 +9,7 @@
 import type { StoredArtifact } from '../../core/build-job.js';
 import type { PhaseRecord } from '../../core/build-phases.js';
 import type { BuildProject, EnvironmentVariable, ProjectArtifacts } from '../../core/project.js';
-import type { Fleet, StoredBuild } from '../../core/store.js';
+import type { Fleet, StoredBuild, StoredBuildBatch } from '../../core/store.js';
 import { artifactUrl, logUrl } from '../native-views.js';
 
 type Json = Record<string, unknown>;
@@ -136,6 +136,49 @@ export function buildShape(build: StoredBuild, context: BuildShapeContext): Json
     initiator: job.initiator,
     exportedEnvironmentVariables: data.exportedEnvironmentVariables.map((v) => ({ name: v.name, value: v.value })),
     reportArns: data.reports.map((r) => r.arn).filter((arn): arn is string => typeof arn === 'string'),
+    ...(job.batch ? { buildBatchArn: job.batch.batchArn } : {}),
+  };
+}
+
+/** The BuildBatch of BatchGetBuildBatches and the batch operations (digest §5.2–5.5). */
+export function buildBatchShape(batch: StoredBuildBatch, builds: ReadonlyMap<string, StoredBuild>, context: { region: string; accountId: string }): Json {
+  const { state } = batch;
+  const buildArn = (id: string): string => `arn:aws:codebuild:${context.region}:${context.accountId}:build/${id}`;
+  const summary = (id: string, status: string): Json => {
+    const build = builds.get(id);
+    return { arn: buildArn(id), requestedOn: epochSeconds(build?.startTime), buildStatus: build?.currentPhase === 'COMPLETED' ? build.buildStatus : status === 'PENDING' ? 'PENDING' : 'IN_PROGRESS' };
+  };
+  return {
+    id: batch.id,
+    arn: state.arn,
+    startTime: epochSeconds(batch.startTime),
+    endTime: epochSeconds(batch.endTime),
+    currentPhase: state.phases.at(-1)?.phaseType,
+    buildBatchStatus: batch.status,
+    sourceVersion: state.sourceVersion,
+    projectName: batch.projectName,
+    phases: state.phases.map((phase) => ({
+      phaseType: phase.phaseType,
+      ...(phase.phaseStatus ? { phaseStatus: phase.phaseStatus } : {}),
+      startTime: epochSeconds(phase.startTime),
+      ...(phase.endTime === undefined ? {} : { endTime: epochSeconds(phase.endTime), durationInSeconds: Math.round((phase.endTime - phase.startTime) / 1000) }),
+    })),
+    buildTimeoutInMinutes: state.timeoutInMinutes,
+    complete: batch.status !== 'IN_PROGRESS',
+    initiator: state.initiator,
+    buildBatchNumber: batch.batchNumber,
+    buildBatchConfig: { combineArtifacts: state.combineArtifacts, restrictions: { maximumBuildsAllowed: 100 } },
+    buildGroups: state.groups.map((group) => {
+      const [current, ...prior] = [...group.buildIds].reverse();
+      return {
+        identifier: group.entry.identifier,
+        dependsOn: [...group.entry.dependOn],
+        ignoreFailure: group.entry.ignoreFailure,
+        ...(current === undefined ? { currentBuildSummary: { buildStatus: group.status === 'PENDING' ? 'PENDING' : group.status } } : { currentBuildSummary: summary(current, group.status) }),
+        priorBuildSummaryList: prior.reverse().map((id) => summary(id, 'ENDED')),
+      };
+    }),
+    debugSessionEnabled: false,
   };
 }
 

@@ -3,12 +3,13 @@
  * AWS's local build script (`codebuild_build.sh`) where they fit.
  */
 import type { Command } from 'commander';
-import { loadBuildspec, runLocalBuild } from '../../build/local-build.js';
+import { prepareBatch, runLocalBatch } from '../../build/local-batch.js';
+import { loadBuildspec, runLocalBuild, type LocalBuildOptions } from '../../build/local-build.js';
 import type { BuildRecord } from '../../build/result.js';
-import { compileBuildConfig, type BuildFlags } from '../../config/build-config.js';
+import { compileBuildConfig, type BuildConfig, type BuildFlags } from '../../config/build-config.js';
 import { createExecutor } from '../../executors/index.js';
 import { blockingWrite } from '../blocking-write.js';
-import { colorLogLines, formatBuildSummary, style } from '../output.js';
+import { colorLogLines, formatBatchSummary, formatBuildSummary, style, type Style } from '../output.js';
 import type { CommandOutcome } from '../outcome.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -32,6 +33,7 @@ export function registerBuildCommand(program: Command, done: (outcome: CommandOu
     .option('--state-dir <dir>', 'where build numbers and the cache live (default $NAGARE_STATE_DIR or ~/.local/state/nagare)')
     .option('--cache-dir <dir>', 'local cache directory (default <state-dir>/cache)')
     .option('--cache-limit <size>', 'largest cache save, e.g. 500M or 5G; a larger one is skipped with a warning (default 5G)')
+    .option('--parallel <n>', 'batch buildspecs: the most builds of the batch running at once (default: the number of CPUs)')
     .option('--validate', 'only check the buildspec and exit')
     .option('--json', 'print the build record as JSON on stdout; the log goes to stderr')
     .addHelpText('after', `
@@ -40,7 +42,11 @@ Exit status: 0 SUCCEEDED, 1 FAILED, 2 invalid buildspec or flags, 3 FAULT, 4 TIM
 Examples:
   nagare build -s examples/hello-node -a out/
   nagare build --validate -b ci/buildspec.yml
-  nagare build --image nagare/base:latest --json > build.json`)
+  nagare build --image nagare/base:latest --json > build.json
+  nagare build -s . --parallel 2      # a buildspec with a batch section runs each of its builds
+
+A buildspec with a \`batch\` section (build-list, build-graph, build-matrix) runs one build per entry,
+in graph order, and prints one table; see docs/batch-builds.md.`)
     .action(async (flags: BuildFlags) => {
       done(await buildCommand(flags));
     });
@@ -49,6 +55,13 @@ Examples:
 async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
   const config = await compileBuildConfig(flags);
   const loaded = await loadBuildspec(config.sourceDir, config.buildspec);
+  if (loaded.spec.batch) {
+    const entries = await prepareBatch(config.sourceDir, loaded);
+    if (config.validateOnly) {
+      for (const warning of loaded.spec.batch.warnings) process.stderr.write(`${warning.position.file}:${warning.position.line}:${warning.position.column}: warning: ${warning.message}\n`);
+      if (!config.json) process.stderr.write(`Batch of ${entries.length} builds: ${entries.map((entry) => entry.entry.identifier).join(', ')}\n`);
+    }
+  }
   if (config.validateOnly) return { kind: 'validated', file: loaded.location, json: config.json };
 
   const s = style(config.color && !config.json);
@@ -59,25 +72,14 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
   try {
+    if (loaded.spec.batch) {
+      const batch = await runLocalBatch({ ...localOptions(config, controller.signal, fd, s), parallel: config.parallel, executorFor: (image) => createExecutor({ kind: config.executor, image: image ?? config.image, hostEnvironment: config.hostEnvironment }) }, loaded);
+      const text = formatBatchSummary(batch, s);
+      return { kind: 'output', json: config.json, value: batch, text: config.json ? text : '\n' + text, buildStatus: batch.buildBatchStatus };
+    }
     const record: BuildRecord = await runLocalBuild({
-      sourceDir: config.sourceDir,
-      buildspec: config.buildspec,
-      projectName: config.projectName,
-      artifactsDir: config.artifactsDir,
-      reportsDir: config.reportsDir,
-      cacheDir: config.cacheDir,
-      cacheLimitBytes: config.cacheLimitBytes,
-      stateDir: config.stateDir,
-      overrides: config.overrides,
-      parameters: config.parameters,
-      timeoutInMinutes: config.timeoutInMinutes,
-      logLimitBytes: config.logLimitBytes,
-      region: config.region,
-      initiator: config.initiator,
-      image: config.image ?? 'nagare/shell',
+      ...localOptions(config, controller.signal, fd, s),
       executor: createExecutor({ kind: config.executor, image: config.image, hostEnvironment: config.hostEnvironment }),
-      log: { write: (text) => blockingWrite(fd, config.color && !config.json ? colorLogLines(text, s) : text) },
-      signal: controller.signal,
     }, loaded);
     if (!config.json) out.write('\n' + formatBuildSummary(record, s));
     return { kind: 'build', record, json: config.json };
@@ -85,4 +87,26 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
   }
+}
+
+function localOptions(config: BuildConfig, signal: AbortSignal, fd: number, s: Style): Omit<LocalBuildOptions, 'executor'> {
+  return {
+    sourceDir: config.sourceDir,
+    buildspec: config.buildspec,
+    projectName: config.projectName,
+    artifactsDir: config.artifactsDir,
+    reportsDir: config.reportsDir,
+    cacheDir: config.cacheDir,
+    cacheLimitBytes: config.cacheLimitBytes,
+    stateDir: config.stateDir,
+    overrides: config.overrides,
+    parameters: config.parameters,
+    timeoutInMinutes: config.timeoutInMinutes,
+    logLimitBytes: config.logLimitBytes,
+    region: config.region,
+    initiator: config.initiator,
+    image: config.image ?? 'nagare/shell',
+    log: { write: (text) => blockingWrite(fd, config.color && !config.json ? colorLogLines(text, s) : text) },
+    signal,
+  };
 }

@@ -36,6 +36,8 @@ export interface StartBuildInput {
     readonly primarySource: string | undefined;
     readonly action: PipelineActionRef;
   } | undefined;
+  /** A build of a build batch (build-batches-service.ts). */
+  readonly batch?: { readonly identifier: string; readonly batchArn: string } | undefined;
 }
 
 export class BuildsService {
@@ -80,6 +82,7 @@ export class BuildsService {
       queuedTimeoutInMinutes: input.queuedTimeoutInMinutesOverride ?? project.queuedTimeoutInMinutes,
       ...(fleetArn === undefined ? {} : { fleetArn }),
       ...(input.pipeline ? { inputArtifacts: input.pipeline.inputArtifacts, primarySource: input.pipeline.primarySource, pipelineAction: input.pipeline.action } : {}),
+      ...(input.batch ? { batch: input.batch } : {}),
     };
     const build = queuedBuild(job, now);
     try {

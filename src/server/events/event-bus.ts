@@ -11,12 +11,14 @@
  */
 import type { PhaseType } from '../../core/build-phases.js';
 import type { ActionStatus, ExecutionStatus, PipelineEffect, RequestApprovalEffect, StageStatus } from '../../core/pipeline-execution.js';
-import type { PushEvent, StoredBuild } from '../../core/store.js';
+import type { PushEvent, StoredBuild, StoredBuildBatch } from '../../core/store.js';
 
 /** Every domain event, told apart by `type`. */
 export type DomainEvent =
   /** A build was queued (IN_PROGRESS) or ended (its final status, currentPhase COMPLETED); `build` is as stored after the change. */
   | { readonly type: 'BuildStateChanged'; readonly build: StoredBuild }
+  /** A build batch ended (or was retried): pipeline actions with BatchEnabled wait for this. */
+  | { readonly type: 'BuildBatchStateChanged'; readonly batch: StoredBuildBatch; readonly builds: readonly StoredBuild[] }
   /** A build moved to another phase (from an agent's heartbeat, its lease or its end). */
   | { readonly type: 'BuildPhaseChanged'; readonly buildId: string; readonly previousPhase: PhaseType; readonly currentPhase: PhaseType }
   | { readonly type: 'PipelineExecutionChanged'; readonly pipelineName: string; readonly executionId: string; readonly previousStatus: ExecutionStatus | undefined; readonly status: ExecutionStatus }

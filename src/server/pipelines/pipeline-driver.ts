@@ -84,14 +84,15 @@ export class PipelineDriver {
    */
   async onPush(push: PushEvent): Promise<void> {
     const short = { ...push, ref: push.ref.replace(/^refs\/(heads|tags)\//, '') };
+    const mirrorUrl = (await this.services.repositories.get(push.repositoryName).catch(() => undefined))?.mirror?.url;
     for (const stored of await this.services.pipelines.list()) {
-      const actions = sourceActionsTriggeredBy(stored.definition, short);
+      const actions = sourceActionsTriggeredBy(stored.definition, short, mirrorUrl);
       if (actions.length === 0) continue;
       const sourceRevisions = Object.fromEntries(actions.map((a) => [a.name, { revisionType: 'COMMIT_ID' as const, revisionValue: push.newCommit ?? '' }]));
       await this.services.pipelines.dispatch(stored.definition.name, {
         type: 'START',
         executionId: executionIdFor(stored.definition.name, push),
-        trigger: { type: 'CodeCommit', detail: `${push.repositoryName} ${short.ref} ${push.newCommit ?? ''}` },
+        trigger: { type: mirrorUrl === undefined ? 'CodeCommit' : push.pusher === 'poll' ? 'Poll' : 'Webhook', detail: `${push.repositoryName} ${short.ref} ${push.newCommit ?? ''}` },
         variables: {},
         sourceRevisions,
       }).catch((error: unknown) => {

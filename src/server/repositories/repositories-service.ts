@@ -17,6 +17,7 @@ import { NagareError } from '../../core/errors.js';
 import type { Page, PageRequest, PushEvent, RepositoryMirror, StoredRepository } from '../../core/store.js';
 import { git } from '../../git/git-command.js';
 import { runHttpBackend, type GitHttpRequest } from '../../git/git-http-backend.js';
+import { cloneArchive } from '../../git/clone-archive.js';
 import { archiveCommit, listBranches, readCommit, resolveBranch, type CommitInfo } from '../../git/git-objects.js';
 import { redactUrl } from '../../git/external-mirror.js';
 import { changedPaths, readRefs, refUpdates, type RefSnapshot } from '../../git/git-refs.js';
@@ -124,6 +125,28 @@ export class RepositoriesService {
   async archive(repositoryName: string, commit: string): Promise<AsyncIterable<Uint8Array>> {
     await this.get(repositoryName);
     return archiveCommit(this.gitDir(repositoryName), commit);
+  }
+
+  /**
+   * A git clone of the commit, zipped, with `branch` checked out and `origin` the mirror's
+   * upstream (credentials redacted) or this server's own path: CODEBUILD_CLONE_REF sources.
+   */
+  async cloneArchive(repositoryName: string, commit: string, branch: string): Promise<Buffer> {
+    const repository = await this.get(repositoryName);
+    const origin = repository.mirror ? redactUrl(repository.mirror.url) : `/git/${repository.name}.git`;
+    return cloneArchive(this.gitDir(repositoryName), commit, branch, origin);
+  }
+
+  /** Every repository, with its mirror's URL when it is one (for resolving GitHub sources). */
+  async listAll(): Promise<StoredRepository[]> {
+    const all: StoredRepository[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.context.store.repositories.list({ limit: 1000, nextToken });
+      all.push(...page.items);
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    return all;
   }
 
   /**

@@ -14,6 +14,7 @@ import * as jobRouting from './0008-job-routing.js';
 import * as components from './0009-components.js';
 import * as deployments from './0010-deployments.js';
 import * as events from './0011-events.js';
+import * as buildBatches from './0012-build-batches.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-tables': createTables,
@@ -27,6 +28,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0009-components': components,
   '0010-deployments': deployments,
   '0011-events': events,
+  '0012-build-batches': buildBatches,
 };
 
 export const migrationProvider: MigrationProvider = {

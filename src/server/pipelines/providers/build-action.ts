@@ -66,8 +66,10 @@ function buildOf(services: Services, ref: PipelineActionRef, projectName: string
 
 function endedBuild(event: Extract<DomainEvent, { type: 'BuildStateChanged' }>): EventResult | undefined {
   const { build } = event;
-  const ref = build.record.job.pipelineAction;
-  if (!ref || build.currentPhase !== 'COMPLETED') return undefined;
+  const { job } = build.record;
+  const ref = job.pipelineAction;
+  // A build of a batch answers to its batch (BuildBatchStateChanged), not to the action itself.
+  if (!ref || job.batch !== undefined || build.currentPhase !== 'COMPLETED') return undefined;
   return { ref, result: (effect) => buildResult(build, effect) };
 }
 

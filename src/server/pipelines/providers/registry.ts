@@ -7,7 +7,7 @@ import type { ActionTypeId } from '../../../core/pipeline.js';
 import type { DomainEventType } from '../../events/event-bus.js';
 import type { ActionProvider } from './action-provider.js';
 import { codeBuildProvider } from './codebuild.js';
-import { codeCommitProvider } from './codecommit.js';
+import { codeCommitProvider, codeStarConnectionProvider, gitHubProvider } from './git-sources.js';
 import { codeDeployProvider } from './codedeploy.js';
 import { commandsProvider } from './commands.js';
 import { manualApprovalProvider } from './manual.js';
@@ -32,9 +32,9 @@ export class ActionProviderRegistry {
   }
 }
 
-/** CodeCommit, CodeBuild, CodeDeploy, Commands and manual approvals; a new provider is a new file added here. */
+/** CodeCommit, GitHub and connection sources (from mirrors), CodeBuild, CodeDeploy, Commands and manual approvals; a new provider is a new file added here. */
 export function defaultProviders(): ActionProviderRegistry {
-  return new ActionProviderRegistry([codeCommitProvider, codeBuildProvider, codeDeployProvider, commandsProvider, manualApprovalProvider()]);
+  return new ActionProviderRegistry([codeCommitProvider, gitHubProvider, codeStarConnectionProvider, codeBuildProvider, codeDeployProvider, commandsProvider, manualApprovalProvider()]);
 }
 
 function key(category: string, owner: string, provider: string): string {
