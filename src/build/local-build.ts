@@ -87,6 +87,11 @@ export async function readSourceBuildspec(sourceDir: string, name: string): Prom
   }
 }
 
+/** The buildspec's warnings as `file:line:column: warning: message` lines. */
+export function buildspecWarnings(spec: BuildSpec): string[] {
+  return spec.warnings.map((w) => `${w.position.file}:${w.position.line}:${w.position.column}: warning: ${w.message}`);
+}
+
 function isInline(value: string): boolean {
   return value.includes('\n') || /^\s*version\s*:/.test(value);
 }

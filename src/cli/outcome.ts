@@ -5,7 +5,8 @@ import { unhandledCode, type ErrorCode } from '../core/errors.js';
 
 export type CommandOutcome =
   | { readonly kind: 'build'; readonly record: BuildRecord; readonly json: boolean }
-  | { readonly kind: 'validated'; readonly file: string; readonly json: boolean }
+  /** `warnings`: `file:line:column: message` for what the buildspec has that CodeBuild ignores. */
+  | { readonly kind: 'validated'; readonly file: string; readonly json: boolean; readonly warnings: readonly string[] }
   /** Anything else: `value` printed as JSON with --json, `text` otherwise; a build's status sets the exit code. */
   | { readonly kind: 'output'; readonly json: boolean; readonly value: unknown; readonly text: string; readonly buildStatus?: StatusType | undefined }
   /** A long-running command (server, agent) that ended on a signal. */

@@ -3,7 +3,7 @@
  * AWS's local build script (`codebuild_build.sh`) where they fit.
  */
 import type { Command } from 'commander';
-import { loadBuildspec, runLocalBuild } from '../../build/local-build.js';
+import { buildspecWarnings, loadBuildspec, runLocalBuild } from '../../build/local-build.js';
 import type { BuildRecord } from '../../build/result.js';
 import { compileBuildConfig, type BuildFlags } from '../../config/build-config.js';
 import { createExecutor } from '../../executors/index.js';
@@ -49,7 +49,7 @@ Examples:
 async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
   const config = await compileBuildConfig(flags);
   const loaded = await loadBuildspec(config.sourceDir, config.buildspec);
-  if (config.validateOnly) return { kind: 'validated', file: loaded.location, json: config.json };
+  if (config.validateOnly) return { kind: 'validated', file: loaded.location, json: config.json, warnings: buildspecWarnings(loaded.spec) };
 
   const s = style(config.color && !config.json);
   const out = config.json ? process.stderr : process.stdout;
