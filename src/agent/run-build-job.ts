@@ -189,6 +189,8 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     resolvedSourceVersion: source.resolvedSourceVersion,
     sourceRepoUrl: source.repoUrl,
     secondarySources: source.secondarySources ?? {},
+    // The server's record of the build (its log is under `/logs`), as the agent reaches the server.
+    buildUrl: `${context.client.serverUrl.replace(/\/+$/, '')}/api/v1/builds/${encodeURIComponent(job.buildId)}`,
   };
   const artifactsDir = path.join(dir, 'artifacts');
   const record = await runBuild({

@@ -18,6 +18,8 @@ export interface BuildIdentity {
   readonly sourceRepoUrl: string | undefined;
   /** Extra sources: identifier → directory (`CODEBUILD_SRC_DIR_<identifier>`). */
   readonly secondarySources: Readonly<Record<string, string>>;
+  /** Where a person sees this build (CODEBUILD_BUILD_URL): the server's page of it, or the local log file. */
+  readonly buildUrl: string | undefined;
 }
 
 export function buildArn(identity: BuildIdentity): string {
@@ -44,6 +46,7 @@ export function codebuildVariables(identity: BuildIdentity): Record<string, stri
     CODEBUILD_SRC_DIR: identity.sourceDir,
     CODEBUILD_START_TIME: String(identity.startTime),
   };
+  if (identity.buildUrl !== undefined) vars.CODEBUILD_BUILD_URL = identity.buildUrl;
   if (identity.sourceVersion !== undefined) vars.CODEBUILD_SOURCE_VERSION = identity.sourceVersion;
   if (identity.resolvedSourceVersion !== undefined) vars.CODEBUILD_RESOLVED_SOURCE_VERSION = identity.resolvedSourceVersion;
   if (identity.sourceRepoUrl !== undefined) vars.CODEBUILD_SOURCE_REPO_URL = identity.sourceRepoUrl;

@@ -3,9 +3,11 @@
  * keeps the per-project build number in the state directory, and hands everything to the runner.
  */
 import { execFile } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { BuildSpec } from '../core/buildspec.js';
 import type { Executor } from '../core/executor.js';
@@ -102,9 +104,15 @@ export async function runLocalBuild(options: LocalBuildOptions, loaded: LoadedBu
   const info = await stat(sourceDir).catch(() => undefined);
   if (!info?.isDirectory()) throw new NagareError('BUILD_SOURCE_NOT_FOUND', `Source directory ${sourceDir} does not exist`);
   const git = await gitInfo(sourceDir);
+  const buildNumber = await nextBuildNumber(options.stateDir, options.projectName);
+  // The log is kept beside the build numbers: CODEBUILD_BUILD_URL points at it.
+  const logFile = path.join(path.resolve(options.stateDir), 'logs', encodeURIComponent(options.projectName), `${buildNumber}.log`);
+  await mkdir(path.dirname(logFile), { recursive: true });
+  const logCopy = createWriteStream(logFile);
+  logCopy.on('error', (error) => options.log.write(`[nagare] The log is not kept in ${logFile}: ${error.message}\n`));
   const identity: BuildIdentity = {
     buildId: `${options.projectName}:${randomUUID()}`,
-    buildNumber: await nextBuildNumber(options.stateDir, options.projectName),
+    buildNumber,
     projectName: options.projectName,
     region: options.region,
     accountId: '000000000000',
@@ -116,24 +124,29 @@ export async function runLocalBuild(options: LocalBuildOptions, loaded: LoadedBu
     resolvedSourceVersion: git.head,
     sourceRepoUrl: git.remoteUrl,
     secondarySources: {},
+    buildUrl: pathToFileURL(logFile).href,
   };
-  return runBuild({
-    identity,
-    buildspec: loaded.spec,
-    buildspecLocation: loaded.location,
-    executor: options.executor,
-    overrides: options.overrides,
-    parameters: new StaticParameterSource(options.parameters),
-    artifactsDir: path.resolve(options.artifactsDir),
-    reportsDir: options.reportsDir === undefined ? undefined : path.resolve(options.reportsDir),
-    cacheRoot: path.resolve(options.cacheDir),
-    cacheLimitBytes: options.cacheLimitBytes,
-    timeoutInMinutes: options.timeoutInMinutes,
-    logLimitBytes: options.logLimitBytes,
-    log: options.log,
-    clock,
-    signal: options.signal,
-  });
+  try {
+    return await runBuild({
+      identity,
+      buildspec: loaded.spec,
+      buildspecLocation: loaded.location,
+      executor: options.executor,
+      overrides: options.overrides,
+      parameters: new StaticParameterSource(options.parameters),
+      artifactsDir: path.resolve(options.artifactsDir),
+      reportsDir: options.reportsDir === undefined ? undefined : path.resolve(options.reportsDir),
+      cacheRoot: path.resolve(options.cacheDir),
+      cacheLimitBytes: options.cacheLimitBytes,
+      timeoutInMinutes: options.timeoutInMinutes,
+      logLimitBytes: options.logLimitBytes,
+      log: { write: (text) => { options.log.write(text); logCopy.write(text); } },
+      clock,
+      signal: options.signal,
+    });
+  } finally {
+    await new Promise<void>((resolve) => logCopy.end(resolve));
+  }
 }
 
 /** HEAD and the origin URL when the source is a git work tree (CODEBUILD_RESOLVED_SOURCE_VERSION). */

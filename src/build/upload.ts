@@ -51,7 +51,9 @@ async function uploadOne(spec: ArtifactSpec, identifier: string | undefined, req
   const user = request.buildspec.runAs;
   const evaluate = async (text: string): Promise<string> => (shells ? ((await shells.evaluate(text, user)) ?? text) : text);
   const baseDirectory = spec.baseDirectory === undefined ? undefined : await evaluate(spec.baseDirectory);
-  const files = await resolveArtifactFiles({ ...spec, baseDirectory }, request.identity.sourceDir);
+  // `files: [$TARBALL]`, `$CODEBUILD_SRC_DIR/out/*`: every path is expanded like the name is (issue 9).
+  const [filePaths, excludePaths] = [await evaluateEach(spec.files, evaluate), await evaluateEach(spec.excludePaths, evaluate)];
+  const files = await resolveArtifactFiles({ ...spec, baseDirectory, files: filePaths, excludePaths }, request.identity.sourceDir);
   for (const line of files.log) log.system(line);
   if (!files.ok) return { ok: false, context: { statusCode: files.context.statusCode, message: files.context.message } };
 
@@ -67,6 +69,13 @@ async function uploadOne(spec: ArtifactSpec, identifier: string | undefined, req
   if ('ok' in written) return written;
   log.system(`${identifier ? `Secondary artifact ${identifier}` : 'Artifact'} written to ${zipFile} (${files.entries.length} files, ${written.bytes} bytes)`);
   return { ok: true, artifact: { artifactIdentifier: identifier, location: zipFile, sha256sum: written.sha256, bytes: written.bytes, files: files.entries.length } };
+}
+
+/** Each path evaluated in turn, with the value the build's shell has at the end of the last phase that ran. */
+export async function evaluateEach(paths: readonly string[], evaluate: (text: string) => Promise<string>): Promise<string[]> {
+  const evaluated: string[] = [];
+  for (const text of paths) evaluated.push(await evaluate(text));
+  return evaluated;
 }
 
 /** A name may make folders but never leave the artifacts directory. */

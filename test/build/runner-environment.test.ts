@@ -4,6 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { makeSource, outputLines, phaseStatuses, runBuildspec } from './run-buildspec.js';
 
@@ -127,6 +130,16 @@ phases:
   assert.equal(initiator, 'tester');
   assert.equal(String(Date.parse(record.startTime)), start);
   assert.equal(region, 'us-east-1');
+});
+
+test('CODEBUILD_BUILD_URL of a local build is the file URL of its log, which holds the whole log', async () => {
+  const { log, stateDir } = await runBuildspec(`version: 0.2
+phases:
+  build: { commands: ['echo "$CODEBUILD_BUILD_URL"'] }
+`, { projectName: 'logged' });
+  const [url] = outputLines(log);
+  assert.equal(url, pathToFileURL(path.join(stateDir, 'logs', 'logged', '1.log')).href);
+  assert.equal(await readFile(fileURLToPath(url ?? ''), 'utf8'), log);
 });
 
 test('CODEBUILD_BUILD_NUMBER counts up per project in the state directory', async () => {
