@@ -19,11 +19,17 @@ import type { LogSink } from '../executors/command-log.js';
 import { StaticParameterSource } from './parameters.js';
 import type { BuildRecord } from './result.js';
 import { runBuild } from './runner.js';
+import { copySourceTree } from './source-copy.js';
 
 const execFileAsync = promisify(execFile);
 
 export interface LocalBuildOptions {
   readonly sourceDir: string;
+  /**
+   * Build in `sourceDir` itself (`--in-place`). Otherwise the build runs in a fresh copy under
+   * `<stateDir>/sources/`, removed when it ends.
+   */
+  readonly inPlace?: boolean;
   /** A path (relative to the current directory or the source) or an inline buildspec. */
   readonly buildspec: string | undefined;
   readonly projectName: string;
@@ -99,10 +105,22 @@ function isInline(value: string): boolean {
 }
 
 export async function runLocalBuild(options: LocalBuildOptions, loaded: LoadedBuildspec): Promise<BuildRecord> {
+  const original = path.resolve(options.sourceDir);
+  const info = await stat(original).catch(() => undefined);
+  if (!info?.isDirectory()) throw new NagareError('BUILD_SOURCE_NOT_FOUND', `Source directory ${original} does not exist`);
+  if (options.inPlace) return buildIn(original, options, loaded);
+  const stateDir = path.resolve(options.stateDir);
+  const copy = path.join(stateDir, 'sources', `${encodeURIComponent(options.projectName)}-${randomUUID()}`);
+  try {
+    await copySourceTree(original, copy, stateDir);
+    return await buildIn(copy, options, loaded);
+  } finally {
+    await rm(copy, { recursive: true, force: true });
+  }
+}
+
+async function buildIn(sourceDir: string, options: LocalBuildOptions, loaded: LoadedBuildspec): Promise<BuildRecord> {
   const clock = options.clock ?? Date.now;
-  const sourceDir = path.resolve(options.sourceDir);
-  const info = await stat(sourceDir).catch(() => undefined);
-  if (!info?.isDirectory()) throw new NagareError('BUILD_SOURCE_NOT_FOUND', `Source directory ${sourceDir} does not exist`);
   const git = await gitInfo(sourceDir);
   const buildNumber = await nextBuildNumber(options.stateDir, options.projectName);
   // The log is kept beside the build numbers: CODEBUILD_BUILD_URL points at it.

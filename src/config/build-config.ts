@@ -29,6 +29,7 @@ export interface BuildFlags {
   readonly cacheLimit?: string;
   readonly json?: boolean;
   readonly validate?: boolean;
+  readonly inPlace?: boolean;
 }
 
 export interface BuildConfig {
@@ -50,6 +51,8 @@ export interface BuildConfig {
   readonly cacheLimitBytes: number;
   readonly json: boolean;
   readonly validateOnly: boolean;
+  /** Build in the source directory itself instead of a fresh copy of it. */
+  readonly inPlace: boolean;
   readonly color: boolean;
   readonly region: string;
   readonly initiator: string;
@@ -92,6 +95,7 @@ export async function compileBuildConfig(flags: BuildFlags, env: NodeJS.ProcessE
     cacheLimitBytes: parseCacheLimit(flags.cacheLimit),
     json: flags.json ?? false,
     validateOnly: flags.validate ?? false,
+    inPlace: flags.inPlace ?? false,
     color: isTty && env.NO_COLOR === undefined && env.TERM !== 'dumb',
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     initiator: env.USER ?? env.LOGNAME ?? os.userInfo().username,

@@ -17,7 +17,8 @@ export function registerBuildCommand(program: Command, done: (outcome: CommandOu
   return program
     .command('build')
     .description('Run the buildspec of a directory as AWS CodeBuild would, without a server (or: build start|list|show|stop|logs on a server)')
-    .option('-s, --source <dir>', 'source directory (CODEBUILD_SRC_DIR)', '.')
+    .option('-s, --source <dir>', 'source directory; the build runs in a fresh copy of it, .git included', '.')
+    .option('--in-place', 'build in the source directory itself, not in a copy (its changes stay)')
     .option('-b, --buildspec <path-or-yaml>', 'buildspec file (relative to the current or source directory) or inline YAML; default <source>/buildspec.yml')
     .option('-a, --artifacts <dir>', 'directory the artifact zip files are written to (default <state-dir>/artifacts/<project>)')
     .option('-r, --reports <dir>', 'directory the raw report files are copied to')
@@ -61,6 +62,7 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
   try {
     const record: BuildRecord = await runLocalBuild({
       sourceDir: config.sourceDir,
+      inPlace: config.inPlace,
       buildspec: config.buildspec,
       projectName: config.projectName,
       artifactsDir: config.artifactsDir,
