@@ -19,7 +19,8 @@ import type { BuildIdentity } from '../build/environment.js';
 import { containerLine } from '../executors/command-log.js';
 import type { BuildRecord } from '../build/result.js';
 import { runBuild } from '../build/runner.js';
-import { createExecutor } from '../executors/index.js';
+import { resolveImage, type ImageMapping } from '../core/image-map.js';
+import { createExecutor, DEFAULT_IMAGE } from '../executors/index.js';
 import { isLeaseExpired, type AgentClient, type CompletionBody } from '../client/agent-client.js';
 import type { AgentLogger } from './agent-logger.js';
 import { shellBuildEnvironment } from './build-environment.js';
@@ -40,6 +41,10 @@ export interface BuildJobContext {
   readonly hostEnvironment: Readonly<Record<string, string>>;
   /** Who shell builds run as and which `run-as` users the agent allows (build-user.ts). */
   readonly runAs: RunAsPolicy;
+  /** Which image a project's image runs in (core/image-map.ts); AWS curated images map to the default. */
+  readonly imageMap: readonly ImageMapping[];
+  /** The Docker engine's socket; /var/run/docker.sock when absent. */
+  readonly dockerSocketPath?: string | undefined;
   /** The agent's own secrets (its token): no variable holding one reaches a shell build. */
   readonly credentials: readonly string[];
   readonly heartbeatMs: number;
@@ -167,6 +172,9 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
   const variables = await fetchJobVariables(context.client, job, loaded.spec);
   if (!variables.ok) return early('FAILED', { statusCode: 'CLIENT_ERROR', message: variables.message }, source.resolvedSourceVersion);
   if (signal.aborted) return stopped();
+  // The image map, then AWS's curated images (which exist only in AWS) to the default image.
+  const image = kind === 'docker' ? resolveImage(job.image, context.imageMap, DEFAULT_IMAGE) : { image: job.image, reason: undefined };
+  if (image.reason) system(image.reason);
 
   let finalState: BuildPhaseState | undefined;
   const onPhaseChange = (state: BuildPhaseState): void => {
@@ -199,7 +207,9 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     buildspecLocation: loaded.location,
     executor: createExecutor({
       kind,
-      image: job.image,
+      image: image.image,
+      pull: { onProgress: system },
+      ...(context.dockerSocketPath === undefined ? {} : { socketPath: context.dockerSocketPath }),
       hostEnvironment: shellBuildEnvironment(context.hostEnvironment, context.credentials, buildUser),
       stateDir: dir,
       defaultUser: buildUser?.name,

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
-import { compileBuildIsolation, type BuildIsolationConfig } from './agent-config.js';
+import type { ImageMapping } from '../core/image-map.js';
+import { compileBuildIsolation, compileImageMap, type BuildIsolationConfig } from './agent-config.js';
 import { definedEnvironment } from './environment.js';
 import { parseLogLimit } from './log-limit.js';
 
@@ -28,6 +29,7 @@ export interface ServerFlags {
   readonly buildUser?: string;
   readonly allowRunAs?: string;
   readonly allowRootBuilds?: boolean;
+  readonly imageMap?: readonly string[];
   readonly retainBuildsDays?: string;
   readonly retainExecutionsDays?: string;
 }
@@ -56,6 +58,8 @@ export interface ServerConfig {
   /** `nagare up`: where the embedded agent's builds run, outside the data directory (which is 0700). */
   readonly agentWorkDir: string;
   readonly buildIsolation: BuildIsolationConfig;
+  /** The embedded agent's `--image-map` rules (core/image-map.ts). */
+  readonly imageMap: readonly ImageMapping[];
 }
 
 export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -78,6 +82,7 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     dataDir,
     agentWorkDir,
     buildIsolation: compileBuildIsolation(flags, env),
+    imageMap: compileImageMap(flags.imageMap, env),
     port,
     host: flags.host ?? env.NAGARE_HOST ?? '127.0.0.1',
     databaseUrl,

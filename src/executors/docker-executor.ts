@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { NagareError } from '../core/errors.js';
 import type { Executor, ShellOptions, ShellSession } from '../core/executor.js';
+import { pullImage, type PullOptions } from './docker-images.js';
 import { DockerShellSession } from './docker-session.js';
 import { runToCompletion } from './docker-streams.js';
 
@@ -21,6 +22,8 @@ export interface DockerExecutorOptions {
   readonly socketPath?: string;
   /** Where session directories go (bind-mounted into the container); the OS temporary directory when absent. */
   readonly stateDir?: string;
+  /** Pull the image from its registry when the engine lacks it; absent: a missing image is an error. */
+  readonly pull?: PullOptions;
 }
 
 /** Grace period `dispose` gives processes between SIGTERM and SIGKILL before removing the container. */
@@ -56,7 +59,13 @@ export class DockerExecutor implements Executor {
     await docker.ping().catch((error: unknown) => {
       throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `no Docker engine answers at ${this.socketPath} (${describe(error)}); start dockerd or use --executor shell`, { cause: error });
     });
-    const image = await docker.getImage(this.options.image).inspect().catch((error: unknown) => {
+    const inspect = (): Promise<Docker.ImageInspectInfo> => docker.getImage(this.options.image).inspect();
+    const pull = this.options.pull;
+    const image = await inspect().catch(async (error: unknown) => {
+      if (statusCode(error) === 404 && pull) {
+        await pullImage(docker, this.options.image, pull);
+        return inspect();
+      }
       if (statusCode(error) === 404) {
         throw new NagareError('EXEC_IMAGE_NOT_FOUND', `image ${this.options.image} is not in the local Docker engine and no registry is used: build nagare/base:latest with scripts/build-base-image.sh, or import one with docker load / docker import`, { details: { image: this.options.image }, cause: error });
       }

@@ -6,7 +6,9 @@ import type { Command } from 'commander';
 import { buildspecWarnings, loadBuildspec, runLocalBuild } from '../../build/local-build.js';
 import type { BuildRecord } from '../../build/result.js';
 import { compileBuildConfig, type BuildFlags } from '../../config/build-config.js';
-import { createExecutor } from '../../executors/index.js';
+import { resolveImage } from '../../core/image-map.js';
+import { containerLine } from '../../executors/command-log.js';
+import { createExecutor, DEFAULT_IMAGE } from '../../executors/index.js';
 import { blockingWrite } from '../blocking-write.js';
 import { colorLogLines, formatBuildSummary, style } from '../output.js';
 import type { CommandOutcome } from '../outcome.js';
@@ -55,6 +57,11 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
   const s = style(config.color && !config.json);
   const out = config.json ? process.stderr : process.stdout;
   const fd = config.json ? 2 : 1;
+  const write = (text: string): void => blockingWrite(fd, config.color && !config.json ? colorLogLines(text, s) : text);
+  const say = (line: string): void => write(containerLine(Date.now(), line) + '\n');
+  // An AWS curated image (aws/codebuild/standard:7.0) exists only in AWS: the default image stands in.
+  const image = config.image === undefined ? undefined : resolveImage(config.image, [], DEFAULT_IMAGE);
+  if (image?.reason) say(image.reason);
   const controller = new AbortController();
   const onInterrupt = (): void => controller.abort();
   process.on('SIGINT', onInterrupt);
@@ -77,8 +84,8 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
       region: config.region,
       initiator: config.initiator,
       image: config.image ?? 'nagare/shell',
-      executor: createExecutor({ kind: config.executor, image: config.image, hostEnvironment: config.hostEnvironment }),
-      log: { write: (text) => blockingWrite(fd, config.color && !config.json ? colorLogLines(text, s) : text) },
+      executor: createExecutor({ kind: config.executor, image: image?.image, hostEnvironment: config.hostEnvironment, pull: { onProgress: say } }),
+      log: { write },
       signal: controller.signal,
     }, loaded);
     if (!config.json) out.write('\n' + formatBuildSummary(record, s));

@@ -29,7 +29,8 @@ function embeddedAgentOptions(command: Command): Command {
     .option('--work-dir <dir>', 'where the embedded agent runs builds, outside the data directory (default /var/lib/nagare/work/<data-dir>-<hash> as root, ~/.cache/nagare/work/… otherwise)')
     .option('--build-user <user>', 'as root, run shell builds as this unprivileged user, created if missing (default nagare-build)')
     .option('--allow-run-as <users>', 'users a buildspec run-as may name, separated by commas (default none)')
-    .option('--allow-root-builds', 'let a buildspec say run-as: root (builds can then read the data directory)');
+    .option('--allow-root-builds', 'let a buildspec say run-as: root (builds can then read the data directory)')
+    .option('--image-map <pattern=image>', "run projects whose image matches PATTERN (* is a wildcard) in IMAGE instead, e.g. 'aws/codebuild/*=nagare/base:latest' (repeatable; $NAGARE_IMAGE_MAP)", (value: string, previous: string[] = []) => [...previous, value]);
 }
 
 export function registerServerCommands(program: Command, done: (outcome: CommandOutcome) => void): void {
@@ -78,6 +79,7 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
         hostEnvironment: config.hostEnvironment,
         logLimitBytes: config.maxLogBytes,
         ...config.buildIsolation,
+        imageMap: config.imageMap,
       })
     : undefined;
   if (agent) process.stderr.write(`Builds: ${agent.buildsRunAs}; work directory ${config.agentWorkDir}\n`);
