@@ -20,7 +20,7 @@ import { containerLine } from '../executors/command-log.js';
 import type { BuildRecord } from '../build/result.js';
 import { runBuild } from '../build/runner.js';
 import { resolveImage, type ImageMapping } from '../core/image-map.js';
-import { createExecutor, DEFAULT_IMAGE } from '../executors/index.js';
+import { createExecutor, DEFAULT_IMAGE, staticDockerClient } from '../executors/index.js';
 import { isLeaseExpired, type AgentClient, type CompletionBody } from '../client/agent-client.js';
 import type { AgentLogger } from './agent-logger.js';
 import { shellBuildEnvironment } from './build-environment.js';
@@ -61,6 +61,12 @@ export interface BuildJobOutcome {
   /** The status reported to the server; undefined when the lease was lost. */
   readonly buildStatus: StatusType | undefined;
   readonly leaseLost: boolean;
+}
+
+/** `privilegedMode` gives a build the Docker engine, which only a Docker build can be given. */
+function privilegedRefusal(job: BuildJob): string | undefined {
+  if (!job.privilegedMode) return undefined;
+  return `privilegedMode: true gives the build a Docker engine, but this build runs on the host shell (image ${job.image}); set a Docker image such as nagare/base:latest for the project, on an agent with Docker`;
 }
 
 export function executorKindFor(image: string): 'shell' | 'docker' {
@@ -167,7 +173,7 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     for (const problem of all.slice(1)) system(problem.describe());
     return early('FAILED', { statusCode: 'YAML_FILE_ERROR', message: error.describe() }, source.resolvedSourceVersion);
   }
-  const refusal = kind === 'shell' ? runAsRefusal(loaded.spec, context.runAs) : undefined;
+  const refusal = kind === 'shell' ? runAsRefusal(loaded.spec, context.runAs) ?? privilegedRefusal(job) : undefined;
   if (refusal) return early('FAILED', { statusCode: 'CLIENT_ERROR', message: refusal }, source.resolvedSourceVersion);
   const variables = await fetchJobVariables(context.client, job, loaded.spec);
   if (!variables.ok) return early('FAILED', { statusCode: 'CLIENT_ERROR', message: variables.message }, source.resolvedSourceVersion);
@@ -209,6 +215,7 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
       kind,
       image: image.image,
       pull: { onProgress: system },
+      ...(job.privilegedMode ? { privileged: { dockerClient: await staticDockerClient(context.hostEnvironment.PATH) } } : {}),
       ...(context.dockerSocketPath === undefined ? {} : { socketPath: context.dockerSocketPath }),
       hostEnvironment: shellBuildEnvironment(context.hostEnvironment, context.credentials, buildUser),
       stateDir: dir,

@@ -24,6 +24,13 @@ export interface DockerExecutorOptions {
   readonly stateDir?: string;
   /** Pull the image from its registry when the engine lacks it; absent: a missing image is an error. */
   readonly pull?: PullOptions;
+  /**
+   * CodeBuild's `privilegedMode: true`: the build gets this engine through its socket, mounted at
+   * /var/run/docker.sock, and the host's static `docker` client at /usr/local/bin/docker when one
+   * is given (busybox images have none). The build can then do what the engine can: it is given
+   * only to projects that ask for it.
+   */
+  readonly privileged?: { readonly dockerClient: string | undefined };
 }
 
 /** Grace period `dispose` gives processes between SIGTERM and SIGKILL before removing the container. */
@@ -74,6 +81,10 @@ export class DockerExecutor implements Executor {
     const stateRoot = await mkdtemp(join(this.options.stateDir ?? tmpdir(), 'nagare-docker-'));
     await chmod(stateRoot, 0o711); // session directories inside belong to the run-as user
     const binds = [...new Set([...mounts, stateRoot])].map((dir) => `${dir}:${dir}`);
+    if (this.options.privileged) {
+      binds.push(`${this.socketPath}:/var/run/docker.sock`);
+      if (this.options.privileged.dockerClient) binds.push(`${this.options.privileged.dockerClient}:/usr/local/bin/docker:ro`);
+    }
     try {
       const container = await docker.createContainer({
         Image: this.options.image,

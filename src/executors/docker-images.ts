@@ -4,6 +4,8 @@
  * credential comes from the caller (a project's `registryCredential`, resolved by whoever holds
  * the secret); it goes to the engine only and is never logged.
  */
+import { open } from 'node:fs/promises';
+import path from 'node:path';
 import type Docker from 'dockerode';
 import { NagareError } from '../core/errors.js';
 
@@ -52,4 +54,27 @@ export async function pullImage(docker: Docker, image: string, options: PullOpti
 export function registryOf(image: string): string {
   const first = image.split('/')[0] ?? '';
   return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost') ? first : 'https://index.docker.io/v1/';
+}
+
+/**
+ * The host's `docker` client found on `searchPath` (a PATH value), when it is a statically linked
+ * executable that runs in any Linux image (privileged builds get it mounted); undefined otherwise.
+ */
+export async function staticDockerClient(searchPath: string | undefined): Promise<string | undefined> {
+  for (const dir of (searchPath ?? '').split(':').filter((entry) => path.isAbsolute(entry))) {
+    const file = path.join(dir, 'docker');
+    const handle = await open(file, 'r').catch(() => undefined);
+    if (!handle) continue;
+    try {
+      const head = Buffer.alloc(4096);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      const start = head.subarray(0, bytesRead);
+      // An ELF file naming a program interpreter (ld-linux, ld-musl) is dynamically linked.
+      const elf = start.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+      return elf && !start.includes('/ld-') ? file : undefined;
+    } finally {
+      await handle.close();
+    }
+  }
+  return undefined;
 }

@@ -7,7 +7,7 @@ import { ShellExecutor } from './shell-executor.js';
 export { DockerExecutor, type DockerExecutorOptions } from './docker-executor.js';
 export { ShellExecutor, type ShellExecutorOptions } from './shell-executor.js';
 export { dockerAnswers } from './docker-ping.js';
-export { type PullOptions, type RegistryAuth } from './docker-images.js';
+export { staticDockerClient, type PullOptions, type RegistryAuth } from './docker-images.js';
 
 /** The image `--executor docker` uses when none is given (built by scripts/build-base-image.sh). */
 export const DEFAULT_IMAGE = 'nagare/base:latest';
@@ -26,6 +26,8 @@ export interface ExecutorChoice {
   readonly socketPath?: string | undefined;
   /** Docker only: pull a missing image from its registry, with progress lines. */
   readonly pull?: PullOptions | undefined;
+  /** Docker only: `privilegedMode`, the engine's socket (and a static docker client) for the build. */
+  readonly privileged?: { readonly dockerClient: string | undefined } | undefined;
 }
 
 export function createExecutor(choice: ExecutorChoice): Executor {
@@ -39,6 +41,7 @@ export function createExecutor(choice: ExecutorChoice): Executor {
         ...stateDir,
         ...(choice.socketPath === undefined ? {} : { socketPath: choice.socketPath }),
         ...(choice.pull === undefined ? {} : { pull: choice.pull }),
+        ...(choice.privileged === undefined ? {} : { privileged: choice.privileged }),
       });
   }
 }

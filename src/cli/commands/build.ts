@@ -8,7 +8,7 @@ import type { BuildRecord } from '../../build/result.js';
 import { compileBuildConfig, type BuildFlags } from '../../config/build-config.js';
 import { resolveImage } from '../../core/image-map.js';
 import { containerLine } from '../../executors/command-log.js';
-import { createExecutor, DEFAULT_IMAGE } from '../../executors/index.js';
+import { createExecutor, DEFAULT_IMAGE, staticDockerClient } from '../../executors/index.js';
 import { blockingWrite } from '../blocking-write.js';
 import { colorLogLines, formatBuildSummary, style } from '../output.js';
 import type { CommandOutcome } from '../outcome.js';
@@ -28,7 +28,8 @@ export function registerBuildCommand(program: Command, done: (outcome: CommandOu
     .option('--env-var <NAME=VALUE>', 'a variable overriding the buildspec (repeatable)', collect)
     .option('--parameters <file>', 'JSON or YAML map of parameter-store names and secrets-manager ids to values')
     .option('--executor <kind>', 'where commands run: shell (host processes) or docker')
-    .option('--image <image>', 'Docker image to run the build in (implies --executor docker)')
+    .option('--image <image>', 'Docker image to run the build in (implies --executor docker); pulled when missing; AWS curated images run in nagare/base:latest')
+    .option('--privileged-mode', "give the Docker build this machine's Docker engine (docker build/push), as CodeBuild's privilegedMode")
     .option('--project-name <name>', 'project name for CODEBUILD_BUILD_ID and the build number (default: the source directory name)')
     .option('--timeout <minutes>', 'build timeout in minutes (default 60)')
     .option('--max-log-mib <MiB>', 'log kept per build; later output is dropped with a marker line (default 256)')
@@ -84,7 +85,13 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
       region: config.region,
       initiator: config.initiator,
       image: config.image ?? 'nagare/shell',
-      executor: createExecutor({ kind: config.executor, image: image?.image, hostEnvironment: config.hostEnvironment, pull: { onProgress: say } }),
+      executor: createExecutor({
+        kind: config.executor,
+        image: image?.image,
+        hostEnvironment: config.hostEnvironment,
+        pull: { onProgress: say },
+        ...(config.privilegedMode ? { privileged: { dockerClient: await staticDockerClient(config.hostEnvironment.PATH) } } : {}),
+      }),
       log: { write },
       signal: controller.signal,
     }, loaded);

@@ -57,6 +57,7 @@ export class BuildsService {
         : { type: project.source.type, location: project.source.location, sourceVersion: input.sourceVersion ?? project.sourceVersion, gitCloneDepth: project.source.gitCloneDepth },
       buildspec: input.buildspecOverride ?? project.source.buildspec,
       image: input.imageOverride ?? project.environment.image,
+      ...(project.environment.privilegedMode ? { privilegedMode: true } : {}),
       environmentVariables: variables,
       artifacts: project.artifacts,
       secondaryArtifacts: project.secondaryArtifacts,
