@@ -214,7 +214,7 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     executor: createExecutor({
       kind,
       image: image.image,
-      pull: { onProgress: system },
+      pull: { onProgress: system, auth: variables.registryAuth },
       ...(job.privilegedMode ? { privileged: { dockerClient: await staticDockerClient(context.hostEnvironment.PATH) } } : {}),
       ...(context.dockerSocketPath === undefined ? {} : { socketPath: context.dockerSocketPath }),
       hostEnvironment: shellBuildEnvironment(context.hostEnvironment, context.credentials, buildUser),

@@ -27,6 +27,8 @@ export interface BuildJob {
   readonly image: string;
   /** The project's `privilegedMode`: a Docker build gets the agent's engine (needs the `docker` label). */
   readonly privilegedMode?: boolean | undefined;
+  /** The project's registryCredential: the secret holding `{"username","password"}` for the image's registry. */
+  readonly registryCredential?: string | undefined;
   /** Project variables with StartBuild's overrides applied (override wins). */
   readonly environmentVariables: readonly EnvironmentVariable[];
   readonly artifacts: ProjectArtifacts;

@@ -33,6 +33,7 @@ export const buildJobSchema = z.object({
   buildspec: z.string().optional(),
   image: z.string().min(1),
   privilegedMode: z.boolean().optional(),
+  registryCredential: z.string().optional(),
   environmentVariables: z.array(z.object({ name: z.string(), value: z.string(), type: z.enum(['PLAINTEXT', 'PARAMETER_STORE', 'SECRETS_MANAGER']) })),
   artifacts,
   secondaryArtifacts: z.array(artifacts),

@@ -58,6 +58,7 @@ export class BuildsService {
       buildspec: input.buildspecOverride ?? project.source.buildspec,
       image: input.imageOverride ?? project.environment.image,
       ...(project.environment.privilegedMode ? { privilegedMode: true } : {}),
+      ...(project.environment.registryCredential ? { registryCredential: project.environment.registryCredential.credential } : {}),
       environmentVariables: variables,
       artifacts: project.artifacts,
       secondaryArtifacts: project.secondaryArtifacts,
