@@ -12,7 +12,8 @@ const allowed = {
   spec: ['core'],
   protocol: ['core'],
   config: ['core'],
-  store: ['core'],
+  // protocol: the stored build record is parsed with the schema its job travels the wire with.
+  store: ['core', 'protocol'],
   blobs: ['core'],
   executors: ['core'],
   git: ['core'],

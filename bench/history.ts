@@ -17,6 +17,7 @@
  *   node --expose-gc --import tsx bench/history.ts [--database sqlite|postgres]
  *     [--postgres-url postgres://postgres@127.0.0.1:5432/test] [--builds 10000] [--runs 30] [--baseline-runs 3]
  */
+import { sampleRecord } from '../test/store/fixtures.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,7 +96,7 @@ try {
   for (let i = 0; i < builds; i++) {
     await store.builds.insert({
       id: `bench-history:${String(i).padStart(8, '0')}`, projectName: 'bench-history', buildNumber: i + 1, buildStatus: 'SUCCEEDED', currentPhase: 'COMPLETED', startTime: start + i, endTime: start + i + 1000, stopRequested: false, logBytes: 0, logNextSequence: 0,
-      record: { phases: [{ phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED' }], exportedEnvironmentVariables: [], reports: [], secondaryArtifacts: [] },
+      record: sampleRecord(`bench-history:${String(i).padStart(8, '0')}`),
     });
     if (i % 100 === 0) sample();
   }

@@ -33,7 +33,6 @@ import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import type { PhaseRecord } from '../src/core/build-phases.js';
 import { parsePipeline } from '../src/spec/pipeline.js';
-import { recordOf } from '../src/server/builds/build-records.js';
 import { startServer, type RunningServer } from '../src/main/server.js';
 import { postgresSchema, startAgentProcess, stopAll } from './queue-processes.js';
 
@@ -148,9 +147,9 @@ async function onePush(server: RunningServer, token: string, work: string, round
   });
   const page = await services.builds.list({ limit: 10 });
   const { builds } = await services.builds.batchGet(page.items);
-  const build = builds.find((b) => recordOf(b).job.pipelineAction?.executionId === execution.pipelineExecutionId);
+  const build = builds.find((b) => b.record.job.pipelineAction?.executionId === execution.pipelineExecutionId);
   if (!build) throw new Error(`no build for execution ${execution.pipelineExecutionId} (${execution.status})`);
-  const phases = recordOf(build).phases;
+  const phases = build.record.phases;
   const phase = (type: string): Partial<PhaseRecord> => phases.find((p) => p.phaseType === type) ?? {};
   const response = await fetch(`${server.url}/api/v1/builds/${encodeURIComponent(build.id)}/logs`, { headers: { authorization: `Bearer ${token}` } });
   const log = await response.text();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BuildJob } from '../core/build-job.js';
 import { isNagareError } from '../core/errors.js';
-import { unzipInto } from '../build/unzip.js';
+import { unzipInto } from '../executors/unzip.js';
 
 const execFileAsync = promisify(execFile);
 

@@ -13,12 +13,13 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { BuildJob } from '../core/build-job.js';
-import type { BuildPhaseState, PhaseContext, PhaseRecord, StatusType } from '../core/build-phases.js';
+import type { BuildPhaseState, PhaseContext, StatusType } from '../core/build-phases.js';
 import { isNagareError, SpecErrors } from '../core/errors.js';
 import type { BuildIdentity } from '../build/environment.js';
 import { containerLine } from '../executors/command-log.js';
-import type { BuildRecord } from '../build/result.js';
+import { endedBeforeRun } from '../build/ended-before-run.js';
 import { runBuild } from '../build/runner.js';
+import type { UploadedArtifact } from '../build/upload.js';
 import { resolveImage, type ImageMapping } from '../core/image-map.js';
 import { createExecutor, DEFAULT_IMAGE, staticDockerClient } from '../executors/index.js';
 import { isLeaseExpired, type AgentClient, type CompletionBody } from '../client/agent-client.js';
@@ -133,9 +134,9 @@ export async function runBuildJob(context: BuildJobContext): Promise<BuildJobOut
 async function execute(context: BuildJobContext & { clock: () => number }, dir: string, leasedAt: number, signal: AbortSignal, log: LogUploader, heartbeat: JobHeartbeat): Promise<CompletionBody> {
   const { job, clock } = context;
   const system = (message: string): void => log.write(message.split('\n').map((line) => containerLine(clock(), line)).join('\n') + '\n');
-  const early = (status: StatusType, phaseContext: PhaseContext, resolvedSourceVersion?: string): CompletionBody => {
+  const early = (status: 'FAILED' | 'FAULT' | 'STOPPED', phaseContext: PhaseContext, resolvedSourceVersion?: string): CompletionBody => {
     system(`${phaseContext.statusCode}: ${phaseContext.message}`);
-    return { buildStatus: status, phases: endedBeforeRun(leasedAt, clock(), status, phaseContext), exportedEnvironmentVariables: [], reports: [], resolvedSourceVersion };
+    return { ...endedBeforeRun(leasedAt, clock(), status, phaseContext), exportedEnvironmentVariables: [], reports: [], resolvedSourceVersion };
   };
   const stopped = (): CompletionBody => early('STOPPED', { statusCode: 'BUILD_STOPPED', message: 'Build was stopped' });
 
@@ -186,7 +187,7 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
   const onPhaseChange = (state: BuildPhaseState): void => {
     finalState = state;
     const started = state.phases.some((p) => p.phaseType === 'INSTALL' || p.phaseType === 'PRE_BUILD' || p.phaseType === 'BUILD' || p.phaseType === 'POST_BUILD');
-    heartbeat.update(agentPhases(state.phases, leasedAt), state.currentPhase, started);
+    heartbeat.update(state.phases, state.currentPhase, started);
     heartbeat.beatNow();
   };
   const identity: BuildIdentity = {
@@ -225,10 +226,12 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     secretValues: variables.secretValues,
     parameters: variables.source,
     artifactsDir,
+    artifactSink: (artifact) => uploadArtifact(context, artifact),
     reportsDir: undefined,
     cacheRoot: job.cacheEnabled ? path.join(context.workDir, 'cache') : undefined,
     cacheStagingDir: path.join(dir, 'cache-staging'),
     timeoutInMinutes: job.timeoutInMinutes,
+    provisioningStartsAt: leasedAt,
     log,
     clock,
     signal,
@@ -236,54 +239,18 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     logLimitBytes: context.logLimitBytes,
     onPhaseChange,
   });
-  let phases = finalState ? agentPhases(finalState.phases, leasedAt) : [];
-  let buildStatus = record.buildStatus;
-  const failure = await uploadArtifacts(context, record, system);
-  if (failure) {
-    phases = phases.map((p) => (p.phaseType === 'UPLOAD_ARTIFACTS' ? { ...p, phaseStatus: 'FAILED' as const, contexts: [...p.contexts, failure] } : p));
-    if (buildStatus === 'SUCCEEDED') buildStatus = 'FAILED';
-  }
   return {
-    buildStatus,
-    phases,
+    buildStatus: record.buildStatus,
+    phases: finalState?.phases ?? [],
     exportedEnvironmentVariables: record.exportedEnvironmentVariables,
     reports: record.reports,
     resolvedSourceVersion: source.resolvedSourceVersion,
   };
 }
 
-/** The runner writes zips to the build's artifacts directory; the server keeps them as blobs. */
-async function uploadArtifacts(context: BuildJobContext, record: BuildRecord, system: (message: string) => void): Promise<PhaseContext | undefined> {
-  const all = [...(record.artifacts ? [record.artifacts] : []), ...record.secondaryArtifacts];
-  for (const artifact of all) {
-    const name = path.basename(artifact.location);
-    try {
-      const stored = await context.client.uploadArtifact(context.job.buildId, name, artifact.artifactIdentifier, () => Readable.toWeb(createReadStream(artifact.location)));
-      system(`Uploaded ${artifact.artifactIdentifier ? `secondary artifact ${artifact.artifactIdentifier}` : 'artifact'} ${name} (${stored.bytes} bytes)`);
-    } catch (error) {
-      if (isLeaseExpired(error)) throw error;
-      const message = `Could not upload ${name}: ${error instanceof Error ? error.message : String(error)}`;
-      system(message);
-      return { statusCode: 'CLIENT_ERROR', message };
-    }
-  }
-  return undefined;
-}
-
-/**
- * The runner's phases as the server takes them: it keeps its own SUBMITTED and QUEUED, and the
- * runner's PROVISIONING starts when the agent leased the build, not at StartBuild.
- */
-function agentPhases(phases: readonly PhaseRecord[], leasedAt: number): PhaseRecord[] {
-  return phases.map((p) => (p.phaseType === 'PROVISIONING' ? { ...p, startTime: Math.max(p.startTime, Math.min(leasedAt, p.endTime ?? leasedAt)) } : p));
-}
-
-/** Phases of a build that ended before the runner started: DOWNLOAD_SOURCE takes the status. */
-function endedBeforeRun(leasedAt: number, now: number, status: StatusType, context: PhaseContext): PhaseRecord[] {
-  return [
-    { phaseType: 'PROVISIONING', phaseStatus: 'SUCCEEDED', startTime: leasedAt, endTime: now, contexts: [] },
-    { phaseType: 'DOWNLOAD_SOURCE', phaseStatus: status, startTime: now, endTime: now, contexts: [context] },
-    { phaseType: 'FINALIZING', phaseStatus: 'SUCCEEDED', startTime: now, endTime: now, contexts: [] },
-    { phaseType: 'COMPLETED', phaseStatus: undefined, startTime: now, endTime: undefined, contexts: [] },
-  ];
+/** The runner's artifact sink: each zip it writes becomes a blob of the server's. */
+async function uploadArtifact(context: BuildJobContext, artifact: UploadedArtifact): Promise<string> {
+  const name = path.basename(artifact.location);
+  const stored = await context.client.uploadArtifact(context.job.buildId, name, artifact.artifactIdentifier, () => Readable.toWeb(createReadStream(artifact.location)));
+  return `Uploaded ${artifact.artifactIdentifier ? `secondary artifact ${artifact.artifactIdentifier}` : 'artifact'} ${name} (${stored.bytes} bytes)`;
 }

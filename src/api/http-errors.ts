@@ -64,6 +64,10 @@ export function httpStatusOf(code: ErrorCode): ContentfulStatusCode {
     case 'UNSUPPORTED_FEATURE':
     case 'SPEC_DUPLICATE_KEY':
     case 'SPEC_INVALID_PIPELINE':
+    case 'SPEC_APPSPEC_UNKNOWN_HOOK':
+    case 'SPEC_APPSPEC_WRONG_OS':
+    case 'SPEC_APPSPEC_PATH_ESCAPES':
+    case 'SPEC_APPSPEC_CONFLICT':
     case 'CONFIG_INVALID':
     case 'CONFIG_FILE_NOT_FOUND':
     case 'EXEC_USER_UNKNOWN':

@@ -4,7 +4,6 @@
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { recordOf } from '../server/builds/build-records.js';
 import type { Services } from '../server/services.js';
 import { projectInputSchema, projectUpdateSchema, startBuildSchema } from './project-input.js';
 import { buildView, projectView } from './native-views.js';
@@ -76,7 +75,7 @@ export function nativeRoutes(services: Services): Hono<Env> {
   });
   app.get('/builds/:id/artifacts/:name', async (c) => {
     const build = await builds.get(c.req.param('id'));
-    const data = recordOf(build);
+    const data = build.record;
     const artifact = [data.artifacts, ...data.secondaryArtifacts].find((a) => a?.name === c.req.param('name'));
     if (!artifact) return c.json({ error: { code: 'API_NOT_FOUND', message: `Build ${build.id} has no artifact ${c.req.param('name')}` } }, 404);
     const body = await context.blobs.read(artifact.blobKey);

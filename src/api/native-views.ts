@@ -5,7 +5,6 @@
 import type { PhaseRecord } from '../core/build-phases.js';
 import type { BuildProject } from '../core/project.js';
 import type { StoredBuild } from '../core/store.js';
-import { recordOf } from '../server/builds/build-records.js';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -30,7 +29,7 @@ export function logUrl(publicUrl: string, buildId: string): string {
 }
 
 export function buildView(build: StoredBuild, publicUrl: string): Record<string, unknown> {
-  const data = recordOf(build);
+  const data = build.record;
   const link = (name: string): string => artifactUrl(publicUrl, build.id, name);
   return {
     id: build.id,

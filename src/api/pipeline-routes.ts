@@ -85,15 +85,8 @@ export function pipelineRoutes(services: Services): Hono<Env> {
   });
   app.get('/', async (c) => {
     const query = pageSchema.parse({ limit: c.req.query('limit'), nextToken: c.req.query('nextToken') });
-    // Keyset on the name, compared by code unit (not the database's collation): `name-<base64url of the last name>`.
-    const after = query.nextToken === undefined ? undefined : /^name-([A-Za-z0-9_-]+)$/.exec(query.nextToken)?.[1];
-    if (query.nextToken !== undefined && after === undefined) throw new NagareError('API_INVALID_INPUT', 'nextToken is not a token this list returned', { details: { nextToken: query.nextToken } });
-    const afterName = after === undefined ? undefined : Buffer.from(after, 'base64url').toString('utf8');
-    const byName = (await pipelines.list()).sort((a, b) => (a.definition.name < b.definition.name ? -1 : a.definition.name > b.definition.name ? 1 : 0));
-    const rest = byName.filter((p) => afterName === undefined || p.definition.name > afterName);
-    const items = rest.slice(0, query.limit);
-    const last = items.at(-1);
-    return c.json({ pipelines: items.map(summaryView), ...(rest.length > query.limit && last ? { nextToken: `name-${Buffer.from(last.definition.name, 'utf8').toString('base64url')}` } : {}) });
+    const { items, nextToken } = await pipelines.listPage(query);
+    return c.json({ pipelines: items.map(summaryView), ...(nextToken !== undefined ? { nextToken } : {}) });
   });
   app.get('/:name', async (c) => {
     const stored = await pipelines.get(c.req.param('name'));

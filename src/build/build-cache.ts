@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { CacheSpec } from '../core/buildspec.js';
 import { DEFAULT_CACHE_LIMIT_BYTES, restoreCache, saveCache, type CacheContext, type ScriptOutcome } from './cache.js';
 import { CacheStaging } from './cache-staging.js';
-import type { BuildRequest } from './runner.js';
+import type { BuildRequest } from './build-request.js';
 import type { BuildShells } from '../executors/shells.js';
 
 /** Creates the build's staging directory (before the executor starts: Docker mounts it). */

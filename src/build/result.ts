@@ -5,7 +5,7 @@
 import type { BuildPhaseState, PhaseContext, PhaseType, StatusType } from '../core/build-phases.js';
 import { buildArn, type BuildIdentity } from './environment.js';
 import type { BuildReport } from './build-reports.js';
-import type { BuildRequest } from './runner.js';
+import type { BuildRequest } from './build-request.js';
 import type { BuildSteps } from './steps.js';
 
 export interface BuildPhaseRecord {

@@ -7,54 +7,16 @@
  * command is a FAILED phase. It rejects only for misuse. Everything the executor started is gone
  * when it resolves (timeouts, stops and normal ends alike).
  */
-import type { BuildSpec } from '../core/buildspec.js';
 import { applyPhaseEvent, BUILDSPEC_PHASE_OF, startBuild, type BuildPhaseEvent, type BuildPhaseState, type PhaseContext, type PhaseType } from '../core/build-phases.js';
-import type { Executor } from '../core/executor.js';
 import { isNagareError } from '../core/errors.js';
-import { codebuildVariables, type BuildIdentity } from './environment.js';
+import { codebuildVariables } from './environment.js';
 import { DEFAULT_LOG_LIMIT_BYTES } from '../core/log-limits.js';
-import { BuildLog, Masker, type LogSink } from '../executors/command-log.js';
-import type { ParameterSource } from './parameters.js';
+import { BuildLog, Masker } from '../executors/command-log.js';
 import { awsCredentialValues, BuildSteps, type StepResult } from './steps.js';
-import { toBuildRecord, type BuildRecord } from './result.js';
+import type { BuildRequest } from './build-request.js';
 
-export interface BuildRequest {
-  readonly identity: BuildIdentity;
-  readonly buildspec: BuildSpec;
-  /** Where the buildspec came from, for the log (`buildspec.yml`, `<inline>`). */
-  readonly buildspecLocation: string;
-  readonly executor: Executor;
-  /** Highest-precedence variables (flags, env file; later StartBuild overrides and the project). */
-  readonly overrides: Readonly<Record<string, string>>;
-  /** Values to mask in the log besides the buildspec's parameters (a project's typed variables). */
-  readonly secretValues?: readonly string[] | undefined;
-  readonly parameters: ParameterSource;
-  readonly artifactsDir: string;
-  readonly reportsDir: string | undefined;
-  readonly cacheRoot: string | undefined;
-  /**
-   * A path, not yet existing, where the runner creates the build's cache staging directory (mode
-   * 1777, visible to the build) when the buildspec has a cache; under the OS temporary directory
-   * when absent. Agents put it in the build's own directory.
-   */
-  readonly cacheStagingDir?: string | undefined;
-  /** The largest cache save in bytes; 5 GiB when absent. */
-  readonly cacheLimitBytes?: number | undefined;
-  readonly timeoutInMinutes: number;
-  readonly log: LogSink;
-  readonly clock: () => number;
-  /** Aborting it stops the build (StopBuild, Ctrl-C). */
-  readonly signal?: AbortSignal | undefined;
-  /** How long a stopped command gets between SIGTERM and SIGKILL (decision 4: 10 s). */
-  readonly killGraceMs?: number;
-  /**
-   * Called after every phase change, e.g. so that an agent can report live phases to the server.
-   * The contexts' messages are masked, since the state is meant to leave the build.
-   */
-  readonly onPhaseChange?: (state: BuildPhaseState) => void;
-  /** Bytes of log kept (finding 11); later output is dropped with a marker line. Default 256 MiB. */
-  readonly logLimitBytes?: number | undefined;
-}
+export type { BuildRequest } from './build-request.js';
+import { toBuildRecord, type BuildRecord } from './result.js';
 
 export async function runBuild(request: BuildRequest): Promise<BuildRecord> {
   const { identity, buildspec, clock } = request;
@@ -67,7 +29,7 @@ export async function runBuild(request: BuildRequest): Promise<BuildRecord> {
   for (const warning of buildspec.warnings) {
     log.system(`Buildspec warning: ${warning.position.file}:${warning.position.line}:${warning.position.column}: ${warning.message}`);
   }
-  let { state, effects } = startBuild(identity.startTime, onFailure);
+  let { state, effects } = startBuild(request.provisioningStartsAt ?? identity.startTime, onFailure);
   request.onPhaseChange?.(maskedState(state, (text) => log.mask(text)));
 
   let interruption: 'TIMED_OUT' | 'STOPPED' | undefined;

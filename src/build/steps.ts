@@ -3,6 +3,7 @@
  * this class does the work of one phase and reports its outcome. It also keeps what the build
  * produced (artifacts, reports, exported variables) for the build record.
  */
+import path from 'node:path';
 import { BUILDSPEC_PHASES, type BuildspecPhaseName } from '../core/buildspec.js';
 import { buildPhaseSucceeded, type BuildPhaseState, type PhaseContext, type PhaseType } from '../core/build-phases.js';
 import { assembleEnvironment, codebuildVariables } from './environment.js';
@@ -10,9 +11,10 @@ import { helperBinDir } from './helpers.js';
 import { Masker, type BuildLog } from '../executors/command-log.js';
 import { resolveParameters } from './parameters.js';
 import { runPhaseCommands } from './phase-commands.js';
-import type { BuildRequest } from './runner.js';
+import type { BuildRequest } from './build-request.js';
 import { BuildShells } from '../executors/shells.js';
-import { uploadArtifacts, type UploadedArtifact } from './upload.js';
+import { uploadArtifacts } from './upload.js';
+import type { UploadedArtifact } from './build-request.js';
 import { buildScriptRunner, prepareCacheStaging, prepareOutputStaging, restoreBuildCache, saveBuildCache } from './build-cache.js';
 import type { OutsideCollector } from './outside-paths.js';
 import type { CacheStaging } from './cache-staging.js';
@@ -115,6 +117,16 @@ export class BuildSteps {
     if (!uploaded.ok) return { outcome: 'FAILED', context: uploaded.context };
     this.primaryArtifact = uploaded.primary;
     this.secondaryArtifacts = uploaded.secondary;
+    const sink = this.request.artifactSink;
+    for (const artifact of sink ? [...(uploaded.primary ? [uploaded.primary] : []), ...uploaded.secondary] : []) {
+      try {
+        this.log.system(await sink!(artifact));
+      } catch (error) {
+        const message = `Could not upload ${path.basename(artifact.location)}: ${error instanceof Error ? error.message : String(error)}`;
+        this.log.system(message);
+        return { outcome: 'FAILED', context: { statusCode: 'CLIENT_ERROR', message } };
+      }
+    }
     return SUCCEEDED;
   }
 

@@ -13,18 +13,11 @@ import { isNagareError } from '../core/errors.js';
 import type { PhaseContext } from '../core/build-phases.js';
 import { resolveArtifactFiles, writeArtifactZip } from './artifacts.js';
 import type { BuildLog } from '../executors/command-log.js';
-import type { BuildRequest } from './runner.js';
-import type { BuildShells } from '../executors/shells.js';
+import type { BuildRequest, UploadedArtifact } from './build-request.js';
 import type { OutsideCollector } from './outside-paths.js';
 
-export interface UploadedArtifact {
-  readonly artifactIdentifier: string | undefined;
-  /** Absolute path of the zip file. */
-  readonly location: string;
-  readonly sha256sum: string;
-  readonly bytes: number;
-  readonly files: number;
-}
+export type { UploadedArtifact } from './build-request.js';
+import type { BuildShells } from '../executors/shells.js';
 
 export type UploadResult =
   | { readonly ok: true; readonly primary: UploadedArtifact | undefined; readonly secondary: UploadedArtifact[] }

@@ -8,13 +8,14 @@ import { debugEnabled } from '../config/environment.js';
 import { isNagareError } from '../core/errors.js';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerBuildCommand } from './commands/build.js';
+import { registerDeployLocalCommand } from './commands/deploy-local.js';
 import { registerParameterCommands } from './commands/parameters.js';
 import { registerPipelineCommands } from './commands/pipelines.js';
 import { registerProjectCommands } from './commands/projects.js';
 import { registerRemoteBuildCommands } from './commands/remote-builds.js';
 import { registerRepositoryCommands } from './commands/repos.js';
 import { registerServerCommands } from './commands/server.js';
-import { buildExitCode, errorExitCode, type CommandOutcome } from './outcome.js';
+import { buildExitCode, deploymentExitCode, errorExitCode, type CommandOutcome } from './outcome.js';
 import { errorJson, formatError } from './output.js';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -37,6 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerRepositoryCommands(program, done);
   registerPipelineCommands(program, done);
   registerAgentCommand(program, done);
+  registerDeployLocalCommand(program, done);
   const wantsJson = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -57,6 +59,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'output':
       process.stdout.write(outcome.json ? JSON.stringify(outcome.value, null, 2) + '\n' : outcome.text);
       return outcome.buildStatus === undefined ? 0 : buildExitCode(outcome.buildStatus);
+    case 'deployment':
+      if (outcome.json) process.stdout.write(JSON.stringify(outcome.record, null, 2) + '\n');
+      return deploymentExitCode(outcome.record.status);
     case 'stopped':
       return 0;
   }

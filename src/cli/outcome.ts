@@ -2,6 +2,7 @@
 import type { BuildRecord } from '../build/result.js';
 import type { StatusType } from '../core/build-phases.js';
 import { unhandledCode, type ErrorCode } from '../core/errors.js';
+import type { LifecycleEventResult } from '../deploy/instance-deployment.js';
 
 export type CommandOutcome =
   | { readonly kind: 'build'; readonly record: BuildRecord; readonly json: boolean }
@@ -9,8 +10,34 @@ export type CommandOutcome =
   | { readonly kind: 'validated'; readonly file: string; readonly json: boolean; readonly warnings: readonly string[] }
   /** Anything else: `value` printed as JSON with --json, `text` otherwise; a build's status sets the exit code. */
   | { readonly kind: 'output'; readonly json: boolean; readonly value: unknown; readonly text: string; readonly buildStatus?: StatusType | undefined }
+  /** `deploy local`: its events were printed live; the status sets the exit code. */
+  | { readonly kind: 'deployment'; readonly record: LocalDeploymentRecord; readonly json: boolean }
   /** A long-running command (server, agent) that ended on a signal. */
   | { readonly kind: 'stopped' };
+
+/** What `nagare deploy local --json` prints. */
+export interface LocalDeploymentRecord {
+  readonly deploymentId: string;
+  readonly applicationName: string;
+  readonly deploymentGroupName: string;
+  readonly deploymentGroupId: string;
+  readonly deploymentRoot: string;
+  readonly status: 'Succeeded' | 'Failed' | 'Stopped';
+  readonly scriptsLog: string;
+  readonly lifecycleEvents: readonly LifecycleEventResult[];
+}
+
+/** Exit status of a local deployment: 0 only when it succeeded. */
+export function deploymentExitCode(status: LocalDeploymentRecord['status']): number {
+  switch (status) {
+    case 'Succeeded':
+      return 0;
+    case 'Failed':
+      return 1;
+    case 'Stopped':
+      return 130;
+  }
+}
 
 /** Exit status of a finished build: 0 only on SUCCEEDED. */
 export function buildExitCode(status: StatusType): number {
@@ -48,6 +75,10 @@ export function errorExitCode(code: ErrorCode | undefined): number {
     case 'UNSUPPORTED_FEATURE':
     case 'SPEC_DUPLICATE_KEY':
     case 'SPEC_INVALID_PIPELINE':
+    case 'SPEC_APPSPEC_UNKNOWN_HOOK':
+    case 'SPEC_APPSPEC_WRONG_OS':
+    case 'SPEC_APPSPEC_PATH_ESCAPES':
+    case 'SPEC_APPSPEC_CONFLICT':
     case 'CONFIG_INVALID':
     case 'CONFIG_FILE_NOT_FOUND':
     case 'EXEC_USER_UNKNOWN':

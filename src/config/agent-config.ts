@@ -73,12 +73,7 @@ export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): A
     if (at <= 0) throw new NagareError('CONFIG_INVALID', `--tag must be KEY=VALUE, not '${tag}'`);
     tags[tag.slice(0, at)] = tag.slice(at + 1);
   }
-  const fleet = flags.fleet ?? env.NAGARE_AGENT_FLEET;
-  if (fleet !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{1,127}$/.test(fleet)) throw new NagareError('CONFIG_INVALID', `--fleet must be a fleet name (2 to 128 letters, digits, - and _), not '${fleet}'`);
-  const labels = normaliseLabels((flags.labels ?? env.NAGARE_AGENT_LABELS ?? '').split(','));
-  for (const label of labels) {
-    if (!LABEL_PATTERN.test(label)) throw new NagareError('CONFIG_INVALID', `--labels takes labels separated by commas (letters, digits, ., _ and -), not '${label}'`);
-  }
+  const { fleet, labels } = compileAgentPlacement(flags, env);
   const executor = flags.executor;
   if (executor !== undefined && executor !== 'shell' && executor !== 'docker') throw new NagareError('CONFIG_INVALID', `--executor must be shell or docker, not '${executor}'`);
   const pollSeconds = flags.pollSeconds === undefined ? 20 : Number(flags.pollSeconds);
@@ -111,6 +106,17 @@ export function compileImageMap(flags: readonly string[] | undefined, env: NodeJ
 }
 
 const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}\$?$/i;
+
+/** `--fleet` and `--labels` (`nagare agent` and the embedded agent of `nagare up`). */
+export function compileAgentPlacement(flags: { readonly fleet?: string | undefined; readonly labels?: string | undefined }, env: NodeJS.ProcessEnv): { fleet: string | undefined; labels: string[] } {
+  const fleet = flags.fleet ?? env.NAGARE_AGENT_FLEET;
+  if (fleet !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_-]{1,127}$/.test(fleet)) throw new NagareError('CONFIG_INVALID', `--fleet must be a fleet name (2 to 128 letters, digits, - and _), not '${fleet}'`);
+  const labels = normaliseLabels((flags.labels ?? env.NAGARE_AGENT_LABELS ?? '').split(','));
+  for (const label of labels) {
+    if (!LABEL_PATTERN.test(label)) throw new NagareError('CONFIG_INVALID', `--labels takes labels separated by commas (letters, digits, ., _ and -), not '${label}'`);
+  }
+  return { fleet, labels };
+}
 
 export function compileBuildIsolation(flags: { readonly buildUser?: string; readonly allowRunAs?: string; readonly allowRootBuilds?: boolean }, env: NodeJS.ProcessEnv): BuildIsolationConfig {
   const buildUser = flags.buildUser ?? env.NAGARE_BUILD_USER;

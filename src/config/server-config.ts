@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
 import type { ImageMapping } from '../core/image-map.js';
-import { compileBuildIsolation, compileImageMap, type BuildIsolationConfig } from './agent-config.js';
+import { compileAgentPlacement, compileBuildIsolation, compileImageMap, type BuildIsolationConfig } from './agent-config.js';
 import { definedEnvironment } from './environment.js';
 import { parseLogLimit } from './log-limit.js';
 
@@ -29,6 +29,8 @@ export interface ServerFlags {
   readonly buildUser?: string;
   readonly allowRunAs?: string;
   readonly allowRootBuilds?: boolean;
+  readonly fleet?: string;
+  readonly labels?: string;
   readonly imageMap?: readonly string[];
   readonly retainBuildsDays?: string;
   readonly retainExecutionsDays?: string;
@@ -58,6 +60,9 @@ export interface ServerConfig {
   /** `nagare up`: where the embedded agent's builds run, outside the data directory (which is 0700). */
   readonly agentWorkDir: string;
   readonly buildIsolation: BuildIsolationConfig;
+  /** `nagare up`: the fleet the embedded agent joins (created when missing) and the labels it advertises. */
+  readonly agentFleet: string | undefined;
+  readonly agentLabels: readonly string[];
   /** The embedded agent's `--image-map` rules (core/image-map.ts). */
   readonly imageMap: readonly ImageMapping[];
 }
@@ -82,6 +87,7 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     dataDir,
     agentWorkDir,
     buildIsolation: compileBuildIsolation(flags, env),
+    ...(({ fleet, labels }) => ({ agentFleet: fleet, agentLabels: labels }))(compileAgentPlacement(flags, env)),
     imageMap: compileImageMap(flags.imageMap, env),
     port,
     host: flags.host ?? env.NAGARE_HOST ?? '127.0.0.1',

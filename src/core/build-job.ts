@@ -41,6 +41,10 @@ export interface BuildJob {
    */
   readonly inputArtifacts?: readonly { readonly name: string; readonly blobKey: string }[] | undefined;
   readonly primarySource?: string | undefined;
+  /** How long it may wait in the queue (the project's, or StartBuild's override); absent in builds queued before it was kept. */
+  readonly queuedTimeoutInMinutes?: number | undefined;
+  /** StartBuild's fleetOverride (an ARN): the build runs in that fleet rather than the project's. */
+  readonly fleetArn?: string | undefined;
   /** Set when a pipeline action started the build; its result goes back to that action. */
   readonly pipelineAction?: PipelineActionRef | undefined;
 }

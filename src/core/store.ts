@@ -6,6 +6,7 @@
  * NagareError `STORE_CONFLICT` when a unique name is taken, `STORE_NOT_FOUND` only where stated,
  * and `STORE_UNAVAILABLE` when the database cannot be reached. Times are epoch milliseconds.
  */
+import type { BuildRecord } from './build-life.js';
 import type { PhaseType, StatusType } from './build-phases.js';
 import type { PipelineDefinition } from './pipeline.js';
 import type { ExecutionState, PipelineRuntime } from './pipeline-execution-types.js';
@@ -51,8 +52,8 @@ export interface StoredBuild {
   /** Bytes of log stored and the next expected log chunk sequence number. */
   readonly logBytes: number;
   readonly logNextSequence: number;
-  /** JSON-serialisable rest of the build: phases, request, artifacts, exported variables, reports … */
-  readonly record: Readonly<Record<string, unknown>>;
+  /** The rest of the build: its job, phases, artifacts, exported variables, reports (build-life.ts). */
+  readonly record: BuildRecord;
 }
 
 export type BuildPatch = Partial<Omit<StoredBuild, 'id' | 'projectName' | 'buildNumber' | 'startTime'>>;
@@ -330,8 +331,10 @@ export interface PipelinesRepo {
   /** STORE_CONFLICT when the name is taken. */
   create(definition: PipelineDefinition, runtime: PipelineRuntime, at: number): Promise<void>;
   get(name: string): Promise<StoredPipeline | undefined>;
-  /** Sorted by name. */
+  /** Every pipeline, sorted by name (the driver matches pushes against all of them). */
   list(): Promise<StoredPipeline[]>;
+  /** One page, by name (keyset: a page never repeats or skips a pipeline created meanwhile). */
+  listPage(page: PageRequest): Promise<Page<StoredPipeline>>;
   /** Deletes the pipeline and its ended executions. */
   delete(name: string): Promise<boolean>;
   /**

@@ -41,6 +41,8 @@ export const buildJobSchema = z.object({
   timeoutInMinutes: z.number(),
   inputArtifacts: z.array(z.object({ name: z.string(), blobKey: z.string() })).optional(),
   primarySource: z.string().optional(),
+  fleetArn: z.string().optional(),
+  queuedTimeoutInMinutes: z.number().int().optional(),
   pipelineAction: z.object({ pipelineName: z.string(), executionId: z.string(), stageName: z.string(), actionName: z.string(), attempt: z.number().int() }).optional(),
   // JSON drops undefined values; BuildJob names `buildspec` even when it has none.
 }).transform((job) => ({ ...job, buildspec: job.buildspec }));

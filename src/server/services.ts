@@ -37,11 +37,12 @@ export interface ServiceOptions {
 
 export function createServices(context: ServerContext, options: ServiceOptions): Services {
   const repositories = new RepositoriesService(context, options.repositoriesDir);
+  const fleets = new FleetsService(context);
   return {
     context,
     projects: new ProjectsService(context),
-    fleets: new FleetsService(context),
-    builds: new BuildsService(context),
+    fleets,
+    builds: new BuildsService(context, fleets),
     agents: new AgentsService(context),
     parameters: new ParametersService(context),
     auth: new AuthService(context),

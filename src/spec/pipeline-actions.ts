@@ -8,6 +8,7 @@ import {
   ARTIFACT_RULE, NAMESPACE_RULE, NAME_RULE, actionLabel, located, mapItems, readChoice, readInteger, readName,
   type Located, type MapItem,
 } from './pipeline-fields.js';
+import type { ActionParts } from './pipeline-action-parts.js';
 import { checkProvider } from './pipeline-providers.js';
 import type { Field, SpecReader } from './yaml-reader.js';
 
@@ -34,25 +35,6 @@ export interface ReadAction {
   readonly inputs: readonly Located[];
   readonly outputs: readonly Located[];
   readonly namespace: Located | undefined;
-}
-
-/** The raw parts of an action that provider rules look at. */
-export interface ActionParts {
-  readonly label: string;
-  readonly node: unknown;
-  readonly path: string;
-  readonly pipelineType: PipelineType;
-  readonly category: ActionCategory | undefined;
-  readonly owner: ActionOwner | undefined;
-  readonly provider: Located | undefined;
-  readonly version: Located | undefined;
-  /** Entries with valid values only. */
-  readonly configuration: readonly Field[];
-  /** Every key written, valid value or not. */
-  readonly configurationKeys: ReadonlySet<string>;
-  readonly byKey: ReadonlyMap<string, Field>;
-  readonly inputs: readonly Located[];
-  readonly outputs: readonly Located[];
 }
 
 export function readAction(reader: SpecReader, item: MapItem, stageName: string | undefined, pipelineType: PipelineType): ReadAction {

@@ -4,7 +4,7 @@
  * not run are rejected with UNSUPPORTED_FEATURE naming the provider and the action.
  */
 import { DEFAULT_APPROVAL_TIMEOUT_MINUTES } from '../core/pipeline.js';
-import type { ActionParts } from './pipeline-actions.js';
+import type { ActionParts } from './pipeline-action-parts.js';
 import { readInteger } from './pipeline-fields.js';
 import { describe, type Field, type SpecReader } from './yaml-reader.js';
 import { isSeq } from 'yaml';

@@ -229,7 +229,7 @@ export class SpecReader {
         }
         if (node.anchor) anchors.set(node.anchor, node);
         if (node.tag && !node.tag.startsWith('tag:yaml.org,2002:')) {
-          this.report('SPEC_YAML_SYNTAX', `The YAML tag \`${node.tag}\` is not understood in a ${this.kind} (it is not CloudFormation); remove it.`, this.tagOffset(node, node.tag), '');
+          this.report('SPEC_YAML_SYNTAX', `The YAML tag \`${node.tag}\` is not understood in ${/^[aeiou]/.test(this.kind) ? 'an' : 'a'} ${this.kind} (it is not CloudFormation); remove it.`, this.tagOffset(node, node.tag), '');
         }
       },
     });

@@ -1,4 +1,6 @@
 /** Builds: the queried fields as columns, the rest of the AWS Build as a JSON record. */
+import { buildRecordSchema } from '../protocol/build-record.js';
+import { parseStoredJson, storedJsonOf } from './stored-json.js';
 import type { Kysely, Selectable, Updateable } from 'kysely';
 import type { PhaseType, StatusType } from '../core/build-phases.js';
 import { NagareError } from '../core/errors.js';
@@ -118,6 +120,9 @@ export class KyselyBuildsRepo implements BuildsRepo {
   }
 }
 
+/** Version 1: core's BuildRecord; rows written before the envelope (version 0) have the same shape. */
+const BUILD_RECORD_SCHEMA_VERSION = 1;
+
 /** `db` may be a transaction. */
 async function insertBuild(db: Kysely<Database>, build: StoredBuild): Promise<void> {
   const insert = db
@@ -133,7 +138,7 @@ async function insertBuild(db: Kysely<Database>, build: StoredBuild): Promise<vo
       stop_requested: build.stopRequested ? 1 : 0,
       log_bytes: build.logBytes,
       log_next_sequence: build.logNextSequence,
-      record: JSON.stringify(build.record),
+      record: storedJsonOf(build.record, BUILD_RECORD_SCHEMA_VERSION),
     })
     .execute();
   await conflictAs(insert, `build ${build.id}`);
@@ -151,7 +156,7 @@ function toBuild(row: Selectable<BuildsTable>): StoredBuild {
     stopRequested: row.stop_requested !== 0,
     logBytes: row.log_bytes,
     logNextSequence: row.log_next_sequence,
-    record: JSON.parse(row.record) as Record<string, unknown>,
+    record: parseStoredJson(buildRecordSchema, row.record, `record of build ${row.id}`, BUILD_RECORD_SCHEMA_VERSION),
   };
 }
 
@@ -164,6 +169,6 @@ function toColumns(patch: BuildPatch): Updateable<BuildsTable> {
   if (patch.stopRequested !== undefined) columns.stop_requested = patch.stopRequested ? 1 : 0;
   if (patch.logBytes !== undefined) columns.log_bytes = patch.logBytes;
   if (patch.logNextSequence !== undefined) columns.log_next_sequence = patch.logNextSequence;
-  if (patch.record !== undefined) columns.record = JSON.stringify(patch.record);
+  if (patch.record !== undefined) columns.record = storedJsonOf(patch.record, BUILD_RECORD_SCHEMA_VERSION);
   return columns;
 }

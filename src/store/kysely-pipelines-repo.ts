@@ -8,7 +8,8 @@
 import type { Kysely } from 'kysely';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import type { ExecutionState, PipelineRuntime } from '../core/pipeline-execution-types.js';
-import type { PipelineHistoryChange, PipelinesRepo, PrunedExecution, StoredPipeline } from '../core/store.js';
+import type { Page, PageRequest, PipelineHistoryChange, PipelinesRepo, PrunedExecution, StoredPipeline } from '../core/store.js';
+import { decodePageToken, encodePageToken, pageLimit } from './page-token.js';
 import { executionRow, type PipelineExecutionsTables } from './pipeline-executions-table.js';
 import { parseStoredDefinition, parseStoredExecution, parseStoredRuntime, storedJson } from './pipeline-json.js';
 import type { Database } from './schema.js';
@@ -34,6 +35,19 @@ export class KyselyPipelinesRepo implements PipelinesRepo {
   async get(name: string): Promise<StoredPipeline | undefined> {
     const row = await this.#db.selectFrom('pipelines').selectAll().where('name', '=', name).executeTakeFirst();
     return row === undefined ? undefined : toStored(row);
+  }
+
+  async listPage(page: PageRequest): Promise<Page<StoredPipeline>> {
+    const limit = pageLimit(page.limit);
+    let query = this.#db.selectFrom('pipelines').selectAll().orderBy('name').limit(limit + 1);
+    if (page.nextToken !== undefined) {
+      const [after] = decodePageToken(page.nextToken, ['string']) as [string];
+      query = query.where('name', '>', after);
+    }
+    const rows = await query.execute();
+    const items = rows.slice(0, limit).map(toStored);
+    const last = items.at(-1);
+    return { items, nextToken: rows.length > limit && last !== undefined ? encodePageToken([last.definition.name]) : undefined };
   }
 
   async list(): Promise<StoredPipeline[]> {

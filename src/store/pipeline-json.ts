@@ -6,7 +6,7 @@
  * a STORE_ code rather than handed to the machine half-understood.
  */
 import { z } from 'zod';
-import { NagareError } from '../core/errors.js';
+import { parseStoredJson, storedJsonOf } from './stored-json.js';
 import type { PipelineDefinition } from '../core/pipeline.js';
 import type { ExecutionState, PipelineRuntime } from '../core/pipeline-execution-types.js';
 
@@ -117,33 +117,9 @@ const runtime = z.object({
     .optional(),
 });
 
-/** The JSON text to store for a value: its envelope at the current schema version. */
-export function storedJson(value: unknown): string {
-  return JSON.stringify({ schemaVersion: PIPELINE_JSON_SCHEMA_VERSION, value });
-}
-
-function parseStored<T>(schema: z.ZodType<T>, json: string, what: string): T {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch {
-    throw new NagareError('STORE_RECORD_INVALID', `The stored ${what} is not JSON`, { details: { record: what } });
-  }
-  const envelope = z.object({ schemaVersion: z.number().int().min(1), value: z.unknown() }).safeParse(parsed);
-  // Version 0: written before the envelope, the bare value in the version 1 shape.
-  const [version, value] = envelope.success ? [envelope.data.schemaVersion, envelope.data.value] : [0, parsed];
-  if (version > PIPELINE_JSON_SCHEMA_VERSION) {
-    throw new NagareError('STORE_SCHEMA_TOO_NEW', `The stored ${what} has schema version ${version}; this nagare reads up to ${PIPELINE_JSON_SCHEMA_VERSION}. Run the newer nagare that wrote it.`, {
-      details: { record: what, schemaVersion: version },
-    });
-  }
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new NagareError('STORE_RECORD_INVALID', `The stored ${what} does not have the expected shape (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown'})`, { details: { record: what } });
-  }
-  return result.data;
-}
+/** The JSON text to store for a pipeline value: its envelope at the current schema version. */
+export const storedJson = (value: unknown): string => storedJsonOf(value, PIPELINE_JSON_SCHEMA_VERSION);
+const parseStored = <T>(schema: z.ZodType<T>, json: string, what: string): T => parseStoredJson(schema, json, what, PIPELINE_JSON_SCHEMA_VERSION);
 
 export const parseStoredDefinition = (json: string, name: string): PipelineDefinition => parseStored(definition, json, `definition of pipeline ${name}`);
 export const parseStoredRuntime = (json: string, name: string): PipelineRuntime => parseStored(runtime, json, `runtime of pipeline ${name}`);

@@ -116,6 +116,19 @@ test('an unknown parameter fails the build in DOWNLOAD_SOURCE', async () => {
   assert.match(download?.contexts[0]?.message ?? '', /\/agent-test\/missing/);
 });
 
+test('an artifact the server refuses fails UPLOAD_ARTIFACTS with the reason, through the phase machine', async () => {
+  const buildspec = 'version: 0.2\nphases:\n  build:\n    commands: [echo x > a.txt]\nartifacts:\n  files: [a.txt]\n  name: "has space"\n';
+  const id = await startBuild(server, await createProject(server, buildspec));
+  const build = await waitForBuild(server, id);
+  assert.equal(build.buildStatus, 'FAILED');
+  const upload = phasesOf(build).find((p) => p.phaseType === 'UPLOAD_ARTIFACTS');
+  assert.equal(upload?.phaseStatus, 'FAILED');
+  assert.deepEqual(upload?.contexts.map((c) => c.statusCode), ['CLIENT_ERROR']);
+  assert.match(upload?.contexts[0]?.message ?? '', /Could not upload has space\.zip/);
+  assert.deepEqual(phasesOf(build).slice(-2).map((p) => `${p.phaseType}:${p.phaseStatus ?? ''}`), ['FINALIZING:SUCCEEDED', 'COMPLETED:']);
+  assert.match(await storedLog(server, id), /Phase complete: UPLOAD_ARTIFACTS State: FAILED/);
+});
+
 test('a failing command ends the build FAILED', async () => {
   const id = await startBuild(server, await createProject(server, 'version: 0.2\nphases:\n  build:\n    commands: ["echo about to fail", "exit 3"]\n'));
   const build = await waitForBuild(server, id);

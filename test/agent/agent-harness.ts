@@ -8,9 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAgent, type AgentOptions, type RunningAgent } from '../../src/agent/agent.js';
 import type { PhaseRecord } from '../../src/core/build-phases.js';
+import type { BuildRecord } from '../../src/core/build-life.js';
 import type { StoredBuild } from '../../src/core/store.js';
 import type { ProjectInput } from '../../src/server/builds/projects-service.js';
-import { logBlobKey, recordOf } from '../../src/server/builds/build-records.js';
+import { logBlobKey } from '../../src/server/builds/build-records.js';
 import type { TestServer } from '../support/test-server.js';
 
 let projects = 0;
@@ -77,11 +78,11 @@ export async function storedLog(server: TestServer, id: string): Promise<string>
 }
 
 export function phasesOf(build: StoredBuild): readonly PhaseRecord[] {
-  return recordOf(build).phases;
+  return build.record.phases;
 }
 
-export function recordData(build: StoredBuild): ReturnType<typeof recordOf> {
-  return recordOf(build);
+export function recordData(build: StoredBuild): BuildRecord {
+  return build.record;
 }
 
 export { hostEnvironment };

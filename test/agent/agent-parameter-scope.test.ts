@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { AgentApiError, AgentClient } from '../../src/client/agent-client.js';
-import { recordOf } from '../../src/server/builds/build-records.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { createProject, startBuild } from './agent-harness.js';
 
@@ -65,7 +64,7 @@ test('finding 5: for a buildspec in the source, the first call of the lease decl
 
   // The agent's own first call (what src/agent/job-parameters.ts sends after reading the buildspec).
   assert.deepEqual(await client.parameters(buildId, { parameters: ['/scope/referenced'], secrets: [] }), { '/scope/referenced': 'referenced-value' });
-  const declared = recordOf(await server.services.builds.get(buildId)).declaredParameterNames;
+  const declared = (await server.services.builds.get(buildId)).record.declaredParameterNames;
   assert.deepEqual(declared?.parameters, ['/scope/referenced']);
 
   const error = await refusal(client.parameters(buildId, { parameters: [], secrets: ['scope-production-db'] }));

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { artifactBlobKey, asRecord, leasedRecord, recordOf } from '../../src/server/builds/build-records.js';
+import { applyBuildLife } from '../../src/core/build-life.js';
+import { artifactBlobKey } from '../../src/server/builds/build-records.js';
 import { streamingRequest } from '../support/streaming-request.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -48,7 +49,7 @@ test('finding 4: PUT …/artifacts/register without a token is refused and store
   assert.equal(answer.sentAll, false, 'refused before the 200 MB were read');
   assert.deepEqual(await artifactFiles(queuedId), []);
   const build = await server.services.builds.get(queuedId);
-  assert.equal(recordOf(build).artifacts, undefined);
+  assert.equal(build.record.artifacts, undefined);
   assert.equal(build.currentPhase, 'QUEUED');
 });
 
@@ -100,7 +101,7 @@ test('finding 4: an agent whose lease expired cannot upload to the build any mor
   // Leased with a lease that has already run out: the job queue, not the record, says who holds it.
   const claimed = await services.context.store.jobs.claim(agentId, Date.now() - 60_000, 1, ['finding-4']);
   assert.equal(claimed?.id, id);
-  await services.context.store.builds.update(id, { record: asRecord(leasedRecord(await services.builds.get(id), agentId, Date.now())) });
+  await services.context.store.builds.update(id, applyBuildLife(await services.builds.get(id), { type: 'LEASED', agentId, at: Date.now() }));
   const response = await fetch(`${server.url}/agent/v1/jobs/${id}/artifacts/out.zip`, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body: 'late zip' });
   assert.equal(response.status, 409);
   assert.equal(await codeOf(response), 'AGENT_LEASE_EXPIRED');

@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { artifactBlobKey, recordOf } from '../../src/server/builds/build-records.js';
+import { artifactBlobKey } from '../../src/server/builds/build-records.js';
 import { authedUrl, commitFiles, gitOk, gitRun, tempDir } from '../git/git-client.js';
 import { streamingRequest, type StreamingAnswer } from '../support/streaming-request.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -80,7 +80,7 @@ test('finding 7: an over-limit chunked body gets 413 API_PAYLOAD_TOO_LARGE on ev
   }
   const build = await server.services.builds.get(buildId);
   assert.equal(build.logBytes, 0, 'no log stored');
-  assert.equal(recordOf(build).artifacts, undefined, 'no artifact recorded');
+  assert.equal(build.record.artifacts, undefined, 'no artifact recorded');
   assert.deepEqual(await readdir(path.join(server.dataDir, 'blobs', path.dirname(artifactBlobKey(buildId, 'x')))).catch(() => []), [], 'no partial artifact blob left behind');
   assert.deepEqual((await server.services.context.store.projects.list({ limit: 10 })).items, ['bodies']);
 });

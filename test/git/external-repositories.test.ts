@@ -88,6 +88,13 @@ test('a mirror fetches its upstream at creation, then on each poll records what 
   // Nothing new: nothing recorded. Due-only polling skips a mirror fetched moments ago.
   assert.deepEqual(await server.mirrorPoller.pollOnce(), [{ repositoryName: 'mirror', events: [] }]);
   assert.deepEqual(await server.mirrorPoller.pollOnce({ onlyDue: true }), []);
+  // Another server of the cluster (same database) knows the fetch began moments ago and skips it too.
+  const other = await startTestServer({ dataDir: server.dataDir, allowLocalMirrors: true });
+  try {
+    assert.deepEqual(await other.mirrorPoller.pollOnce({ onlyDue: true }), []);
+  } finally {
+    await other.stop();
+  }
 
   const shown = await api('GET', '/repositories/mirror');
   assert.deepEqual(shown.json.branches, ['feature', 'main']);

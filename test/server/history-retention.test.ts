@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredBuild } from '../../src/core/store.js';
-import { logBlobKey, recordOf } from '../../src/server/builds/build-records.js';
+import { logBlobKey } from '../../src/server/builds/build-records.js';
 import { pruneHistory } from '../../src/server/history/history-retention.js';
 import { agentFor, waitFor, waitForBuild } from '../agent/agent-harness.js';
 import { startTestServer, testDatabases, type TestServer } from '../support/test-server.js';
@@ -21,7 +21,7 @@ async function blobExists(server: TestServer, key: string): Promise<boolean> {
 
 function blobsOf(build: StoredBuild): string[] {
   const keys = Array.from({ length: build.logNextSequence }, (_, i) => logBlobKey(build.id, i));
-  const artifact = recordOf(build).artifacts?.blobKey;
+  const artifact = build.record.artifacts?.blobKey;
   return artifact === undefined ? keys : [...keys, artifact];
 }
 
@@ -36,7 +36,7 @@ for (const [database, skip] of await testDatabases()) {
       const old = await waitForBuild(server, (await services.builds.startBuild({ projectName: 'kept', initiator: 't' })).id);
       assert.equal(old.buildStatus, 'SUCCEEDED');
       const oldBlobs = blobsOf(old);
-      assert.ok(oldBlobs.length >= 2 && recordOf(old).artifacts, 'a log chunk and an artifact');
+      assert.ok(oldBlobs.length >= 2 && old.record.artifacts, 'a log chunk and an artifact');
       for (const key of oldBlobs) assert.ok(await blobExists(server, key), key);
 
       // Executions that fail at once (their source repository has no commit), ten days apart.

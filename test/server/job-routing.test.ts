@@ -122,6 +122,29 @@ for (const [database, skip] of await testDatabases()) {
     }
   });
 
+  test(`${database}: StartBuild fleetOverride runs a build of a fleetless project only in that fleet; an unknown fleet is ResourceNotFoundException`, { skip }, async () => {
+    const server = await startTestServer({ database });
+    const client = codeBuildClient(server);
+    const outsider = await agentFor(server, { name: 'outside-any-fleet', executorKind: 'shell' });
+    try {
+      const { fleet } = await client.send(new CreateFleetCommand({ name: 'override-fleet', baseCapacity: 1, environmentType: 'LINUX_CONTAINER', computeType: 'BUILD_GENERAL1_SMALL' }));
+      const project = await createProject(server, BUILDSPEC);
+      const id = (await client.send(new StartBuildCommand({ projectName: project, fleetOverride: { fleetArn: fleet?.arn } }))).build?.id ?? '';
+      assert.equal(await server.services.agents.lease(outsider.agentId, 0), undefined, 'an agent outside the fleet is handed nothing');
+      const member = await agentFor(server, { name: 'override-member', executorKind: 'shell', fleet: 'override-fleet' });
+      try {
+        assert.equal(recordData(await waitForBuild(server, id, 60_000)).agentId, member.agentId);
+      } finally {
+        await member.stop();
+      }
+      await assert.rejects(client.send(new StartBuildCommand({ projectName: project, fleetOverride: { fleetArn: 'no-such-fleet' } })), (error: Error) => error.name === 'ResourceNotFoundException');
+    } finally {
+      await outsider.stop();
+      client.destroy();
+      await server.stop();
+    }
+  });
+
   test(`${database}: an agent cannot join a fleet that does not exist, and a project cannot name one`, { skip }, async () => {
     const server = await startTestServer({ database });
     const client = codeBuildClient(server);

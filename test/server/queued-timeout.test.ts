@@ -1,7 +1,6 @@
 /** A build that waits in the queue past its project's queued timeout ends TIMED_OUT (reference §1.12). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { recordOf } from '../../src/server/builds/build-records.js';
 import { startTestServer } from '../support/test-server.js';
 
 test('a build queued longer than queuedTimeoutInMinutes ends TIMED_OUT in QUEUED and is never leased', async () => {
@@ -35,14 +34,14 @@ test('a build for a fleet no agent serves says why while QUEUED, and still ends 
     await server.services.auth.registerAgent(server.token, 'outside', {});
     const id = (await server.services.builds.startBuild({ projectName: 'fleet-waits', initiator: 't' })).id;
     const waiting = await server.services.builds.get(id);
-    const queued = recordOf(waiting).phases.find((p) => p.phaseType === 'QUEUED');
+    const queued = waiting.record.phases.find((p) => p.phaseType === 'QUEUED');
     assert.equal(queued?.contexts[0]?.statusCode, 'NO_MATCHING_AGENT');
     assert.match(queued?.contexts[0]?.message ?? '', /^No agent in fleet empty-fleet that runs build jobs is connected/);
     offset = 6 * 60_000;
     await server.scheduler.sweep();
     const build = await server.services.builds.get(id);
     assert.equal(build.buildStatus, 'TIMED_OUT');
-    const ended = recordOf(build).phases.find((p) => p.phaseType === 'QUEUED');
+    const ended = build.record.phases.find((p) => p.phaseType === 'QUEUED');
     assert.ok(!ended?.contexts.some((c) => c.statusCode === 'NO_MATCHING_AGENT'), 'an ended build is not explained as waiting');
   } finally {
     await server.stop();

@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { StoredBuild } from '../../src/core/store.js';
-import { asRecord, recordOf } from '../../src/server/builds/build-records.js';
 import { startTestServer, testDatabases, type TestDatabase, type TestServer } from '../support/test-server.js';
 
 const BUILDSPEC = 'version: 0.2\nphases:\n  build:\n    commands: [echo]\n';
@@ -30,8 +29,8 @@ async function orphanBuild(server: TestServer, projectName: string, suffix: stri
   const template = await server.services.builds.startBuild({ projectName, initiator: 'test' });
   await server.services.builds.stopBuild(template.id);
   const id = `${projectName}:${suffix}`;
-  const data = recordOf(template);
-  const orphan: StoredBuild = { ...template, id, record: asRecord({ ...data, job: { ...data.job, buildId: id } }) };
+  const data = template.record;
+  const orphan: StoredBuild = { ...template, id, record: { ...data, job: { ...data.job, buildId: id } } };
   await server.services.context.store.builds.insert(orphan);
   assert.equal(await server.services.context.store.jobs.get(id), undefined);
   return orphan;
@@ -106,7 +105,7 @@ for (const [database, skip] of await testDatabases()) {
       const build = await server.services.builds.get(id);
       assert.equal(build.buildStatus, 'FAULT');
       assert.equal(build.currentPhase, 'COMPLETED');
-      const context = recordOf(build).phases.flatMap((p) => p.contexts).find((c) => c.statusCode === 'AGENT_LOST');
+      const context = build.record.phases.flatMap((p) => p.contexts).find((c) => c.statusCode === 'AGENT_LOST');
       assert.match(context?.message ?? '', /failed on 3 agents before running a command/);
       assert.equal(await server.services.agents.lease(await registerAgent(server, 'fourth'), 0), undefined);
     } finally {

@@ -3,7 +3,7 @@
 // anything else (no TypeError, no stack trace for bad input).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkNoise, fixtureTexts, index, mutateFixtures, parsesOrRefusesCleanly, pick, type Mutation } from './fuzz-support.js';
+import { checkNoise, fixtureTexts, lineMutations, mutateFixtures, parsesOrRefusesCleanly } from './fuzz-support.js';
 import { parseBuildspec } from '../../src/spec/buildspec.js';
 
 const ROUNDS_PER_FIXTURE = 50;
@@ -13,55 +13,7 @@ const NOISE = [':', ': ', '-', '- ', '[', ']', '{', '}', ',', '"', "'", '#', '&a
 const REPLACEMENTS = ['{a: 1}', '[1, 2]', '42', '3.10', '~', 'yes', 'NO', '""', '[]', '{}', '&x v', '*x', '!Ref x', '|\n  block', '- item', 'RETRY-5-x', 'CODEBUILD_X', 'null'];
 
 
-const MUTATIONS: readonly Mutation[] = [
-  function deleteLine(lines, random) {
-    const copy = [...lines];
-    copy.splice(index(random, copy.length), 1);
-    return copy;
-  },
-  function duplicateLine(lines, random) {
-    const copy = [...lines];
-    const at = index(random, copy.length);
-    copy.splice(at, 0, copy[at] ?? '');
-    return copy;
-  },
-  function swapLines(lines, random) {
-    const copy = [...lines];
-    const a = index(random, copy.length);
-    const b = index(random, copy.length);
-    [copy[a], copy[b]] = [copy[b] ?? '', copy[a] ?? ''];
-    return copy;
-  },
-  function insertCharacters(lines, random) {
-    const copy = [...lines];
-    const at = index(random, copy.length);
-    const line = copy[at] ?? '';
-    const column = index(random, line.length + 1);
-    copy[at] = line.slice(0, column) + pick(random, NOISE) + line.slice(column);
-    return copy;
-  },
-  function changeIndentation(lines, random) {
-    const copy = [...lines];
-    const at = index(random, copy.length);
-    const line = copy[at] ?? '';
-    copy[at] = random() < 0.5 ? ' '.repeat(1 + index(random, 4)) + line : line.replace(/^ {1,3}/, '');
-    return copy;
-  },
-  function replaceScalar(lines, random) {
-    const copy = [...lines];
-    const at = index(random, copy.length);
-    const line = copy[at] ?? '';
-    const replacement = pick(random, REPLACEMENTS);
-    copy[at] = /:\s+\S/.test(line) ? line.replace(/:\s+.*$/, `: ${replacement}`) : line.replace(/-\s+.*$/, `- ${replacement}`);
-    return copy;
-  },
-  function replaceKey(lines, random) {
-    const copy = [...lines];
-    const at = index(random, copy.length);
-    copy[at] = (copy[at] ?? '').replace(/^(\s*)[\w-]+:/, `$1${pick(random, ['batch', 'Build', 'commands', 'files', 'version', 'variables', 'x-y'])}:`);
-    return copy;
-  },
-];
+const MUTATIONS = lineMutations(NOISE, REPLACEMENTS, ['batch', 'Build', 'commands', 'files', 'version', 'variables', 'x-y']);
 
 function fixtures(): { name: string; text: string }[] {
   return fixtureTexts('buildspec', (name) => name.endsWith('.yml'));

@@ -59,6 +59,59 @@ export function parsesOrRefusesCleanly(parse: (text: string, file: string) => un
 
 export type Mutation = (lines: string[], random: Random) => string[];
 
+/** The mutations every spec fuzz test applies: lines deleted, doubled, swapped, re-indented, and noise, scalars and keys put in. */
+export function lineMutations(noise: readonly string[], replacements: readonly string[], keys: readonly string[]): Mutation[] {
+  return [
+    function deleteLine(lines, random) {
+      const copy = [...lines];
+      copy.splice(index(random, copy.length), 1);
+      return copy;
+    },
+    function duplicateLine(lines, random) {
+      const copy = [...lines];
+      const at = index(random, copy.length);
+      copy.splice(at, 0, copy[at] ?? '');
+      return copy;
+    },
+    function swapLines(lines, random) {
+      const copy = [...lines];
+      const a = index(random, copy.length);
+      const b = index(random, copy.length);
+      [copy[a], copy[b]] = [copy[b] ?? '', copy[a] ?? ''];
+      return copy;
+    },
+    function insertCharacters(lines, random) {
+      const copy = [...lines];
+      const at = index(random, copy.length);
+      const line = copy[at] ?? '';
+      const column = index(random, line.length + 1);
+      copy[at] = line.slice(0, column) + pick(random, noise) + line.slice(column);
+      return copy;
+    },
+    function changeIndentation(lines, random) {
+      const copy = [...lines];
+      const at = index(random, copy.length);
+      const line = copy[at] ?? '';
+      copy[at] = random() < 0.5 ? ' '.repeat(1 + index(random, 4)) + line : line.replace(/^ {1,3}/, '');
+      return copy;
+    },
+    function replaceScalar(lines, random) {
+      const copy = [...lines];
+      const at = index(random, copy.length);
+      const line = copy[at] ?? '';
+      const replacement = pick(random, replacements);
+      copy[at] = /:\s+\S/.test(line) ? line.replace(/:\s+.*$/, `: ${replacement}`) : line.replace(/-\s+.*$/, `- ${replacement}`);
+      return copy;
+    },
+    function replaceKey(lines, random) {
+      const copy = [...lines];
+      const at = index(random, copy.length);
+      copy[at] = (copy[at] ?? '').replace(/^(\s*)[\w-]+:/, `$1${pick(random, keys)}:`);
+      return copy;
+    },
+  ];
+}
+
 /** Applies 1–3 random mutations to each fixture `rounds` times; returns how many inputs were checked. */
 export function mutateFixtures(fixtures: readonly { name: string; text: string }[], mutations: readonly Mutation[], rounds: number, check: (text: string, where: string) => void): number {
   const random = prng(SEED);

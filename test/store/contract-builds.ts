@@ -1,7 +1,7 @@
 /** Store contract: builds, their log bookkeeping, listing and counting. */
 import assert from 'node:assert/strict';
 import { allPages } from './contract-projects.js';
-import { rejectsWith, sampleBuild, T0 } from './fixtures.js';
+import { rejectsWith, sampleBuild, sampleRecord, T0 } from './fixtures.js';
 import type { ContractContext } from './store-contract.js';
 
 export function buildsContract({ fresh, check }: ContractContext): void {
@@ -22,8 +22,8 @@ export function buildsContract({ fresh, check }: ContractContext): void {
   check('an update changes only the patched fields and returns the build', async () => {
     const store = await fresh();
     await store.builds.insert(sampleBuild('alpha:1', { endTime: T0 + 1 }));
-    const updated = await store.builds.update('alpha:1', { buildStatus: 'SUCCEEDED', currentPhase: 'COMPLETED', record: { phases: [] } });
-    assert.deepEqual(updated, sampleBuild('alpha:1', { endTime: T0 + 1, buildStatus: 'SUCCEEDED', currentPhase: 'COMPLETED', record: { phases: [] } }));
+    const updated = await store.builds.update('alpha:1', { buildStatus: 'SUCCEEDED', currentPhase: 'COMPLETED', record: sampleRecord('alpha:1', { phases: [] }) });
+    assert.deepEqual(updated, sampleBuild('alpha:1', { endTime: T0 + 1, buildStatus: 'SUCCEEDED', currentPhase: 'COMPLETED', record: sampleRecord('alpha:1', { phases: [] }) }));
     assert.deepEqual(await store.builds.get('alpha:1'), updated);
     assert.equal((await store.builds.update('alpha:1', { endTime: undefined }))?.endTime, undefined);
     assert.deepEqual(await store.builds.update('alpha:1', {}), await store.builds.get('alpha:1'));

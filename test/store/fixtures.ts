@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { isNagareError, type ErrorCode } from '../../src/core/errors.js';
 import type { BuildProject } from '../../src/core/project.js';
+import type { BuildJob } from '../../src/core/build-job.js';
+import { submittedBuild, type BuildRecord } from '../../src/core/build-life.js';
 import type { StoredBuild } from '../../src/core/store.js';
 
 /** A time past 2^31 ms and past 2^32, so a 32-bit or string column would show. */
@@ -40,7 +42,7 @@ export function sampleBuild(id: string, overrides: Partial<StoredBuild> = {}): S
     stopRequested: false,
     logBytes: 0,
     logNextSequence: 0,
-    record: { phases: [{ phaseType: 'SUBMITTED', phaseStatus: 'SUCCEEDED' }], exportedEnvironmentVariables: [] },
+    record: sampleRecord(id),
     ...overrides,
   };
 }
@@ -56,4 +58,19 @@ export async function rejectsWith(work: Promise<unknown>, code: ErrorCode): Prom
     assert.equal(error.code, code, error.message);
     return true;
   });
+}
+
+export function sampleBuildJob(buildId: string): BuildJob {
+  const projectName = buildId.split(':')[0] ?? buildId;
+  return {
+    buildId, buildNumber: 1, projectName, initiator: 'tester', startTime: T0, region: 'local', accountId: '000000000000',
+    source: { type: 'NO_SOURCE', location: undefined, sourceVersion: undefined, gitCloneDepth: undefined },
+    buildspec: 'version: 0.2\nphases:\n  build:\n    commands: [echo]\n', image: 'shell', environmentVariables: [],
+    artifacts: { type: 'NO_ARTIFACTS' }, secondaryArtifacts: [], cacheEnabled: false, timeoutInMinutes: 60,
+  };
+}
+
+/** The record of a build just queued, as the server stores it (core/build-life.ts). */
+export function sampleRecord(buildId: string, overrides: Partial<BuildRecord> = {}): BuildRecord {
+  return { ...submittedBuild(sampleBuildJob(buildId), T0).record, ...overrides };
 }

@@ -2,7 +2,7 @@
  * Stored pipeline JSON on both databases, written behind the store's back as an older or newer
  * nagare would have: migration 0007 moves the ended executions of a pre-0007 row into history and
  * trims its runtime; a row from a newer schema version, or of the wrong shape, is refused with a
- * STORE_ code instead of being handed to the execution machine.
+ * STORE_ code instead of being handed to the execution machine. Build records the same way.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,7 +21,7 @@ import { openSqlite } from '../../src/store/sqlite-database.js';
 import { freshPostgresUrl, postgresMissing } from '../support/postgres.js';
 import { requirement } from '../support/requirements.js';
 import { sampleExecution } from './contract-pipelines.js';
-import { rejectsWith, T0 } from './fixtures.js';
+import { rejectsWith, sampleBuild, sampleRecord, T0 } from './fixtures.js';
 
 const directory = await mkdtemp(join(tmpdir(), 'nagare-history-'));
 after(() => rm(directory, { recursive: true, force: true }));
@@ -128,6 +128,24 @@ for (const [kind, skip] of kinds) {
         });
         await rejectsWith(store.pipelines.get('legacy'), 'STORE_SCHEMA_TOO_NEW');
         await rejectsWith(store.pipelines.get('mangled'), 'STORE_RECORD_INVALID');
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('a build record from before the envelope reads back typed; a newer version is STORE_SCHEMA_TOO_NEW, another shape STORE_RECORD_INVALID', async () => {
+      const url = await urlFor('build-records');
+      const store = await openStore({ url });
+      try {
+        for (const id of ['old:1', 'new:1', 'bad:1']) await store.builds.insert(sampleBuild(id));
+        await rawOn(kind, url, async (raw) => {
+          await raw(`UPDATE builds SET record = $1 WHERE id = 'old:1'`, [JSON.stringify(sampleRecord('old:1'))]);
+          await raw(`UPDATE builds SET record = $1 WHERE id = 'new:1'`, [JSON.stringify({ schemaVersion: 99, value: {} })]);
+          await raw(`UPDATE builds SET record = $1 WHERE id = 'bad:1'`, [JSON.stringify({ schemaVersion: 1, value: { ...sampleRecord('bad:1'), phases: 'not a list' } })]);
+        });
+        assert.deepEqual((await store.builds.get('old:1'))?.record, sampleRecord('old:1'));
+        await rejectsWith(store.builds.get('new:1'), 'STORE_SCHEMA_TOO_NEW');
+        await rejectsWith(store.builds.get('bad:1'), 'STORE_RECORD_INVALID');
       } finally {
         await store.close();
       }

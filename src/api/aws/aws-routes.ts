@@ -14,6 +14,7 @@ import { JSON_PROTOCOL_SIGNED_HEADERS, verifySigV4, type SigV4Identity } from '.
 import { fromZod } from '../http-errors.js';
 import { readBody, type BodyLimit } from '../request.js';
 import { CODEBUILD_OPERATIONS, type AwsCaller, type AwsOperation } from './codebuild-operations.js';
+import type { AwsError } from './aws-error.js';
 import { codeCommitErrorOf } from './codecommit-errors.js';
 import { CODECOMMIT_OPERATIONS } from './codecommit-operations.js';
 import { codePipelineErrorOf } from './codepipeline-errors.js';
@@ -35,11 +36,6 @@ const SERVICE_ERRORS: Readonly<Record<string, (error: NagareError) => AwsError |
   CodeCommit_20150413: codeCommitErrorOf,
   CodePipeline_20150709: codePipelineErrorOf,
 };
-
-export interface AwsError {
-  readonly type: string;
-  readonly status: ContentfulStatusCode;
-}
 
 /** The AWS error name and HTTP status of each nagare error code, as the SDKs expect them. */
 export function awsErrorOf(code: ErrorCode): AwsError {
@@ -94,6 +90,10 @@ export function awsErrorOf(code: ErrorCode): AwsError {
     case 'UNSUPPORTED_FEATURE':
     case 'SPEC_DUPLICATE_KEY':
     case 'SPEC_INVALID_PIPELINE':
+    case 'SPEC_APPSPEC_UNKNOWN_HOOK':
+    case 'SPEC_APPSPEC_WRONG_OS':
+    case 'SPEC_APPSPEC_PATH_ESCAPES':
+    case 'SPEC_APPSPEC_CONFLICT':
     case 'CONFIG_INVALID':
     case 'CONFIG_FILE_NOT_FOUND':
     case 'EXEC_USER_UNKNOWN':

@@ -113,6 +113,14 @@ export const listProjectsInput = z.object({
   nextToken,
 });
 
+/** StartBuild members nagare does not carry out yet: refused naming the key, never ignored. */
+export const UNSUPPORTED_START_BUILD_KEYS = [
+  'secondarySourcesOverride', 'secondarySourcesVersionOverride', 'artifactsOverride', 'secondaryArtifactsOverride', 'sourceTypeOverride', 'sourceLocationOverride',
+  'sourceAuthOverride', 'gitSubmodulesConfigOverride', 'insecureSslOverride', 'reportBuildStatusOverride', 'buildStatusConfigOverride', 'certificateOverride',
+  'cacheOverride', 'privilegedModeOverride', 'idempotencyToken', 'logsConfigOverride', 'registryCredentialOverride', 'imagePullCredentialsTypeOverride',
+  'debugSessionEnabled', 'encryptionKeyOverride', 'autoRetryLimitOverride',
+] as const;
+
 export const startBuildInput = z.object({
   projectName,
   sourceVersion: z.string().min(1).optional(),
@@ -120,6 +128,13 @@ export const startBuildInput = z.object({
   buildspecOverride: z.string().min(1).optional(),
   timeoutInMinutesOverride: timeoutInMinutes.optional(),
   imageOverride: z.string().min(1).optional(),
+  fleetOverride: z.object({ fleetArn: z.string().min(1).max(1024) }).optional(),
+  queuedTimeoutInMinutesOverride: z.number().int().min(5).max(480).optional(),
+  gitCloneDepthOverride: z.number().int().min(0).optional(),
+  // Kept as for CreateProject: they name AWS resources that have no meaning here.
+  computeTypeOverride: z.string().min(1).optional(),
+  environmentTypeOverride: z.string().min(1).optional(),
+  serviceRoleOverride: z.string().min(1).optional(),
 });
 
 const buildId = z.string().min(1).max(1024);

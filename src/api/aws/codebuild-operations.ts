@@ -24,6 +24,7 @@ import {
   listBuildsInput,
   listProjectsInput,
   startBuildInput,
+  UNSUPPORTED_START_BUILD_KEYS,
   updateProjectInput,
 } from './codebuild-input.js';
 import { buildShape, fleetShape, projectShape } from './codebuild-shapes.js';
@@ -124,6 +125,8 @@ export const CODEBUILD_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
   },
 
   async StartBuild(services, input, caller) {
+    const unsupported = UNSUPPORTED_START_BUILD_KEYS.find((key) => typeof input === 'object' && input !== null && key in input);
+    if (unsupported) throw new NagareError('UNSUPPORTED_FEATURE', `StartBuild ${unsupported} is not supported by nagare yet`, { details: { feature: unsupported } });
     const build = await services.builds.startBuild({ ...parse(startBuildInput, input), initiator: caller.userName });
     return oneBuild(services, build);
   },

@@ -10,7 +10,6 @@ import type { StoredArtifact } from '../../core/build-job.js';
 import type { PhaseRecord } from '../../core/build-phases.js';
 import type { BuildProject, EnvironmentVariable, ProjectArtifacts } from '../../core/project.js';
 import type { Fleet, StoredBuild } from '../../core/store.js';
-import { recordOf } from '../../server/builds/build-records.js';
 import { artifactUrl, logUrl } from '../native-views.js';
 
 type Json = Record<string, unknown>;
@@ -95,7 +94,7 @@ function buildArtifactsShape(artifact: StoredArtifact, publicUrl: string, buildI
 }
 
 export function buildShape(build: StoredBuild, context: BuildShapeContext): Json {
-  const data = recordOf(build);
+  const data = build.record;
   const { job } = data;
   const project = context.project;
   const publicUrl = context.publicUrl;
@@ -130,10 +129,11 @@ export function buildShape(build: StoredBuild, context: BuildShapeContext): Json
       environmentVariables: job.environmentVariables.map(environmentVariableShape),
       privilegedMode: project?.environment.privilegedMode ?? false,
       imagePullCredentialsType: 'CODEBUILD',
+      ...((job.fleetArn ?? project?.environment.fleet?.fleetArn) === undefined ? {} : { fleet: { fleetArn: job.fleetArn ?? project?.environment.fleet?.fleetArn } }),
     },
     logs: { deepLink: logUrl(publicUrl, build.id) },
     timeoutInMinutes: job.timeoutInMinutes,
-    queuedTimeoutInMinutes: project?.queuedTimeoutInMinutes,
+    queuedTimeoutInMinutes: job.queuedTimeoutInMinutes ?? project?.queuedTimeoutInMinutes,
     initiator: job.initiator,
     exportedEnvironmentVariables: data.exportedEnvironmentVariables.map((v) => ({ name: v.name, value: v.value })),
     reportArns: data.reports.map((r) => r.arn).filter((arn): arn is string => typeof arn === 'string'),

@@ -4,7 +4,7 @@
  * with a particular exception are thrown as CodeCommitInputError naming it.
  */
 import { NagareError } from '../../core/errors.js';
-import type { AwsError } from './aws-routes.js';
+import type { AwsError } from './aws-error.js';
 
 /** A caller's input problem with the CodeCommit exception it is reported as. */
 export class CodeCommitInputError extends NagareError {

@@ -4,7 +4,7 @@
  * ListBranches, GetBranch and GetCommit. Shapes as the CodeCommit API reference gives them; errors
  * as codecommit-errors.ts names them.
  */
-import { NagareError } from '../../core/errors.js';
+import { isNagareError, NagareError } from '../../core/errors.js';
 import type { StoredRepository } from '../../core/store.js';
 import type { CommitInfo, GitPerson } from '../../server/repositories/repositories-service.js';
 import type { Services } from '../../server/services.js';
@@ -106,14 +106,21 @@ export const CODECOMMIT_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
     const order = optionalString(input, 'order') ?? 'ascending';
     if (sortBy !== 'repositoryName' && sortBy !== 'lastModifiedDate') throw new CodeCommitInputError('InvalidSortByException', 'sortBy must be repositoryName or lastModifiedDate');
     if (order !== 'ascending' && order !== 'descending') throw new CodeCommitInputError('InvalidOrderException', 'order must be ascending or descending');
+    const nextToken = optionalString(input, 'nextToken');
+    if (sortBy === 'repositoryName') {
+      // By name the store pages itself (keyset), so a long list is never read whole.
+      const listed = await services.repositories.list({ limit: PAGE_SIZE, nextToken, sortOrder: order === 'ascending' ? 'ASCENDING' : 'DESCENDING' }).catch((error: unknown) => {
+        throw isNagareError(error) && error.code === 'API_INVALID_INPUT' ? new CodeCommitInputError('InvalidContinuationTokenException', 'nextToken is not a token this operation returned') : error;
+      });
+      return { repositories: listed.items.map((r) => ({ repositoryName: r.name, repositoryId: r.id })), ...(listed.nextToken === undefined ? {} : { nextToken: listed.nextToken }) };
+    }
+    // By last modification: rare and small in practice; the names are read whole and sorted here.
     const repositories = await allRepositories(services);
-    const key = (r: StoredRepository): string | number => (sortBy === 'repositoryName' ? r.name : r.lastModified);
     repositories.sort((a, b) => {
       const [x, y] = order === 'ascending' ? [a, b] : [b, a];
-      const byKey = typeof key(x) === 'number' ? (key(x) as number) - (key(y) as number) : String(key(x)).localeCompare(String(key(y)), 'en');
-      return byKey || x.name.localeCompare(y.name, 'en');
+      return x.lastModified - y.lastModified || x.name.localeCompare(y.name, 'en');
     });
-    const listed = page(repositories, optionalString(input, 'nextToken'));
+    const listed = page(repositories, nextToken);
     return { repositories: listed.items.map((r) => ({ repositoryName: r.name, repositoryId: r.id })), ...(listed.nextToken === undefined ? {} : { nextToken: listed.nextToken }) };
   },
 

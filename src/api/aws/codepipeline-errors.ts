@@ -5,7 +5,7 @@
  * unsupported action features are at fault), and any other input problem ValidationException.
  */
 import { NagareError, SpecErrors } from '../../core/errors.js';
-import type { AwsError } from './aws-routes.js';
+import type { AwsError } from './aws-error.js';
 
 /** A caller's input problem with the CodePipeline exception it is reported as. */
 export class CodePipelineInputError extends NagareError {

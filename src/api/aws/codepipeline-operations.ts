@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ZodType } from 'zod';
-import { NagareError, SpecErrors } from '../../core/errors.js';
+import { isNagareError, NagareError, SpecErrors } from '../../core/errors.js';
 import type { PipelineDefinition } from '../../core/pipeline.js';
 import { actionExecutions, executionSummaries, executionSummary, stageStates } from '../../core/pipeline-execution.js';
 import type { StoredPipeline } from '../../core/store.js';
@@ -99,7 +99,9 @@ export const CODEPIPELINE_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
 
   async ListPipelines(services, raw) {
     const { maxResults, nextToken } = parse(input.listPipelinesInput, raw);
-    const listed = page(await services.pipelines.list(), maxResults, nextToken);
+    const listed = await services.pipelines.listPage({ limit: maxResults ?? DEFAULT_PAGE, nextToken }).catch((error: unknown) => {
+      throw isNagareError(error) && error.code === 'API_INVALID_INPUT' ? new CodePipelineInputError('InvalidNextTokenException', 'nextToken is not a token this operation returned') : error;
+    });
     const pipelines = listed.items.map((p) => ({
       name: p.definition.name,
       version: p.definition.version,
@@ -108,7 +110,7 @@ export const CODEPIPELINE_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
       created: toEpochSeconds(p.created),
       updated: toEpochSeconds(p.updated),
     }));
-    return { pipelines, ...(listed.nextToken ? { nextToken: listed.nextToken } : {}) };
+    return { pipelines, ...(listed.nextToken !== undefined ? { nextToken: listed.nextToken } : {}) };
   },
 
   async StartPipelineExecution(services, raw, caller) {

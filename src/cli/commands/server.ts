@@ -5,6 +5,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { compileServerConfig, type ServerConfig, type ServerFlags } from '../../config/server-config.js';
+import { isNagareError } from '../../core/errors.js';
+import type { FleetsService } from '../../server/agents/fleets-service.js';
 import type { CommandOutcome } from '../outcome.js';
 
 function serverOptions(command: Command): Command {
@@ -30,6 +32,8 @@ function embeddedAgentOptions(command: Command): Command {
     .option('--build-user <user>', 'as root, run shell builds as this unprivileged user, created if missing (default nagare-build)')
     .option('--allow-run-as <users>', 'users a buildspec run-as may name, separated by commas (default none)')
     .option('--allow-root-builds', 'let a buildspec say run-as: root (builds can then read the data directory)')
+    .option('--fleet <name>', 'the embedded agent joins this fleet (created when missing) and runs only its builds ($NAGARE_AGENT_FLEET)')
+    .option('--labels <a,b>', 'labels the embedded agent advertises besides docker ($NAGARE_AGENT_LABELS)')
     .option('--image-map <pattern=image>', "run projects whose image matches PATTERN (* is a wildcard) in IMAGE instead, e.g. 'aws/codebuild/*=nagare/base:latest' (repeatable; $NAGARE_IMAGE_MAP)", (value: string, previous: string[] = []) => [...previous, value]);
 }
 
@@ -69,12 +73,15 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
         `  NAGARE_TOKEN=${credentials.token}\n  AWS_ACCESS_KEY_ID=${credentials.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey}\n\n`,
     );
   }
+  if (embeddedAgent && config.agentFleet !== undefined) await ensureFleet(server.services.fleets, config.agentFleet);
   const agent = embeddedAgent
     ? await startAgent({
         serverUrl: server.url,
         token: await server.services.auth.createAgentToken('embedded'),
         name: 'embedded',
         tags: { embedded: 'true' },
+        fleet: config.agentFleet,
+        labels: config.agentLabels,
         workDir: config.agentWorkDir,
         hostEnvironment: config.hostEnvironment,
         logLimitBytes: config.maxLogBytes,
@@ -91,4 +98,14 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
   await agent?.stop();
   await server.stop();
   return { kind: 'stopped' };
+}
+
+/** `nagare up --fleet NAME`: the fleet exists afterwards (a new one is a small Linux fleet, as CreateFleet's defaults). */
+async function ensureFleet(fleets: FleetsService, name: string): Promise<void> {
+  try {
+    await fleets.get(name);
+  } catch (error) {
+    if (!isNagareError(error) || error.code !== 'API_NOT_FOUND') throw error;
+    await fleets.create({ name, baseCapacity: 1, environmentType: 'LINUX_CONTAINER', computeType: 'BUILD_GENERAL1_SMALL' });
+  }
 }

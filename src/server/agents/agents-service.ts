@@ -14,7 +14,8 @@ import type { Completion, Heartbeat, LeasedJob } from '../../protocol/agent-prot
 import type { AgentView } from '../../protocol/native-agents.js';
 import { SERVER_LOG_SLACK_BYTES } from '../../core/log-limits.js';
 import type { StoredBuild } from '../../core/store.js';
-import { artifactBlobKey, asRecord, leasedRecord, logBlobKey, mergePhases, recordOf } from '../builds/build-records.js';
+import { applyBuildLife } from '../../core/build-life.js';
+import { artifactBlobKey, logBlobKey } from '../builds/build-records.js';
 import { namesOutside, serverKnownNames, unionOf, type ParameterNames } from '../builds/job-parameter-names.js';
 import { CONNECTED_WITHIN_MS } from '../builds/queued-explanations.js';
 import type { ServerContext } from '../server-context.js';
@@ -41,11 +42,11 @@ export class AgentsService {
           continue;
         }
         const now = clock();
-        await store.builds.update(build.id, { currentPhase: 'PROVISIONING', record: asRecord(leasedRecord(build, agentId, now)) });
+        await store.builds.update(build.id, applyBuildLife(build, { type: 'LEASED', agentId, at: now }));
         this.context.events.publish({ type: 'BuildPhaseChanged', buildId: build.id, previousPhase: build.currentPhase, currentPhase: 'PROVISIONING' });
         this.context.metrics.queueDuration.observe((now - build.startTime) / 1000);
         this.context.logger.info({ buildId: build.id, agentId }, 'build leased');
-        return { kind: 'build', id: job.id, build: recordOf(build).job };
+        return { kind: 'build', id: job.id, build: build.record.job };
       }
       const left = deadline - clock();
       if (left <= 0 || signal?.aborted) return undefined;
@@ -80,10 +81,9 @@ export class AgentsService {
     if (beat.started) await store.jobs.markStarted(buildId, agentId);
     const build = await this.requireBuild(buildId);
     if (beat.phases) {
-      const data = recordOf(build);
-      // Only `complete` ends a build: a last heartbeat may already say COMPLETED, before the result.
-      const currentPhase = beat.currentPhase && beat.currentPhase !== 'COMPLETED' ? beat.currentPhase : build.currentPhase;
-      await store.builds.update(buildId, { currentPhase, record: asRecord({ ...data, phases: mergePhases(data.phases.filter((p) => p.phaseType !== 'COMPLETED'), beat.phases.filter((p) => p.phaseType !== 'COMPLETED')) }) });
+      const patch = applyBuildLife(build, { type: 'PHASES_REPORTED', currentPhase: beat.currentPhase, phases: beat.phases });
+      await store.builds.update(buildId, patch);
+      const currentPhase = patch.currentPhase ?? build.currentPhase;
       if (currentPhase !== build.currentPhase) this.context.events.publish({ type: 'BuildPhaseChanged', buildId, previousPhase: build.currentPhase, currentPhase });
     }
     return { stopRequested: build.stopRequested };
@@ -124,18 +124,14 @@ export class AgentsService {
     const written = await this.context.blobs.put(key, body, { maxBytes: this.context.settings.maxArtifactBytes });
     const artifact: StoredArtifact = { artifactIdentifier: identifier, blobKey: key, sha256sum: written.sha256, bytes: written.bytes, name };
     const build = await this.requireBuild(buildId);
-    const data = recordOf(build);
-    const record = identifier === undefined
-      ? { ...data, artifacts: artifact }
-      : { ...data, secondaryArtifacts: [...data.secondaryArtifacts.filter((a) => a.artifactIdentifier !== identifier), artifact] };
-    await this.context.store.builds.update(buildId, { record: asRecord(record) });
+    await this.context.store.builds.update(buildId, applyBuildLife(build, { type: 'ARTIFACT_STORED', artifact }));
     return artifact;
   }
 
   /** A pipeline input artifact of a build this agent holds. */
   async inputArtifact(agentId: string, buildId: string, name: string): Promise<AsyncIterable<Uint8Array>> {
     await this.requireHolder(agentId, buildId);
-    const input = recordOf(await this.requireBuild(buildId)).job.inputArtifacts?.find((a) => a.name === name);
+    const input = (await this.requireBuild(buildId)).record.job.inputArtifacts?.find((a) => a.name === name);
     if (!input) throw new NagareError('API_NOT_FOUND', `Build ${buildId} has no input artifact ${name}`);
     return this.context.blobs.read(input.blobKey);
   }
@@ -148,7 +144,7 @@ export class AgentsService {
   async parameters(agentId: string, buildId: string, names: ParameterNames): Promise<Record<string, string>> {
     await this.requireHolder(agentId, buildId);
     const build = await this.requireBuild(buildId);
-    const data = recordOf(build);
+    const data = build.record;
     const known = serverKnownNames(data.job);
     let allowed = known.names;
     if (known.buildspecInSource) {
@@ -156,7 +152,7 @@ export class AgentsService {
       if (declared) allowed = unionOf(allowed, declared);
       else {
         const declaration = { agentId, parameters: [...new Set(names.parameters)], secrets: [...new Set(names.secrets)] };
-        await this.context.store.builds.update(buildId, { record: asRecord({ ...data, declaredParameterNames: declaration }) });
+        await this.context.store.builds.update(buildId, applyBuildLife(build, { type: 'PARAMETER_NAMES_DECLARED', declaration }));
         allowed = unionOf(allowed, declaration);
       }
     }
@@ -180,22 +176,10 @@ export class AgentsService {
     const { store, clock } = this.context;
     const build = await this.requireBuild(buildId);
     // A retried `complete` whose first answer was lost: the same agent already finished it.
-    if (build.currentPhase === 'COMPLETED' && recordOf(build).agentId === agentId && build.buildStatus === result.buildStatus) return build;
+    if (build.currentPhase === 'COMPLETED' && build.record.agentId === agentId && build.buildStatus === result.buildStatus) return build;
     if (!(await store.jobs.complete(buildId, agentId))) throw leaseLost(buildId);
-    const data = recordOf(build);
     const now = clock();
-    const updated = await store.builds.update(buildId, {
-      buildStatus: result.buildStatus,
-      currentPhase: 'COMPLETED',
-      endTime: now,
-      record: asRecord({
-        ...data,
-        phases: mergePhases(data.phases, result.phases),
-        exportedEnvironmentVariables: result.exportedEnvironmentVariables,
-        reports: result.reports,
-        resolvedSourceVersion: result.resolvedSourceVersion,
-      }),
-    });
+    const updated = await store.builds.update(buildId, applyBuildLife(build, { type: 'AGENT_COMPLETED', result, at: now }));
     this.context.metrics.buildsFinished.inc({ status: result.buildStatus });
     this.context.metrics.buildDuration.observe((now - build.startTime) / 1000);
     this.context.notifier.notify(`build:${buildId}`);
@@ -223,7 +207,7 @@ export class AgentsService {
   private async requireHolder(agentId: string, buildId: string): Promise<void> {
     const { store, clock, settings } = this.context;
     const build = await this.requireBuild(buildId);
-    if (recordOf(build).agentId !== agentId || build.currentPhase === 'COMPLETED') throw leaseLost(buildId);
+    if (build.record.agentId !== agentId || build.currentPhase === 'COMPLETED') throw leaseLost(buildId);
     if (!(await store.jobs.renew(buildId, agentId, clock(), settings.leaseMs))) throw leaseLost(buildId);
   }
 

@@ -8,8 +8,10 @@ import type { BuildJob, PipelineActionRef } from '../../core/build-job.js';
 import { NagareError } from '../../core/errors.js';
 import type { EnvironmentVariable } from '../../core/project.js';
 import type { Page, PageRequest, StoredBuild } from '../../core/store.js';
-import { buildJobRouting, endedRecord, asRecord, queuedBuild, recordOf } from './build-records.js';
+import { applyBuildLife } from '../../core/build-life.js';
+import { buildJobRouting, queuedBuild } from './build-records.js';
 import { explainQueued } from './queued-explanations.js';
+import type { FleetsService } from '../agents/fleets-service.js';
 import type { ServerContext } from '../server-context.js';
 
 export interface StartBuildInput {
@@ -19,6 +21,10 @@ export interface StartBuildInput {
   readonly buildspecOverride?: string | undefined;
   readonly timeoutInMinutesOverride?: number | undefined;
   readonly imageOverride?: string | undefined;
+  /** StartBuild's fleetOverride: the build runs in this fleet (name or ARN) instead of the project's. */
+  readonly fleetOverride?: { readonly fleetArn: string } | undefined;
+  readonly queuedTimeoutInMinutesOverride?: number | undefined;
+  readonly gitCloneDepthOverride?: number | undefined;
   readonly initiator: string;
   /** The uuid part of the build id; a pipeline action derives it from the action attempt, so it is started once. */
   readonly buildUuid?: string | undefined;
@@ -31,7 +37,10 @@ export interface StartBuildInput {
 }
 
 export class BuildsService {
-  constructor(private readonly context: ServerContext) {}
+  constructor(
+    private readonly context: ServerContext,
+    private readonly fleets: FleetsService,
+  ) {}
 
   async startBuild(input: StartBuildInput): Promise<StoredBuild> {
     const { store, clock, settings } = this.context;
@@ -41,6 +50,8 @@ export class BuildsService {
     if (!Number.isInteger(timeout) || timeout < 5 || timeout > 2160) {
       throw new NagareError('API_INVALID_INPUT', `timeoutInMinutesOverride must be a whole number of minutes from 5 to 2160, not ${timeout}`);
     }
+    // The fleet must exist now; the job keeps its ARN, so a re-queued orphan keeps the override.
+    const fleetArn = input.fleetOverride === undefined ? undefined : (await this.fleets.get(input.fleetOverride.fleetArn)).arn;
     const overrides = new Map((input.environmentVariablesOverride ?? []).map((v) => [v.name, v]));
     const variables = [...project.environment.environmentVariables.filter((v) => !overrides.has(v.name)), ...overrides.values()];
     const now = clock();
@@ -54,7 +65,7 @@ export class BuildsService {
       accountId: settings.accountId,
       source: input.pipeline
         ? { type: 'CODEPIPELINE', location: undefined, sourceVersion: input.sourceVersion, gitCloneDepth: undefined }
-        : { type: project.source.type, location: project.source.location, sourceVersion: input.sourceVersion ?? project.sourceVersion, gitCloneDepth: project.source.gitCloneDepth },
+        : { type: project.source.type, location: project.source.location, sourceVersion: input.sourceVersion ?? project.sourceVersion, gitCloneDepth: input.gitCloneDepthOverride ?? project.source.gitCloneDepth },
       buildspec: input.buildspecOverride ?? project.source.buildspec,
       image: input.imageOverride ?? project.environment.image,
       ...(project.environment.privilegedMode ? { privilegedMode: true } : {}),
@@ -64,12 +75,14 @@ export class BuildsService {
       secondaryArtifacts: project.secondaryArtifacts,
       cacheEnabled: project.cache.type !== 'NO_CACHE',
       timeoutInMinutes: timeout,
+      queuedTimeoutInMinutes: input.queuedTimeoutInMinutesOverride ?? project.queuedTimeoutInMinutes,
+      ...(fleetArn === undefined ? {} : { fleetArn }),
       ...(input.pipeline ? { inputArtifacts: input.pipeline.inputArtifacts, primarySource: input.pipeline.primarySource, pipelineAction: input.pipeline.action } : {}),
     };
     const build = queuedBuild(job, now);
     try {
       // One transaction: a crash can no longer leave a QUEUED build that no job will ever run.
-      await store.builds.insertQueued(build, { ...buildJobRouting(job, project), id: build.id, projectName: project.name, queuedAt: now, payload: { queuedTimeoutInMinutes: project.queuedTimeoutInMinutes } });
+      await store.builds.insertQueued(build, { ...buildJobRouting(job, project), id: build.id, projectName: project.name, queuedAt: now, payload: { queuedTimeoutInMinutes: job.queuedTimeoutInMinutes } });
     } catch (error) {
       // The same action attempt started twice (a retried effect, two servers): one build.
       const existing = input.buildUuid === undefined ? undefined : await store.builds.get(build.id);
@@ -98,7 +111,7 @@ export class BuildsService {
 
   /** RetryBuild: a new build of the same project with the same job settings. */
   async retryBuild(id: string, initiator: string): Promise<StoredBuild> {
-    const previous = recordOf(await this.require(id)).job;
+    const previous = (await this.require(id)).record.job;
     return this.startBuild({
       projectName: previous.projectName,
       sourceVersion: previous.source.sourceVersion,
@@ -151,8 +164,7 @@ export class BuildsService {
 
   /** Ends a build that no agent will finish; shared with the scheduler. */
   async finish(build: StoredBuild, status: 'STOPPED' | 'TIMED_OUT' | 'FAULT', context: { statusCode: string; message: string }, at: number): Promise<StoredBuild> {
-    const { data, currentPhase } = endedRecord(build, status, context, at);
-    const updated = await this.context.store.builds.update(build.id, { buildStatus: status, currentPhase, endTime: at, record: asRecord(data) });
+    const updated = await this.context.store.builds.update(build.id, applyBuildLife(build, { type: 'ENDED_BY_SERVER', status, context, at }));
     this.context.metrics.buildsFinished.inc({ status });
     this.context.notifier.notify(`build:${build.id}`);
     this.context.logger.info({ buildId: build.id, status, reason: context.message }, 'build ended by the server');

@@ -6,7 +6,6 @@
  */
 import { canRun, whyWaiting } from '../../core/job-routing.js';
 import type { StoredBuild } from '../../core/store.js';
-import { asRecord, recordOf } from './build-records.js';
 import type { ServerContext } from '../server-context.js';
 
 /** The context's status code; stable, as clients may look for it. */
@@ -27,10 +26,10 @@ export async function explainQueued(context: ServerContext, builds: readonly Sto
   for (const build of queued) {
     const job = await context.store.jobs.get(build.id);
     if (!job || job.state !== 'QUEUED' || agents.some((agent) => canRun(agent, job))) continue;
-    const data = recordOf(build);
+    const data = build.record;
     const context_ = { statusCode: NO_MATCHING_AGENT, message: whyWaiting(job) };
     const phases = data.phases.map((phase) => (phase.phaseType === 'QUEUED' && phase.endTime === undefined ? { ...phase, contexts: [...phase.contexts.filter((c) => c.statusCode !== NO_MATCHING_AGENT), context_] } : phase));
-    explained.set(build.id, { ...build, record: asRecord({ ...data, phases }) });
+    explained.set(build.id, { ...build, record: { ...data, phases } });
   }
   return builds.map((build) => explained.get(build.id) ?? build);
 }

@@ -7,7 +7,7 @@
  */
 import type { Job, StoredBuild } from '../../core/store.js';
 import { NagareError } from '../../core/errors.js';
-import { buildJobRouting, recordOf } from './build-records.js';
+import { buildJobRouting } from './build-records.js';
 import type { BuildsService } from './builds-service.js';
 import { pruneHistory, type RetentionSettings } from '../history/history-retention.js';
 import type { Component } from '../interval-runner.js';
@@ -87,9 +87,9 @@ export class Scheduler {
     const { store, logger, notifier } = this.context;
     for (const build of await store.builds.queuedWithoutJob(100)) {
       const project = await store.projects.get(build.projectName);
-      const payload = { queuedTimeoutInMinutes: project?.queuedTimeoutInMinutes ?? 480 };
+      const payload = { queuedTimeoutInMinutes: build.record.job.queuedTimeoutInMinutes ?? project?.queuedTimeoutInMinutes ?? 480 };
       try {
-        await store.jobs.enqueue({ ...buildJobRouting(recordOf(build).job, project), id: build.id, projectName: build.projectName, queuedAt: build.startTime, payload });
+        await store.jobs.enqueue({ ...buildJobRouting(build.record.job, project), id: build.id, projectName: build.projectName, queuedAt: build.startTime, payload });
       } catch (error) {
         // Another server's scheduler enqueued it first.
         if (error instanceof NagareError && error.code === 'STORE_CONFLICT') continue;
@@ -116,7 +116,7 @@ export class Scheduler {
 
 /** Why a lost build ended: its last agent, and how many agents it wore out before running a command. */
 function lostMessage(job: Job, build: StoredBuild, now: number): string {
-  const agent = recordOf(build).agentId ?? job.leaseOwner ?? 'unknown';
+  const agent = build.record.agentId ?? job.leaseOwner ?? 'unknown';
   const last = `Agent ${agent} stopped reporting; its lease expired at ${new Date(job.leaseExpiresAt ?? now).toISOString()}`;
   return job.started ? last : `The build failed on ${job.attempts} agents before running a command and is not leased again; last: ${last}`;
 }

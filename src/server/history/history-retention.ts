@@ -10,7 +10,7 @@
  */
 import type { ExecutionState } from '../../core/pipeline-execution-types.js';
 import type { StoredBuild } from '../../core/store.js';
-import { logBlobKey, recordOf } from '../builds/build-records.js';
+import { logBlobKey } from '../builds/build-records.js';
 import type { ServerContext } from '../server-context.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -60,7 +60,7 @@ async function pruneExecutions(context: ServerContext, endedBefore: number, inUs
 }
 
 function buildBlobs(build: StoredBuild): string[] {
-  const record = recordOf(build);
+  const record = build.record;
   const keys = Array.from({ length: build.logNextSequence }, (_, sequence) => logBlobKey(build.id, sequence));
   if (record.artifacts) keys.push(record.artifacts.blobKey);
   for (const artifact of record.secondaryArtifacts) keys.push(artifact.blobKey);

@@ -22,7 +22,7 @@ import {
   type PipelineTransition,
 } from '../../core/pipeline-execution.js';
 import { splitHistory, withExecution } from '../../core/pipeline-execution-history.js';
-import type { StoredPipeline } from '../../core/store.js';
+import type { Page, PageRequest, StoredPipeline } from '../../core/store.js';
 import { pipelineChanges } from '../events/pipeline-events.js';
 import type { ServerContext } from '../server-context.js';
 
@@ -114,6 +114,10 @@ export class PipelinesService {
 
   list(): Promise<StoredPipeline[]> {
     return this.context.store.pipelines.list();
+  }
+
+  listPage(page: PageRequest): Promise<Page<StoredPipeline>> {
+    return this.context.store.pipelines.listPage(page);
   }
 
   async delete(name: string): Promise<void> {

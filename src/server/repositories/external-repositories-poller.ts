@@ -1,9 +1,10 @@
 /**
  * Polls external repositories: a component of the interval runner looks every `tickMs` for mirrors
- * whose `pollSeconds` have passed since their last fetch began, and fetches them, a few at a time.
+ * whose `pollSeconds` have passed since their last fetch began (on any server: the start is kept in
+ * the store's cursors), and fetches them, a few at a time.
  * The runner neither doubles a tick still running nor lets two servers of a cluster poll at once.
  */
-import type { PushEvent } from '../../core/store.js';
+import type { PushEvent, StoredRepository } from '../../core/store.js';
 import type { ExternalRepositoriesService } from './external-repositories.js';
 import type { Component } from '../interval-runner.js';
 import type { ServerContext } from '../server-context.js';
@@ -50,12 +51,12 @@ export class MirrorPoller {
    */
   async pollOnce(options: { readonly onlyDue?: boolean } = {}): Promise<PollResult[]> {
     const now = this.context.clock();
-    const mirrors = (await this.external.listMirrors()).filter((repository) => {
-      if (!options.onlyDue) return true;
+    const mirrors: StoredRepository[] = [];
+    for (const repository of await this.external.listMirrors()) {
       const pollSeconds = repository.mirror?.pollSeconds ?? 0;
-      const started = this.external.status(repository.name).lastFetchStarted;
-      return pollSeconds > 0 && (started === undefined || now - started >= pollSeconds * 1000);
-    });
+      const started = options.onlyDue && pollSeconds > 0 ? await this.external.lastFetchStarted(repository.name) : undefined;
+      if (!options.onlyDue || (pollSeconds > 0 && (started === undefined || now - started >= pollSeconds * 1000))) mirrors.push(repository);
+    }
     const results: PollResult[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {

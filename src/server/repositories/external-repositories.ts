@@ -109,6 +109,13 @@ export class ExternalRepositoriesService {
     return this.#status.get(repositoryName) ?? {};
   }
 
+  /** When a fetch of the mirror last began, on any server of the cluster. */
+  async lastFetchStarted(repositoryName: string): Promise<number | undefined> {
+    const stored = await this.context.store.cursors.get(fetchStartedCursor(repositoryName));
+    const here = this.status(repositoryName).lastFetchStarted;
+    return stored === undefined ? here : Math.max(stored, here ?? 0);
+  }
+
   /** Where the upstream's push webhooks go. */
   webhookUrl(repositoryName: string): string {
     return `${this.context.settings.publicUrl}/webhooks/repositories/${repositoryName}`;
@@ -143,7 +150,10 @@ export class ExternalRepositoriesService {
   async #fetchNow(repositoryName: string, pusher: string): Promise<PushEvent[]> {
     const repository = await this.repositories.get(repositoryName);
     if (!repository.mirror) throw new NagareError('API_INVALID_INPUT', `Repository ${repositoryName} is not an external repository`);
-    this.#status.set(repositoryName, { ...this.status(repositoryName), lastFetchStarted: this.context.clock() });
+    const started = this.context.clock();
+    this.#status.set(repositoryName, { ...this.status(repositoryName), lastFetchStarted: started });
+    // Kept in the store too: in a cluster the next poll may be another server's.
+    await this.context.store.cursors.advance(fetchStartedCursor(repositoryName), started);
     try {
       // Again at each fetch: a mirror made while local mirrors were allowed, or a name now resolving to loopback.
       await checkMirrorReachable(repository.mirror.url, this.#access());
@@ -212,4 +222,8 @@ export class ExternalRepositoriesService {
 /** Authenticated with the sealed secret, so that it opens for this repository only. */
 function sealContext(repositoryName: string): string {
   return `repository-webhook:${repositoryName}`;
+}
+
+function fetchStartedCursor(repositoryName: string): string {
+  return `mirror-fetch-started:${repositoryName}`;
 }

@@ -50,6 +50,25 @@ test('StartBuild returns a QUEUED build with buildNumber 1, then 2', async () =>
   assert.equal(first.logs?.deepLink, `${server.url}/api/v1/builds/${encodeURIComponent(first.id)}/logs`);
 });
 
+test('StartBuild queuedTimeoutInMinutesOverride and gitCloneDepthOverride are kept on the build', async () => {
+  const { client } = api();
+  await createProject('queue-override');
+  const { build } = await client.send(new StartBuildCommand({ projectName: 'queue-override', queuedTimeoutInMinutesOverride: 7, gitCloneDepthOverride: 3 }));
+  assert.equal(build?.queuedTimeoutInMinutes, 7);
+  assert.equal(build?.source?.gitCloneDepth, 3);
+});
+
+test('StartBuild members nagare does not carry out yet are refused naming the member, and no build starts', async () => {
+  const { client, server } = api();
+  await createProject('unsupported-override');
+  for (const input of [{ cacheOverride: { type: 'NO_CACHE' as const } }, { idempotencyToken: 'token-1' }, { debugSessionEnabled: true }]) {
+    const error = await rejection(client.send(new StartBuildCommand({ projectName: 'unsupported-override', ...input })));
+    assert.equal(error.name, 'InvalidInputException');
+    assert.match(error.message, new RegExp(`${Object.keys(input)[0]} is not supported`));
+  }
+  assert.deepEqual((await server.services.builds.listForProject('unsupported-override', { limit: 10 })).items, []);
+});
+
 test('StartBuild applies its overrides and shows secret variables by reference only', async () => {
   const { client } = api();
   await createProject('overridden');

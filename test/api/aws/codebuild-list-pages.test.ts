@@ -3,6 +3,7 @@
  * builds come back once each, newest first, across pages of 100, with builds of another project
  * left out of the project's list; a forged nextToken is refused.
  */
+import { sampleRecord } from '../../store/fixtures.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ListBuildsCommand, paginateListBuilds, paginateListBuildsForProject } from '@aws-sdk/client-codebuild';
@@ -22,7 +23,7 @@ for (const [database, skip] of await testDatabases()) {
         if (projectName === 'paged') ids.push(id);
         await server.services.context.store.builds.insert({
           id, projectName, buildNumber: i + 1, buildStatus: 'SUCCEEDED', currentPhase: 'COMPLETED', startTime: t0 + i, endTime: t0 + i + 10, stopRequested: false, logBytes: 0, logNextSequence: 0,
-          record: { phases: [], exportedEnvironmentVariables: [] },
+          record: sampleRecord(id, { phases: [] }),
         });
       }
       await server.services.projects.create({ name: 'paged', source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands: [echo]\n' }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' } });

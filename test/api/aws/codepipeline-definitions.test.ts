@@ -88,6 +88,27 @@ test('ListPipelines pages with maxResults and nextToken', async () => {
   for (const name of ['defs-list-a', 'defs-list-b', 'defs-list-c']) assert.ok(names.includes(name), name);
 });
 
+test('ListPipelines pages by name: a pipeline created between two pages is neither repeated nor skipped; a foreign nextToken is InvalidNextTokenException', async () => {
+  for (const name of ['defs-keyset-b', 'defs-keyset-d']) await client.send(new CreatePipelineCommand({ pipeline: declaration({ name, repository: 'app', builds: ['b'] }) }));
+  const seen: string[] = [];
+  let nextToken: string | undefined;
+  let created = false;
+  do {
+    const listed = await client.send(new ListPipelinesCommand({ maxResults: 1, nextToken }));
+    seen.push(...(listed.pipelines ?? []).map((p) => p.name ?? ''));
+    if (!created && seen.includes('defs-keyset-b')) {
+      await client.send(new CreatePipelineCommand({ pipeline: declaration({ name: 'defs-keyset-c', repository: 'app', builds: ['b'] }) }));
+      created = true;
+    }
+    nextToken = listed.nextToken;
+  } while (nextToken);
+  const keyset = seen.filter((n) => n.startsWith('defs-keyset-'));
+  assert.deepEqual(keyset, ['defs-keyset-b', 'defs-keyset-c', 'defs-keyset-d']);
+  assert.equal(new Set(seen).size, seen.length, 'no pipeline is listed twice');
+  const error = await rejection(client.send(new ListPipelinesCommand({ nextToken: 'offset-2' })));
+  assert.equal(error.name, 'InvalidNextTokenException');
+});
+
 test('a definition whose action reads an artifact nobody writes is InvalidStructureException naming it', async () => {
   const pipeline = declaration({ name: 'defs-invalid', repository: 'app', builds: ['b'] });
   const build = pipeline.stages?.[1]?.actions?.[0];

@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import type { PipelineActionRef } from '../../../core/build-job.js';
 import type { StoredBuild } from '../../../core/store.js';
 import type { StartBuildInput } from '../../builds/builds-service.js';
-import { recordOf } from '../../builds/build-records.js';
 import type { DomainEvent } from '../../events/event-bus.js';
 import type { Services } from '../../services.js';
 import type { AbandonedAttempt, ActionAttempt, ActionProvider, ActionResult, EventResult } from './action-provider.js';
@@ -69,14 +68,14 @@ function buildOf(services: Services, ref: PipelineActionRef, projectName: string
 
 function endedBuild(event: Extract<DomainEvent, { type: 'BuildStateChanged' }>): EventResult | undefined {
   const { build } = event;
-  const ref = recordOf(build).job.pipelineAction;
+  const ref = build.record.job.pipelineAction;
   if (!ref || build.currentPhase !== 'COMPLETED') return undefined;
   return { ref, result: (effect) => buildResult(build, effect) };
 }
 
 /** A build's outcome as the action's result: artifacts by output name, exported variables. */
 export function buildResult(build: StoredBuild, effect: ActionAttempt['effect']): ActionResult {
-  const data = recordOf(build);
+  const data = build.record;
   if (build.buildStatus !== 'SUCCEEDED') {
     const failed = data.phases.find((p) => p.phaseStatus !== undefined && p.phaseStatus !== 'SUCCEEDED');
     const reason = failed ? ` in ${failed.phaseType}${failed.contexts[0] ? `: ${failed.contexts[0].message}` : ''}` : '';

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import yazl from 'yazl';
 import { NagareError } from '../../src/core/errors.js';
-import { unzipInto } from '../../src/build/unzip.js';
-import { tempDir } from './temp-tree.js';
+import { unzipInto } from '../../src/executors/unzip.js';
+import { tempDir } from '../build/temp-tree.js';
 
 type Entry = { name: string; content?: string; link?: string; directory?: boolean };
 

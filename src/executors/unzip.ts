@@ -1,5 +1,5 @@
 /**
- * Unpacking an artifact zip (pipeline input artifacts) into a directory, with the agent's own
+ * Unpacking a zip (pipeline input artifacts, deployment bundles) into a directory, with the agent's own
  * rights. The zip is someone else's output (whoever could push to the pipeline's source), so:
  * - names are refused when absolute or when `..` leads out, and two entries may not share a name;
  * - nothing is ever written through a link: directories are made one component at a time and must
@@ -16,7 +16,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { NagareError } from '../core/errors.js';
-import { confine, createExclusive, isInsideRoot } from '../executors/confine.js';
+import { confine, createExclusive, isInsideRoot } from './confine.js';
 
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
