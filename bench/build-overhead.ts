@@ -14,7 +14,10 @@
  * Targets (issue): overhead under max(1.5 × bash, bash + 150 ms); ≥ 100 MB/s; peak RSS < 150 MB.
  * This prints figures and exits 0 whatever they are: timings are never assertions.
  *
+ * 3. Copy versus in place: see copyVersusInPlace (target: the copy of 20,000 files, 200 MB, < 1 s).
+ *
  *   npm run build && node --import tsx bench/build-overhead.ts [--runs 20] [--mb 200] [--throughput-runs 3]
+ *     [--copy-files 20000] [--copy-mb 200] [--copy-runs 3]
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -25,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadBuildspec, runLocalBuild } from '../src/build/local-build.js';
 import { ShellExecutor } from '../src/executors/shell-executor.js';
+import { copySourceTree } from '../src/build/source-copy.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = path.join(root, 'dist/cli/main.js');
@@ -35,6 +39,9 @@ const { values: flags } = parseArgs({
     runs: { type: 'string', default: '20' },
     mb: { type: 'string', default: '200' },
     'throughput-runs': { type: 'string', default: '3' },
+    'copy-files': { type: 'string', default: '20000' },
+    'copy-mb': { type: 'string', default: '200' },
+    'copy-runs': { type: 'string', default: '3' },
   },
 });
 const runs = Number(flags.runs);
@@ -137,11 +144,12 @@ const pass = (ok: boolean): string => (ok ? 'PASS' : 'FAIL');
 const hostEnvironment = (): Record<string, string> =>
   Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
 
-async function inProcessBuild(sourceDir: string, stateDir: string): Promise<number> {
+async function inProcessBuild(sourceDir: string, stateDir: string, inPlace = false): Promise<number> {
   const start = process.hrtime.bigint();
   const loaded = await loadBuildspec(sourceDir, undefined);
   const record = await runLocalBuild({
     sourceDir,
+    inPlace,
     buildspec: undefined,
     projectName: 'bench-in-process',
     artifactsDir: path.join(stateDir, 'artifacts'),
@@ -238,6 +246,45 @@ async function throughput(base: string, stateDir: string): Promise<void> {
   for (const v of verdicts) console.log(v);
 }
 
+/**
+ * 3. Copy versus in place (issue 9): `nagare build` builds in a fresh copy of the source. A tree of
+ * `--copy-files` files making `--copy-mb` MB (with a .git of a few files) is built in place and in a
+ * copy with the trivial buildspec, alternating; the copy alone (copySourceTree) is timed too.
+ */
+async function copyVersusInPlace(base: string, stateDir: string): Promise<void> {
+  const files = Number(flags['copy-files']);
+  const bytes = Math.floor((Number(flags['copy-mb']) * 1_000_000) / files);
+  const source = await project(base, 'large', buildspec(PHASES));
+  const chunk = Buffer.alloc(bytes, 'a');
+  for (let i = 0; i < files; i += 1) {
+    const dir = path.join(source, `pkg-${Math.floor(i / 200)}`);
+    if (i % 200 === 0) await mkdir(dir, { recursive: true });
+    await writeFile(path.join(dir, `file-${i}.txt`), chunk);
+  }
+  await mkdir(path.join(source, '.git'), { recursive: true });
+  await writeFile(path.join(source, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+  const copyRuns = Number(flags['copy-runs']);
+  const inPlace: number[] = [];
+  const copied: number[] = [];
+  const copyOnly: number[] = [];
+  for (let run = 0; run < copyRuns; run += 1) {
+    inPlace.push(await inProcessBuild(source, stateDir, true));
+    copied.push(await inProcessBuild(source, stateDir, false));
+    const target = path.join(base, `copy-${run}`);
+    const start = process.hrtime.bigint();
+    await copySourceTree(source, target, stateDir);
+    copyOnly.push(Number(process.hrtime.bigint() - start) / 1e6);
+    await rm(target, { recursive: true, force: true });
+  }
+  console.log(`\n## Copy versus in place: ${files} files, ${((files * bytes) / 1e6).toFixed(0)} MB, trivial buildspec, ${copyRuns} alternating runs (ms)\n`);
+  console.log('| variant | p50 | mean | min |\n|---|---:|---:|---:|');
+  for (const [name, samples] of [['build --in-place', inPlace], ['build in a copy (default)', copied], ['copy alone (cp -a --reflink=auto)', copyOnly]] as const) {
+    const s = stats(samples);
+    console.log(`| ${name} | ${fmt(s.p50)} | ${fmt(s.mean)} | ${fmt(s.min)} |`);
+  }
+  console.log(`\ncopy < 1 s: ${pass(stats(copyOnly).p50 < 1000)}`);
+}
+
 async function main(): Promise<void> {
   if (!existsSync(cli)) {
     console.log(`${cli} is missing: run npm run build first`);
@@ -249,6 +296,7 @@ async function main(): Promise<void> {
     console.log(`# bench/build-overhead: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, ${new Date().toISOString()}`);
     await overhead(base, stateDir);
     await throughput(base, stateDir);
+    await copyVersusInPlace(base, stateDir);
   } finally {
     await rm(base, { recursive: true, force: true });
   }

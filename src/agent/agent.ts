@@ -16,6 +16,7 @@ import type { RegisterBody } from '../protocol/agent-protocol.js';
 import { silentLogger, type AgentLogger } from './agent-logger.js';
 import { reportJobFault } from './job-fault.js';
 import { DEFAULT_BUILD_USER, ensureBuildUser, type RunAsPolicy } from './build-user.js';
+import type { ImageMapping } from '../core/image-map.js';
 import { runBuildJob } from './run-build-job.js';
 import { claimWorkDir } from './work-dir.js';
 
@@ -43,6 +44,8 @@ export interface AgentOptions {
   readonly allowRunAs?: readonly string[] | undefined;
   /** Lets a buildspec say `run-as: root` (and `--build-user root`). */
   readonly allowRootBuilds?: boolean | undefined;
+  /** `--image-map` rules: which image a project's image runs in (core/image-map.ts). */
+  readonly imageMap?: readonly ImageMapping[] | undefined;
   /** Long-poll wait per lease call, at most 60 (default 20). */
   readonly pollSeconds?: number | undefined;
   readonly heartbeatMs?: number | undefined;
@@ -136,6 +139,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         executorKind: options.executorKind,
         hostEnvironment: options.hostEnvironment,
         runAs: policy,
+        imageMap: options.imageMap ?? [],
+        dockerSocketPath: options.dockerSocketPath,
         credentials: [options.token],
         heartbeatMs: options.heartbeatMs ?? 2000,
         killGraceMs: options.killGraceMs,

@@ -20,7 +20,8 @@ import { containerLine } from '../executors/command-log.js';
 import { endedBeforeRun } from '../build/ended-before-run.js';
 import { runBuild } from '../build/runner.js';
 import type { UploadedArtifact } from '../build/upload.js';
-import { createExecutor } from '../executors/index.js';
+import { resolveImage, type ImageMapping } from '../core/image-map.js';
+import { createExecutor, DEFAULT_IMAGE, staticDockerClient } from '../executors/index.js';
 import { isLeaseExpired, type AgentClient, type CompletionBody } from '../client/agent-client.js';
 import type { AgentLogger } from './agent-logger.js';
 import { shellBuildEnvironment } from './build-environment.js';
@@ -41,6 +42,10 @@ export interface BuildJobContext {
   readonly hostEnvironment: Readonly<Record<string, string>>;
   /** Who shell builds run as and which `run-as` users the agent allows (build-user.ts). */
   readonly runAs: RunAsPolicy;
+  /** Which image a project's image runs in (core/image-map.ts); AWS curated images map to the default. */
+  readonly imageMap: readonly ImageMapping[];
+  /** The Docker engine's socket; /var/run/docker.sock when absent. */
+  readonly dockerSocketPath?: string | undefined;
   /** The agent's own secrets (its token): no variable holding one reaches a shell build. */
   readonly credentials: readonly string[];
   readonly heartbeatMs: number;
@@ -57,6 +62,12 @@ export interface BuildJobOutcome {
   /** The status reported to the server; undefined when the lease was lost. */
   readonly buildStatus: StatusType | undefined;
   readonly leaseLost: boolean;
+}
+
+/** `privilegedMode` gives a build the Docker engine, which only a Docker build can be given. */
+function privilegedRefusal(job: BuildJob): string | undefined {
+  if (!job.privilegedMode) return undefined;
+  return `privilegedMode: true gives the build a Docker engine, but this build runs on the host shell (image ${job.image}); set a Docker image such as nagare/base:latest for the project, on an agent with Docker`;
 }
 
 export function executorKindFor(image: string): 'shell' | 'docker' {
@@ -163,11 +174,14 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     for (const problem of all.slice(1)) system(problem.describe());
     return early('FAILED', { statusCode: 'YAML_FILE_ERROR', message: error.describe() }, source.resolvedSourceVersion);
   }
-  const refusal = kind === 'shell' ? runAsRefusal(loaded.spec, context.runAs) : undefined;
+  const refusal = kind === 'shell' ? runAsRefusal(loaded.spec, context.runAs) ?? privilegedRefusal(job) : undefined;
   if (refusal) return early('FAILED', { statusCode: 'CLIENT_ERROR', message: refusal }, source.resolvedSourceVersion);
   const variables = await fetchJobVariables(context.client, job, loaded.spec);
   if (!variables.ok) return early('FAILED', { statusCode: 'CLIENT_ERROR', message: variables.message }, source.resolvedSourceVersion);
   if (signal.aborted) return stopped();
+  // The image map, then AWS's curated images (which exist only in AWS) to the default image.
+  const image = kind === 'docker' ? resolveImage(job.image, context.imageMap, DEFAULT_IMAGE) : { image: job.image, reason: undefined };
+  if (image.reason) system(image.reason);
 
   let finalState: BuildPhaseState | undefined;
   const onPhaseChange = (state: BuildPhaseState): void => {
@@ -192,6 +206,8 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     secondarySources: source.secondarySources ?? {},
     traceParent: job.traceParent,
     batch: job.batch,
+    // The server's record of the build (its log is under `/logs`), as the agent reaches the server.
+    buildUrl: `${context.client.serverUrl.replace(/\/+$/, '')}/api/v1/builds/${encodeURIComponent(job.buildId)}`,
   };
   const artifactsDir = path.join(dir, 'artifacts');
   const record = await runBuild({
@@ -200,7 +216,10 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     buildspecLocation: loaded.location,
     executor: createExecutor({
       kind,
-      image: job.image,
+      image: image.image,
+      pull: { onProgress: system, auth: variables.registryAuth },
+      ...(job.privilegedMode ? { privileged: { dockerClient: await staticDockerClient(context.hostEnvironment.PATH) } } : {}),
+      ...(context.dockerSocketPath === undefined ? {} : { socketPath: context.dockerSocketPath }),
       hostEnvironment: shellBuildEnvironment(context.hostEnvironment, context.credentials, buildUser),
       stateDir: dir,
       defaultUser: buildUser?.name,

@@ -46,6 +46,7 @@ export const projectInputSchema = z.object({
     computeType: z.string().optional(),
     environmentVariables: z.array(environmentVariableSchema).max(200).optional(),
     privilegedMode: z.boolean().optional(),
+    registryCredential: z.object({ credential: z.string().min(1).max(2048), credentialProvider: z.literal('SECRETS_MANAGER') }).optional(),
   }),
   artifacts: artifactsSchema,
   secondaryArtifacts: z.array(artifactsSchema).max(12).optional(),

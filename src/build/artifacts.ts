@@ -9,8 +9,10 @@ import { lstat, readlink } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform, type PassThrough } from 'node:stream';
 import type { ArtifactSpec } from '../core/buildspec.js';
+import { NagareError } from '../core/errors.js';
 import { openRegularFile } from '../executors/confine.js';
-import { selectFiles, type FileSelection, type SelectedFile } from './file-selection.js';
+import type { FileSelection, SelectedFile } from './file-selection.js';
+import { selectWithOutside, type OutsideCollector } from './outside-paths.js';
 
 export type ArtifactEntry = SelectedFile;
 export type ArtifactFileList = FileSelection;
@@ -22,8 +24,8 @@ export const ZIP_SYMLINK_MODE = 0o120777;
  * The files of one artifact, relative to its base directory (or flattened with `discard-paths`).
  * `sourceDir` is the build's source directory: nothing outside it is ever taken.
  */
-export function resolveArtifactFiles(spec: ArtifactSpec, sourceDir: string): Promise<ArtifactFileList> {
-  return selectFiles(
+export function resolveArtifactFiles(spec: ArtifactSpec, sourceDir: string, outside?: OutsideCollector): Promise<ArtifactFileList> {
+  return selectWithOutside(
     {
       files: spec.files,
       baseDirectory: spec.baseDirectory,
@@ -33,7 +35,13 @@ export function resolveArtifactFiles(spec: ArtifactSpec, sourceDir: string): Pro
     },
     sourceDir,
     'artifact',
+    outside,
   );
+}
+
+/** An entry name that would land outside the archive root when unpacked: absolute, or with a `..` part. */
+export function escapesRoot(zipPath: string): boolean {
+  return zipPath.startsWith('/') || zipPath.split(/[\\/]/).some((part) => part === '..');
 }
 
 /**
@@ -48,6 +56,7 @@ export async function writeArtifactZip(entries: readonly ArtifactEntry[], zipFil
   // yazl reports unreadable files on the ZipFile, not on its output: fail the output with them.
   zip.on('error', (error: Error) => (zip.outputStream as PassThrough).destroy(error));
   for (const entry of entries) {
+    if (escapesRoot(entry.zipPath)) throw new NagareError('BUILD_PATH_ESCAPES', `The artifact entry ${entry.zipPath} would be written outside the folder it is unpacked into; it is refused`, { details: { path: entry.zipPath } });
     if (entry.kind === 'symlink') {
       const [info, text] = await Promise.all([lstat(entry.readPath), readlink(entry.readPath)]);
       zip.addBuffer(Buffer.from(text), entry.zipPath, { mtime: info.mtime, mode: ZIP_SYMLINK_MODE, compress: false });

@@ -22,6 +22,12 @@ export async function prepareCacheStaging(request: BuildRequest): Promise<CacheS
   return CacheStaging.create(request.cacheStagingDir ?? path.join(os.tmpdir(), `nagare-cache-${randomBytes(8).toString('hex')}`));
 }
 
+/** The staging directory for artifact and report paths outside the source, beside the cache's. */
+export async function prepareOutputStaging(request: BuildRequest): Promise<CacheStaging> {
+  const dir = request.cacheStagingDir === undefined ? path.join(os.tmpdir(), `nagare-outputs-${randomBytes(8).toString('hex')}`) : `${request.cacheStagingDir}-outputs`;
+  return CacheStaging.create(dir);
+}
+
 export async function restoreBuildCache(spec: CacheSpec, request: BuildRequest, shells: BuildShells, staging: CacheStaging): Promise<readonly string[]> {
   if (!spec.restore) return ['Cache action is save: not restoring'];
   const evaluated = await evaluateCacheSpec(spec, request, shells);
@@ -39,9 +45,13 @@ export async function saveBuildCache(spec: CacheSpec, request: BuildRequest, she
 const MARKER = 'nagare-cache-status=';
 const OUTPUT_TAIL_BYTES = 16 * 1024;
 
-function cacheContext(request: BuildRequest, shells: BuildShells, staging: CacheStaging): CacheContext {
-  const user = request.buildspec.runAs;
-  const runInBuild = async (script: string): Promise<ScriptOutcome> => {
+/**
+ * Runs a POSIX sh script as the build (its shell session, its run-as user), in a subshell so
+ * that its working directory and variables are unchanged, with its output kept out of the log.
+ * Shared by the cache and by outputs collected from outside the source (outside-paths.ts).
+ */
+export function buildScriptRunner(shells: BuildShells, user: string | undefined): (script: string) => Promise<ScriptOutcome> {
+  return async (script) => {
     // The `if` keeps a `set -e` of the build's session from ending its shell on a failed script.
     const command = `if ( ${script} ) </dev/null 2>&1; then printf '\\n${MARKER}0\\n'; else printf '\\n${MARKER}%s\\n' "$?"; fi`;
     // Only the tail is kept: a warning shows one line, and tar may complain about every file.
@@ -55,6 +65,10 @@ function cacheContext(request: BuildRequest, shells: BuildShells, staging: Cache
     if (at < 0) return { status: outcome.exitCode === 0 ? 1 : outcome.exitCode, output };
     return { status: Number.parseInt(output.slice(at + 1 + MARKER.length), 10), output: output.slice(0, at) };
   };
+}
+
+function cacheContext(request: BuildRequest, shells: BuildShells, staging: CacheStaging): CacheContext {
+  const runInBuild = buildScriptRunner(shells, request.buildspec.runAs);
   return {
     cacheRoot: request.cacheRoot ?? '',
     projectName: request.identity.projectName,

@@ -8,6 +8,8 @@ import type { BuildIdentity } from './environment.js';
 import type { BuildLog } from '../executors/command-log.js';
 import type { ReportResult } from './reports.js';
 import type { BuildShells } from '../executors/shells.js';
+import { evaluateEach } from './upload.js';
+import type { OutsideCollector } from './outside-paths.js';
 
 /** A report group's result as the build record carries it (its log lines went to the build log). */
 export type BuildReport = Omit<ReportResult, 'log'>;
@@ -18,16 +20,18 @@ export async function collectReports(
   reportsDir: string | undefined,
   shells: BuildShells | undefined,
   log: BuildLog,
+  outside?: OutsideCollector,
 ): Promise<BuildReport[]> {
   // Loaded only for builds with reports: the parsers and fast-xml-parser take ~50 ms to load,
   // which every other `nagare build` would pay (bench/build-overhead).
   const { collectReportGroup } = await import('./reports.js');
   const results: BuildReport[] = [];
   for (const [written, spec] of Object.entries(groups)) {
-    const name = (shells ? await shells.evaluate(written, undefined) : undefined) ?? written;
-    const baseDirectory = spec.baseDirectory === undefined || !shells ? spec.baseDirectory : (await shells.evaluate(spec.baseDirectory, undefined)) ?? spec.baseDirectory;
+    const evaluate = async (text: string): Promise<string> => (shells ? ((await shells.evaluate(text, undefined)) ?? text) : text);
+    const name = await evaluate(written);
+    const baseDirectory = spec.baseDirectory === undefined ? undefined : await evaluate(spec.baseDirectory);
     log.system(`Preparing to copy ${name} report`);
-    const result = await collectReportGroup(name, { ...spec, baseDirectory }, identity.sourceDir, reportsDir);
+    const result = await collectReportGroup(name, { ...spec, baseDirectory, files: await evaluateEach(spec.files, evaluate) }, identity.sourceDir, reportsDir, outside);
     for (const line of result.log) log.system(line);
     if (result.message) log.system(`Report ${name}: ${result.status} (${result.message})`);
     const { log: _lines, ...record } = result;

@@ -20,6 +20,8 @@ export interface BuildIdentity {
   readonly secondarySources: Readonly<Record<string, string>>;
   /** W3C traceparent, so that tools inside the build continue the trace (absent for `nagare build`). */
   readonly traceParent?: string | undefined;
+  /** Where a person sees this build (CODEBUILD_BUILD_URL): the server's page of it, or the local log file. */
+  readonly buildUrl: string | undefined;
   /** Set when the build is one entry of a build batch. */
   readonly batch?: BatchMembership | undefined;
 }
@@ -54,6 +56,7 @@ export function codebuildVariables(identity: BuildIdentity): Record<string, stri
     CODEBUILD_SRC_DIR: identity.sourceDir,
     CODEBUILD_START_TIME: String(identity.startTime),
   };
+  if (identity.buildUrl !== undefined) vars.CODEBUILD_BUILD_URL = identity.buildUrl;
   if (identity.sourceVersion !== undefined) vars.CODEBUILD_SOURCE_VERSION = identity.sourceVersion;
   if (identity.resolvedSourceVersion !== undefined) vars.CODEBUILD_RESOLVED_SOURCE_VERSION = identity.resolvedSourceVersion;
   if (identity.sourceRepoUrl !== undefined) vars.CODEBUILD_SOURCE_REPO_URL = identity.sourceRepoUrl;

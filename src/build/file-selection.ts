@@ -73,7 +73,7 @@ async function select(spec: FileSelectionSpec, sourceDir: string, sourceRoot: st
   const base = baseDirectoryPattern(spec.baseDirectory, sourceDir, sourceRoot);
   log.push(`Expanding base directory path: ${base}`, 'Assembling file list', `Expanding ${base}`);
   const baseDirs = await expandBaseDirectory(base, sourceRoot, log);
-  const patterns = spec.files.map((file) => filePattern(file, noun));
+  const patterns = spec.files.map((file) => filePattern(relativeToBase(file, base, sourceDir, sourceRoot), noun));
   const excluded = exclusionTest(spec.excludePaths);
   const selected: { file: SelectedFile; sourceRel: string }[] = [];
   for (const dir of baseDirs) {
@@ -175,6 +175,21 @@ async function expandBaseDirectory(base: string, sourceRoot: string, log: string
 async function assertInside(abs: string, sourceRoot: string, what: string): Promise<void> {
   const real = await realpath(abs);
   if (!isInside(sourceRoot, real)) throw new SelectionError(`${what} resolves outside the source directory (to ${real})`);
+}
+
+/**
+ * `$CODEBUILD_SRC_DIR/out/*` (an absolute path once expanded) inside the base directory is the
+ * same as `out/*` written relative to it; any other absolute path stays absolute (and is refused).
+ */
+function relativeToBase(file: string, base: string, sourceDir: string, sourceRoot: string): string {
+  if (!path.isAbsolute(file) || picomatch.scan(base).isGlob) return file;
+  for (const root of [path.resolve(sourceDir), sourceRoot]) {
+    const baseDir = path.join(root, base);
+    const resolved = path.resolve(file);
+    if (resolved === baseDir) return '.';
+    if (isInside(baseDir, resolved)) return path.relative(baseDir, resolved).split(path.sep).join('/') + (file.endsWith('/') ? '/' : '');
+  }
+  return file;
 }
 
 interface FilePattern {

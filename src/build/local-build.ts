@@ -3,9 +3,11 @@
  * keeps the per-project build number in the state directory, and hands everything to the runner.
  */
 import { execFile } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { BuildSpec } from '../core/buildspec.js';
 import type { Executor } from '../core/executor.js';
@@ -17,11 +19,17 @@ import type { LogSink } from '../executors/command-log.js';
 import { StaticParameterSource } from './parameters.js';
 import type { BuildRecord } from './result.js';
 import { runBuild } from './runner.js';
+import { copySourceTree } from './source-copy.js';
 
 const execFileAsync = promisify(execFile);
 
 export interface LocalBuildOptions {
   readonly sourceDir: string;
+  /**
+   * Build in `sourceDir` itself (`--in-place`). Otherwise the build runs in a fresh copy under
+   * `<stateDir>/sources/`, removed when it ends.
+   */
+  readonly inPlace?: boolean;
   /** A path (relative to the current directory or the source) or an inline buildspec. */
   readonly buildspec: string | undefined;
   readonly projectName: string;
@@ -89,19 +97,42 @@ export async function readSourceBuildspec(sourceDir: string, name: string): Prom
   }
 }
 
+/** The buildspec's warnings as `file:line:column: warning: message` lines. */
+export function buildspecWarnings(spec: BuildSpec): string[] {
+  return spec.warnings.map((w) => `${w.position.file}:${w.position.line}:${w.position.column}: warning: ${w.message}`);
+}
+
 function isInline(value: string): boolean {
   return value.includes('\n') || /^\s*version\s*:/.test(value);
 }
 
 export async function runLocalBuild(options: LocalBuildOptions, loaded: LoadedBuildspec): Promise<BuildRecord> {
+  const original = path.resolve(options.sourceDir);
+  const info = await stat(original).catch(() => undefined);
+  if (!info?.isDirectory()) throw new NagareError('BUILD_SOURCE_NOT_FOUND', `Source directory ${original} does not exist`);
+  if (options.inPlace) return buildIn(original, options, loaded);
+  const stateDir = path.resolve(options.stateDir);
+  const copy = path.join(stateDir, 'sources', `${encodeURIComponent(options.projectName)}-${randomUUID()}`);
+  try {
+    await copySourceTree(original, copy, stateDir);
+    return await buildIn(copy, options, loaded);
+  } finally {
+    await rm(copy, { recursive: true, force: true });
+  }
+}
+
+async function buildIn(sourceDir: string, options: LocalBuildOptions, loaded: LoadedBuildspec): Promise<BuildRecord> {
   const clock = options.clock ?? Date.now;
-  const sourceDir = path.resolve(options.sourceDir);
-  const info = await stat(sourceDir).catch(() => undefined);
-  if (!info?.isDirectory()) throw new NagareError('BUILD_SOURCE_NOT_FOUND', `Source directory ${sourceDir} does not exist`);
   const git = await gitInfo(sourceDir);
+  const buildNumber = await nextBuildNumber(options.stateDir, options.projectName);
+  // The log is kept beside the build numbers: CODEBUILD_BUILD_URL points at it.
+  const logFile = path.join(path.resolve(options.stateDir), 'logs', encodeURIComponent(options.projectName), `${buildNumber}.log`);
+  await mkdir(path.dirname(logFile), { recursive: true });
+  const logCopy = createWriteStream(logFile);
+  logCopy.on('error', (error) => options.log.write(`[nagare] The log is not kept in ${logFile}: ${error.message}\n`));
   const identity: BuildIdentity = {
     buildId: `${options.projectName}:${randomUUID()}`,
-    buildNumber: await nextBuildNumber(options.stateDir, options.projectName),
+    buildNumber,
     projectName: options.projectName,
     region: options.region,
     accountId: '000000000000',
@@ -114,24 +145,29 @@ export async function runLocalBuild(options: LocalBuildOptions, loaded: LoadedBu
     sourceRepoUrl: git.remoteUrl,
     secondarySources: {},
     batch: options.batch,
+    buildUrl: pathToFileURL(logFile).href,
   };
-  return runBuild({
-    identity,
-    buildspec: loaded.spec,
-    buildspecLocation: loaded.location,
-    executor: options.executor,
-    overrides: options.overrides,
-    parameters: new StaticParameterSource(options.parameters),
-    artifactsDir: path.resolve(options.artifactsDir),
-    reportsDir: options.reportsDir === undefined ? undefined : path.resolve(options.reportsDir),
-    cacheRoot: path.resolve(options.cacheDir),
-    cacheLimitBytes: options.cacheLimitBytes,
-    timeoutInMinutes: options.timeoutInMinutes,
-    logLimitBytes: options.logLimitBytes,
-    log: options.log,
-    clock,
-    signal: options.signal,
-  });
+  try {
+    return await runBuild({
+      identity,
+      buildspec: loaded.spec,
+      buildspecLocation: loaded.location,
+      executor: options.executor,
+      overrides: options.overrides,
+      parameters: new StaticParameterSource(options.parameters),
+      artifactsDir: path.resolve(options.artifactsDir),
+      reportsDir: options.reportsDir === undefined ? undefined : path.resolve(options.reportsDir),
+      cacheRoot: path.resolve(options.cacheDir),
+      cacheLimitBytes: options.cacheLimitBytes,
+      timeoutInMinutes: options.timeoutInMinutes,
+      logLimitBytes: options.logLimitBytes,
+      log: { write: (text) => { options.log.write(text); logCopy.write(text); } },
+      clock,
+      signal: options.signal,
+    });
+  } finally {
+    await new Promise<void>((resolve) => logCopy.end(resolve));
+  }
 }
 
 /** HEAD and the origin URL when the source is a git work tree (CODEBUILD_RESOLVED_SOURCE_VERSION). */

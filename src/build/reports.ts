@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { COVERAGE_REPORT_FORMATS, type ReportFormat, type ReportGroupSpec } from '../core/buildspec.js';
 import { openRegularFile } from '../executors/confine.js';
-import { selectFiles } from './file-selection.js';
+import { selectWithOutside, type OutsideCollector } from './outside-paths.js';
 import { parseCloverXml, parseCoberturaXml, parseJacocoXml, parseSimplecovJson } from './report-formats/coverage-formats.js';
 import { parseCucumberJson, parseJunitXml, parseNunit3Xml, parseNunitXml, parseTestngXml, parseVisualStudioTrx } from './report-formats/test-formats.js';
 import type { CoverageParser, FileCoverage, TestCase, TestCaseParser, TestCaseStatus } from './report-formats/types.js';
@@ -82,13 +82,14 @@ const COVERAGE_PARSERS: Readonly<Partial<Record<ReportFormat, CoverageParser>>> 
  * artifacts); when `outDir` is given the raw files are copied to `<outDir>/<group-name>/`, as
  * CodeBuild's local agent does with its `-r` directory. Rejects only when nagare cannot write `outDir`.
  */
-export async function collectReportGroup(name: string, spec: ReportGroupSpec, sourceDir: string, outDir: string | undefined): Promise<ReportResult> {
+export async function collectReportGroup(name: string, spec: ReportGroupSpec, sourceDir: string, outDir: string | undefined, outside?: OutsideCollector): Promise<ReportResult> {
   const type = (COVERAGE_REPORT_FORMATS as readonly string[]).includes(spec.fileFormat) ? 'CODE_COVERAGE' : 'TEST';
   const empty = { name, type, fileFormat: spec.fileFormat, rawDataPaths: [], summary: undefined, testCases: [], codeCoverageSummary: undefined, codeCoverages: [] } as const;
-  const selection = await selectFiles(
+  const selection = await selectWithOutside(
     { files: spec.files, baseDirectory: spec.baseDirectory, excludePaths: [], discardPaths: spec.discardPaths, enableSymlinks: false },
     sourceDir,
     'report',
+    outside,
   );
   const log = [...selection.log];
   if (!selection.ok) {

@@ -25,6 +25,10 @@ export async function runBuild(request: BuildRequest): Promise<BuildRecord> {
   const onFailure = Object.fromEntries(
     Object.entries(buildspec.phases).flatMap(([name, phase]) => (phase.onFailure ? [[name, phase.onFailure]] : [])),
   );
+  // Keys CodeBuild ignores are said first, so a misspelt one is seen before it is missed.
+  for (const warning of buildspec.warnings) {
+    log.system(`Buildspec warning: ${warning.position.file}:${warning.position.line}:${warning.position.column}: ${warning.message}`);
+  }
   let { state, effects } = startBuild(request.provisioningStartsAt ?? identity.startTime, onFailure);
   request.onPhaseChange?.(maskedState(state, (text) => log.mask(text)));
 

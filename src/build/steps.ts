@@ -15,7 +15,8 @@ import type { BuildRequest } from './build-request.js';
 import { BuildShells } from '../executors/shells.js';
 import { uploadArtifacts } from './upload.js';
 import type { UploadedArtifact } from './build-request.js';
-import { prepareCacheStaging, restoreBuildCache, saveBuildCache } from './build-cache.js';
+import { buildScriptRunner, prepareCacheStaging, prepareOutputStaging, restoreBuildCache, saveBuildCache } from './build-cache.js';
+import type { OutsideCollector } from './outside-paths.js';
 import type { CacheStaging } from './cache-staging.js';
 import { collectReports, type BuildReport } from './build-reports.js';
 
@@ -36,6 +37,8 @@ export class BuildSteps {
   private masker = new Masker([]);
   private imageEnvironment: Readonly<Record<string, string>> = {};
   private cacheStaging: CacheStaging | undefined;
+  /** Where the build copies artifact and report paths outside the source (outside-paths.ts). */
+  private outputStaging: CacheStaging | undefined;
 
   constructor(
     private readonly request: BuildRequest,
@@ -49,8 +52,11 @@ export class BuildSteps {
   async provision(): Promise<StepResult> {
     const { executor, identity } = this.request;
     this.log.system(`Running on nagare (${executor.description})`);
-    if (this.request.buildspec.cache && this.request.cacheRoot) this.cacheStaging = await prepareCacheStaging(this.request);
-    const mounts = [identity.sourceDir, ...Object.values(identity.secondarySources), helperBinDir(), ...(this.cacheStaging ? [this.cacheStaging.dir] : [])];
+    const { buildspec } = this.request;
+    if (buildspec.cache && this.request.cacheRoot) this.cacheStaging = await prepareCacheStaging(this.request);
+    if (buildspec.artifacts || Object.keys(buildspec.reports).length > 0) this.outputStaging = await prepareOutputStaging(this.request);
+    const staging = [this.cacheStaging, this.outputStaging].flatMap((dir) => (dir ? [dir.dir] : []));
+    const mounts = [identity.sourceDir, ...Object.values(identity.secondarySources), helperBinDir(), ...staging];
     await executor.start(mounts);
     this.imageEnvironment = await executor.baseEnvironment();
     return SUCCEEDED;
@@ -107,7 +113,7 @@ export class BuildSteps {
       else this.log.system('Skipping cache save: the BUILD phase did not succeed');
     }
     if (!buildspec.artifacts) return SUCCEEDED;
-    const uploaded = await uploadArtifacts(buildspec.artifacts, this.request, this.shells, this.log);
+    const uploaded = await uploadArtifacts(buildspec.artifacts, this.request, this.shells, this.log, this.outsideCollector());
     if (!uploaded.ok) return { outcome: 'FAILED', context: uploaded.context };
     this.primaryArtifact = uploaded.primary;
     this.secondaryArtifacts = uploaded.secondary;
@@ -127,7 +133,8 @@ export class BuildSteps {
   async finalize(): Promise<StepResult> {
     const { buildspec, identity } = this.request;
     if (Object.keys(buildspec.reports).length > 0) {
-      this.reports = await collectReports(buildspec.reports, identity, this.request.reportsDir, this.interrupted() ? undefined : this.shells, this.log);
+      const shells = this.interrupted() ? undefined : this.shells;
+      this.reports = await collectReports(buildspec.reports, identity, this.request.reportsDir, shells, this.log, shells && this.outsideCollector());
     }
     return SUCCEEDED;
   }
@@ -141,6 +148,11 @@ export class BuildSteps {
     this.exportedVariables = names.map((name) => ({ name, value: this.masker.mask(values[name] ?? '') }));
   }
 
+  private outsideCollector(): OutsideCollector | undefined {
+    if (!this.outputStaging || !this.shells) return undefined;
+    return { stagingDir: this.outputStaging.dir, run: buildScriptRunner(this.shells, this.request.buildspec.runAs) };
+  }
+
   async terminate(graceMs: number): Promise<void> {
     await this.shells?.terminate(graceMs);
   }
@@ -151,6 +163,7 @@ export class BuildSteps {
       await this.request.executor.dispose();
     } finally {
       await this.cacheStaging?.dispose();
+      await this.outputStaging?.dispose();
     }
   }
 }

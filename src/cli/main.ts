@@ -56,8 +56,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!outcome) return 0;
   switch (outcome.kind) {
     case 'validated':
-      if (outcome.json) process.stdout.write(JSON.stringify({ valid: true, file: outcome.file }) + '\n');
-      else process.stdout.write(`${outcome.file}: valid\n`);
+      if (outcome.json) process.stdout.write(JSON.stringify({ valid: true, file: outcome.file, warnings: outcome.warnings }) + '\n');
+      else process.stdout.write(`${outcome.file}: valid${outcome.warnings.map((line) => `\n${line}`).join('')}\n`);
       return 0;
     case 'build':
       if (outcome.json) process.stdout.write(JSON.stringify(outcome.record, null, 2) + '\n');

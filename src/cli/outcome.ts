@@ -6,7 +6,8 @@ import type { LifecycleEventResult } from '../deploy/instance-deployment.js';
 
 export type CommandOutcome =
   | { readonly kind: 'build'; readonly record: BuildRecord; readonly json: boolean }
-  | { readonly kind: 'validated'; readonly file: string; readonly json: boolean }
+  /** `warnings`: `file:line:column: message` for what the buildspec has that CodeBuild ignores. */
+  | { readonly kind: 'validated'; readonly file: string; readonly json: boolean; readonly warnings: readonly string[] }
   /** Anything else: `value` printed as JSON with --json, `text` otherwise; a build's status sets the exit code. */
   | { readonly kind: 'output'; readonly json: boolean; readonly value: unknown; readonly text: string; readonly buildStatus?: StatusType | undefined }
   /** `deploy local`: its events were printed live; the status sets the exit code. */

@@ -5,6 +5,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
+import { parseImageMapping, type ImageMapping } from '../core/image-map.js';
 import { LABEL_PATTERN, normaliseLabels } from '../core/job-routing.js';
 import { defaultStateDir, definedEnvironment } from './environment.js';
 import { parseLogLimit } from './log-limit.js';
@@ -23,6 +24,7 @@ export interface AgentFlags {
   readonly buildUser?: string;
   readonly allowRunAs?: string;
   readonly allowRootBuilds?: boolean;
+  readonly imageMap?: readonly string[];
 }
 
 /** Who shell builds run as (issue 7, finding 6); shared by `nagare agent` and `nagare up`. */
@@ -52,6 +54,8 @@ export interface AgentConfig {
   readonly buildUser: string | undefined;
   readonly allowRunAs: readonly string[];
   readonly allowRootBuilds: boolean;
+  /** `--image-map PATTERN=IMAGE` rules, in order (core/image-map.ts). */
+  readonly imageMap: readonly ImageMapping[];
 }
 
 export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): AgentConfig {
@@ -87,7 +91,18 @@ export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): A
     pollSeconds,
     logLimitBytes: parseLogLimit(flags.maxLogMib ?? env.NAGARE_MAX_LOG_MIB),
     ...compileBuildIsolation(flags, env),
+    imageMap: compileImageMap(flags.imageMap, env),
   };
+}
+
+/** `--image-map` flags (repeatable), or NAGARE_IMAGE_MAP with rules separated by commas. */
+export function compileImageMap(flags: readonly string[] | undefined, env: NodeJS.ProcessEnv): ImageMapping[] {
+  const written = flags ?? (env.NAGARE_IMAGE_MAP ?? '').split(',').map((rule) => rule.trim()).filter((rule) => rule !== '');
+  return written.map((rule) => {
+    const mapping = parseImageMapping(rule);
+    if (!mapping) throw new NagareError('CONFIG_INVALID', `--image-map takes PATTERN=IMAGE, e.g. 'aws/codebuild/*=nagare/base:latest', not '${rule}'`);
+    return mapping;
+  });
 }
 
 const USER_NAME = /^[a-z_][a-z0-9_.-]{0,31}\$?$/i;

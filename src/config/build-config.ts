@@ -30,6 +30,8 @@ export interface BuildFlags {
   readonly json?: boolean;
   readonly validate?: boolean;
   readonly parallel?: string;
+  readonly inPlace?: boolean;
+  readonly privilegedMode?: boolean;
 }
 
 export interface BuildConfig {
@@ -51,6 +53,10 @@ export interface BuildConfig {
   readonly cacheLimitBytes: number;
   readonly json: boolean;
   readonly validateOnly: boolean;
+  /** Build in the source directory itself instead of a fresh copy of it. */
+  readonly inPlace: boolean;
+  /** CodeBuild's privilegedMode: the Docker build gets the engine's socket. */
+  readonly privilegedMode: boolean;
   readonly color: boolean;
   readonly region: string;
   readonly initiator: string;
@@ -70,6 +76,9 @@ export async function compileBuildConfig(flags: BuildFlags, env: NodeJS.ProcessE
   }
   if (executor === 'docker' && !flags.image) {
     throw new NagareError('CONFIG_INVALID', '--executor docker needs --image IMAGE (for example nagare/base:latest, built by scripts/build-base-image.sh)');
+  }
+  if (flags.privilegedMode && executor !== 'docker') {
+    throw new NagareError('CONFIG_INVALID', '--privileged-mode gives the build the Docker engine, which only a Docker build can be given: add --image IMAGE (for example nagare/base:latest)');
   }
   const projectName = flags.projectName ?? defaultProjectName(sourceDir);
   if (!PROJECT_NAME.test(projectName)) {
@@ -95,6 +104,8 @@ export async function compileBuildConfig(flags: BuildFlags, env: NodeJS.ProcessE
     cacheLimitBytes: parseCacheLimit(flags.cacheLimit),
     json: flags.json ?? false,
     validateOnly: flags.validate ?? false,
+    inPlace: flags.inPlace ?? false,
+    privilegedMode: flags.privilegedMode ?? false,
     color: isTty && env.NO_COLOR === undefined && env.TERM !== 'dumb',
     region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     initiator: env.USER ?? env.LOGNAME ?? os.userInfo().username,

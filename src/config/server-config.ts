@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
-import { compileAgentPlacement, compileBuildIsolation, type BuildIsolationConfig } from './agent-config.js';
+import type { ImageMapping } from '../core/image-map.js';
+import { compileAgentPlacement, compileBuildIsolation, compileImageMap, type BuildIsolationConfig } from './agent-config.js';
 import { definedEnvironment } from './environment.js';
 import { parseLogLimit } from './log-limit.js';
 
@@ -30,6 +31,7 @@ export interface ServerFlags {
   readonly allowRootBuilds?: boolean;
   readonly fleet?: string;
   readonly labels?: string;
+  readonly imageMap?: readonly string[];
   readonly retainBuildsDays?: string;
   readonly retainExecutionsDays?: string;
 }
@@ -61,6 +63,8 @@ export interface ServerConfig {
   /** `nagare up`: the fleet the embedded agent joins (created when missing) and the labels it advertises. */
   readonly agentFleet: string | undefined;
   readonly agentLabels: readonly string[];
+  /** The embedded agent's `--image-map` rules (core/image-map.ts). */
+  readonly imageMap: readonly ImageMapping[];
 }
 
 export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -84,6 +88,7 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     agentWorkDir,
     buildIsolation: compileBuildIsolation(flags, env),
     ...(({ fleet, labels }) => ({ agentFleet: fleet, agentLabels: labels }))(compileAgentPlacement(flags, env)),
+    imageMap: compileImageMap(flags.imageMap, env),
     port,
     host: flags.host ?? env.NAGARE_HOST ?? '127.0.0.1',
     databaseUrl,

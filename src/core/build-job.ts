@@ -25,6 +25,10 @@ export interface BuildJob {
   readonly buildspec: string | undefined;
   /** `shell` for the agent's host shell, otherwise a Docker image. */
   readonly image: string;
+  /** The project's `privilegedMode`: a Docker build gets the agent's engine (needs the `docker` label). */
+  readonly privilegedMode?: boolean | undefined;
+  /** The project's registryCredential: the secret holding `{"username","password"}` for the image's registry. */
+  readonly registryCredential?: string | undefined;
   /** Project variables with StartBuild's overrides applied (override wins). */
   readonly environmentVariables: readonly EnvironmentVariable[];
   readonly artifacts: ProjectArtifacts;

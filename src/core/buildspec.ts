@@ -102,4 +102,15 @@ export interface BuildSpec {
   readonly batch: BatchSpec | undefined;
   /** The file name used in messages (a path, or `<inline>`). */
   readonly file: string;
+  /**
+   * What CodeBuild lets pass but a person should hear of (unknown keys at the top level and
+   * under `env`), in source order: printed before the build and by `nagare build --validate`.
+   */
+  readonly warnings: readonly BuildspecWarning[];
+}
+
+export interface BuildspecWarning {
+  readonly code: 'SPEC_UNKNOWN_KEY';
+  readonly message: string;
+  readonly position: SourcePosition;
 }

@@ -30,10 +30,18 @@ export interface CommandOutcome {
   readonly shellExited: boolean;
 }
 
-/** Environment and working directory after the last command that exited 0. */
+/**
+ * Environment and working directory after the last command that exited 0, or after the command
+ * that ended the shell (`exit 1` keeps the state it leaves, as CodeBuild does).
+ */
 export interface ShellState {
   readonly env: Readonly<Record<string, string>>;
   readonly cwd: string;
+  /**
+   * Plain (unexported) shell variables, known only after a command ended the shell: a new
+   * session sets them again before its first command. Absent when there are none to carry.
+   */
+  readonly variables?: Readonly<Record<string, string>>;
 }
 
 export interface ShellSession {

@@ -48,6 +48,7 @@ export function findAction(exec: ExecutionState, stage: string, action: string):
 export function runActionEffect(exec: ExecutionState, record: ActionRun, action: ActionDeclaration): RunActionEffect {
   const primary = action.configuration.PrimarySource ?? action.inputArtifacts[0];
   const revision = exec.sourceRevisions[action.name];
+  const primaryRevision = primary === undefined ? undefined : producerRevision(exec, primary, record.inputArtifacts[primary]);
   return {
     type: 'RUN_ACTION',
     executionId: exec.pipelineExecutionId,
@@ -61,12 +62,19 @@ export function runActionEffect(exec: ExecutionState, record: ActionRun, action:
     commands: [...record.resolvedCommands],
     inputArtifacts: { ...record.inputArtifacts },
     ...(primary !== undefined ? { primaryInput: primary } : {}),
+    ...(primaryRevision !== undefined ? { primaryInputRevision: primaryRevision } : {}),
     outputArtifactNames: [...action.outputArtifacts],
     ...(action.namespace !== undefined ? { namespace: action.namespace } : {}),
     ...(action.region !== undefined ? { region: action.region } : {}),
     ...(action.roleArn !== undefined ? { roleArn: action.roleArn } : {}),
     ...(revision ? { sourceRevision: { ...revision } } : {}),
   };
+}
+
+/** The revision id of the action run that produced `artifact` as this very blob, if it recorded one. */
+function producerRevision(exec: ExecutionState, artifact: string, blobKey: string | undefined): string | undefined {
+  if (blobKey === undefined) return undefined;
+  return exec.actions.find((run) => run.outputArtifacts[artifact] === blobKey && run.revision !== undefined)?.revision?.revisionId;
 }
 
 export function endExecution(step: Step, exec: ExecutionState, status: ExecutionStatus, statusSummary?: string): void {

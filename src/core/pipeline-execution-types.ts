@@ -216,6 +216,11 @@ export interface RunActionEffect {
   inputArtifacts: Record<string, string>;
   /** `PrimarySource` if configured, else the first input artifact. */
   primaryInput?: string;
+  /**
+   * The revision (a commit id) of the source action whose output is the primary input: a build
+   * sees it as CODEBUILD_SOURCE_VERSION and CODEBUILD_RESOLVED_SOURCE_VERSION.
+   */
+  primaryInputRevision?: string;
   outputArtifactNames: string[];
   namespace?: string;
   region?: string;

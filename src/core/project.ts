@@ -23,6 +23,12 @@ export interface EnvironmentVariable {
   readonly type: EnvironmentVariableType;
 }
 
+export interface RegistryCredential {
+  /** The secret's name or ARN. */
+  readonly credential: string;
+  readonly credentialProvider: 'SECRETS_MANAGER';
+}
+
 export interface ProjectEnvironment {
   /** Always LINUX_CONTAINER for now. */
   readonly type: 'LINUX_CONTAINER';
@@ -31,6 +37,11 @@ export interface ProjectEnvironment {
   readonly computeType: string;
   readonly environmentVariables: readonly EnvironmentVariable[];
   readonly privilegedMode: boolean;
+  /**
+   * CodeBuild's `registryCredential`: the image is pulled with the nagare secret `credential`
+   * (its value JSON `{"username","password"}`), the only provider being SECRETS_MANAGER.
+   */
+  readonly registryCredential?: RegistryCredential | undefined;
   /** CodeBuild's `environment.fleet`: builds run only on the agents of this fleet. */
   readonly fleet?: { readonly fleetArn: string } | undefined;
 }

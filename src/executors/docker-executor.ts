@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { NagareError } from '../core/errors.js';
 import type { Executor, ShellOptions, ShellSession } from '../core/executor.js';
+import { pullImage, type PullOptions } from './docker-images.js';
 import { DockerShellSession } from './docker-session.js';
 import { runToCompletion } from './docker-streams.js';
 
@@ -21,6 +22,15 @@ export interface DockerExecutorOptions {
   readonly socketPath?: string;
   /** Where session directories go (bind-mounted into the container); the OS temporary directory when absent. */
   readonly stateDir?: string;
+  /** Pull the image from its registry when the engine lacks it; absent: a missing image is an error. */
+  readonly pull?: PullOptions;
+  /**
+   * CodeBuild's `privilegedMode: true`: the build gets this engine through its socket, mounted at
+   * /var/run/docker.sock, and the host's static `docker` client at /usr/local/bin/docker when one
+   * is given (busybox images have none). The build can then do what the engine can: it is given
+   * only to projects that ask for it.
+   */
+  readonly privileged?: { readonly dockerClient: string | undefined };
 }
 
 /** Grace period `dispose` gives processes between SIGTERM and SIGKILL before removing the container. */
@@ -56,7 +66,13 @@ export class DockerExecutor implements Executor {
     await docker.ping().catch((error: unknown) => {
       throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `no Docker engine answers at ${this.socketPath} (${describe(error)}); start dockerd or use --executor shell`, { cause: error });
     });
-    const image = await docker.getImage(this.options.image).inspect().catch((error: unknown) => {
+    const inspect = (): Promise<Docker.ImageInspectInfo> => docker.getImage(this.options.image).inspect();
+    const pull = this.options.pull;
+    const image = await inspect().catch(async (error: unknown) => {
+      if (statusCode(error) === 404 && pull) {
+        await pullImage(docker, this.options.image, pull);
+        return inspect();
+      }
       if (statusCode(error) === 404) {
         throw new NagareError('EXEC_IMAGE_NOT_FOUND', `image ${this.options.image} is not in the local Docker engine and no registry is used: build nagare/base:latest with scripts/build-base-image.sh, or import one with docker load / docker import`, { details: { image: this.options.image }, cause: error });
       }
@@ -65,6 +81,10 @@ export class DockerExecutor implements Executor {
     const stateRoot = await mkdtemp(join(this.options.stateDir ?? tmpdir(), 'nagare-docker-'));
     await chmod(stateRoot, 0o711); // session directories inside belong to the run-as user
     const binds = [...new Set([...mounts, stateRoot])].map((dir) => `${dir}:${dir}`);
+    if (this.options.privileged) {
+      binds.push(`${this.socketPath}:/var/run/docker.sock`);
+      if (this.options.privileged.dockerClient) binds.push(`${this.options.privileged.dockerClient}:/usr/local/bin/docker:ro`);
+    }
     try {
       const container = await docker.createContainer({
         Image: this.options.image,

@@ -5,8 +5,10 @@
  * as `{ . file; } </dev/null`, so commands never see the control pipe. After it, the shell dumps
  * `export -p` and `pwd` when the status is 0 and prints `<nonce>:C:<seq>:<status>` on fd 9, a copy
  * of the original standard output that commands run without. An EXIT trap prints
- * `<nonce>:X:<status>` when a command ends the shell (`exit 3`, `set -e`), and a handshake prints
- * `<nonce>:P:<pid>` so the transport learns the shell's pid in its own pid namespace.
+ * `<nonce>:X:<status>` when a command ends the shell (`exit 3`, `set -e`), after dumping the
+ * exported environment, `pwd` and the plain variables (`set`), so that the next shell starts from
+ * the state the command left; and a handshake prints `<nonce>:P:<pid>` so the transport learns the
+ * shell's pid in its own pid namespace.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -44,6 +46,8 @@ export class ShellProtocol {
   private strayBytes = 0;
   private good: ShellState;
   private endedWith: number | undefined;
+  /** Reading the state a command left when it ended the shell; the end waits for it. */
+  private exitState: Promise<void> | undefined;
   private shellPid: number | undefined;
   private readonly readyWaiters: { resolve: (pid: number) => void; reject: (error: unknown) => void }[] = [];
 
@@ -55,10 +59,16 @@ export class ShellProtocol {
   startupScript(): string {
     const nonce = this.nonce.toString();
     const names = (this.options.unset ?? []).filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+    const dir = this.options.sessionDir;
+    // Each variable `set` lists, as NAME=value NUL-terminated, so values with newlines survive.
+    const variables = String.raw`set | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' | while read -r __nagare_n; do ` +
+      String.raw`eval "[ -n \"\${$__nagare_n+set}\" ] && printf '%s=%s\\000' \"\$__nagare_n\" \"\${$__nagare_n}\""; done`;
     return [
       'exec 2>&1 9>&1',
       ...(names.length > 0 ? [`unset ${names.join(' ')}`] : []),
-      `trap 'printf "%s:X:%s\\n" ${nonce} "$?" >&9' EXIT`,
+      `__nagare_exit() { export -p >|${quote(join(dir, 'exit-env'))}; pwd >|${quote(join(dir, 'exit-cwd'))}; ` +
+        `{ ${variables}; } >|${quote(join(dir, 'exit-vars'))}; printf '%s:X:%s\\n' ${nonce} "$1" >&9; }`,
+      `trap '__nagare_exit "$?"' EXIT`,
       `printf '%s:P:%s\\n' ${nonce} "$$" >&9`,
       '',
     ].join('\n');
@@ -131,7 +141,8 @@ export class ShellProtocol {
   shellEnded(status: number): void {
     if (this.pending.length > 0) this.emit(this.pending);
     this.pending = Buffer.alloc(0);
-    this.end(status);
+    if (this.exitState) void this.exitState.then(() => this.end(status));
+    else this.end(status);
   }
 
   private end(status: number): void {
@@ -154,7 +165,8 @@ export class ShellProtocol {
       this.shellPid = Number(first);
       for (const waiter of this.readyWaiters.splice(0)) waiter.resolve(this.shellPid);
     } else if (kind === 'X' && first !== undefined) {
-      this.end(Number(first));
+      const status = Number(first);
+      this.exitState ??= this.readExitState().then(() => this.end(status));
     } else if (kind === 'C' && this.active && Number(first) === this.active.seq) {
       const active = this.active;
       const status = Number(second);
@@ -174,6 +186,26 @@ export class ShellProtocol {
     return { exitCode: status, shellExited: false };
   }
 
+  /**
+   * The state dumped by the EXIT trap becomes the last good state: a command that ends the shell
+   * (`exit 0`, `exit 1`) leaves its directory, exports and plain variables to the next command,
+   * as a command that fails without exiting does. A dump that cannot be read leaves it as it was.
+   */
+  private async readExitState(): Promise<void> {
+    const dir = this.options.sessionDir;
+    try {
+      const [exported, cwd, variables] = await Promise.all([
+        readFile(join(dir, 'exit-env'), 'utf8'),
+        readFile(join(dir, 'exit-cwd'), 'utf8'),
+        readFile(join(dir, 'exit-vars'), 'utf8'),
+      ]);
+      const env = parseExportedEnvironment(exported);
+      this.good = { env, cwd: cwd.replace(/\n$/, ''), variables: plainVariables(variables, env) };
+    } catch {
+      // The trap could not write (a full disk, a removed directory): the state before stays.
+    }
+  }
+
   private emit(chunk: Buffer): void {
     if (chunk.length === 0) return;
     if (this.active) {
@@ -183,6 +215,22 @@ export class ShellProtocol {
       this.strayBytes += chunk.length;
     }
   }
+}
+
+/** Variables the shell itself manages (some read-only in bash): never set again in a new shell. */
+const SHELL_OWN_VARIABLE = /^(?:__nagare_\w*|BASH\w*|HIST\w*|COMP_\w*|PPID|PWD|OLDPWD|IFS|OPTIND|OPTARG|LINENO|PS[1-4]|_|EUID|UID|GROUPS|SHELLOPTS|RANDOM|SRANDOM|SECONDS|EPOCHREALTIME|EPOCHSECONDS|FUNCNAME|DIRSTACK|PIPESTATUS|HOSTTYPE|MACHTYPE|OSTYPE|SHLVL|HOSTNAME|MAILCHECK|LINES|COLUMNS)$/;
+
+/** The unexported variables of a `NAME=value\0` dump: those not in `env` and not the shell's own. */
+function plainVariables(dump: string, env: Readonly<Record<string, string>>): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const entry of dump.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) continue;
+    const name = entry.slice(0, eq);
+    if (name in env || SHELL_OWN_VARIABLE.test(name)) continue;
+    variables[name] = entry.slice(eq + 1);
+  }
+  return variables;
 }
 
 /** Length of the longest tail of `data` that is a beginning of `marker` (kept back until more arrives). */

@@ -1,7 +1,8 @@
 /**
  * Shell sessions for one build, after decision 7: in buildspec 0.2 one shell lives for the whole
- * build; a command that ends the shell fails its phase, and the next command gets a fresh shell
- * with the environment and working directory of the last successful command. A change of `run-as`
+ * build; a command that ends the shell with a non-zero status fails its phase, and the next
+ * command gets a fresh shell with the environment, working directory and plain variables the
+ * ending command left (issue 9: `if …; then exit 0; fi` keeps the build's state). A change of `run-as`
  * user also starts a fresh shell from that state. In 0.1 every command gets a new shell in the
  * source directory with the build's environment.
  */
@@ -115,6 +116,11 @@ export class BuildShells {
     if (this.terminated) await session.terminate(0);
     else this.session = session;
     this.sessionUser = user;
+    // Plain variables a command left when it ended the previous shell are set again, unexported.
+    const plain = Object.entries(this.state.variables ?? {}).filter(([name]) => !(name in env));
+    if (plain.length > 0 && !this.terminated) {
+      await session.run(plain.map(([name, value]) => `${name}=${shellQuote(value)}`).join('\n'), () => undefined);
+    }
     return session;
   }
 }

@@ -32,6 +32,8 @@ export const buildJobSchema = z.object({
   }).transform((source) => ({ type: source.type, location: source.location, sourceVersion: source.sourceVersion, gitCloneDepth: source.gitCloneDepth })),
   buildspec: z.string().optional(),
   image: z.string().min(1),
+  privilegedMode: z.boolean().optional(),
+  registryCredential: z.string().optional(),
   environmentVariables: z.array(z.object({ name: z.string(), value: z.string(), type: z.enum(['PLAINTEXT', 'PARAMETER_STORE', 'SECRETS_MANAGER']) })),
   artifacts,
   secondaryArtifacts: z.array(artifacts),

@@ -49,7 +49,9 @@ export function readEnv(reader: SpecReader, env: Field | undefined, legacy: Fiel
         result.gitCredentialHelper = reader.boolean(field, '`env.git-credential-helper`') ?? false;
         break;
       default:
-        reader.unknownKey(field, ENV_KEYS, '`env`');
+        // `env.compute-type`, `env.image` … of batch entries and other tools' keys: CodeBuild
+        // runs such a buildspec, so nagare warns and goes on.
+        reader.unknownKeyWarning(field, ENV_KEYS, '`env`');
     }
   }
   if (legacyVariables && legacy) {

@@ -110,19 +110,20 @@ function readRuntimeVersions(reader: SpecReader, field: Field): Record<string, s
   return versions;
 }
 
-/** A list of commands; numbers and booleans stay as written, and `- echo a: b` gets a quoting hint. */
+/**
+ * A list of commands; numbers and booleans stay as written, and `- echo a: b` gets a quoting hint.
+ * As CodeBuild reads them, `commands:` with no value is no commands and `commands: make all`
+ * (one string) is one command.
+ */
 function readCommands(reader: SpecReader, field: Field): string[] | undefined {
   const list = field.value;
   if (list === undefined) {
     // An alias to nothing is already reported where it is written.
-    if (!isAlias(field.valueNode)) {
-      reader.report('SPEC_INVALID_VALUE', `\`${field.key}\` has no value; list at least one command under it, or remove the key.`, field.valueNode, field.path);
-    }
-    return undefined;
+    return isAlias(field.valueNode) ? undefined : [];
   }
+  if (isScalar(list)) return [String(list.value)];
   if (!isSeq(list)) {
-    const hint = isScalar(list) ? ` Write each command on its own \`- \` line: \`- ${String(list.value)}\`.` : '';
-    reader.report('SPEC_INVALID_TYPE', `\`${field.key}\` must be a list of commands, not ${describe(list)}.${hint}`, field.valueNode, field.path);
+    reader.report('SPEC_INVALID_TYPE', `\`${field.key}\` must be a list of commands, not ${describe(list)}.`, field.valueNode, field.path);
     return undefined;
   }
   const commands: string[] = [];

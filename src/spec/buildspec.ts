@@ -63,20 +63,17 @@ function readTopLevel(reader: SpecReader, root: unknown, file: string): BuildSpe
       case 'reports': reports = readReports(reader, field); break;
       case 'artifacts': artifacts = readArtifacts(reader, field); break;
       case 'cache': cache = readCache(reader, field); break;
-      default: reader.unknownKey(field, TOP_LEVEL_KEYS, 'the buildspec');
+      // CodeBuild ignores keys it does not know here (`eb_codebuild_settings` in AWS's own
+      // Elastic Beanstalk sample): a warning with the did-you-mean hint, not a refusal.
+      default: reader.unknownKeyWarning(field, TOP_LEVEL_KEYS, 'the buildspec');
     }
   }
-  // A batch buildspec whose builds each name their own buildspec needs no phases of its own.
-  if (!byKey.has('phases') && !byKey.has('batch')) {
-    reader.report('SPEC_MISSING_KEY', 'The buildspec has no `phases`; add `phases:` with at least a `build:` phase and its `commands:`.', root, '', { key: 'phases' });
-  } else if (byKey.has('phases') && byKey.get('phases')?.value === undefined) {
-    const field = byKey.get('phases');
-    reader.report('SPEC_MISSING_KEY', '`phases` is empty; add at least a `build:` phase with its `commands:`.', field?.keyNode, 'phases', { key: 'phases' });
-  }
+  // No `phases` (or `phases:` with nothing under it) is valid: such a buildspec only sets up
+  // the environment and uploads its artifacts, as CodeBuild allows.
   const legacy = version === '0.2' ? undefined : byKey.get(LEGACY_ENV_KEY);
   const envField = byKey.get('env');
   const env = envField || legacy ? readEnv(reader, envField, legacy) : DEFAULT_ENV;
-  return { version: version ?? '0.2', runAs, env, proxy, phases, reports, artifacts, cache, batch, file };
+  return { version: version ?? '0.2', runAs, env, proxy, phases, reports, artifacts, cache, batch, file, warnings: inSourceOrder(reader.warnings) };
 }
 
 const VERSIONS: Readonly<Record<string, BuildspecVersion>> = { '0.1': '0.1', '0.2': '0.2' };

@@ -33,8 +33,16 @@ const BOOLEAN_TEXTS = new Map([
 ]);
 const MAX_MERGE_DEPTH = 8;
 
+/** A problem CodeBuild lets pass (an unknown top-level key): reported, never refused. */
+export interface SpecWarning {
+  readonly code: 'SPEC_UNKNOWN_KEY';
+  readonly message: string;
+  readonly position: SourcePosition;
+}
+
 export class SpecReader {
   readonly errors: NagareError[] = [];
+  readonly warnings: SpecWarning[] = [];
   private readonly aliasTargets = new Map<Alias, unknown>();
 
   constructor(
@@ -84,6 +92,18 @@ export class SpecReader {
       `Unknown key \`${field.key}\` in ${where}.${didYouMean(field.key, allowed)} Allowed keys: ${allowed.join(', ')}.`,
       field.keyNode, field.path, { key: field.key },
     );
+  }
+
+  /**
+   * An unknown key where CodeBuild ignores it (the top level, `env`): a warning with the same
+   * hint, so a misspelt key is still pointed out while a file made for more than CodeBuild runs.
+   */
+  unknownKeyWarning(field: Field, allowed: readonly string[], where: string): void {
+    this.warnings.push({
+      code: 'SPEC_UNKNOWN_KEY',
+      message: `Unknown key \`${field.key}\` in ${where} is ignored, as CodeBuild ignores it.${didYouMean(field.key, allowed)} Allowed keys: ${allowed.join(', ')}.`,
+      position: this.positionOf(field.keyNode, field.path),
+    });
   }
 
   /** A scalar as written; numbers and booleans stay their source text. */
@@ -250,10 +270,10 @@ export function readSpecDocument(text: string, file: string, kind: string): { re
   return { reader, root: reader.resolve(document.contents), contents: document.contents };
 }
 
-/** Errors sorted by line, then column, as a person reads the file. */
-export function inSourceOrder(errors: readonly NagareError[]): NagareError[] {
-  const line = (error: NagareError): number => error.position?.line ?? 0;
-  const column = (error: NagareError): number => error.position?.column ?? 0;
+/** Errors (or warnings) sorted by line, then column, as a person reads the file. */
+export function inSourceOrder<T extends { readonly position?: SourcePosition | undefined }>(errors: readonly T[]): T[] {
+  const line = (error: T): number => error.position?.line ?? 0;
+  const column = (error: T): number => error.position?.column ?? 0;
   return [...errors].sort((a, b) => line(a) - line(b) || column(a) - column(b));
 }
 

@@ -110,6 +110,13 @@ test('nagare agent flags: --labels are label names and --fleet a fleet name', ()
   assert.equal(compileAgentConfig(base, { NAGARE_AGENT_FLEET: 'linux' }).fleet, 'linux');
 });
 
+test('nagare agent --image-map takes PATTERN=IMAGE rules in order, or NAGARE_IMAGE_MAP separated by commas; anything else is CONFIG_INVALID', () => {
+  const base = { server: 'http://x', token: 't' };
+  assert.deepEqual(compileAgentConfig({ ...base, imageMap: ['aws/codebuild/*=nagare/base:latest', 'node:*=node:20'] }, {}).imageMap.map((m) => m.pattern), ['aws/codebuild/*', 'node:*']);
+  assert.deepEqual(compileAgentConfig(base, { NAGARE_IMAGE_MAP: 'a/*=b:1, c=d' }).imageMap, [{ pattern: 'a/*', image: 'b:1' }, { pattern: 'c', image: 'd' }]);
+  assert.throws(() => compileAgentConfig({ ...base, imageMap: ['no-equals-sign'] }, {}), /--image-map takes PATTERN=IMAGE/);
+});
+
 function run(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', main, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

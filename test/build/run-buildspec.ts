@@ -23,6 +23,8 @@ export interface RunOptions {
   readonly stateDir?: string;
   readonly executor?: Executor;
   readonly onLog?: (text: string) => void;
+  /** false: build in a fresh copy of the source, as `nagare build` does by default. */
+  readonly inPlace?: boolean;
 }
 
 export interface RunResult {
@@ -49,6 +51,7 @@ export async function runBuildspec(yaml: string, options: RunOptions = {}): Prom
   let log = '';
   const config: LocalBuildOptions = {
     sourceDir,
+    inPlace: options.inPlace ?? true,
     buildspec: yaml,
     projectName: options.projectName ?? 'rules',
     artifactsDir,

@@ -4,6 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { makeSource, outputLines, phaseStatuses, runBuildspec } from './run-buildspec.js';
 
@@ -129,6 +132,16 @@ phases:
   assert.equal(region, 'us-east-1');
 });
 
+test('CODEBUILD_BUILD_URL of a local build is the file URL of its log, which holds the whole log', async () => {
+  const { log, stateDir } = await runBuildspec(`version: 0.2
+phases:
+  build: { commands: ['echo "$CODEBUILD_BUILD_URL"'] }
+`, { projectName: 'logged' });
+  const [url] = outputLines(log);
+  assert.equal(url, pathToFileURL(path.join(stateDir, 'logs', 'logged', '1.log')).href);
+  assert.equal(await readFile(fileURLToPath(url ?? ''), 'utf8'), log);
+});
+
 test('CODEBUILD_BUILD_NUMBER counts up per project in the state directory', async () => {
   const first = await runBuildspec('version: 0.2\nphases:\n  build: { commands: [\'echo "$CODEBUILD_BUILD_NUMBER"\'] }\n', { projectName: 'counted' });
   const second = await runBuildspec('version: 0.2\nphases:\n  build: { commands: [\'echo "$CODEBUILD_BUILD_NUMBER"\'] }\n', { projectName: 'counted', stateDir: first.stateDir });
@@ -149,4 +162,34 @@ test('CODEBUILD_RESOLVED_SOURCE_VERSION is HEAD when the source is a git work tr
   assert.equal(inGit.record.resolvedSourceVersion, head);
   const plain = await runBuildspec(spec);
   assert.deepEqual(outputLines(plain.log), ['[unset]']);
+});
+
+test('nagare build runs in a fresh copy of the source with .git, so the tree is unchanged and a second run starts from the same state', async () => {
+  const sourceDir = await makeSource({ 'counter.txt': '1\n', 'src/app.js': 'x' });
+  execFileSync('git', ['init', '--quiet'], { cwd: sourceDir });
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '--quiet', '--allow-empty', '-m', 'init'], { cwd: sourceDir });
+  const yaml = `version: 0.2
+phases:
+  build:
+    commands:
+      - echo 2 >> counter.txt
+      - 'echo "$(wc -l < counter.txt) $(git rev-parse --is-inside-work-tree) $(pwd)"'
+      - rm -r src
+`;
+  const first = await runBuildspec(yaml, { sourceDir, inPlace: false });
+  const second = await runBuildspec(yaml, { sourceDir, inPlace: false, stateDir: first.stateDir });
+  const [firstLine, secondLine] = [outputLines(first.log)[0] ?? '', outputLines(second.log)[0] ?? ''];
+  assert.match(firstLine, /^2 true \//);
+  assert.equal(secondLine.split(' ').slice(0, 2).join(' '), '2 true');
+  assert.ok(!firstLine.endsWith(sourceDir), 'the build ran somewhere else than the source directory');
+  assert.equal(await readFile(path.join(sourceDir, 'counter.txt'), 'utf8'), '1\n');
+  assert.equal(await readFile(path.join(sourceDir, 'src', 'app.js'), 'utf8'), 'x');
+  assert.deepEqual(await readdir(path.join(first.stateDir, 'sources')), [], 'the copies are removed');
+});
+
+test('nagare build --in-place builds in the source directory itself', async () => {
+  const sourceDir = await makeSource({ 'counter.txt': '1\n' });
+  const { record } = await runBuildspec('version: 0.2\nphases:\n  build: { commands: [echo 2 >> counter.txt] }\n', { sourceDir, inPlace: true });
+  assert.equal(record.buildStatus, 'SUCCEEDED');
+  assert.equal(await readFile(path.join(sourceDir, 'counter.txt'), 'utf8'), '1\n2\n');
 });

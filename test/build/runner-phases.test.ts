@@ -220,6 +220,25 @@ phases:
   assert.deepEqual(outputLines(log), ['kept 1']);
 });
 
+test('a command that ends the shell with exit keeps the state it leaves, plain unexported variables included', async () => {
+  const { record, log } = await runBuildspec(`version: 0.2
+phases:
+  build:
+    commands:
+      - mkdir -p out && cd out
+      - TARBALL=app-1.tgz; MULTI="two
+        lines"; export EXPORTED=yes
+      - if [ -n "$TARBALL" ]; then exit 0; fi
+      - 'echo "$(basename "$PWD") $TARBALL $EXPORTED"'
+      - printf '%s\\n' "$MULTI"
+      - SECOND=after-failure; exit 1
+  post_build:
+    commands: ['echo "post $SECOND $TARBALL"']
+`);
+  assert.equal(phaseStatuses(record).BUILD, 'FAILED');
+  assert.deepEqual(outputLines(log), ['out app-1.tgz yes', 'two lines', 'post after-failure app-1.tgz']);
+});
+
 test('the default shell is sh, so bash-only syntax fails without env.shell', async () => {
   const plain = await runBuildspec(`version: 0.2
 phases:

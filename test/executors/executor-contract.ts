@@ -87,6 +87,17 @@ export function runExecutorContract(name: string, makeExecutor: () => Executor |
       assert.equal((await collect(next, 'echo "$KEPT"; pwd')).output, 'yes\n/\n');
     });
 
+    check('a command that ends the shell leaves its directory, exports and plain variables in lastGood', async () => {
+      const session = await open();
+      const { outcome } = await collect(session, 'PLAIN="a b\nc"; export EXPORTED=1; cd /; exit 0');
+      assert.deepEqual(outcome, { exitCode: 0, shellExited: true });
+      const state = session.lastGood();
+      assert.equal(state.cwd, '/');
+      assert.equal(state.env.EXPORTED, '1');
+      assert.equal(state.variables?.PLAIN, 'a b\nc');
+      assert.equal(state.variables?.EXPORTED, undefined);
+    });
+
     check('lastGood round-trips tricky values and is not updated by a failing command', async () => {
       const session = await open();
       const tricky = `it's "quoted" $HOME \`tick\` \\back  two  spaces\nsecond line\ttab é`;

@@ -26,12 +26,14 @@ after(async () => {
 
 const BUILD_SPEC = `version: 0.2
 env:
-  exported-variables: [BUILT_FROM]
+  exported-variables: [BUILT_FROM, SOURCE_SEEN, URL_SEEN]
 phases:
   build:
     commands:
       - mkdir -p out && cp app.txt out/ && echo "built" > out/built.txt
       - export BUILT_FROM="$(cat app.txt)"
+      - export SOURCE_SEEN="$CODEBUILD_RESOLVED_SOURCE_VERSION $CODEBUILD_SOURCE_VERSION"
+      - export URL_SEEN="$CODEBUILD_BUILD_URL"
 artifacts:
   base-directory: out
   files: ['**/*']
@@ -109,6 +111,14 @@ test('a push runs Source → Build → Approval → Test, passing artifacts and 
   const records = await server.services.builds.batchGet(builds);
   const initiators = new Set(records.builds.map((b) => (b.record as { job: { initiator: string } }).job.initiator));
   assert.deepEqual([...initiators], ['codepipeline/deliver']);
+  // The build of the source's output knows the commit, as CodeBuild does in a pipeline.
+  const stored = records.builds.find((b) => b.id.startsWith('deliver-build:'));
+  const build = stored?.record as { resolvedSourceVersion?: string; exportedEnvironmentVariables: { name: string; value: string }[] } | undefined;
+  const exported = (name: string): string | undefined => build?.exportedEnvironmentVariables.find((v) => v.name === name)?.value;
+  assert.equal(build?.resolvedSourceVersion, commit);
+  assert.equal(exported('SOURCE_SEEN'), `${commit} ${commit}`);
+  // CODEBUILD_BUILD_URL of a server build is the server's record of it.
+  assert.equal(exported('URL_SEEN'), `${server.url}/api/v1/builds/${encodeURIComponent(stored?.id ?? '')}`);
 });
 
 test('a second push while the first waits at the approval supersedes the one waiting in front of the stage (SUPERSEDED)', async () => {

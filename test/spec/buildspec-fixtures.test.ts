@@ -4,15 +4,22 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { BuildSpec } from '../../src/core/buildspec.js';
 import { SpecErrors } from '../../src/core/errors.js';
 import { parseBuildspec } from '../../src/spec/buildspec.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/buildspec/', import.meta.url));
 const yamlFiles = (folder: string): string[] => readdirSync(`${fixtures}${folder}`).filter((name) => name.endsWith('.yml')).sort();
 
-/** The compiled spec as JSON: undefined fields dropped, positions left out (they are checked elsewhere). */
-function comparable(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (key, field: unknown) => (key === 'position' ? undefined : field)));
+/**
+ * The compiled spec as JSON: undefined fields dropped, phase positions left out (they are checked
+ * elsewhere), warnings as `CODE line:column message` and only when there are some.
+ */
+function comparable(value: BuildSpec): unknown {
+  const { warnings, ...spec } = value;
+  const compiled: unknown = JSON.parse(JSON.stringify(spec, (key, field: unknown) => (key === 'position' ? undefined : field)));
+  if (warnings.length === 0) return compiled;
+  return { ...(compiled as object), warnings: warnings.map((w) => `${w.code} ${w.position.line}:${w.position.column} ${w.message}`) };
 }
 
 void describe('valid buildspecs compile to the expected BuildSpec', () => {

@@ -310,15 +310,39 @@ void test('cache paths are required', () => {
   assert.deepEqual(codesOf(`version: 0.2\n${BUILD}cache:\n  key: k\n`), ['SPEC_MISSING_KEY 6:1']);
 });
 
-void test('unknown keys are SPEC_UNKNOWN_KEY naming the key, with a did-you-mean when close', () => {
-  const [error] = errorsOf(`version: 0.2\n${BUILD}artefacts:\n  files: [a]\n`);
-  assert.equal(error?.code, 'SPEC_UNKNOWN_KEY');
-  assert.equal(error?.details['key'], 'artefacts');
-  assert.match(error?.message ?? '', /Did you mean `artifacts`\?/);
+void test('unknown keys inside a block CodeBuild checks are SPEC_UNKNOWN_KEY errors, with a did-you-mean when close', () => {
   const [swapped] = errorsOf('version: 0.2\nphases:\n  biuld:\n    commands: [x]\n');
   assert.match(swapped?.message ?? '', /Did you mean `build`\?/);
-  const [far] = errorsOf(`version: 0.2\n${BUILD}pipeline: {}\n`);
-  assert.doesNotMatch(far?.message ?? '', /Did you mean/);
+  const typo = errorsOf(`version: 0.2\n${BUILD}artifacts:\n  file: [a]\n`).find((error) => error.code === 'SPEC_UNKNOWN_KEY');
+  assert.equal(typo?.code, 'SPEC_UNKNOWN_KEY');
+  assert.equal(typo?.details['key'], 'file');
+  assert.match(typo?.message ?? '', /Did you mean `files`\?/);
+});
+
+void test('unknown keys at the top level and under env are warnings with a did-you-mean, and the buildspec is valid', () => {
+  const spec = parse(`artefacts:\n  files: [a]\neb_codebuild_settings:\n  CodeBuildServiceRole: role\nenv:\n  compute-type: BUILD_GENERAL1_SMALL\n${BUILD}`);
+  assert.deepEqual(spec.warnings.map((w) => [w.code, w.position.path, w.position.line]), [
+    ['SPEC_UNKNOWN_KEY', 'artefacts', 2],
+    ['SPEC_UNKNOWN_KEY', 'eb_codebuild_settings', 4],
+    ['SPEC_UNKNOWN_KEY', 'env.compute-type', 7],
+  ]);
+  assert.match(spec.warnings[0]?.message ?? '', /Did you mean `artifacts`\?/);
+  assert.doesNotMatch(spec.warnings[1]?.message ?? '', /Did you mean/);
+  assert.equal(spec.artifacts, undefined);
+});
+
+void test('a buildspec with no phases is valid and keeps its artifacts', () => {
+  const spec = parse('env:\n  variables:\n    A: b\nartifacts:\n  files: [out/**/*]\n');
+  assert.deepEqual(spec.phases, {});
+  assert.deepEqual(spec.artifacts?.primary?.files, ['out/**/*']);
+  assert.deepEqual(spec.warnings, []);
+});
+
+void test('commands with no value are an empty list and commands written as one string are one command', () => {
+  const spec = parse('phases:\n  install:\n    commands:\n  build:\n    commands: make all\n    finally: make clean\n');
+  assert.deepEqual(spec.phases.install?.commands, []);
+  assert.deepEqual(spec.phases.build?.commands, ['make all']);
+  assert.deepEqual(spec.phases.build?.finally, ['make clean']);
 });
 
 void test('anchors, aliases and merge keys are resolved', () => {

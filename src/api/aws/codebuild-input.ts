@@ -51,6 +51,7 @@ const projectEnvironment = z.object({
   computeType: z.string().min(1).optional(),
   environmentVariables: z.array(environmentVariable).optional(),
   privilegedMode: z.boolean().optional(),
+  registryCredential: z.object({ credential: z.string().min(1).max(2048), credentialProvider: z.literal('SECRETS_MANAGER') }).optional(),
   fleet: z.object({ fleetArn: z.string().min(1).max(1024) }).optional(),
 });
 

@@ -55,6 +55,7 @@ export function projectShape(project: BuildProject): Json {
       computeType: project.environment.computeType,
       environmentVariables: project.environment.environmentVariables.map(environmentVariableShape),
       privilegedMode: project.environment.privilegedMode,
+      ...(project.environment.registryCredential ? { registryCredential: { ...project.environment.registryCredential } } : {}),
       ...(project.environment.fleet ? { fleet: { fleetArn: project.environment.fleet.fleetArn } } : {}),
       imagePullCredentialsType: 'CODEBUILD',
     },

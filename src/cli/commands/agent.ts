@@ -30,10 +30,12 @@ export function registerAgentCommand(program: Command, done: (outcome: CommandOu
     .option('--build-user <user>', 'as root, run shell builds as this unprivileged user, created if missing (default nagare-build)')
     .option('--allow-run-as <users>', 'users a buildspec run-as may name, separated by commas (default none)')
     .option('--allow-root-builds', 'let a buildspec say run-as: root, and allow --build-user root')
+    .option('--image-map <pattern=image>', "run projects whose image matches PATTERN (* is a wildcard) in IMAGE instead, e.g. 'aws/codebuild/*=nagare/base:latest' (repeatable; $NAGARE_IMAGE_MAP)", collect)
     .addHelpText('after', `
 Examples:
   nagare agent --server http://ci.example:8780 --token ngr_… --tag env=staging
   nagare agent --server http://ci.example:8780 --token ngr_… --fleet linux-large --labels large,gpu
+  nagare agent --server http://ci.example:8780 --token ngr_… --image-map 'aws/codebuild/*=nagare/base:latest'
   nagare agent list --server http://ci.example:8780 --token ngr_…
   NAGARE_SERVER=http://127.0.0.1:8780 NAGARE_AGENT_TOKEN=… nagare agent --work-dir /var/lib/nagare-agent`)
     .action(async (flags: AgentFlags) => {

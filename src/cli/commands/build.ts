@@ -4,10 +4,12 @@
  */
 import type { Command } from 'commander';
 import { prepareBatch, runLocalBatch } from '../../build/local-batch.js';
-import { loadBuildspec, runLocalBuild, type LocalBuildOptions } from '../../build/local-build.js';
+import { buildspecWarnings, loadBuildspec, runLocalBuild, type LocalBuildOptions } from '../../build/local-build.js';
 import type { BuildRecord } from '../../build/result.js';
 import { compileBuildConfig, type BuildConfig, type BuildFlags } from '../../config/build-config.js';
-import { createExecutor } from '../../executors/index.js';
+import { resolveImage } from '../../core/image-map.js';
+import { containerLine } from '../../executors/command-log.js';
+import { createExecutor, DEFAULT_IMAGE, staticDockerClient } from '../../executors/index.js';
 import { blockingWrite } from '../blocking-write.js';
 import { colorLogLines, formatBatchSummary, formatBuildSummary, style, type Style } from '../output.js';
 import type { CommandOutcome } from '../outcome.js';
@@ -18,7 +20,8 @@ export function registerBuildCommand(program: Command, done: (outcome: CommandOu
   return program
     .command('build')
     .description('Run the buildspec of a directory as AWS CodeBuild would, without a server (or: build start|list|show|stop|logs on a server)')
-    .option('-s, --source <dir>', 'source directory (CODEBUILD_SRC_DIR)', '.')
+    .option('-s, --source <dir>', 'source directory; the build runs in a fresh copy of it, .git included', '.')
+    .option('--in-place', 'build in the source directory itself, not in a copy (its changes stay)')
     .option('-b, --buildspec <path-or-yaml>', 'buildspec file (relative to the current or source directory) or inline YAML; default <source>/buildspec.yml')
     .option('-a, --artifacts <dir>', 'directory the artifact zip files are written to (default <state-dir>/artifacts/<project>)')
     .option('-r, --reports <dir>', 'directory the raw report files are copied to')
@@ -26,7 +29,8 @@ export function registerBuildCommand(program: Command, done: (outcome: CommandOu
     .option('--env-var <NAME=VALUE>', 'a variable overriding the buildspec (repeatable)', collect)
     .option('--parameters <file>', 'JSON or YAML map of parameter-store names and secrets-manager ids to values')
     .option('--executor <kind>', 'where commands run: shell (host processes) or docker')
-    .option('--image <image>', 'Docker image to run the build in (implies --executor docker)')
+    .option('--image <image>', 'Docker image to run the build in (implies --executor docker); pulled when missing; AWS curated images run in nagare/base:latest')
+    .option('--privileged-mode', "give the Docker build this machine's Docker engine (docker build/push), as CodeBuild's privilegedMode")
     .option('--project-name <name>', 'project name for CODEBUILD_BUILD_ID and the build number (default: the source directory name)')
     .option('--timeout <minutes>', 'build timeout in minutes (default 60)')
     .option('--max-log-mib <MiB>', 'log kept per build; later output is dropped with a marker line (default 256)')
@@ -62,11 +66,16 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
       if (!config.json) process.stderr.write(`Batch of ${entries.length} builds: ${entries.map((entry) => entry.entry.identifier).join(', ')}\n`);
     }
   }
-  if (config.validateOnly) return { kind: 'validated', file: loaded.location, json: config.json };
+  if (config.validateOnly) return { kind: 'validated', file: loaded.location, json: config.json, warnings: buildspecWarnings(loaded.spec) };
 
   const s = style(config.color && !config.json);
   const out = config.json ? process.stderr : process.stdout;
   const fd = config.json ? 2 : 1;
+  const write = (text: string): void => blockingWrite(fd, config.color && !config.json ? colorLogLines(text, s) : text);
+  const say = (line: string): void => write(containerLine(Date.now(), line) + '\n');
+  // An AWS curated image (aws/codebuild/standard:7.0) exists only in AWS: the default image stands in.
+  const image = config.image === undefined ? undefined : resolveImage(config.image, [], DEFAULT_IMAGE);
+  if (image?.reason) say(image.reason);
   const controller = new AbortController();
   const onInterrupt = (): void => controller.abort();
   process.on('SIGINT', onInterrupt);
@@ -79,7 +88,13 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
     }
     const record: BuildRecord = await runLocalBuild({
       ...localOptions(config, controller.signal, fd, s),
-      executor: createExecutor({ kind: config.executor, image: config.image, hostEnvironment: config.hostEnvironment }),
+      executor: createExecutor({
+        kind: config.executor,
+        image: image?.image,
+        hostEnvironment: config.hostEnvironment,
+        pull: { onProgress: say },
+        ...(config.privilegedMode ? { privileged: { dockerClient: await staticDockerClient(config.hostEnvironment.PATH) } } : {}),
+      }),
     }, loaded);
     if (!config.json) out.write('\n' + formatBuildSummary(record, s));
     return { kind: 'build', record, json: config.json };
@@ -92,6 +107,7 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
 function localOptions(config: BuildConfig, signal: AbortSignal, fd: number, s: Style): Omit<LocalBuildOptions, 'executor'> {
   return {
     sourceDir: config.sourceDir,
+    inPlace: config.inPlace,
     buildspec: config.buildspec,
     projectName: config.projectName,
     artifactsDir: config.artifactsDir,

@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { NagareError } from '../../core/errors.js';
+import { buildLabels, DOCKER_LABEL, fleetNameOf } from '../../core/job-routing.js';
+import type { AgentView } from '../../protocol/native-agents.js';
 import type { ClientFlags } from '../../config/server-config.js';
 import { clientFrom, table, text, withClientOptions } from '../client-options.js';
 import type { CommandOutcome } from '../outcome.js';
@@ -29,6 +31,8 @@ export function registerProjectCommands(program: Command, done: (outcome: Comman
       const { client, config } = clientFrom(flags);
       const definition = flags.file ? await readDefinition(flags.file) : fromFlags(name, flags);
       const { project: created } = await client.createProject(name ? { ...definition, name } : definition);
+      const warning = noAgentWarning(created, (await client.listAgents()).agents);
+      if (warning) process.stderr.write(`warning: ${warning}\n`);
       done({ kind: 'output', json: config.json, value: created, text: `Created project ${text(created.name)}\n` });
     });
 
@@ -56,6 +60,23 @@ export function registerProjectCommands(program: Command, done: (outcome: Comman
       await client.deleteProject(name);
       done({ kind: 'output', json: config.json, value: { deleted: name }, text: `Deleted project ${name}\n` });
     });
+}
+
+/**
+ * Said after `project create` when no connected agent can take the project's builds: a Docker image
+ * (AWS curated ones included, which agents map to their default image) needs an agent with the
+ * `docker` label, and a fleet project an agent of that fleet. The project is created all the same.
+ */
+export function noAgentWarning(project: { readonly environment?: unknown }, agents: readonly AgentView[]): string | undefined {
+  const environment = (project.environment ?? {}) as { image?: string; privilegedMode?: boolean; fleet?: { fleetArn?: string } };
+  const image = environment.image ?? 'shell';
+  const needed = new Set(buildLabels(image));
+  if (environment.privilegedMode) needed.add(DOCKER_LABEL);
+  const fleet = environment.fleet?.fleetArn === undefined ? undefined : fleetNameOf(environment.fleet.fleetArn);
+  const able = agents.filter((agent) => agent.health === 'CONNECTED' && agent.kinds.includes('build') && agent.fleet === fleet && [...needed].every((label) => agent.labels.includes(label)));
+  if (able.length > 0) return undefined;
+  const wants = [needed.size > 0 ? `the label${needed.size > 1 ? 's' : ''} ${[...needed].join(', ')} (a Docker engine)` : undefined, fleet ? `fleet ${fleet}` : undefined].filter(Boolean).join(' and ');
+  return `no connected agent can run image ${image}${wants ? `: it needs an agent with ${wants}` : ''}; builds of this project wait in QUEUED until one joins (nagare agent list)`;
 }
 
 async function readDefinition(file: string): Promise<Record<string, unknown>> {

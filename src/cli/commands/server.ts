@@ -33,7 +33,8 @@ function embeddedAgentOptions(command: Command): Command {
     .option('--allow-run-as <users>', 'users a buildspec run-as may name, separated by commas (default none)')
     .option('--allow-root-builds', 'let a buildspec say run-as: root (builds can then read the data directory)')
     .option('--fleet <name>', 'the embedded agent joins this fleet (created when missing) and runs only its builds ($NAGARE_AGENT_FLEET)')
-    .option('--labels <a,b>', 'labels the embedded agent advertises besides docker ($NAGARE_AGENT_LABELS)');
+    .option('--labels <a,b>', 'labels the embedded agent advertises besides docker ($NAGARE_AGENT_LABELS)')
+    .option('--image-map <pattern=image>', "run projects whose image matches PATTERN (* is a wildcard) in IMAGE instead, e.g. 'aws/codebuild/*=nagare/base:latest' (repeatable; $NAGARE_IMAGE_MAP)", (value: string, previous: string[] = []) => [...previous, value]);
 }
 
 export function registerServerCommands(program: Command, done: (outcome: CommandOutcome) => void): void {
@@ -85,6 +86,7 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
         hostEnvironment: config.hostEnvironment,
         logLimitBytes: config.maxLogBytes,
         ...config.buildIsolation,
+        imageMap: config.imageMap,
       })
     : undefined;
   if (agent) process.stderr.write(`Builds: ${agent.buildsRunAs}; work directory ${config.agentWorkDir}\n`);

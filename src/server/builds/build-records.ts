@@ -4,7 +4,7 @@
  */
 import type { BuildJob } from '../../core/build-job.js';
 import { submittedBuild } from '../../core/build-life.js';
-import { buildLabels, fleetNameOf, type JobRouting } from '../../core/job-routing.js';
+import { buildLabels, DOCKER_LABEL, fleetNameOf, type JobRouting } from '../../core/job-routing.js';
 import type { BuildProject } from '../../core/project.js';
 import type { StoredBuild } from '../../core/store.js';
 
@@ -33,5 +33,7 @@ function safeId(buildId: string): string {
  */
 export function buildJobRouting(job: BuildJob, project: BuildProject | undefined): JobRouting {
   const fleetArn = job.fleetArn ?? project?.environment.fleet?.fleetArn;
-  return { kind: 'build', labels: buildLabels(job.image), fleet: fleetArn === undefined ? undefined : fleetNameOf(fleetArn), target: undefined };
+  // A privileged build needs an engine even when its image is `shell` (and is then refused there).
+  const labels = job.privilegedMode && !buildLabels(job.image).includes(DOCKER_LABEL) ? [...buildLabels(job.image), DOCKER_LABEL] : buildLabels(job.image);
+  return { kind: 'build', labels, fleet: fleetArn === undefined ? undefined : fleetNameOf(fleetArn), target: undefined };
 }

@@ -74,6 +74,8 @@ export class BuildsService {
         : { type: project.source.type, location: project.source.location, sourceVersion: input.sourceVersion ?? project.sourceVersion, gitCloneDepth: input.gitCloneDepthOverride ?? project.source.gitCloneDepth },
       buildspec: input.buildspecOverride ?? project.source.buildspec,
       image: input.imageOverride ?? project.environment.image,
+      ...(project.environment.privilegedMode ? { privilegedMode: true } : {}),
+      ...(project.environment.registryCredential ? { registryCredential: project.environment.registryCredential.credential } : {}),
       environmentVariables: variables,
       artifacts: project.artifacts,
       secondaryArtifacts: project.secondaryArtifacts,

@@ -32,6 +32,8 @@ export function serverKnownNames(job: BuildJob): ServerKnownNames {
       if (reference.ok) secrets.add(reference.value.secretId);
     }
   }
+  // The image's registry credential: the agent reads it to pull, never the build.
+  if (job.registryCredential !== undefined) secrets.add(job.registryCredential);
   const inline = job.buildspec !== undefined && isInlineBuildspec(job.buildspec);
   if (inline) {
     try {

@@ -14,6 +14,7 @@ import {
   type ProjectArtifacts,
   type ProjectCache,
   type ProjectSource,
+  type RegistryCredential,
   type Tag,
 } from '../../core/project.js';
 import type { Page, PageRequest } from '../../core/store.js';
@@ -32,6 +33,7 @@ export interface ProjectInput {
     readonly computeType?: string | undefined;
     readonly environmentVariables?: readonly EnvironmentVariable[] | undefined;
     readonly privilegedMode?: boolean | undefined;
+    readonly registryCredential?: RegistryCredential | undefined;
     readonly fleet?: { readonly fleetArn: string } | undefined;
   };
   readonly artifacts: ProjectArtifacts;
@@ -137,6 +139,7 @@ export class ProjectsService {
         computeType: input.environment.computeType ?? 'BUILD_GENERAL1_SMALL',
         environmentVariables: input.environment.environmentVariables ?? [],
         privilegedMode: input.environment.privilegedMode ?? false,
+        ...(input.environment.registryCredential ? { registryCredential: input.environment.registryCredential } : {}),
         ...(input.environment.fleet ? { fleet: input.environment.fleet } : {}),
       },
       artifacts: input.artifacts,

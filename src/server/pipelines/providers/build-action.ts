@@ -34,6 +34,8 @@ export function buildActionProvider(kind: BuildActionKind): ActionProvider {
       try {
         await services.builds.startBuild({
           ...(await kind.startInput(services, attempt)),
+          // The commit the primary input came from: CODEBUILD_RESOLVED_SOURCE_VERSION in the build.
+          sourceVersion: effect.primaryInputRevision,
           initiator: `codepipeline/${pipelineName}`,
           pipeline: { inputArtifacts, primarySource: effect.primaryInput, action: ref },
           buildUuid: actionBuildUuid(ref),
