@@ -14,6 +14,7 @@ import { registerProjectCommands } from './commands/projects.js';
 import { registerRemoteBuildCommands } from './commands/remote-builds.js';
 import { registerRepositoryCommands } from './commands/repos.js';
 import { registerServerCommands } from './commands/server.js';
+import { registerSessionCommands } from './commands/session.js';
 import { buildExitCode, errorExitCode, type CommandOutcome } from './outcome.js';
 import { errorJson, formatError } from './output.js';
 
@@ -37,6 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
   registerRepositoryCommands(program, done);
   registerPipelineCommands(program, done);
   registerAgentCommand(program, done);
+  registerSessionCommands(program, done);
   const wantsJson = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });

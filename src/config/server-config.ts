@@ -3,7 +3,6 @@
  * and the environment. Only src/config reads `process.env`.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
@@ -131,42 +130,8 @@ function defaultEmbeddedWorkDir(dataDir: string, env: NodeJS.ProcessEnv): string
   return path.join(base, `${path.basename(dataDir)}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
 }
 
-function defaultDataDir(env: NodeJS.ProcessEnv): string {
+export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   return path.join(env.XDG_DATA_HOME ?? path.join(env.HOME ?? os.homedir(), '.local', 'share'), 'nagare');
 }
 
-export interface ClientFlags {
-  readonly server?: string;
-  readonly token?: string;
-  readonly json?: boolean;
-}
-
-export interface ClientConfig {
-  readonly server: string;
-  readonly token: string | undefined;
-  readonly json: boolean;
-  readonly color: boolean;
-}
-
-/**
- * Server and token from flags, then NAGARE_SERVER / NAGARE_TOKEN, then — for a local `nagare up` —
- * the admin token in the default data directory's initial-credentials.json.
- */
-export function compileClientConfig(flags: ClientFlags, env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stdout.isTTY)): ClientConfig {
-  const server = flags.server ?? env.NAGARE_SERVER ?? `http://127.0.0.1:${env.NAGARE_PORT ?? DEFAULT_PORT}`;
-  return {
-    server,
-    token: flags.token ?? env.NAGARE_TOKEN ?? localToken(env),
-    json: flags.json ?? false,
-    color: isTty && env.NO_COLOR === undefined && env.TERM !== 'dumb',
-  };
-}
-
-function localToken(env: NodeJS.ProcessEnv): string | undefined {
-  try {
-    const file = path.join(path.resolve(env.NAGARE_DATA_DIR ?? defaultDataDir(env)), 'initial-credentials.json');
-    return (JSON.parse(readFileSync(file, 'utf8')) as { token?: string }).token;
-  } catch {
-    return undefined;
-  }
-}
+export type { ClientConfig, ClientFlags } from './client-config.js';

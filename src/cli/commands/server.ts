@@ -5,6 +5,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { compileServerConfig, type ServerConfig, type ServerFlags } from '../../config/server-config.js';
+import { DEFAULT_PROFILE, readUserConfig, saveProfile, userConfigFile } from '../../config/user-config.js';
 import type { CommandOutcome } from '../outcome.js';
 
 function serverOptions(command: Command): Command {
@@ -68,6 +69,7 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
         `  NAGARE_TOKEN=${credentials.token}\n  AWS_ACCESS_KEY_ID=${credentials.accessKeyId}\n  AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey}\n\n`,
     );
   }
+  if (credentials) signInLocalAdmin(config, server.url, credentials.token);
   const agent = embeddedAgent
     ? await startAgent({
         serverUrl: server.url,
@@ -89,4 +91,25 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
   await agent?.stop();
   await server.stop();
   return { kind: 'stopped' };
+}
+
+/**
+ * The first start signs the local admin in (profile `default`), so a new terminal needs no flag.
+ * Not when the default profile names another server (it is the user's choice) or the port was picked at random
+ * (`--port 0`: that address means nothing after this run).
+ */
+function signInLocalAdmin(config: ServerConfig, url: string, token: string): void {
+  if (config.port === 0) return;
+  const file = userConfigFile();
+  try {
+    const saved = readUserConfig(file).profiles[DEFAULT_PROFILE];
+    if (saved !== undefined && saved.server !== url) {
+      process.stderr.write(`Profile '${DEFAULT_PROFILE}' in ${file} names another server; \`nagare login --server ${url} --profile local\` signs in here\n`);
+      return;
+    }
+    saveProfile(file, DEFAULT_PROFILE, { server: url, token });
+    process.stderr.write(`Signed in as admin at ${url} (profile '${DEFAULT_PROFILE}' in ${file}); nagare commands need no token now\n`);
+  } catch (error) {
+    process.stderr.write(`Could not save the sign-in to ${file} (${error instanceof Error ? error.message : String(error)}); use --token or \`nagare login\`\n`);
+  }
 }
