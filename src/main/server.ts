@@ -125,8 +125,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   intervalRunner.start();
 
   const app = createApp(services);
+  const requests = new InFlightRequests();
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));
+    const s = serve({ fetch: requests.track(app.fetch), hostname: options.host, port: options.port }, () => resolve(s));
   });
   const address = server.address() as AddressInfo;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
@@ -142,20 +143,51 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     intervalRunner,
     pipelineDriver,
     mirrorPoller,
+    // In order: stop accepting, end long polls and followers, let handlers already running finish
+    // (they use the store), then stop the loops and close the store under nobody.
     async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Long polls and log followers would hold close() open; end them.
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closed;
+      await requests.settled(SHUTDOWN_GRACE_MS);
       await pipelineDriver.stop();
       unsubscribeApprovalWebhook();
       await intervalRunner.stop();
       await mirrorPoller.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Long polls and log followers would hold close() open; end them.
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      });
       await notifier.close();
       await store.close();
     },
   };
+}
+
+/** How long a stopping server waits for requests already being answered (a lease's last query, an upload). */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** The requests being answered, so that the store closes only after the last one used it. */
+class InFlightRequests {
+  private readonly running = new Set<Promise<unknown>>();
+
+  track<A extends unknown[]>(fetch: (request: Request, ...rest: A) => Response | Promise<Response>): (request: Request, ...rest: A) => Promise<Response> {
+    return (request, ...rest) => {
+      const answer = Promise.resolve().then(() => fetch(request, ...rest));
+      const settled = answer.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.running.add(settled);
+      void settled.then(() => this.running.delete(settled));
+      return answer;
+    };
+  }
+
+  /** Resolves when every request being answered has its response, or after `graceMs`. */
+  async settled(graceMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs).unref()));
+    await Promise.race([Promise.all([...this.running]), timeout]);
+    clearTimeout(timer);
+  }
 }
 
 /** Wake-ups in this process (SQLite), or across every server on the PostgreSQL database. */

@@ -84,12 +84,18 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     : undefined;
   if (agent) process.stderr.write(`Builds: ${agent.buildsRunAs}; work directory ${config.agentWorkDir}\n`);
   process.stderr.write(`nagare ${embeddedAgent ? 'up' : 'server'} at ${server.url} (data in ${config.dataDir}); Ctrl-C stops it\n`);
-  await new Promise<void>((resolve) => {
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  process.stderr.write(`${signal}: stopping… (the embedded agent stops its build; again to quit at once)\n`);
+  const quit = (): never => process.exit(130);
+  process.once('SIGINT', quit);
+  process.once('SIGTERM', quit);
+  // The agent first (its build ends STOPPED and is reported while the server still answers), then the server.
   await agent?.stop();
   await server.stop();
+  process.stderr.write('stopped\n');
   return { kind: 'stopped' };
 }
 
