@@ -15,7 +15,7 @@ import { registerRemoteBuildCommands } from './commands/remote-builds.js';
 import { registerRepositoryCommands } from './commands/repos.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerSessionCommands } from './commands/session.js';
-import { buildExitCode, errorExitCode, type CommandOutcome } from './outcome.js';
+import { buildExitCode, DETACHED_EXIT_CODE, errorExitCode, type CommandOutcome } from './outcome.js';
 import { errorJson, formatError } from './output.js';
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -59,6 +59,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'output':
       process.stdout.write(outcome.json ? JSON.stringify(outcome.value, null, 2) + '\n' : outcome.text);
       return outcome.buildStatus === undefined ? 0 : buildExitCode(outcome.buildStatus);
+    case 'detached':
+      process.stderr.write(outcome.text);
+      return DETACHED_EXIT_CODE;
     case 'stopped':
       return 0;
   }

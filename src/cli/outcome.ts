@@ -8,8 +8,13 @@ export type CommandOutcome =
   | { readonly kind: 'validated'; readonly file: string; readonly json: boolean }
   /** Anything else: `value` printed as JSON with --json, `text` otherwise; a build's status sets the exit code. */
   | { readonly kind: 'output'; readonly json: boolean; readonly value: unknown; readonly text: string; readonly buildStatus?: StatusType | undefined }
+  /** Ctrl-C while following a build: the build goes on; `text` says so on stderr. */
+  | { readonly kind: 'detached'; readonly text: string }
   /** A long-running command (server, agent) that ended on a signal. */
   | { readonly kind: 'stopped' };
+
+/** Exit status of a follower detached by Ctrl-C: none of a build's own (130 is STOPPED). */
+export const DETACHED_EXIT_CODE = 5;
 
 /** Exit status of a finished build: 0 only on SUCCEEDED. */
 export function buildExitCode(status: StatusType): number {

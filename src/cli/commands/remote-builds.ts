@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { StatusType } from '../../core/build-phases.js';
 import type { ClientFlags } from '../../config/server-config.js';
-import type { Json } from '../../client/nagare-client.js';
+import type { Json, NagareClient } from '../../client/nagare-client.js';
 import { blockingWrite } from '../blocking-write.js';
 import { clientFrom, table, text, withClientOptions } from '../client-options.js';
 import type { CommandOutcome } from '../outcome.js';
@@ -14,6 +14,7 @@ interface StartFlags extends ClientFlags {
   readonly buildspec?: string;
   readonly image?: string;
   readonly timeout?: string;
+  readonly stopOnInterrupt?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -21,7 +22,8 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function registerRemoteBuildCommands(build: Command, done: (outcome: CommandOutcome) => void): void {
   withClientOptions(build.command('start <project>'))
     .description('Start a build of a project on the server')
-    .option('-f, --follow', 'follow the log until the build ends; exit with its status')
+    .option('-f, --follow', 'follow the log until the build ends; exit with its status (Ctrl-C detaches, exit 5)')
+    .option('--stop-on-interrupt', 'with --follow, Ctrl-C stops the build instead of detaching')
     .option('--source-version <ref>', 'branch, tag or commit to build')
     .option('--env-var <NAME=VALUE>', 'environment variable override (repeatable)', collect)
     .option('--buildspec <path-or-yaml>', 'buildspec override')
@@ -43,7 +45,11 @@ export function registerRemoteBuildCommands(build: Command, done: (outcome: Comm
         return;
       }
       process.stderr.write(`Started build ${id}; following its log\n`);
-      const status = await client.followBuildLog(id, (text) => blockingWrite(config.json ? 2 : 1, text));
+      const status = await followUntilInterrupted(client, id, config.json ? 2 : 1, flags.stopOnInterrupt ?? false);
+      if (status === DETACHED) {
+        done({ kind: 'detached', text: detachedMessage(id) });
+        return;
+      }
       const { build: finished } = await client.getBuild(id);
       done({ kind: 'output', json: config.json, value: finished, text: `\nBuild ${id} ${status}\n`, buildStatus: status as StatusType });
     });
@@ -77,16 +83,51 @@ export function registerRemoteBuildCommands(build: Command, done: (outcome: Comm
 
   withClientOptions(build.command('logs <id>'))
     .description('Print a build\'s log')
-    .option('-f, --follow', 'keep printing until the build ends')
-    .action(async (id: string, flags: ClientFlags & { follow?: boolean }) => {
+    .option('-f, --follow', 'keep printing until the build ends (Ctrl-C detaches, exit 5)')
+    .option('--stop-on-interrupt', 'with --follow, Ctrl-C stops the build instead of detaching')
+    .action(async (id: string, flags: ClientFlags & { follow?: boolean; stopOnInterrupt?: boolean }) => {
       const { client } = clientFrom(flags);
       if (flags.follow) {
-        const status = await client.followBuildLog(id, (text) => blockingWrite(1, text));
-        done({ kind: 'output', json: false, value: null, text: '', buildStatus: status as StatusType });
+        const status = await followUntilInterrupted(client, id, 1, flags.stopOnInterrupt ?? false);
+        if (status === DETACHED) done({ kind: 'detached', text: detachedMessage(id) });
+        else done({ kind: 'output', json: false, value: null, text: '', buildStatus: status as StatusType });
         return;
       }
       done({ kind: 'output', json: false, value: null, text: await client.buildLog(id) });
     });
+}
+
+const DETACHED = Symbol('detached');
+
+const detachedMessage = (id: string): string => `\ndetached; the build goes on — \`nagare build stop ${id}\` stops it\n`;
+
+/**
+ * Follows a build's log until it ends. Ctrl-C (SIGINT) detaches — the build goes on — unless
+ * `stopOnInterrupt`, where it asks the server to stop the build and follows it to its end.
+ */
+async function followUntilInterrupted(client: NagareClient, id: string, fd: 1 | 2, stopOnInterrupt: boolean): Promise<string | typeof DETACHED> {
+  const detach = new AbortController();
+  const onInterrupt = (): void => {
+    if (!stopOnInterrupt || detach.signal.aborted) {
+      detach.abort();
+      return;
+    }
+    process.stderr.write(`\nstopping build ${id} (Ctrl-C again detaches)\n`);
+    stopOnInterrupt = false;
+    client.stopBuild(id).catch((error: unknown) => {
+      process.stderr.write(`could not stop ${id}: ${error instanceof Error ? error.message : String(error)}\n`);
+      detach.abort();
+    });
+  };
+  process.on('SIGINT', onInterrupt);
+  try {
+    return await client.followBuildLog(id, (text) => blockingWrite(fd, text), detach.signal);
+  } catch (error) {
+    if (detach.signal.aborted) return DETACHED;
+    throw error;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+  }
 }
 
 function toVariable(assignment: string): Json {
