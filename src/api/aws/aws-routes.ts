@@ -176,10 +176,10 @@ async function authenticate(c: Context, services: Services, body: Uint8Array): P
 
 /**
  * The user name a caller's builds record as `initiator`. Access keys have no owner of their own yet:
- * the one nagare issues at first start belongs to the admin.
+ * the one nagare issues at first start belongs to the admin (named `admin`, as its API token is).
  */
 function callerOf(identity: SigV4Identity): AwsCaller {
-  return { accessKeyId: identity.accessKeyId, userName: 'nagare-admin' };
+  return { accessKeyId: identity.accessKeyId, userName: 'admin' };
 }
 
 function parseJson(body: Uint8Array): unknown {

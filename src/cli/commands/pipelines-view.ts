@@ -34,14 +34,13 @@ export function drawPipelineState(state: Json, s: Style): string {
     const stageExecution = asJson(stage.latestExecution);
     const stageStatus = text(stageExecution?.status);
     const other = stageExecution && text(stageExecution.pipelineExecutionId) !== latestId ? s.dim(` (execution ${short(text(stageExecution.pipelineExecutionId))})`) : '';
-    lines.push(`${index === 0 ? '┌' : '├'}─ ${s.bold(text(stage.stageName))}${stageStatus ? `  ${colourOf(stageStatus, s)(stageStatus)}` : s.dim('  not run')}${other}`);
+    lines.push(`${stages.length === 1 ? '─' : index === 0 ? '┌' : last ? '└' : '├'}─ ${s.bold(text(stage.stageName))}${stageStatus ? `  ${colourOf(stageStatus, s)(stageStatus)}` : s.dim('  not run')}${other}`);
     const bar = last ? ' ' : '│';
     const transition = asJson(stage.inboundTransitionState);
     if (transition?.enabled === false) lines.push(`${bar}  ${s.red('⛔ inbound transition disabled')}${transition.disabledReason ? `: ${text(transition.disabledReason)}` : ''}`);
     const inbound = asList(stage.inboundExecutions);
     if (inbound.length > 0) lines.push(`${bar}  ${s.yellow('⧗ waiting to enter:')} ${inbound.map((e) => short(text(e.pipelineExecutionId))).join(', ')}`);
     for (const action of asList(stage.actionStates)) lines.push(`${bar}  ${actionLine(action, s)}`);
-    if (last) lines.push('└─');
   });
   return `${lines.join('\n')}\n`;
 }
