@@ -12,6 +12,7 @@ import type { BuildProject, EnvironmentVariable, ProjectArtifacts } from '../../
 import type { Fleet, StoredBuild } from '../../core/store.js';
 import { recordOf } from '../../server/builds/build-records.js';
 import { artifactUrl, logUrl } from '../native-views.js';
+import { reportEntries } from './codebuild-reports.js';
 
 type Json = Record<string, unknown>;
 
@@ -130,12 +131,13 @@ export function buildShape(build: StoredBuild, context: BuildShapeContext): Json
       privilegedMode: project?.environment.privilegedMode ?? false,
       imagePullCredentialsType: 'CODEBUILD',
     },
-    logs: { deepLink: logUrl(publicUrl, build.id) },
+    // CloudWatch's names as CodeBuild fills them (group per project, stream per build); the link is nagare's log.
+    logs: { groupName: `/aws/codebuild/${build.projectName}`, streamName: build.id.slice(build.id.indexOf(':') + 1), deepLink: logUrl(publicUrl, build.id) },
     timeoutInMinutes: job.timeoutInMinutes,
     queuedTimeoutInMinutes: project?.queuedTimeoutInMinutes,
     initiator: job.initiator,
     exportedEnvironmentVariables: data.exportedEnvironmentVariables.map((v) => ({ name: v.name, value: v.value })),
-    reportArns: data.reports.map((r) => r.arn).filter((arn): arn is string => typeof arn === 'string'),
+    reportArns: reportEntries(build, context.region, context.accountId).map((e) => e.arn),
   };
 }
 
