@@ -62,6 +62,13 @@ export class NagareClient {
     return response.text();
   }
 
+  /** A build artifact's zip as a stream (`name` as the build shows it). */
+  async buildArtifact(id: string, name: string): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.fetch('GET', `/builds/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`);
+    if (!response.body) throw new NagareError('API_INVALID_INPUT', `The server sent no body for artifact ${name}`);
+    return response.body;
+  }
+
   /** Follows a build's log as it is written; resolves with the final status. */
   async followBuildLog(id: string, onText: (text: string) => void, signal?: AbortSignal): Promise<string> {
     const response = await this.fetch('GET', `/builds/${encodeURIComponent(id)}/logs?follow=1`, undefined, signal);

@@ -6,6 +6,7 @@ import type { Json, NagareClient } from '../../client/nagare-client.js';
 import { blockingWrite } from '../blocking-write.js';
 import { clientFrom, table, text, withClientOptions } from '../client-options.js';
 import type { CommandOutcome } from '../outcome.js';
+import { describeBuild, registerBuildResultCommands } from './build-results.js';
 
 interface StartFlags extends ClientFlags {
   readonly follow?: boolean;
@@ -66,12 +67,14 @@ export function registerRemoteBuildCommands(build: Command, done: (outcome: Comm
     });
 
   withClientOptions(build.command('show <id>'))
-    .description('Show a build with its phases')
+    .description('Show a build: source, times, phases with their contexts, artifacts, reports, exported variables')
     .action(async (id: string, flags: ClientFlags) => {
       const { client, config } = clientFrom(flags);
       const { build: found } = await client.getBuild(id);
       done({ kind: 'output', json: config.json, value: found, text: describeBuild(found) });
     });
+
+  registerBuildResultCommands(build, done);
 
   withClientOptions(build.command('stop <id>'))
     .description('Stop a queued or running build')
@@ -133,12 +136,4 @@ async function followUntilInterrupted(client: NagareClient, id: string, fd: 1 | 
 function toVariable(assignment: string): Json {
   const eq = assignment.indexOf('=');
   return { name: eq === -1 ? assignment : assignment.slice(0, eq), value: eq === -1 ? '' : assignment.slice(eq + 1), type: 'PLAINTEXT' };
-}
-
-function describeBuild(build: Json): string {
-  const phases = (build.phases as Json[]).filter((p) => p.phaseType !== 'COMPLETED');
-  const rows = phases.map((p) => [text(p.phaseType), text(p.phaseStatus ?? 'IN_PROGRESS'), p.durationInSeconds === undefined ? '' : `${text(p.durationInSeconds)}s`]);
-  // A phase still running says why it waits (a QUEUED build that no connected agent can take).
-  const waiting = phases.filter((p) => p.endTime === undefined).flatMap((p) => ((p.contexts ?? []) as Json[]).map((c) => `${text(p.phaseType)}: ${text(c.message)} (${text(c.statusCode)})\n`));
-  return `Build ${text(build.id)} (#${text(build.buildNumber)}) ${text(build.buildStatus)}\n\n${table(['PHASE', 'STATUS', 'DURATION'], rows)}${waiting.length > 0 ? `\n${waiting.join('')}` : ''}`;
 }
