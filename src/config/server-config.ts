@@ -19,6 +19,7 @@ export interface ServerFlags {
   readonly databaseUrl?: string;
   readonly secretKey?: string;
   readonly logLevel?: string;
+  readonly logFormat?: string;
   readonly approvalWebhookUrl?: string;
   readonly approvalWebhookSecret?: string;
   readonly maxLogMib?: string;
@@ -38,6 +39,10 @@ export interface ServerConfig {
   readonly databaseUrl: string | undefined;
   readonly secretKey: string | undefined;
   readonly logLevel: string;
+  /** Readable lines on a terminal, JSON otherwise (`--log-format`). */
+  readonly logFormat: 'json' | 'pretty';
+  /** Colour in pretty logs: a terminal and no NO_COLOR. */
+  readonly logColor: boolean;
   readonly hostEnvironment: Readonly<Record<string, string>>;
   /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
   readonly approvalWebhookUrl: string | undefined;
@@ -57,7 +62,9 @@ export interface ServerConfig {
   readonly buildIsolation: BuildIsolationConfig;
 }
 
-export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env, stderrIsTty = Boolean(process.stderr.isTTY)): ServerConfig {
+  const logFormat = flags.logFormat ?? env.NAGARE_LOG_FORMAT ?? (stderrIsTty ? 'pretty' : 'json');
+  if (logFormat !== 'json' && logFormat !== 'pretty') throw new NagareError('CONFIG_INVALID', `--log-format must be json or pretty, not '${logFormat}'`);
   const port = Number(flags.port ?? env.NAGARE_PORT ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new NagareError('CONFIG_INVALID', `--port must be a port number, not '${flags.port ?? env.NAGARE_PORT}'`);
   const databaseUrl = flags.databaseUrl ?? env.NAGARE_DATABASE_URL;
@@ -82,6 +89,8 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     databaseUrl,
     secretKey: flags.secretKey ?? env.NAGARE_SECRET_KEY,
     logLevel: flags.logLevel ?? env.NAGARE_LOG_LEVEL ?? 'info',
+    logFormat,
+    logColor: stderrIsTty && env.NO_COLOR === undefined && env.TERM !== 'dumb',
     hostEnvironment: definedEnvironment(env),
     approvalWebhookUrl,
     approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,

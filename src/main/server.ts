@@ -20,7 +20,7 @@ import { SecretBox } from '../server/auth/crypto/secret-box.js';
 import { subscribeApprovalWebhook } from '../server/events/approval-webhook.js';
 import { EventBus } from '../server/events/event-bus.js';
 import { MirrorPoller } from '../server/repositories/external-repositories-poller.js';
-import { createLogger, type Logger } from '../server/logger.js';
+import { createLogger, type LogFormat, type Logger } from '../server/logger.js';
 import { ServerMetrics } from '../server/metrics.js';
 import type { IntervalRunner } from '../server/interval-runner.js';
 import { InProcessNotifier } from '../server/notifier.js';
@@ -39,6 +39,9 @@ export interface ServerOptions {
   /** Base64 of a 32-byte key; `<dataDir>/secret.key` when absent. */
   readonly secretKey: string | undefined;
   readonly logLevel: string;
+  /** `json` (the default) or `pretty` lines for a terminal. */
+  readonly logFormat?: LogFormat;
+  readonly logColor?: boolean;
   readonly logDestination?: NodeJS.WritableStream;
   readonly leaseMs?: number;
   readonly schedulerIntervalMs?: number;
@@ -80,7 +83,7 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  const logger = createLogger({ level: options.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const logger = createLogger({ level: options.logLevel, format: options.logFormat ?? 'json', color: options.logColor ?? false, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   await lockDownDataDir(options.dataDir, logger);
   const store = await openStore({ url: options.databaseUrl ?? `sqlite://${path.resolve(options.dataDir, 'nagare.db')}` });
   const notifier = await openNotifier(store.dialect, options.databaseUrl, logger);

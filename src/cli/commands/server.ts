@@ -15,7 +15,8 @@ function serverOptions(command: Command): Command {
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--database-url <url>', 'postgres://… to use PostgreSQL instead of the embedded SQLite file ($NAGARE_DATABASE_URL)')
     .option('--secret-key <base64>', 'key for secrets at rest (default: <data-dir>/secret.key, created on first start)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug (default $NAGARE_LOG_LEVEL or info)')
+    .option('--log-format <format>', 'pretty (readable lines; the default on a terminal) or json (the default otherwise; $NAGARE_LOG_FORMAT)')
     .option('--approval-webhook-url <url>', 'announce waiting manual approvals here (POST JSON; $NAGARE_APPROVAL_WEBHOOK_URL)')
     .option('--approval-webhook-secret <secret>', 'sign approval announcements: X-Nagare-Signature-256 = HMAC-SHA256 of the body ($NAGARE_APPROVAL_WEBHOOK_SECRET)')
     .option('--max-log-mib <MiB>', 'log kept per build; agents should use the same (default 256; $NAGARE_MAX_LOG_MIB)')
@@ -53,6 +54,8 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     port: config.port,
     secretKey: config.secretKey,
     logLevel: config.logLevel,
+    logFormat: config.logFormat,
+    logColor: config.logColor,
     approvalWebhookUrl: config.approvalWebhookUrl,
     approvalWebhookSecret: config.approvalWebhookSecret,
     maxLogBytes: config.maxLogBytes,
