@@ -24,6 +24,7 @@ export interface ServerFlags {
   readonly approvalWebhookSecret?: string;
   readonly maxLogMib?: string;
   readonly allowLocalMirrors?: boolean;
+  readonly metricsPublic?: boolean;
   readonly workDir?: string;
   readonly buildUser?: string;
   readonly allowRunAs?: string;
@@ -51,6 +52,8 @@ export interface ServerConfig {
   readonly maxLogBytes: number;
   /** Repositories may mirror file://, local paths and this machine's addresses (issue 7). */
   readonly allowLocalMirrors: boolean;
+  /** `/metrics` answers without a token (`--metrics-public`). */
+  readonly metricsPublic: boolean;
   /** Retention windows in days; undefined keeps everything (the default). */
   readonly retainBuildsDays: number | undefined;
   readonly retainExecutionsDays: number | undefined;
@@ -95,6 +98,7 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     approvalWebhookUrl,
     approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,
     maxLogBytes: parseLogLimit(flags.maxLogMib ?? env.NAGARE_MAX_LOG_MIB),
+    metricsPublic: flags.metricsPublic ?? isTrue(env.NAGARE_METRICS_PUBLIC, 'NAGARE_METRICS_PUBLIC'),
     allowLocalMirrors: flags.allowLocalMirrors ?? isTrue(env.NAGARE_ALLOW_LOCAL_MIRRORS, 'NAGARE_ALLOW_LOCAL_MIRRORS'),
     retainBuildsDays: retentionDays(flags.retainBuildsDays ?? env.NAGARE_RETAIN_BUILDS_DAYS, '--retain-builds-days'),
     retainExecutionsDays: retentionDays(flags.retainExecutionsDays ?? env.NAGARE_RETAIN_EXECUTIONS_DAYS, '--retain-executions-days'),

@@ -59,6 +59,8 @@ export interface ServerOptions {
   readonly approvalWebhookSecret?: string | undefined;
   /** Repositories may mirror file://, local paths and loopback hosts (`--allow-local-mirrors`). */
   readonly allowLocalMirrors?: boolean;
+  /** `/metrics` without a token. */
+  readonly metricsPublic?: boolean;
   /** Completed builds and ended executions older than this many days are deleted (off when absent). */
   readonly retainBuildsDays?: number | undefined;
   readonly retainExecutionsDays?: number | undefined;
@@ -100,6 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     approvalWebhookUrl: options.approvalWebhookUrl,
     approvalWebhookSecret: options.approvalWebhookSecret,
     allowLocalMirrors: options.allowLocalMirrors ?? false,
+    metricsPublic: options.metricsPublic ?? false,
   };
   const context: ServerContext = {
     store,

@@ -43,6 +43,8 @@ export interface TestServerOptions {
   readonly port?: number;
   /** Repositories may mirror file:// and local paths (the tests' upstreams are local). */
   readonly allowLocalMirrors?: boolean;
+  /** /metrics without a token (`--metrics-public`). */
+  readonly metricsPublic?: boolean;
 }
 
 
@@ -84,6 +86,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     approvalWebhookUrl: options.approvalWebhookUrl,
     approvalWebhookSecret: options.approvalWebhookSecret,
     allowLocalMirrors: options.allowLocalMirrors ?? false,
+    metricsPublic: options.metricsPublic ?? false,
   });
   // A server restarted on an existing data directory creates no credentials: the first start's stay valid.
   const credentials = server.initialCredentials ?? (options.dataDir ? { token: '', accessKeyId: '', secretAccessKey: '' } : undefined);

@@ -22,6 +22,7 @@ function serverOptions(command: Command): Command {
     .option('--max-log-mib <MiB>', 'log kept per build; agents should use the same (default 256; $NAGARE_MAX_LOG_MIB)')
     .option('--retain-builds-days <days>', 'delete completed builds, with their logs, artifacts and reports, this many days after they end (default: keep; $NAGARE_RETAIN_BUILDS_DAYS)')
     .option('--retain-executions-days <days>', 'delete ended pipeline executions and their artifacts this many days after they end (default: keep; $NAGARE_RETAIN_EXECUTIONS_DAYS)')
+    .option('--metrics-public', 'serve /metrics without a token, for a Prometheus on a trusted network ($NAGARE_METRICS_PUBLIC=1); off by default')
     .option('--allow-local-mirrors', 'let repositories mirror file://, local paths and hosts on this machine; off by default, since mirrors are fetched with the server\'s rights ($NAGARE_ALLOW_LOCAL_MIRRORS=1)');
 }
 
@@ -60,6 +61,7 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     approvalWebhookSecret: config.approvalWebhookSecret,
     maxLogBytes: config.maxLogBytes,
     allowLocalMirrors: config.allowLocalMirrors,
+    metricsPublic: config.metricsPublic,
     maxArtifactBytes: config.maxArtifactBytes,
     retainBuildsDays: config.retainBuildsDays,
     retainExecutionsDays: config.retainExecutionsDays,
