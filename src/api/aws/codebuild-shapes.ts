@@ -64,6 +64,9 @@ export function projectShape(project: BuildProject): Json {
     queuedTimeoutInMinutes: project.queuedTimeoutInMinutes,
     concurrentBuildLimit: project.concurrentBuildLimit,
     tags: project.tags.map((t) => ({ key: t.key, value: t.value })),
+    serviceRole: project.serviceRole,
+    encryptionKey: project.encryptionKey,
+    logsConfig: project.logsConfig ?? { cloudWatchLogs: { status: 'ENABLED' }, s3Logs: { status: 'DISABLED' } },
     created: epochSeconds(project.created),
     lastModified: epochSeconds(project.lastModified),
     badge: { badgeEnabled: false },
@@ -131,13 +134,31 @@ export function buildShape(build: StoredBuild, context: BuildShapeContext): Json
       privilegedMode: project?.environment.privilegedMode ?? false,
       imagePullCredentialsType: 'CODEBUILD',
     },
-    // CloudWatch's names as CodeBuild fills them (group per project, stream per build); the link is nagare's log.
-    logs: { groupName: `/aws/codebuild/${build.projectName}`, streamName: build.id.slice(build.id.indexOf(':') + 1), deepLink: logUrl(publicUrl, build.id) },
+    logs: logsShape(build, project, publicUrl),
+    ...(project?.serviceRole === undefined ? {} : { serviceRole: project.serviceRole }),
+    ...(project?.encryptionKey === undefined ? {} : { encryptionKey: project.encryptionKey }),
     timeoutInMinutes: job.timeoutInMinutes,
     queuedTimeoutInMinutes: project?.queuedTimeoutInMinutes,
     initiator: job.initiator,
     exportedEnvironmentVariables: data.exportedEnvironmentVariables.map((v) => ({ name: v.name, value: v.value })),
     reportArns: reportEntries(build, context.region, context.accountId).map((e) => e.arn),
+  };
+}
+
+/**
+ * `Build.logs` as CodeBuild fills it: the CloudWatch group (`/aws/codebuild/<project>` unless the
+ * project names one) and stream (the build's UUID, after the project's stream prefix), with the
+ * deep link to nagare's own copy of the log.
+ */
+function logsShape(build: StoredBuild, project: BuildProject | undefined, publicUrl: string): Json {
+  const uuid = build.id.slice(build.id.indexOf(':') + 1);
+  const cloudWatch = project?.logsConfig?.cloudWatchLogs;
+  return {
+    groupName: cloudWatch?.groupName ?? `/aws/codebuild/${build.projectName}`,
+    streamName: cloudWatch?.streamName ? `${cloudWatch.streamName}/${uuid}` : uuid,
+    deepLink: logUrl(publicUrl, build.id),
+    cloudWatchLogs: cloudWatch ?? { status: 'ENABLED' },
+    s3Logs: project?.logsConfig?.s3Logs ?? { status: 'DISABLED' },
   };
 }
 
