@@ -17,6 +17,7 @@ import { CODEBUILD_OPERATIONS, type AwsCaller, type AwsOperation } from './codeb
 import { codeCommitErrorOf } from './codecommit-errors.js';
 import { CODECOMMIT_OPERATIONS } from './codecommit-operations.js';
 import { codePipelineErrorOf } from './codepipeline-errors.js';
+import { CODEBUILD_IMAGE_OPERATIONS } from './codebuild-images.js';
 import { CODEBUILD_REPORT_OPERATIONS } from './codebuild-reports.js';
 import { CODEPIPELINE_OPERATIONS } from './codepipeline-operations.js';
 
@@ -26,7 +27,7 @@ const BODY_LIMIT: BodyLimit = { maxBytes: 1024 * 1024, what: 'An AWS API request
 
 /** Operations per `X-Amz-Target` prefix (the service's JSON target prefix and API version). */
 const SERVICES: Readonly<Record<string, Readonly<Record<string, AwsOperation>>>> = {
-  CodeBuild_20161006: { ...CODEBUILD_OPERATIONS, ...CODEBUILD_REPORT_OPERATIONS },
+  CodeBuild_20161006: { ...CODEBUILD_OPERATIONS, ...CODEBUILD_REPORT_OPERATIONS, ...CODEBUILD_IMAGE_OPERATIONS },
   CodeCommit_20150413: CODECOMMIT_OPERATIONS,
   CodePipeline_20150709: CODEPIPELINE_OPERATIONS,
 };

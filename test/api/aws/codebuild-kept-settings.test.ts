@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BatchGetBuildsCommand, BatchGetProjectsCommand, CreateProjectCommand, StartBuildCommand, UpdateProjectCommand } from '@aws-sdk/client-codebuild';
+import { BatchGetBuildsCommand, BatchGetProjectsCommand, CreateProjectCommand, ListCuratedEnvironmentImagesCommand, StartBuildCommand, UpdateProjectCommand } from '@aws-sdk/client-codebuild';
 import { projectInput, useCodeBuildServer } from './codebuild-server.js';
 
 const api = useCodeBuildServer();
@@ -44,4 +44,12 @@ test('a project without logsConfig reports CloudWatch on and S3 off, and Build.l
   const build = (await client.send(new BatchGetBuildsCommand({ ids: [id] }))).builds?.[0];
   assert.equal(build?.logs?.groupName, '/aws/codebuild/plain-logs');
   assert.equal(build?.logs?.streamName, id.split(':')[1]);
+});
+
+test('ListCuratedEnvironmentImages lists the images agents can run: shell always, the base image once a Docker agent is connected', async () => {
+  const { client, server } = api();
+  const images = async (): Promise<string[]> => ((await client.send(new ListCuratedEnvironmentImagesCommand({}))).platforms ?? []).flatMap((p) => (p.languages ?? []).flatMap((l) => (l.images ?? []).map((i) => i.name ?? '')));
+  assert.deepEqual(await images(), ['shell']);
+  await server.services.auth.registerAgent(server.token, 'with-docker', {}, { labels: ['docker'] });
+  assert.deepEqual(await images(), ['shell', 'nagare/base:latest']);
 });
