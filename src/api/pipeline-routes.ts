@@ -80,7 +80,7 @@ export function pipelineRoutes(services: Services): Hono<Env> {
   app.put('/', async (c) => {
     const text = new TextDecoder().decode(await readBody(c, { maxBytes: MAX_DEFINITION_BYTES, what: 'A pipeline definition' }));
     const applied = await pipelines.apply(definitionOf(text, c.req.query('file') ?? 'request body'));
-    const body = { name: applied.current.name, created: applied.created, version: applied.current.version, changes: pipelineChanges(applied.previous, applied.current) };
+    const body = { name: applied.current.name, created: applied.created, unchanged: applied.unchanged, version: applied.current.version, changes: applied.unchanged ? [] : pipelineChanges(applied.previous, applied.current) };
     return c.json(body, applied.created ? 201 : 200);
   });
   app.get('/', async (c) => {

@@ -121,7 +121,7 @@ export class NagareClient {
   }
 
   /** Creates or updates a pipeline from a JSON or YAML definition file's text. */
-  applyPipeline(text: string, file: string): Promise<{ name: string; created: boolean; version: number; changes: { summary: string }[] }> {
+  applyPipeline(text: string, file: string): Promise<{ name: string; created: boolean; unchanged?: boolean; version: number; changes: { summary: string }[] }> {
     const contentType = /\.json$/i.test(file) ? 'application/json' : 'application/yaml';
     return this.call('PUT', `/pipelines?file=${encodeURIComponent(file)}`, new RawBody(text, contentType));
   }

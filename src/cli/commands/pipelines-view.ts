@@ -82,7 +82,13 @@ export function pipelinesTable(pipelines: readonly Json[]): string {
 }
 
 /** `nagare pipeline apply`'s report: created or updated, and each change on its own line. */
-export function describeApply(applied: { name: string; created: boolean; version: number; changes: readonly { summary: string }[] }): string {
-  const head = applied.created ? `Created pipeline ${applied.name} (version 1)` : applied.changes.length === 0 ? `Pipeline ${applied.name} unchanged (now version ${applied.version})` : `Updated pipeline ${applied.name} to version ${applied.version}`;
+export function describeApply(applied: { name: string; created: boolean; unchanged?: boolean; version: number; changes: readonly { summary: string }[] }): string {
+  const head = applied.created
+    ? `Created pipeline ${applied.name} (version 1)`
+    : applied.unchanged === true
+      ? `Pipeline ${applied.name} unchanged: the definition is the one applied (version ${applied.version}); nothing done`
+      : applied.changes.length === 0
+        ? `Updated pipeline ${applied.name} to version ${applied.version} (no change in stages or actions)`
+        : `Updated pipeline ${applied.name} to version ${applied.version}`;
   return `${[head, ...applied.changes.map((c) => `  ${c.summary}`)].join('\n')}\n`;
 }
