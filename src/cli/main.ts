@@ -15,6 +15,7 @@ import { registerRemoteBuildCommands } from './commands/remote-builds.js';
 import { registerRepositoryCommands } from './commands/repos.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerSessionCommands } from './commands/session.js';
+import { unknownSubcommand } from './did-you-mean.js';
 import { buildExitCode, DETACHED_EXIT_CODE, errorExitCode, type CommandOutcome } from './outcome.js';
 import { errorJson, formatError } from './output.js';
 
@@ -40,6 +41,11 @@ async function main(argv: readonly string[]): Promise<number> {
   registerAgentCommand(program, done);
   registerSessionCommands(program, done);
   const wantsJson = argv.includes('--json');
+  const unknown = unknownSubcommand(program, argv);
+  if (unknown !== undefined) {
+    process.stderr.write(unknown);
+    return 2;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {

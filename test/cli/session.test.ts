@@ -106,3 +106,11 @@ test('nagare aws-env prints export lines the AWS SDK works with as they are', as
   const answer = await client.send(new ListProjectsCommand({}));
   assert.deepEqual(answer.projects ?? [], []);
 });
+
+test('a parameter put over an existing one names the --overwrite flag', async () => {
+  const flags = ['--server', server.url, '--token', server.token];
+  assert.equal((await runCliFromSources(['parameter', 'put', '/msg/one', 'a', ...flags], user('params'))).status, 0);
+  const again = await runCliFromSources(['parameter', 'put', '/msg/one', 'b', ...flags], user('params'));
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /already exists; pass --overwrite to replace it/);
+});

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { StatusType } from '../../core/build-phases.js';
 import type { ClientFlags } from '../../config/server-config.js';
 import type { Json, NagareClient } from '../../client/nagare-client.js';
+import { NagareError } from '../../core/errors.js';
 import { blockingWrite } from '../blocking-write.js';
 import { clientFrom, table, text, withClientOptions } from '../client-options.js';
 import type { CommandOutcome } from '../outcome.js';
@@ -36,7 +37,7 @@ export function registerRemoteBuildCommands(build: Command, done: (outcome: Comm
         ...(flags.sourceVersion ? { sourceVersion: flags.sourceVersion } : {}),
         ...(flags.buildspec ? { buildspecOverride: flags.buildspec } : {}),
         ...(flags.image ? { imageOverride: flags.image } : {}),
-        ...(flags.timeout ? { timeoutInMinutesOverride: Number(flags.timeout) } : {}),
+        ...(flags.timeout ? { timeoutInMinutesOverride: wholeNumber(flags.timeout, '--timeout', 5, 2160, 'minutes') } : {}),
         ...(flags.envVar ? { environmentVariablesOverride: flags.envVar.map(toVariable) } : {}),
       };
       const { build: started } = await client.startBuild(project, overrides);
@@ -61,7 +62,7 @@ export function registerRemoteBuildCommands(build: Command, done: (outcome: Comm
     .option('-n, --limit <count>', 'how many', '20')
     .action(async (flags: ClientFlags & { project?: string; limit: string }) => {
       const { client, config } = clientFrom(flags);
-      const { builds } = await client.listBuilds(flags.project, Number(flags.limit));
+      const { builds } = await client.listBuilds(flags.project, wholeNumber(flags.limit, '-n/--limit', 1, 100, 'builds'));
       const rows = builds.map((b) => [text(b.id), text(b.buildNumber), text(b.buildStatus), text(b.currentPhase), text(b.startTime), text(b.initiator)]);
       done({ kind: 'output', json: config.json, value: builds, text: table(['ID', '#', 'STATUS', 'PHASE', 'STARTED', 'INITIATOR'], rows) });
     });
@@ -98,6 +99,13 @@ export function registerRemoteBuildCommands(build: Command, done: (outcome: Comm
       }
       done({ kind: 'output', json: false, value: null, text: await client.buildLog(id) });
     });
+}
+
+/** A flag's whole number within bounds; the error names the flag as the user typed it. */
+function wholeNumber(value: string, flag: string, min: number, max: number, unit: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value.trim()) || number < min || number > max) throw new NagareError('CONFIG_INVALID', `${flag} must be a whole number of ${unit} from ${min} to ${max}, not '${value}'`);
+  return number;
 }
 
 const DETACHED = Symbol('detached');
