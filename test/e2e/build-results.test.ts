@@ -61,7 +61,7 @@ test('build show, build artifacts and build reports show what a server build pro
   assert.match(shown.stdout, /^Source +NO_SOURCE/m);
   assert.match(shown.stdout, /^Started +\d{4}-/m);
   assert.match(shown.stdout, /^Ended +\d{4}-/m);
-  assert.match(shown.stdout, /^BUILD +SUCCEEDED +\d+s/m);
+  assert.match(shown.stdout, /^BUILD +SUCCEEDED +\d+\.\d\ds/m, "durations written as nagare build writes them");
   assert.match(shown.stdout, /^result\.zip +\d+ B +[0-9a-f]{64}$/m);
   assert.match(shown.stdout, /^unit +TEST +FAILED +2 tests: 1 succeeded, 1 failed$/m);
   assert.match(shown.stdout, /✗ unit: math divides — expected 2, got 3/);

@@ -14,6 +14,7 @@ import type { ClientFlags } from '../../config/client-config.js';
 import { NagareError } from '../../core/errors.js';
 import { clientFrom, table, text, withClientOptions } from '../client-options.js';
 import type { CommandOutcome } from '../outcome.js';
+import { formatDuration } from '../output.js';
 
 const list = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
 const object = (value: unknown): Json | undefined => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined);
@@ -89,7 +90,7 @@ export function describeBuild(build: Json): string {
   const phases = list(build.phases).filter((p) => p.phaseType !== 'COMPLETED');
   const rows = phases.map((p) => {
     const context = list(p.contexts).map((c) => [text(c.statusCode), text(c.message)].filter((t) => t !== '').join(': ')).filter((t) => t !== '').join('; ');
-    return [text(p.phaseType), text(p.phaseStatus ?? 'IN_PROGRESS'), p.durationInSeconds === undefined ? '' : `${text(p.durationInSeconds)}s`, context];
+    return [text(p.phaseType), text(p.phaseStatus ?? 'IN_PROGRESS'), typeof p.startTime === 'string' && typeof p.endTime === 'string' ? formatDuration(p.startTime, p.endTime) : '', context];
   });
   lines.push('', table(['PHASE', 'STATUS', 'DURATION', 'CONTEXT'], rows).trimEnd());
 

@@ -59,7 +59,9 @@ function actionLine(action: Json, s: Style): string {
   }
   const colour = colourOf(status, s);
   const revision = asJson(action.currentRevision);
-  const detail = [revision ? short(text(revision.revisionId)) : '', text(run.summary), text(asJson(run.errorDetails)?.message), text(run.externalExecutionId)].filter((part) => part !== '');
+  // The build id is often both the summary and the external execution id: each part once.
+  const parts = [revision ? short(text(revision.revisionId)) : '', text(run.summary), text(asJson(run.errorDetails)?.message), text(run.externalExecutionId)];
+  const detail = parts.filter((part, i) => part !== '' && !parts.slice(0, i).some((earlier) => earlier.includes(part)));
   return `${colour(SYMBOLS[status] ?? '?')} ${name}  ${colour(status)}${detail.length > 0 ? `  ${s.dim(detail.join(' · '))}` : ''}`;
 }
 
