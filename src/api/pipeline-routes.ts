@@ -15,6 +15,7 @@ import { parsePipeline } from '../spec/pipeline.js';
 import { pipelineDeclaration, toIso, withTimes } from './aws/codepipeline-shapes.js';
 import { pipelineChanges } from './pipeline-changes.js';
 import { bearerToken, readBody, readJson, type BodyLimit } from './request.js';
+import { withEntityUrls } from './pipeline-links.js';
 
 type Env = { Variables: { caller: string } };
 
@@ -135,7 +136,7 @@ export function pipelineRoutes(services: Services): Hono<Env> {
     const runtime = stored.runtime;
     const newest = (await pipelines.listExecutions(stored.definition.name, 1)).items;
     const latest = executionSummaries({ ...runtime, executions: newest })[0];
-    return c.json({ pipelineName: stored.definition.name, pipelineVersion: stored.definition.version, ...(latest ? { latestExecution: iso(latest) } : {}), stageStates: iso(stateView(runtime)) });
+    return c.json({ pipelineName: stored.definition.name, pipelineVersion: stored.definition.version, ...(latest ? { latestExecution: iso(latest) } : {}), stageStates: iso(withEntityUrls(stateView(runtime), stored.definition, services.context.settings.publicUrl)) });
   });
   app.post('/:name/approvals', async (c) => {
     const body = approvalSchema.parse(await readJson(c, jsonLimit));
