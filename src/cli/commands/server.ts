@@ -93,7 +93,7 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  process.stderr.write(`${signal}: stopping… (the embedded agent stops its build; again to quit at once)\n`);
+  process.stderr.write(`${signal}: stopping…${embeddedAgent ? ' (the embedded agent stops its build first)' : ''}; again to quit at once\n`);
   const quit = (): never => process.exit(130);
   process.once('SIGINT', quit);
   process.once('SIGTERM', quit);
