@@ -106,6 +106,10 @@ export function nativeRoutes(services: Services): Hono<Env> {
     const { name } = z.object({ name: z.string().min(1).max(200).default('agent') }).parse(await readJson(c, jsonLimit));
     return c.json({ token: await auth.createAgentToken(name) }, 201);
   });
+  app.post('/metrics-tokens', async (c) => {
+    const { name } = z.object({ name: z.string().min(1).max(200).default('prometheus') }).parse(await readJson(c, jsonLimit));
+    return c.json({ token: await auth.createMetricsToken(name) }, 201);
+  });
   // A new AWS access key pair for SigV4 calls (`nagare aws-env`); the secret is shown only in this answer.
   app.post('/access-keys', async (c) => c.json(await auth.createAccessKey(), 201));
   app.get('/agents', async (c) => c.json({ agents: await context.store.agents.list() }));

@@ -102,6 +102,9 @@ export class NagareClient {
   createAccessKey(): Promise<{ accessKeyId: string; secretAccessKey: string }> {
     return this.call('POST', '/access-keys');
   }
+  createMetricsToken(name: string): Promise<{ token: string }> {
+    return this.call('POST', '/metrics-tokens', { name });
+  }
   createAgentToken(name: string): Promise<{ token: string }> {
     return this.call('POST', '/agent-tokens', { name });
   }

@@ -47,3 +47,19 @@ test('/metrics refuses a request without a token, and answers one with --metrics
     await open.stop();
   }
 });
+
+test('a metrics token reads /metrics and nothing else', async () => {
+  const server = await startTestServer();
+  try {
+    const made = await fetch(`${server.url}/api/v1/metrics-tokens`, { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(made.status, 201);
+    const { token } = (await made.json()) as { token: string };
+    assert.match(token, /^ngm_/);
+    const auth = { headers: { authorization: `Bearer ${token}` } };
+    assert.equal((await fetch(`${server.url}/metrics`, auth)).status, 200);
+    assert.equal((await fetch(`${server.url}/api/v1/builds`, auth)).status, 401);
+    assert.equal((await fetch(`${server.url}/api/v1/metrics-tokens`, { method: 'POST', ...auth })).status, 401, 'it cannot make more tokens');
+  } finally {
+    await server.stop();
+  }
+});

@@ -1,4 +1,4 @@
-/** `nagare parameter put|get|list|delete`, `nagare secret …` and `nagare agent-token create`. */
+/** `nagare parameter put|get|list|delete`, `nagare secret …`, `nagare metrics-token create` and `nagare agent-token create`. */
 import type { Command } from 'commander';
 import type { ClientFlags } from '../../config/server-config.js';
 import { NagareError } from '../../core/errors.js';
@@ -46,6 +46,15 @@ export function registerParameterCommands(program: Command, done: (outcome: Comm
         done({ kind: 'output', json: config.json, value: { deleted: name }, text: `Deleted ${noun} ${name}\n` });
       });
   }
+
+  withClientOptions(program.command('metrics-token').description('Tokens that read /metrics and nothing else (for Prometheus)').command('create'))
+    .description('Create a token that reads /metrics only')
+    .option('--name <name>', 'what the token is for', 'prometheus')
+    .action(async (flags: ClientFlags & { name: string }) => {
+      const { client, config } = clientFrom(flags);
+      const { token } = await client.createMetricsToken(flags.name);
+      done({ kind: 'output', json: config.json, value: { token }, text: `${token}\n` });
+    });
 
   withClientOptions(program.command('agent-token').description('Tokens agents register with (nagare agent-token create)').command('create'))
     .description('Create a token an agent registers with (nagare agent --token …)')
