@@ -114,3 +114,11 @@ test('a parameter put over an existing one names the --overwrite flag', async ()
   assert.equal(again.status, 2);
   assert.match(again.stderr, /already exists; pass --overwrite to replace it/);
 });
+
+test('attack: /api/v1/whoami, /access-keys and /metrics-tokens refuse a request without an API token, or with a metrics token', async () => {
+  const metrics = await server.services.auth.createMetricsToken('scraper');
+  for (const [method, route] of [['GET', 'whoami'], ['POST', 'access-keys'], ['POST', 'metrics-tokens']] as const) {
+    assert.equal((await fetch(`${server.url}/api/v1/${route}`, { method })).status, 401, route);
+    assert.equal((await fetch(`${server.url}/api/v1/${route}`, { method, headers: { authorization: `Bearer ${metrics}` } })).status, 401, `${route} with a metrics token`);
+  }
+});

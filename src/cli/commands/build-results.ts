@@ -48,9 +48,7 @@ export function registerBuildResultCommands(build: Command, done: (outcome: Comm
       const written: Json[] = [];
       for (const artifact of artifacts) {
         const name = text(artifact.name);
-        // The name comes from the build's buildspec: a file in the directory asked for, never a path.
-        if (name === '' || name !== path.basename(name) || name === '.' || name === '..') throw new NagareError('API_INVALID_INPUT', `Artifact name '${name}' is not a plain file name; not written`);
-        const file = path.join(flags.output, name);
+        const file = path.join(flags.output, artifactFileName(name));
         const body = await client.buildArtifact(id, name);
         await pipeline(Readable.fromWeb(body), createWriteStream(file));
         written.push({ name, file, bytes: artifact.bytes, sha256sum: artifact.sha256sum });
@@ -71,6 +69,17 @@ export function registerBuildResultCommands(build: Command, done: (outcome: Comm
       const textOut = reports.length === 0 ? `Build ${id} has no reports\n` : table(['REPORT', 'STATUS', 'TEST', 'DURATION', 'MESSAGE'], rows);
       done({ kind: 'output', json: config.json, value: reports, text: textOut });
     });
+}
+
+/**
+ * The file an artifact is written to: its name, which comes from the build's buildspec (untrusted),
+ * as a plain file name in the directory asked for — never a path that leaves it.
+ */
+export function artifactFileName(name: string): string {
+  if (name === '' || name === '.' || name === '..' || name !== path.basename(name) || name.includes('\\') || name.includes('\0')) {
+    throw new NagareError('API_INVALID_INPUT', `Artifact name '${name}' is not a plain file name; not written`);
+  }
+  return name;
 }
 
 /** `nagare build show` as text. */

@@ -108,3 +108,13 @@ test('report groups are named <project>-<name>; ListReportGroups, BatchGetReport
   const missing = await rejection(client.send(new GetReportGroupTrendCommand({ reportGroupArn: `${groupArn}-missing`, trendField: 'TOTAL' })));
   assert.equal(missing.name, 'ResourceNotFoundException');
 });
+
+test('attack: report ARNs that are not ours, or that try to name another build, are not found; more than 100 are refused', async () => {
+  const { client } = api();
+  const { reports, reportsNotFound } = await client.send(new BatchGetReportsCommand({ reportArns: ['arn:aws:codebuild:us-east-1:000000000000:report/../../etc:passwd', 'not-an-arn', 'arn:aws:codebuild:us-east-1:000000000000:report/nodash:uuid'] }));
+  assert.deepEqual(reports, []);
+  assert.equal(reportsNotFound?.length, 3);
+  const many = Array.from({ length: 101 }, (_, i) => `arn:aws:codebuild:us-east-1:000000000000:report/a-b:${i}`);
+  const refused = await rejection(client.send(new BatchGetReportsCommand({ reportArns: many })));
+  assert.equal(refused.$metadata?.httpStatusCode, 400);
+});
