@@ -28,7 +28,7 @@ export function createApp(services: Services): Hono {
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/metrics', async (c) => {
-    await services.auth.authenticate(bearerToken(c), ['API_TOKEN']);
+    if (services.context.settings.metricsPublic !== true) await services.auth.authenticate(bearerToken(c), ['API_TOKEN', 'METRICS_TOKEN']);
     return c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
   app.route('/api/v1/repositories', repositoryRoutes(services));

@@ -34,6 +34,7 @@ export function nativeRoutes(services: Services): Hono<Env> {
     return next();
   });
 
+  app.get('/whoami', (c) => c.json({ name: c.get('caller'), kind: 'API_TOKEN' }));
   app.get('/agents', async (c) => c.json({ agents: await services.agents.list() }));
 
   app.get('/projects', async (c) => {
@@ -104,6 +105,12 @@ export function nativeRoutes(services: Services): Hono<Env> {
     const { name } = z.object({ name: z.string().min(1).max(200).default('agent') }).parse(await readJson(c, jsonLimit));
     return c.json({ token: await auth.createAgentToken(name) }, 201);
   });
+  app.post('/metrics-tokens', async (c) => {
+    const { name } = z.object({ name: z.string().min(1).max(200).default('prometheus') }).parse(await readJson(c, jsonLimit));
+    return c.json({ token: await auth.createMetricsToken(name) }, 201);
+  });
+  // A new AWS access key pair for SigV4 calls (`nagare aws-env`); the secret is shown only in this answer.
+  app.post('/access-keys', async (c) => c.json(await auth.createAccessKey(), 201));
   app.get('/agents', async (c) => c.json({ agents: await context.store.agents.list() }));
   // The interval runner's components across the cluster: when each last ran, where, whether paused.
   app.get('/components', async (c) => c.json({ components: await services.intervalRunner.list() }));

@@ -15,6 +15,7 @@ import { parsePipeline } from '../spec/pipeline.js';
 import { pipelineDeclaration, toIso, withTimes } from './aws/codepipeline-shapes.js';
 import { pipelineChanges } from './pipeline-changes.js';
 import { bearerToken, readBody, readJson, type BodyLimit } from './request.js';
+import { withEntityUrls } from './pipeline-links.js';
 
 type Env = { Variables: { caller: string } };
 
@@ -80,7 +81,7 @@ export function pipelineRoutes(services: Services): Hono<Env> {
   app.put('/', async (c) => {
     const text = new TextDecoder().decode(await readBody(c, { maxBytes: MAX_DEFINITION_BYTES, what: 'A pipeline definition' }));
     const applied = await pipelines.apply(definitionOf(text, c.req.query('file') ?? 'request body'));
-    const body = { name: applied.current.name, created: applied.created, version: applied.current.version, changes: pipelineChanges(applied.previous, applied.current) };
+    const body = { name: applied.current.name, created: applied.created, unchanged: applied.unchanged, version: applied.current.version, changes: applied.unchanged ? [] : pipelineChanges(applied.previous, applied.current) };
     return c.json(body, applied.created ? 201 : 200);
   });
   app.get('/', async (c) => {
@@ -128,7 +129,7 @@ export function pipelineRoutes(services: Services): Hono<Env> {
     const runtime = stored.runtime;
     const newest = (await pipelines.listExecutions(stored.definition.name, 1)).items;
     const latest = executionSummaries({ ...runtime, executions: newest })[0];
-    return c.json({ pipelineName: stored.definition.name, pipelineVersion: stored.definition.version, ...(latest ? { latestExecution: iso(latest) } : {}), stageStates: iso(stateView(runtime)) });
+    return c.json({ pipelineName: stored.definition.name, pipelineVersion: stored.definition.version, ...(latest ? { latestExecution: iso(latest) } : {}), stageStates: iso(withEntityUrls(stateView(runtime), stored.definition, services.context.settings.publicUrl)) });
   });
   app.post('/:name/approvals', async (c) => {
     const body = approvalSchema.parse(await readJson(c, jsonLimit));

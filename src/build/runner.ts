@@ -50,7 +50,8 @@ export async function runBuild(request: BuildRequest): Promise<BuildRecord> {
       const effect = effects[0];
       if (!effect || effect.type === 'COMPLETE') break;
       const phase = effect.phase;
-      if (effect.type === 'RUN_PHASE') log.system(phase === 'PROVISIONING' ? 'Waiting for agent ping' : `Entering phase ${phase}`);
+      // CodeBuild's first line, "Waiting for agent ping", means nothing in a local build: every phase is entered alike.
+      if (effect.type === 'RUN_PHASE') log.system(`Entering phase ${phase}`);
       else log.system(`Retrying phase ${phase} (attempt ${effect.attempt}, ${effect.remaining} retries left)`);
       const result = await runStep(steps, phase, state);
       if (interruption && state.interruption === undefined) {

@@ -18,14 +18,16 @@ import { registerRemoteBuildCommands } from './commands/remote-builds.js';
 import { registerRepositoryCommands } from './commands/repos.js';
 import { registerRuleCommands } from './commands/rules.js';
 import { registerServerCommands } from './commands/server.js';
-import { buildExitCode, deploymentExitCode, errorExitCode, type CommandOutcome } from './outcome.js';
+import { registerSessionCommands } from './commands/session.js';
+import { unknownSubcommand } from './did-you-mean.js';
+import { buildExitCode, deploymentExitCode, DETACHED_EXIT_CODE, errorExitCode, type CommandOutcome } from './outcome.js';
 import { errorJson, formatError } from './output.js';
 
 async function main(argv: readonly string[]): Promise<number> {
   let outcome: CommandOutcome | undefined;
   const program = new Command()
     .name('nagare')
-    .description('Self-hosted CI/CD that runs AWS CodeBuild buildspecs, CodeDeploy appspecs and CodePipeline pipelines')
+    .description('Self-hosted CI/CD that runs AWS CodeBuild buildspecs and CodePipeline pipelines and hosts git repositories like CodeCommit')
     .version('0.1.0')
     .exitOverride()
     // Options after a subcommand belong to it (`nagare build list --json`), not to its parent.
@@ -45,7 +47,13 @@ async function main(argv: readonly string[]): Promise<number> {
   registerDeployLocalCommand(program, done);
   registerEventCommands(program, done);
   registerRuleCommands(program, done);
+  registerSessionCommands(program, done);
   const wantsJson = argv.includes('--json');
+  const unknown = unknownSubcommand(program, argv);
+  if (unknown !== undefined) {
+    process.stderr.write(unknown);
+    return 2;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -68,6 +76,9 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'deployment':
       if (outcome.json) process.stdout.write(JSON.stringify(outcome.record, null, 2) + '\n');
       return deploymentExitCode(outcome.record.status);
+    case 'detached':
+      process.stderr.write(outcome.text);
+      return DETACHED_EXIT_CODE;
     case 'stopped':
       return 0;
   }

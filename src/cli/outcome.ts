@@ -12,8 +12,13 @@ export type CommandOutcome =
   | { readonly kind: 'output'; readonly json: boolean; readonly value: unknown; readonly text: string; readonly buildStatus?: StatusType | undefined }
   /** `deploy local`: its events were printed live; the status sets the exit code. */
   | { readonly kind: 'deployment'; readonly record: LocalDeploymentRecord; readonly json: boolean }
+  /** Ctrl-C while following a build: the build goes on; `text` says so on stderr. */
+  | { readonly kind: 'detached'; readonly text: string }
   /** A long-running command (server, agent) that ended on a signal. */
   | { readonly kind: 'stopped' };
+
+/** Exit status of a follower detached by Ctrl-C: none of a build's own (130 is STOPPED). */
+export const DETACHED_EXIT_CODE = 5;
 
 /** What `nagare deploy local --json` prints. */
 export interface LocalDeploymentRecord {

@@ -83,7 +83,8 @@ export function formatBatchSummary(batch: LocalBatchRecord, s: Style): string {
   return lines.join('\n') + '\n';
 }
 
-function formatDuration(start: string, end: string | undefined): string {
+/** One way to write a duration everywhere: `0.42s` under ten seconds, `73s` above. */
+export function formatDuration(start: string, end: string | undefined): string {
   if (end === undefined) return '';
   const ms = Date.parse(end) - Date.parse(start);
   return ms < 10_000 ? `${(ms / 1000).toFixed(2)}s` : `${Math.round(ms / 1000)}s`;

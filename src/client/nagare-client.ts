@@ -8,6 +8,8 @@ import { listAgentsAnswer, type ListAgentsAnswer } from '../protocol/native-agen
 export interface ClientOptions {
   readonly server: string;
   readonly token: string | undefined;
+  /** Appended to an AUTH_MISSING or AUTH_INVALID_TOKEN answer: where the caller looked for a token. */
+  readonly credentialsHint?: string | undefined;
 }
 
 export type Json = Record<string, unknown>;
@@ -45,6 +47,10 @@ export class NagareClient {
     const query = new URLSearchParams({ limit: String(limit), ...(project ? { project } : {}) });
     return this.call('GET', `/builds?${query.toString()}`);
   }
+  /** The caller the token belongs to. */
+  whoami(): Promise<{ name: string; kind: string }> {
+    return this.call('GET', '/whoami');
+  }
   getBuild(id: string): Promise<{ build: Json }> {
     return this.call('GET', `/builds/${encodeURIComponent(id)}`);
   }
@@ -54,6 +60,13 @@ export class NagareClient {
   async buildLog(id: string): Promise<string> {
     const response = await this.fetch('GET', `/builds/${encodeURIComponent(id)}/logs`);
     return response.text();
+  }
+
+  /** A build artifact's zip as a stream (`name` as the build shows it). */
+  async buildArtifact(id: string, name: string): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.fetch('GET', `/builds/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`);
+    if (!response.body) throw new NagareError('API_INVALID_INPUT', `The server sent no body for artifact ${name}`);
+    return response.body;
   }
 
   /** Follows a build's log as it is written; resolves with the final status. */
@@ -142,6 +155,12 @@ export class NagareClient {
   deleteParameter(namespace: 'parameters' | 'secrets', name: string): Promise<void> {
     return this.call('DELETE', `/${namespace}?name=${encodeURIComponent(name)}`);
   }
+  createAccessKey(): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+    return this.call('POST', '/access-keys');
+  }
+  createMetricsToken(name: string): Promise<{ token: string }> {
+    return this.call('POST', '/metrics-tokens', { name });
+  }
   createAgentToken(name: string): Promise<{ token: string }> {
     return this.call('POST', '/agent-tokens', { name });
   }
@@ -161,7 +180,7 @@ export class NagareClient {
   }
 
   /** Creates or updates a pipeline from a JSON or YAML definition file's text. */
-  applyPipeline(text: string, file: string): Promise<{ name: string; created: boolean; version: number; changes: { summary: string }[] }> {
+  applyPipeline(text: string, file: string): Promise<{ name: string; created: boolean; unchanged?: boolean; version: number; changes: { summary: string }[] }> {
     const contentType = /\.json$/i.test(file) ? 'application/json' : 'application/yaml';
     return this.call('PUT', `/pipelines?file=${encodeURIComponent(file)}`, new RawBody(text, contentType));
   }
@@ -231,7 +250,7 @@ export class NagareClient {
     } catch (error) {
       throw new NagareError('API_INVALID_INPUT', `Cannot reach the nagare server at ${this.options.server}: is it running? (--server or NAGARE_SERVER)`, { cause: error });
     }
-    if (!response.ok) throw await serverError(response);
+    if (!response.ok) throw withCredentialsHint(await serverError(response), this.options.credentialsHint);
     return response;
   }
 }
@@ -240,6 +259,11 @@ async function serverError(response: Response): Promise<NagareError> {
   const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string; details?: Record<string, unknown> } };
   const code = (ERROR_CODES as readonly string[]).includes(body.error?.code ?? '') ? (body.error?.code as ErrorCode) : 'API_INVALID_INPUT';
   return new NagareError(code, body.error?.message ?? `The server answered ${response.status}`, { details: body.error?.details ?? {} });
+}
+
+function withCredentialsHint(error: NagareError, hint: string | undefined): NagareError {
+  if (hint === undefined || (error.code !== 'AUTH_MISSING' && error.code !== 'AUTH_INVALID_TOKEN')) return error;
+  return new NagareError(error.code, `${error.message}\n${hint}`, { details: error.details });
 }
 
 function parseSse(block: string): { event: string; data: string } {

@@ -3,7 +3,7 @@
  * flags name (env file, parameters file) into one readonly value. Only this module reads
  * `process.env`; everything after it takes what it needs as arguments.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -70,6 +70,9 @@ const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export async function compileBuildConfig(flags: BuildFlags, env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stdout.isTTY)): Promise<BuildConfig> {
   const sourceDir = path.resolve(flags.source ?? '.');
+  const source = await stat(sourceDir).catch(() => undefined);
+  if (!source) throw new NagareError('BUILD_SOURCE_NOT_FOUND', `-s/--source: the directory ${flags.source ?? sourceDir} does not exist`);
+  if (!source.isDirectory()) throw new NagareError('BUILD_SOURCE_NOT_FOUND', `-s/--source: ${flags.source ?? sourceDir} is a file, not a directory`);
   const executor = flags.executor ?? (flags.image ? 'docker' : 'shell');
   if (executor !== 'shell' && executor !== 'docker') {
     throw new NagareError('CONFIG_INVALID', `--executor must be shell or docker, not '${executor}'`);

@@ -3,7 +3,6 @@
  * and the environment. Only src/config reads `process.env`.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
@@ -21,10 +20,12 @@ export interface ServerFlags {
   readonly databaseUrl?: string;
   readonly secretKey?: string;
   readonly logLevel?: string;
+  readonly logFormat?: string;
   readonly approvalWebhookUrl?: string;
   readonly approvalWebhookSecret?: string;
   readonly maxLogMib?: string;
   readonly allowLocalMirrors?: boolean;
+  readonly metricsPublic?: boolean;
   readonly workDir?: string;
   readonly buildUser?: string;
   readonly allowRunAs?: string;
@@ -43,6 +44,10 @@ export interface ServerConfig {
   readonly databaseUrl: string | undefined;
   readonly secretKey: string | undefined;
   readonly logLevel: string;
+  /** Readable lines on a terminal, JSON otherwise (`--log-format`). */
+  readonly logFormat: 'json' | 'pretty';
+  /** Colour in pretty logs: a terminal and no NO_COLOR. */
+  readonly logColor: boolean;
   readonly hostEnvironment: Readonly<Record<string, string>>;
   /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
   readonly approvalWebhookUrl: string | undefined;
@@ -51,6 +56,8 @@ export interface ServerConfig {
   readonly maxLogBytes: number;
   /** Repositories may mirror file://, local paths and this machine's addresses (issue 7). */
   readonly allowLocalMirrors: boolean;
+  /** `/metrics` answers without a token (`--metrics-public`). */
+  readonly metricsPublic: boolean;
   /** Retention windows in days; undefined keeps everything (the default). */
   readonly retainBuildsDays: number | undefined;
   readonly retainExecutionsDays: number | undefined;
@@ -67,7 +74,9 @@ export interface ServerConfig {
   readonly imageMap: readonly ImageMapping[];
 }
 
-export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env, stderrIsTty = Boolean(process.stderr.isTTY)): ServerConfig {
+  const logFormat = flags.logFormat ?? env.NAGARE_LOG_FORMAT ?? (stderrIsTty ? 'pretty' : 'json');
+  if (logFormat !== 'json' && logFormat !== 'pretty') throw new NagareError('CONFIG_INVALID', `--log-format must be json or pretty, not '${logFormat}'`);
   const port = Number(flags.port ?? env.NAGARE_PORT ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new NagareError('CONFIG_INVALID', `--port must be a port number, not '${flags.port ?? env.NAGARE_PORT}'`);
   const databaseUrl = flags.databaseUrl ?? env.NAGARE_DATABASE_URL;
@@ -94,10 +103,13 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     databaseUrl,
     secretKey: flags.secretKey ?? env.NAGARE_SECRET_KEY,
     logLevel: flags.logLevel ?? env.NAGARE_LOG_LEVEL ?? 'info',
+    logFormat,
+    logColor: stderrIsTty && env.NO_COLOR === undefined && env.TERM !== 'dumb',
     hostEnvironment: definedEnvironment(env),
     approvalWebhookUrl,
     approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,
     maxLogBytes: parseLogLimit(flags.maxLogMib ?? env.NAGARE_MAX_LOG_MIB),
+    metricsPublic: flags.metricsPublic ?? isTrue(env.NAGARE_METRICS_PUBLIC, 'NAGARE_METRICS_PUBLIC'),
     allowLocalMirrors: flags.allowLocalMirrors ?? isTrue(env.NAGARE_ALLOW_LOCAL_MIRRORS, 'NAGARE_ALLOW_LOCAL_MIRRORS'),
     retainBuildsDays: retentionDays(flags.retainBuildsDays ?? env.NAGARE_RETAIN_BUILDS_DAYS, '--retain-builds-days'),
     retainExecutionsDays: retentionDays(flags.retainExecutionsDays ?? env.NAGARE_RETAIN_EXECUTIONS_DAYS, '--retain-executions-days'),
@@ -142,42 +154,8 @@ function defaultEmbeddedWorkDir(dataDir: string, env: NodeJS.ProcessEnv): string
   return path.join(base, `${path.basename(dataDir)}-${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`);
 }
 
-function defaultDataDir(env: NodeJS.ProcessEnv): string {
+export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   return path.join(env.XDG_DATA_HOME ?? path.join(env.HOME ?? os.homedir(), '.local', 'share'), 'nagare');
 }
 
-export interface ClientFlags {
-  readonly server?: string;
-  readonly token?: string;
-  readonly json?: boolean;
-}
-
-export interface ClientConfig {
-  readonly server: string;
-  readonly token: string | undefined;
-  readonly json: boolean;
-  readonly color: boolean;
-}
-
-/**
- * Server and token from flags, then NAGARE_SERVER / NAGARE_TOKEN, then — for a local `nagare up` —
- * the admin token in the default data directory's initial-credentials.json.
- */
-export function compileClientConfig(flags: ClientFlags, env: NodeJS.ProcessEnv = process.env, isTty = Boolean(process.stdout.isTTY)): ClientConfig {
-  const server = flags.server ?? env.NAGARE_SERVER ?? `http://127.0.0.1:${env.NAGARE_PORT ?? DEFAULT_PORT}`;
-  return {
-    server,
-    token: flags.token ?? env.NAGARE_TOKEN ?? localToken(env),
-    json: flags.json ?? false,
-    color: isTty && env.NO_COLOR === undefined && env.TERM !== 'dumb',
-  };
-}
-
-function localToken(env: NodeJS.ProcessEnv): string | undefined {
-  try {
-    const file = path.join(path.resolve(env.NAGARE_DATA_DIR ?? defaultDataDir(env)), 'initial-credentials.json');
-    return (JSON.parse(readFileSync(file, 'utf8')) as { token?: string }).token;
-  } catch {
-    return undefined;
-  }
-}
+export type { ClientConfig, ClientFlags } from './client-config.js';

@@ -4,6 +4,7 @@
  * (`executionSummaries`) and ListActionExecutions (`actionExecutions`). Times stay epoch
  * milliseconds; the API layer converts them.
  */
+import { createHash } from 'node:crypto';
 import type { ExecutionMode } from './pipeline.js';
 import type { ActionRun, ArtifactRevision, ErrorDetails, ExecutionState, ExecutionStatus, PipelineRuntime, StageStatus, TriggerType } from './pipeline-execution-types.js';
 
@@ -92,9 +93,14 @@ export interface ActionExecutionDetailView {
   };
 }
 
-/** Deterministic, so that the API can find the attempt again from the id. */
+/**
+ * An opaque id in UUID form, as AWS gives one (no stage or action names to parse); derived from the
+ * execution, stage, action and attempt, so the same attempt always has the same id.
+ */
 export function actionExecutionId(executionId: string, record: Pick<ActionRun, 'stage' | 'action' | 'attempt'>): string {
-  return `${executionId}:${record.stage}:${record.action}:${record.attempt}`;
+  const hex = createHash('sha256').update(JSON.stringify([executionId, record.stage, record.action, record.attempt])).digest('hex');
+  const variant = ((parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** GetPipelineState `stageStates`, for the stages of the current definition. */

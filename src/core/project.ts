@@ -62,6 +62,15 @@ export interface ProjectCache {
   readonly modes: readonly string[];
 }
 
+/**
+ * CodeBuild's `logsConfig`: where AWS would send the build log. nagare keeps every log itself; the
+ * setting is kept and returned, and names the log group and stream a build reports (`Build.logs`).
+ */
+export interface ProjectLogsConfig {
+  readonly cloudWatchLogs?: { readonly status: 'ENABLED' | 'DISABLED'; readonly groupName?: string | undefined; readonly streamName?: string | undefined } | undefined;
+  readonly s3Logs?: { readonly status: 'ENABLED' | 'DISABLED'; readonly location?: string | undefined; readonly encryptionDisabled?: boolean | undefined; readonly bucketOwnerAccess?: string | undefined } | undefined;
+}
+
 export interface Tag {
   readonly key: string;
   readonly value: string;
@@ -83,6 +92,13 @@ export interface BuildProject {
   readonly queuedTimeoutInMinutes: number;
   readonly concurrentBuildLimit: number | undefined;
   readonly tags: readonly Tag[];
+  /**
+   * Kept and returned as given, as AWS does; nagare runs builds with the agent's rights and keeps
+   * artifacts unencrypted on its own store, so neither changes how a build runs.
+   */
+  readonly serviceRole?: string | undefined;
+  readonly encryptionKey?: string | undefined;
+  readonly logsConfig?: ProjectLogsConfig | undefined;
   /** Epoch milliseconds. */
   readonly created: number;
   readonly lastModified: number;

@@ -206,7 +206,8 @@ export interface FleetsRepo {
   delete(name: string): Promise<boolean>;
 }
 
-export type CredentialKind = 'API_TOKEN' | 'AGENT_TOKEN' | 'AGENT_SESSION';
+/** METRICS_TOKEN reads /metrics and nothing else (a Prometheus scraper's token). */
+export type CredentialKind = 'API_TOKEN' | 'AGENT_TOKEN' | 'AGENT_SESSION' | 'METRICS_TOKEN';
 
 export interface Credential {
   readonly id: string;

@@ -21,7 +21,7 @@ import { subscribeApprovalWebhook } from '../server/events/approval-webhook.js';
 import { EventBus, type DomainEventType } from '../server/events/event-bus.js';
 import type { OutboxOptions } from '../server/events/notification-outbox.js';
 import { MirrorPoller } from '../server/repositories/external-repositories-poller.js';
-import { createLogger, type Logger } from '../server/logger.js';
+import { createLogger, type LogFormat, type Logger } from '../server/logger.js';
 import { ServerMetrics } from '../server/metrics.js';
 import type { IntervalRunner } from '../server/interval-runner.js';
 import { InProcessNotifier } from '../server/notifier.js';
@@ -40,6 +40,9 @@ export interface ServerOptions {
   /** Base64 of a 32-byte key; `<dataDir>/secret.key` when absent. */
   readonly secretKey: string | undefined;
   readonly logLevel: string;
+  /** `json` (the default) or `pretty` lines for a terminal. */
+  readonly logFormat?: LogFormat;
+  readonly logColor?: boolean;
   readonly logDestination?: NodeJS.WritableStream;
   readonly leaseMs?: number;
   readonly schedulerIntervalMs?: number;
@@ -57,6 +60,8 @@ export interface ServerOptions {
   readonly approvalWebhookSecret?: string | undefined;
   /** Repositories may mirror file://, local paths and loopback hosts (`--allow-local-mirrors`). */
   readonly allowLocalMirrors?: boolean;
+  /** `/metrics` without a token. */
+  readonly metricsPublic?: boolean;
   /** Completed builds and ended executions older than this many days are deleted (off when absent). */
   readonly retainBuildsDays?: number | undefined;
   readonly retainExecutionsDays?: number | undefined;
@@ -83,7 +88,7 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-  const logger = createLogger({ level: options.logLevel, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const logger = createLogger({ level: options.logLevel, format: options.logFormat ?? 'json', color: options.logColor ?? false, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   await lockDownDataDir(options.dataDir, logger);
   const store = await openStore({ url: options.databaseUrl ?? `sqlite://${path.resolve(options.dataDir, 'nagare.db')}` });
   const notifier = await openNotifier(store.dialect, options.databaseUrl, logger);
@@ -100,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     approvalWebhookUrl: options.approvalWebhookUrl,
     approvalWebhookSecret: options.approvalWebhookSecret,
     allowLocalMirrors: options.allowLocalMirrors ?? false,
+    metricsPublic: options.metricsPublic ?? false,
   };
   const context: ServerContext = {
     store,
@@ -134,8 +140,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   intervalRunner.start();
 
   const app = createApp(services);
+  const requests = new InFlightRequests();
   const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));
+    const s = serve({ fetch: requests.track(app.fetch), hostname: options.host, port: options.port }, () => resolve(s));
   });
   const address = server.address() as AddressInfo;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
@@ -151,18 +158,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     intervalRunner,
     pipelineDriver,
     mirrorPoller,
+    // In order: stop accepting, end long polls and followers, let handlers already running finish
+    // (they use the store), then stop the loops and close the store under nobody.
     async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Long polls and log followers would hold close() open; end them.
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await closed;
+      await requests.settled(SHUTDOWN_GRACE_MS);
       await pipelineDriver.stop();
       unsubscribeApprovalWebhook();
       unsubscribeEventWakeUps();
       unsubscribeBuildBatches();
       await intervalRunner.stop();
       await mirrorPoller.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Long polls and log followers would hold close() open; end them.
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-      });
       await notifier.close();
       await store.close();
     },
@@ -183,6 +192,35 @@ function announceStoredEvents(context: ServerContext, intervalRunner: IntervalRu
     }),
   );
   return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
+}
+
+/** How long a stopping server waits for requests already being answered (a lease's last query, an upload). */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** The requests being answered, so that the store closes only after the last one used it. */
+class InFlightRequests {
+  private readonly running = new Set<Promise<unknown>>();
+
+  track<A extends unknown[]>(fetch: (request: Request, ...rest: A) => Response | Promise<Response>): (request: Request, ...rest: A) => Promise<Response> {
+    return (request, ...rest) => {
+      const answer = Promise.resolve().then(() => fetch(request, ...rest));
+      const settled = answer.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.running.add(settled);
+      void settled.then(() => this.running.delete(settled));
+      return answer;
+    };
+  }
+
+  /** Resolves when every request being answered has its response, or after `graceMs`. */
+  async settled(graceMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs).unref()));
+    await Promise.race([Promise.all([...this.running]), timeout]);
+    clearTimeout(timer);
+  }
 }
 
 /** Wake-ups in this process (SQLite), or across every server on the PostgreSQL database. */

@@ -32,6 +32,8 @@ export interface ServerSettings {
   readonly approvalWebhookSecret?: string | undefined;
   /** Whether repositories may mirror file://, local paths and hosts on this machine (off by default). */
   readonly allowLocalMirrors?: boolean;
+  /** `/metrics` answers without a token (`--metrics-public`, for a scraper on a loopback set-up). */
+  readonly metricsPublic?: boolean;
 }
 
 /**

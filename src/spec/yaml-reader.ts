@@ -264,7 +264,10 @@ export function readSpecDocument(text: string, file: string, kind: string): { re
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, schema: 'failsafe', prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
-    throw new SpecErrors(document.errors.map((error) => syntaxError(error, text, file, lineCounter, kind)));
+    // A line indented to no enclosing block makes the YAML parser report several puzzles on it; say "indentation" once.
+    const errors = document.errors.map((error) => indentationError(error, text, file, lineCounter) ?? syntaxError(error, text, file, lineCounter, kind));
+    const seen = new Set<string>();
+    throw new SpecErrors(errors.filter((e) => (e.details.yamlCode === 'INDENTATION' ? !seen.has(String(e.position?.line)) && seen.add(String(e.position?.line)) : true)));
   }
   const reader = new SpecReader(file, text, document, lineCounter, kind);
   return { reader, root: reader.resolve(document.contents), contents: document.contents };
@@ -289,6 +292,26 @@ function syntaxError(error: YAMLError, source: string, file: string, lineCounter
       ? `A ${kind} is one YAML document, but this file has more than one; remove the extra \`---\` line.`
       : `${headline}.${syntaxHint(error, kind)}`;
   return new NagareError(code, message, { position: { file, line, column: col, path: '' }, details: { yamlCode: error.code } });
+}
+
+/**
+ * When the line of a syntax error is indented by a number of spaces that no line before it uses,
+ * the cause is its indentation, whatever the parser's own message says (a list item one space
+ * short reads to it as "a block sequence used as an implicit key").
+ */
+function indentationError(error: YAMLError, source: string, file: string, lineCounter: LineCounter): NagareError | undefined {
+  if (error.code === 'DUPLICATE_KEY' || error.code === 'TAB_AS_INDENT' || error.code === 'MULTIPLE_DOCS') return undefined;
+  const { line, col } = lineCounter.linePos(error.pos[0]);
+  const lines = source.split('\n');
+  const indent = (text: string): number => text.length - text.trimStart().length;
+  const current = lines[line - 1] ?? '';
+  if (current.trim() === '' || current.trimStart().startsWith('#')) return undefined;
+  const before = lines.slice(0, line - 1).filter((l) => l.trim() !== '' && !l.trimStart().startsWith('#'));
+  const levels = [...new Set(before.map(indent))].sort((a, b) => a - b);
+  const own = indent(current);
+  if (before.length === 0 || levels.includes(own) || own > Math.max(...levels)) return undefined;
+  const message = `Line ${line} is indented by ${own} space${own === 1 ? '' : 's'}, which lines up with no line above it (they use ${levels.join(', ')}): fix its indentation so it starts in the same column as the lines it belongs with.`;
+  return new NagareError('SPEC_YAML_SYNTAX', message, { position: { file, line, column: col, path: '' }, details: { yamlCode: 'INDENTATION' } });
 }
 
 function syntaxHint(error: YAMLError, kind: string): string {

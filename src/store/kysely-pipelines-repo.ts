@@ -72,8 +72,8 @@ export class KyselyPipelinesRepo implements PipelinesRepo {
         .set({
           runtime: storedJson(change.runtime),
           revision: expectedRevision + 1,
-          updated: at,
-          ...(change.definition ? { definition: storedJson(change.definition), version: change.definition.version } : {}),
+          // `updated` is when the definition last changed (GetPipeline metadata), not the runtime.
+          ...(change.definition ? { definition: storedJson(change.definition), version: change.definition.version, updated: at } : {}),
         })
         .where('name', '=', name)
         .where('revision', '=', expectedRevision)

@@ -25,6 +25,8 @@ interface Execution { pipelineExecutionId: string; status: string; sourceRevisio
 interface Declaration { executionMode: string; stages: { name: string; actions: Record<string, unknown>[] }[] }
 interface Body {
   created: boolean;
+  unchanged: boolean;
+  updated: string;
   version: number;
   changes: { summary: string }[];
   pipeline: Declaration;
@@ -89,6 +91,21 @@ test('PUT applies a YAML definition (201, created) and a changed one (200, versi
   const removed = await call('PUT', '', { pipeline });
   assert.deepEqual(removed.body.changes.map((c) => c.summary), ['- stage Approval']);
   assert.equal((await call('GET', '/native-apply')).body.version, 3);
+});
+
+test('applying an unchanged definition changes nothing and says so: same version, same updated time', async () => {
+  const text = yamlDefinition('native-unchanged', 'app');
+  assert.equal((await call('PUT', '', text, 'application/yaml')).status, 201);
+  const before = await call('GET', '/native-unchanged');
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const again = await call('PUT', '', text, 'application/yaml');
+  assert.equal(again.status, 200);
+  assert.equal(again.body.unchanged, true);
+  assert.equal(again.body.version, 1);
+  assert.deepEqual(again.body.changes, []);
+  const after = await call('GET', '/native-unchanged');
+  assert.equal(after.body.version, 1);
+  assert.equal(after.body.updated, before.body.updated);
 });
 
 test('an invalid definition is refused with every problem and its line; nothing is created', async () => {

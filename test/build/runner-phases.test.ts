@@ -30,6 +30,8 @@ phases:
       - exit 2
 `);
   assert.match(log, /^\[Container\] \d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}\.\d{3} Entering phase BUILD$/m);
+  assert.match(log, /Entering phase PROVISIONING$/m, 'issue 13: a local build has no agent to wait for');
+  assert.doesNotMatch(log, /Waiting for agent ping/);
   assert.match(log, /\[Container\] \S+ \S+ Running command echo hello\nhello\n/);
   assert.match(log, /Command did not exit successfully exit 2 exit status 2/);
   assert.match(log, /Phase complete: BUILD State: FAILED/);

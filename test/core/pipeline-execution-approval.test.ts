@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { actionExecutions, executionSummary, nextDeadline, pendingEffects, stageStates, type RequestApprovalEffect } from '../../src/core/pipeline-execution.js';
+import { actionExecutionId } from '../../src/core/pipeline-execution-views.js';
 import { action, definition, Driver, threeStages } from './pipeline-execution-fixtures.js';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -147,7 +148,7 @@ test('views: stageStates is shaped like GetPipelineState', () => {
   const states = stageStates(d.runtime);
   assert.deepEqual(states.map((s) => s.stageName), ['Source', 'Approve', 'Deploy']);
   assert.deepEqual(states[0]?.latestExecution, { pipelineExecutionId: 'e1', status: 'Succeeded' });
-  assert.deepEqual(states[1]?.actionStates[0]?.latestExecution, { actionExecutionId: 'e1:Approve:Review:1', status: 'InProgress', lastStatusChange: 2, token: request.token });
+  assert.deepEqual(states[1]?.actionStates[0]?.latestExecution, { actionExecutionId: actionExecutionId('e1', { stage: 'Approve', action: 'Review', attempt: 1 }), status: 'InProgress', lastStatusChange: 2, token: request.token });
   assert.deepEqual(states[1]?.actionStates[1], { actionName: 'After' });
   assert.equal(states[2]?.inboundTransitionState.enabled, false);
   assert.equal(states[2]?.inboundTransitionState.disabledReason, 'freeze');
@@ -183,10 +184,19 @@ test('views: actionExecutions is shaped like ListActionExecutions, newest first,
   d.fail('e1', 'Build', 'Build', 'compile error');
   d.ok({ type: 'RETRY_STAGE', executionId: 'e1', stage: 'Build', mode: 'FAILED_ACTIONS' });
   const details = actionExecutions(d.runtime, 'e1');
-  assert.deepEqual(details.map((x) => `${x.actionName}#${x.actionExecutionId.split(':').at(-1)}:${x.status}`), ['Build#2:InProgress', 'Build#1:Failed', 'Source#1:Succeeded']);
+  const attempt = (name: string, n: number): string => actionExecutionId('e1', { stage: name, action: name, attempt: n });
+  assert.deepEqual(details.map((x) => [x.actionName, x.actionExecutionId, x.status]), [['Build', attempt('Build', 2), 'InProgress'], ['Build', attempt('Build', 1), 'Failed'], ['Source', attempt('Source', 1), 'Succeeded']]);
   const failed = details[1];
   assert.deepEqual(failed?.input.inputArtifacts, [{ name: 'SourceArtifact', s3location: { bucket: 'artifacts', key: 'e1/SourceArtifact/1' } }]);
   assert.deepEqual(failed?.output.executionResult, { externalExecutionSummary: 'compile error', errorDetails: { code: 'JobFailed', message: 'compile error' } });
   assert.deepEqual(details[2]?.output.outputArtifacts, [{ name: 'SourceArtifact', s3location: { bucket: 'artifacts', key: 'e1/SourceArtifact/1' } }]);
   assert.equal(actionExecutions(d.runtime).length, 3);
+});
+
+test('action execution ids are opaque UUIDs, one per attempt, the same every time they are read', () => {
+  const first = actionExecutionId('e1', { stage: 'Build', action: 'Build', attempt: 1 });
+  assert.match(first, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(actionExecutionId('e1', { stage: 'Build', action: 'Build', attempt: 1 }), first);
+  assert.notEqual(actionExecutionId('e1', { stage: 'Build', action: 'Build', attempt: 2 }), first);
+  assert.ok(!first.includes('Build'));
 });

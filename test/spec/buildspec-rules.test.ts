@@ -370,3 +370,19 @@ void test('a minimal buildspec gets every default', () => {
   assert.deepEqual([build.runAs, build.onFailure, build.runtimeVersions, build.finally], [undefined, undefined, {}, []]);
   assert.deepEqual(build.position, { file: 'buildspec.yml', line: 3, column: 3, path: 'phases.build' });
 });
+
+test('a list item indented one space short says "indentation" once, not quotes or brackets', () => {
+  const text = 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo a\n     - echo b\n';
+  const thrown = (() => {
+    try {
+      parseBuildspec(text, 'buildspec.yml');
+    } catch (error) {
+      return error;
+    }
+    return assert.fail('accepted');
+  })();
+  assert.ok(thrown instanceof SpecErrors);
+  assert.equal(thrown.errors.length, 1);
+  assert.match(thrown.errors[0]?.message ?? '', /indented by 5 spaces.*indentation/);
+  assert.doesNotMatch(thrown.errors[0]?.message ?? '', /quote|bracket/);
+});

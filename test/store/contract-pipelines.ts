@@ -61,6 +61,13 @@ export function pipelinesContract({ fresh, another, check }: ContractContext): v
     assert.deepEqual([stored?.runtime.sequence, stored?.revision, stored?.definition.version, stored?.updated], [2, 2, 2, T0 + 3]);
   });
 
+  check('updated is the time the definition last changed: a save of the runtime alone leaves it', async () => {
+    const store = await fresh();
+    await store.pipelines.create(definition('steady'), runtime(0), T0);
+    assert.equal(await store.pipelines.save('steady', { runtime: runtime(1) }, 0, T0 + 5), true);
+    assert.equal((await store.pipelines.get('steady'))?.updated, T0);
+  });
+
   check('pipelines are listed by name and deleted', async () => {
     const store = await fresh();
     for (const name of ['b', 'a', 'c']) await store.pipelines.create(definition(name), runtime(0), T0);

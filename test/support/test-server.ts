@@ -46,6 +46,8 @@ export interface TestServerOptions {
   readonly allowLocalMirrors?: boolean;
   /** Notification retries, back-off and timeouts (short in tests). */
   readonly notificationOutbox?: OutboxOptions;
+  /** /metrics without a token (`--metrics-public`). */
+  readonly metricsPublic?: boolean;
 }
 
 
@@ -88,6 +90,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     approvalWebhookSecret: options.approvalWebhookSecret,
     allowLocalMirrors: options.allowLocalMirrors ?? false,
     notificationOutbox: options.notificationOutbox,
+    metricsPublic: options.metricsPublic ?? false,
   });
   // A server restarted on an existing data directory creates no credentials: the first start's stay valid.
   const credentials = server.initialCredentials ?? (options.dataDir ? { token: '', accessKeyId: '', secretAccessKey: '' } : undefined);

@@ -20,6 +20,8 @@ import { CODECOMMIT_OPERATIONS } from './codecommit-operations.js';
 import { codeDeployErrorOf } from './codedeploy-errors.js';
 import { CODEDEPLOY_OPERATIONS } from './codedeploy-operations.js';
 import { codePipelineErrorOf } from './codepipeline-errors.js';
+import { CODEBUILD_IMAGE_OPERATIONS } from './codebuild-images.js';
+import { CODEBUILD_REPORT_OPERATIONS } from './codebuild-reports.js';
 import { CODEPIPELINE_OPERATIONS } from './codepipeline-operations.js';
 import { EVENTS_OPERATIONS, eventsErrorOf } from './events-operations.js';
 
@@ -29,7 +31,7 @@ const BODY_LIMIT: BodyLimit = { maxBytes: 1024 * 1024, what: 'An AWS API request
 
 /** Operations per `X-Amz-Target` prefix (the service's JSON target prefix and API version). */
 const SERVICES: Readonly<Record<string, Readonly<Record<string, AwsOperation>>>> = {
-  CodeBuild_20161006: CODEBUILD_OPERATIONS,
+  CodeBuild_20161006: { ...CODEBUILD_OPERATIONS, ...CODEBUILD_REPORT_OPERATIONS, ...CODEBUILD_IMAGE_OPERATIONS },
   CodeCommit_20150413: CODECOMMIT_OPERATIONS,
   CodePipeline_20150709: CODEPIPELINE_OPERATIONS,
   CodeDeploy_20141006: CODEDEPLOY_OPERATIONS,
@@ -185,10 +187,10 @@ async function authenticate(c: Context, services: Services, body: Uint8Array): P
 
 /**
  * The user name a caller's builds record as `initiator`. Access keys have no owner of their own yet:
- * the one nagare issues at first start belongs to the admin.
+ * the one nagare issues at first start belongs to the admin (named `admin`, as its API token is).
  */
 function callerOf(identity: SigV4Identity): AwsCaller {
-  return { accessKeyId: identity.accessKeyId, userName: 'nagare-admin' };
+  return { accessKeyId: identity.accessKeyId, userName: 'admin' };
 }
 
 function parseJson(body: Uint8Array): unknown {

@@ -73,8 +73,17 @@ const projectCache = z.object({
 
 const tag = z.object({ key: z.string().min(1).max(128), value: z.string().max(256).default('') });
 
+const logsStatus = z.enum(['ENABLED', 'DISABLED']);
+const logsConfig = z.object({
+  cloudWatchLogs: z.object({ status: logsStatus, groupName: z.string().max(512).optional(), streamName: z.string().max(512).optional() }).optional(),
+  s3Logs: z.object({ status: logsStatus, location: z.string().max(1024).optional(), encryptionDisabled: z.boolean().optional(), bucketOwnerAccess: z.enum(['NONE', 'READ_ONLY', 'FULL']).optional() }).optional(),
+});
+
 const projectFields = {
   description: z.string().max(255).optional(),
+  serviceRole: z.string().min(1).max(2048).optional(),
+  encryptionKey: z.string().min(1).max(2048).optional(),
+  logsConfig: logsConfig.optional(),
   sourceVersion: z.string().optional(),
   secondaryArtifacts: z.array(projectArtifacts).max(12).optional(),
   cache: projectCache.optional(),

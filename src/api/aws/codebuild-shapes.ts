@@ -11,6 +11,7 @@ import type { PhaseRecord } from '../../core/build-phases.js';
 import type { BuildProject, EnvironmentVariable, ProjectArtifacts } from '../../core/project.js';
 import type { Fleet, StoredBuild, StoredBuildBatch } from '../../core/store.js';
 import { artifactUrl, logUrl } from '../native-views.js';
+import { reportEntries } from './codebuild-reports.js';
 
 type Json = Record<string, unknown>;
 
@@ -63,6 +64,9 @@ export function projectShape(project: BuildProject): Json {
     queuedTimeoutInMinutes: project.queuedTimeoutInMinutes,
     concurrentBuildLimit: project.concurrentBuildLimit,
     tags: project.tags.map((t) => ({ key: t.key, value: t.value })),
+    serviceRole: project.serviceRole,
+    encryptionKey: project.encryptionKey,
+    logsConfig: project.logsConfig ?? { cloudWatchLogs: { status: 'ENABLED' }, s3Logs: { status: 'DISABLED' } },
     created: epochSeconds(project.created),
     lastModified: epochSeconds(project.lastModified),
     badge: { badgeEnabled: false },
@@ -131,12 +135,14 @@ export function buildShape(build: StoredBuild, context: BuildShapeContext): Json
       imagePullCredentialsType: 'CODEBUILD',
       ...((job.fleetArn ?? project?.environment.fleet?.fleetArn) === undefined ? {} : { fleet: { fleetArn: job.fleetArn ?? project?.environment.fleet?.fleetArn } }),
     },
-    logs: { deepLink: logUrl(publicUrl, build.id) },
+    logs: logsShape(build, project, publicUrl),
+    ...(project?.serviceRole === undefined ? {} : { serviceRole: project.serviceRole }),
+    ...(project?.encryptionKey === undefined ? {} : { encryptionKey: project.encryptionKey }),
     timeoutInMinutes: job.timeoutInMinutes,
     queuedTimeoutInMinutes: job.queuedTimeoutInMinutes ?? project?.queuedTimeoutInMinutes,
     initiator: job.initiator,
     exportedEnvironmentVariables: data.exportedEnvironmentVariables.map((v) => ({ name: v.name, value: v.value })),
-    reportArns: data.reports.map((r) => r.arn).filter((arn): arn is string => typeof arn === 'string'),
+    reportArns: reportEntries(build, context.region, context.accountId).map((e) => e.arn),
     ...(job.batch ? { buildBatchArn: job.batch.batchArn } : {}),
   };
 }
@@ -180,6 +186,23 @@ export function buildBatchShape(batch: StoredBuildBatch, builds: ReadonlyMap<str
       };
     }),
     debugSessionEnabled: false,
+  };
+}
+
+/**
+ * `Build.logs` as CodeBuild fills it: the CloudWatch group (`/aws/codebuild/<project>` unless the
+ * project names one) and stream (the build's UUID, after the project's stream prefix), with the
+ * deep link to nagare's own copy of the log.
+ */
+function logsShape(build: StoredBuild, project: BuildProject | undefined, publicUrl: string): Json {
+  const uuid = build.id.slice(build.id.indexOf(':') + 1);
+  const cloudWatch = project?.logsConfig?.cloudWatchLogs;
+  return {
+    groupName: cloudWatch?.groupName ?? `/aws/codebuild/${build.projectName}`,
+    streamName: cloudWatch?.streamName ? `${cloudWatch.streamName}/${uuid}` : uuid,
+    deepLink: logUrl(publicUrl, build.id),
+    cloudWatchLogs: cloudWatch ?? { status: 'ENABLED' },
+    s3Logs: project?.logsConfig?.s3Logs ?? { status: 'DISABLED' },
   };
 }
 

@@ -17,6 +17,7 @@ import type { AwsOperation } from './codebuild-operations.js';
 import { CodePipelineInputError, definitionError } from './codepipeline-errors.js';
 import * as input from './codepipeline-input.js';
 import { pipelineArn, pipelineDeclaration, toEpochSeconds, withTimes } from './codepipeline-shapes.js';
+import { withEntityUrls } from '../pipeline-links.js';
 
 type Json = Record<string, unknown>;
 
@@ -142,7 +143,8 @@ export const CODEPIPELINE_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
     const { name } = parse(input.pipelineStateInput, raw);
     const stored = await services.pipelines.get(name);
     const runtime = await services.pipelines.runtime(name);
-    return { pipelineName: name, pipelineVersion: stored.definition.version, stageStates: seconds(stageStates(runtime)), created: toEpochSeconds(stored.created), updated: toEpochSeconds(stored.updated) };
+    const states = withEntityUrls(stageStates(runtime), stored.definition, services.context.settings.publicUrl);
+    return { pipelineName: name, pipelineVersion: stored.definition.version, stageStates: seconds(states), created: toEpochSeconds(stored.created), updated: toEpochSeconds(stored.updated) };
   },
 
   async GetPipelineExecution(services, raw) {

@@ -1,6 +1,7 @@
-/** `nagare parameter put|get|list|delete`, `nagare secret …` and `nagare agent-token create`. */
+/** `nagare parameter put|get|list|delete`, `nagare secret …`, `nagare metrics-token create` and `nagare agent-token create`. */
 import type { Command } from 'commander';
 import type { ClientFlags } from '../../config/server-config.js';
+import { NagareError } from '../../core/errors.js';
 import { clientFrom, table, withClientOptions } from '../client-options.js';
 import type { CommandOutcome } from '../outcome.js';
 
@@ -9,12 +10,15 @@ export function registerParameterCommands(program: Command, done: (outcome: Comm
     const group = program.command(noun).description(noun === 'parameter' ? 'Parameters for buildspec parameter-store entries' : 'Secrets for buildspec secrets-manager entries (encrypted at rest)');
 
     const put = withClientOptions(group.command('put <name> <value>'))
-      .description(`Create or replace a ${noun}`)
+      .description(`Create a ${noun} (replace one with --overwrite)`)
       .option('--overwrite', `replace an existing ${noun}`);
     if (noun === 'parameter') put.option('--secure', 'store as SecureString (encrypted, masked in logs)');
     put.action(async (name: string, value: string, flags: ClientFlags & { overwrite?: boolean; secure?: boolean }) => {
       const { client, config } = clientFrom(flags);
-      const { version } = await client.putParameter(namespace, { name, value, overwrite: flags.overwrite ?? false, ...(flags.secure ? { type: 'SecureString' } : {}) });
+      const { version } = await client.putParameter(namespace, { name, value, overwrite: flags.overwrite ?? false, ...(flags.secure ? { type: 'SecureString' } : {}) }).catch((error: unknown) => {
+        if (error instanceof NagareError && error.code === 'API_ALREADY_EXISTS') throw new NagareError('API_ALREADY_EXISTS', `The ${noun} ${name} already exists; pass --overwrite to replace it`);
+        throw error;
+      });
       done({ kind: 'output', json: config.json, value: { name, version }, text: `Stored ${noun} ${name} (version ${version})\n` });
     });
 
@@ -43,7 +47,16 @@ export function registerParameterCommands(program: Command, done: (outcome: Comm
       });
   }
 
-  withClientOptions(program.command('agent-token').command('create'))
+  withClientOptions(program.command('metrics-token').description('Tokens that read /metrics and nothing else (for Prometheus)').command('create'))
+    .description('Create a token that reads /metrics only')
+    .option('--name <name>', 'what the token is for', 'prometheus')
+    .action(async (flags: ClientFlags & { name: string }) => {
+      const { client, config } = clientFrom(flags);
+      const { token } = await client.createMetricsToken(flags.name);
+      done({ kind: 'output', json: config.json, value: { token }, text: `${token}\n` });
+    });
+
+  withClientOptions(program.command('agent-token').description('Tokens agents register with (nagare agent-token create)').command('create'))
     .description('Create a token an agent registers with (nagare agent --token …)')
     .option('--name <name>', 'what the token is for', 'agent')
     .action(async (flags: ClientFlags & { name: string }) => {

@@ -34,14 +34,13 @@ export function drawPipelineState(state: Json, s: Style): string {
     const stageExecution = asJson(stage.latestExecution);
     const stageStatus = text(stageExecution?.status);
     const other = stageExecution && text(stageExecution.pipelineExecutionId) !== latestId ? s.dim(` (execution ${short(text(stageExecution.pipelineExecutionId))})`) : '';
-    lines.push(`${index === 0 ? '┌' : '├'}─ ${s.bold(text(stage.stageName))}${stageStatus ? `  ${colourOf(stageStatus, s)(stageStatus)}` : s.dim('  not run')}${other}`);
+    lines.push(`${stages.length === 1 ? '─' : index === 0 ? '┌' : last ? '└' : '├'}─ ${s.bold(text(stage.stageName))}${stageStatus ? `  ${colourOf(stageStatus, s)(stageStatus)}` : s.dim('  not run')}${other}`);
     const bar = last ? ' ' : '│';
     const transition = asJson(stage.inboundTransitionState);
     if (transition?.enabled === false) lines.push(`${bar}  ${s.red('⛔ inbound transition disabled')}${transition.disabledReason ? `: ${text(transition.disabledReason)}` : ''}`);
     const inbound = asList(stage.inboundExecutions);
     if (inbound.length > 0) lines.push(`${bar}  ${s.yellow('⧗ waiting to enter:')} ${inbound.map((e) => short(text(e.pipelineExecutionId))).join(', ')}`);
     for (const action of asList(stage.actionStates)) lines.push(`${bar}  ${actionLine(action, s)}`);
-    if (last) lines.push('└─');
   });
   return `${lines.join('\n')}\n`;
 }
@@ -60,7 +59,9 @@ function actionLine(action: Json, s: Style): string {
   }
   const colour = colourOf(status, s);
   const revision = asJson(action.currentRevision);
-  const detail = [revision ? short(text(revision.revisionId)) : '', text(run.summary), text(asJson(run.errorDetails)?.message), text(run.externalExecutionId)].filter((part) => part !== '');
+  // The build id is often both the summary and the external execution id: each part once.
+  const parts = [revision ? short(text(revision.revisionId)) : '', text(run.summary), text(asJson(run.errorDetails)?.message), text(run.externalExecutionId)];
+  const detail = parts.filter((part, i) => part !== '' && !parts.slice(0, i).some((earlier) => earlier.includes(part)));
   return `${colour(SYMBOLS[status] ?? '?')} ${name}  ${colour(status)}${detail.length > 0 ? `  ${s.dim(detail.join(' · '))}` : ''}`;
 }
 
@@ -83,7 +84,13 @@ export function pipelinesTable(pipelines: readonly Json[]): string {
 }
 
 /** `nagare pipeline apply`'s report: created or updated, and each change on its own line. */
-export function describeApply(applied: { name: string; created: boolean; version: number; changes: readonly { summary: string }[] }): string {
-  const head = applied.created ? `Created pipeline ${applied.name} (version 1)` : applied.changes.length === 0 ? `Pipeline ${applied.name} unchanged (now version ${applied.version})` : `Updated pipeline ${applied.name} to version ${applied.version}`;
+export function describeApply(applied: { name: string; created: boolean; unchanged?: boolean; version: number; changes: readonly { summary: string }[] }): string {
+  const head = applied.created
+    ? `Created pipeline ${applied.name} (version 1)`
+    : applied.unchanged === true
+      ? `Pipeline ${applied.name} unchanged: the definition is the one applied (version ${applied.version}); nothing done`
+      : applied.changes.length === 0
+        ? `Updated pipeline ${applied.name} to version ${applied.version} (no change in stages or actions)`
+        : `Updated pipeline ${applied.name} to version ${applied.version}`;
   return `${[head, ...applied.changes.map((c) => `  ${c.summary}`)].join('\n')}\n`;
 }

@@ -116,11 +116,29 @@ export function registerPipelineCommands(program: Command, done: (outcome: Comma
     withClientOptions(program.command(`${verb} <pipeline> <stage> <action>`))
       .description(`${verb === 'approve' ? 'Approve' : 'Reject'} the manual approval waiting at a pipeline's stage and action`)
       .requiredOption('--summary <text>', 'the comment recorded with the decision')
-      .action(async (name: string, stage: string, action: string, flags: ClientFlags & { summary: string }) => {
+      .option('--wait <seconds>', 'if the approval is not waiting yet, wait up to this long for the pipeline to reach it')
+      .action(async (name: string, stage: string, action: string, flags: ClientFlags & { summary: string; wait?: string }) => {
         const { client, config } = clientFrom(flags);
-        const decided = await client.putApprovalResult(name, { stage, action, status, summary: flags.summary });
+        const waitSeconds = flags.wait === undefined ? 0 : Number(flags.wait);
+        if (!Number.isFinite(waitSeconds) || waitSeconds < 0 || waitSeconds > 86_400) throw new NagareError('CONFIG_INVALID', `--wait must be a number of seconds from 0 to 86400, not '${flags.wait}'`);
+        const deadline = Date.now() + waitSeconds * 1000;
+        const decide = (): ReturnType<typeof client.putApprovalResult> => client.putApprovalResult(name, { stage, action, status, summary: flags.summary });
+        const decided = await retryWhileNotWaiting(decide, deadline);
         done({ kind: 'output', json: config.json, value: decided, text: `${status} ${stage}/${action} of ${name}${decided.pipelineExecutionId ? ` (execution ${decided.pipelineExecutionId})` : ''}\n` });
       });
+  }
+}
+
+/** Asks again every second while the answer is "no approval is waiting here" and time is left. */
+async function retryWhileNotWaiting<T>(decide: () => Promise<T>, deadline: number): Promise<T> {
+  for (;;) {
+    try {
+      return await decide();
+    } catch (error) {
+      const notWaiting = error instanceof NagareError && error.details.awsException === 'InvalidApprovalTokenException';
+      if (!notWaiting || Date.now() + 1000 > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
   }
 }
 

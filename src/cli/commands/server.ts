@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { compileServerConfig, type ServerConfig, type ServerFlags } from '../../config/server-config.js';
 import { isNagareError } from '../../core/errors.js';
 import type { FleetsService } from '../../server/agents/fleets-service.js';
+import { DEFAULT_PROFILE, readUserConfig, saveProfile, userConfigFile } from '../../config/user-config.js';
 import type { CommandOutcome } from '../outcome.js';
 
 function serverOptions(command: Command): Command {
@@ -16,12 +17,14 @@ function serverOptions(command: Command): Command {
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--database-url <url>', 'postgres://… to use PostgreSQL instead of the embedded SQLite file ($NAGARE_DATABASE_URL)')
     .option('--secret-key <base64>', 'key for secrets at rest (default: <data-dir>/secret.key, created on first start)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug', 'info')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug (default $NAGARE_LOG_LEVEL or info)')
+    .option('--log-format <format>', 'pretty (readable lines; the default on a terminal) or json (the default otherwise; $NAGARE_LOG_FORMAT)')
     .option('--approval-webhook-url <url>', 'announce waiting manual approvals here (POST JSON; $NAGARE_APPROVAL_WEBHOOK_URL)')
     .option('--approval-webhook-secret <secret>', 'sign approval announcements: X-Nagare-Signature-256 = HMAC-SHA256 of the body ($NAGARE_APPROVAL_WEBHOOK_SECRET)')
     .option('--max-log-mib <MiB>', 'log kept per build; agents should use the same (default 256; $NAGARE_MAX_LOG_MIB)')
     .option('--retain-builds-days <days>', 'delete completed builds, with their logs, artifacts and reports, this many days after they end (default: keep; $NAGARE_RETAIN_BUILDS_DAYS)')
     .option('--retain-executions-days <days>', 'delete ended pipeline executions and their artifacts this many days after they end (default: keep; $NAGARE_RETAIN_EXECUTIONS_DAYS)')
+    .option('--metrics-public', 'serve /metrics without a token, for a Prometheus on a trusted network ($NAGARE_METRICS_PUBLIC=1); off by default')
     .option('--allow-local-mirrors', 'let repositories mirror file://, local paths and hosts on this machine; off by default, since mirrors are fetched with the server\'s rights ($NAGARE_ALLOW_LOCAL_MIRRORS=1)');
 }
 
@@ -57,10 +60,13 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     port: config.port,
     secretKey: config.secretKey,
     logLevel: config.logLevel,
+    logFormat: config.logFormat,
+    logColor: config.logColor,
     approvalWebhookUrl: config.approvalWebhookUrl,
     approvalWebhookSecret: config.approvalWebhookSecret,
     maxLogBytes: config.maxLogBytes,
     allowLocalMirrors: config.allowLocalMirrors,
+    metricsPublic: config.metricsPublic,
     maxArtifactBytes: config.maxArtifactBytes,
     retainBuildsDays: config.retainBuildsDays,
     retainExecutionsDays: config.retainExecutionsDays,
@@ -74,6 +80,7 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     );
   }
   if (embeddedAgent && config.agentFleet !== undefined) await ensureFleet(server.services.fleets, config.agentFleet);
+  if (credentials) signInLocalAdmin(config, server.url, credentials.token);
   const agent = embeddedAgent
     ? await startAgent({
         serverUrl: server.url,
@@ -91,12 +98,18 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     : undefined;
   if (agent) process.stderr.write(`Builds: ${agent.buildsRunAs}; work directory ${config.agentWorkDir}\n`);
   process.stderr.write(`nagare ${embeddedAgent ? 'up' : 'server'} at ${server.url} (data in ${config.dataDir}); Ctrl-C stops it\n`);
-  await new Promise<void>((resolve) => {
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  process.stderr.write(`${signal}: stopping…${embeddedAgent ? ' (the embedded agent stops its build first)' : ''}; again to quit at once\n`);
+  const quit = (): never => process.exit(130);
+  process.once('SIGINT', quit);
+  process.once('SIGTERM', quit);
+  // The agent first (its build ends STOPPED and is reported while the server still answers), then the server.
   await agent?.stop();
   await server.stop();
+  process.stderr.write('stopped\n');
   return { kind: 'stopped' };
 }
 
@@ -107,5 +120,26 @@ async function ensureFleet(fleets: FleetsService, name: string): Promise<void> {
   } catch (error) {
     if (!isNagareError(error) || error.code !== 'API_NOT_FOUND') throw error;
     await fleets.create({ name, baseCapacity: 1, environmentType: 'LINUX_CONTAINER', computeType: 'BUILD_GENERAL1_SMALL' });
+  }
+}
+
+/**
+ * The first start signs the local admin in (profile `default`), so a new terminal needs no flag.
+ * Not when the default profile names another server (it is the user's choice) or the port was picked at random
+ * (`--port 0`: that address means nothing after this run).
+ */
+function signInLocalAdmin(config: ServerConfig, url: string, token: string): void {
+  if (config.port === 0) return;
+  const file = userConfigFile();
+  try {
+    const saved = readUserConfig(file).profiles[DEFAULT_PROFILE];
+    if (saved !== undefined && saved.server !== url) {
+      process.stderr.write(`Profile '${DEFAULT_PROFILE}' in ${file} names another server; \`nagare login --server ${url} --profile local\` signs in here\n`);
+      return;
+    }
+    saveProfile(file, DEFAULT_PROFILE, { server: url, token });
+    process.stderr.write(`Signed in as admin at ${url} (profile '${DEFAULT_PROFILE}' in ${file}); nagare commands need no token now\n`);
+  } catch (error) {
+    process.stderr.write(`Could not save the sign-in to ${file} (${error instanceof Error ? error.message : String(error)}); use --token or \`nagare login\`\n`);
   }
 }

@@ -50,6 +50,11 @@ export class AuthService {
     return this.issue('AGENT_TOKEN', name, undefined);
   }
 
+  /** A token that reads /metrics only (`nagare metrics-token create`). */
+  createMetricsToken(name: string): Promise<string> {
+    return this.issue('METRICS_TOKEN', name, undefined);
+  }
+
   createApiToken(name: string): Promise<string> {
     return this.issue('API_TOKEN', name, undefined);
   }
@@ -84,7 +89,7 @@ export class AuthService {
   }
 
   private async issue(kind: CredentialKind, name: string, agentId: string | undefined): Promise<string> {
-    const token = newToken(kind === 'API_TOKEN' ? 'ngu' : kind === 'AGENT_TOKEN' ? 'ngr' : 'nga');
+    const token = newToken(kind === 'API_TOKEN' ? 'ngu' : kind === 'AGENT_TOKEN' ? 'ngr' : kind === 'METRICS_TOKEN' ? 'ngm' : 'nga');
     const credential: Credential = { id: this.context.newId(), kind, hash: hashToken(token), name, agentId, createdAt: this.context.clock() };
     await this.context.store.credentials.insert(credential);
     return token;

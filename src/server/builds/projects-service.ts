@@ -13,6 +13,7 @@ import {
   type EnvironmentVariable,
   type ProjectArtifacts,
   type ProjectCache,
+  type ProjectLogsConfig,
   type ProjectSource,
   type RegistryCredential,
   type Tag,
@@ -43,6 +44,9 @@ export interface ProjectInput {
   readonly queuedTimeoutInMinutes?: number | undefined;
   readonly concurrentBuildLimit?: number | undefined;
   readonly tags?: readonly Tag[] | undefined;
+  readonly serviceRole?: string | undefined;
+  readonly encryptionKey?: string | undefined;
+  readonly logsConfig?: ProjectLogsConfig | undefined;
 }
 
 export class ProjectsService {
@@ -77,6 +81,9 @@ export class ProjectsService {
       queuedTimeoutInMinutes: changes.queuedTimeoutInMinutes ?? existing.queuedTimeoutInMinutes,
       concurrentBuildLimit: changes.concurrentBuildLimit ?? existing.concurrentBuildLimit,
       tags: changes.tags ?? existing.tags,
+      serviceRole: changes.serviceRole ?? existing.serviceRole,
+      encryptionKey: changes.encryptionKey ?? existing.encryptionKey,
+      logsConfig: changes.logsConfig ?? existing.logsConfig,
     };
     const project = await this.withFleet(this.compile(merged, existing.created, this.context.clock()));
     await this.context.store.projects.update(project);
@@ -149,6 +156,9 @@ export class ProjectsService {
       queuedTimeoutInMinutes: queued,
       concurrentBuildLimit: input.concurrentBuildLimit,
       tags: input.tags ?? [],
+      ...(input.serviceRole === undefined ? {} : { serviceRole: input.serviceRole }),
+      ...(input.encryptionKey === undefined ? {} : { encryptionKey: input.encryptionKey }),
+      ...(input.logsConfig === undefined ? {} : { logsConfig: input.logsConfig }),
       created,
       lastModified,
     };

@@ -12,6 +12,10 @@ import type { BuildsService } from './builds-service.js';
 import { pruneHistory, type RetentionSettings } from '../history/history-retention.js';
 import type { Component } from '../interval-runner.js';
 import type { ServerContext } from '../server-context.js';
+import type { StatusType } from '../../core/build-phases.js';
+
+/** The statuses `nagare_builds` always reports. */
+const BUILD_STATUSES: readonly StatusType[] = ['IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'FAULT', 'TIMED_OUT', 'STOPPED'];
 
 const PRUNE_EVERY_MS = 15 * 60 * 1000;
 
@@ -47,7 +51,10 @@ export class Scheduler {
     await this.expireQueued();
     const { metrics, store } = this.context;
     metrics.queueDepth.set(await store.jobs.depth());
-    for (const [status, count] of Object.entries(await store.builds.countByStatus())) metrics.buildsByStatus.set({ status }, count);
+    // Every status is set on every sweep, 0 when none is left: a gauge not set keeps its last value.
+    const counts = await store.builds.countByStatus();
+    metrics.buildsByStatus.reset();
+    for (const status of new Set([...BUILD_STATUSES, ...Object.keys(counts)])) metrics.buildsByStatus.set({ status }, counts[status] ?? 0);
     await this.pruneWhenDue();
   }
 

@@ -33,8 +33,12 @@ export type PipelineCommand = PipelineEvent extends infer E ? (E extends Pipelin
 export class PipelinesService {
   constructor(private readonly context: ServerContext) {}
 
-  /** Creates or updates; an update bumps the version and cancels executions that have not started (decision 19). */
-  async apply(definition: PipelineDefinition): Promise<{ created: boolean; previous: PipelineDefinition | undefined; current: PipelineDefinition }> {
+  /**
+   * Creates or updates; an update bumps the version and cancels executions that have not started
+   * (decision 19). A definition equal to the stored one changes nothing (`unchanged`: no version,
+   * no `updated` time) unless `always` (UpdatePipeline, which AWS counts as a new version).
+   */
+  async apply(definition: PipelineDefinition, always = false): Promise<{ created: boolean; unchanged: boolean; previous: PipelineDefinition | undefined; current: PipelineDefinition }> {
     const existing = await this.context.store.pipelines.get(definition.name);
     if (!existing) {
       const current = { ...definition, version: 1 };
@@ -42,11 +46,12 @@ export class PipelinesService {
         if (error instanceof NagareError && error.code === 'STORE_CONFLICT') throw new NagareError('API_ALREADY_EXISTS', `Pipeline already exists: ${definition.name}`);
         throw error;
       });
-      return { created: true, previous: undefined, current };
+      return { created: true, unchanged: false, previous: undefined, current };
     }
+    if (!always && sameDefinition(existing.definition, definition)) return { created: false, unchanged: true, previous: existing.definition, current: existing.definition };
     const current = { ...definition, version: existing.definition.version + 1 };
     await this.dispatch(definition.name, { type: 'DEFINITION_UPDATED', definition: current }, current);
-    return { created: false, previous: existing.definition, current };
+    return { created: false, unchanged: false, previous: existing.definition, current };
   }
 
   async create(definition: PipelineDefinition): Promise<PipelineDefinition> {
@@ -56,7 +61,7 @@ export class PipelinesService {
 
   async update(definition: PipelineDefinition): Promise<PipelineDefinition> {
     await this.get(definition.name);
-    return (await this.apply(definition)).current;
+    return (await this.apply(definition, true)).current;
   }
 
   async get(name: string): Promise<StoredPipeline> {
@@ -201,4 +206,18 @@ function refusalCode(code: string): ErrorCode {
   if (code.endsWith('NOT_FOUND')) return 'API_NOT_FOUND';
   if (code === 'PIPELINE_INVALID_INPUT' || code === 'PIPELINE_INVALID_APPROVAL_TOKEN') return 'API_INVALID_INPUT';
   return 'API_CONFLICT';
+}
+
+/** Equal definitions, whatever their version and the order of their keys. */
+function sameDefinition(a: PipelineDefinition, b: PipelineDefinition): boolean {
+  return canonical({ ...a, version: 0 }) === canonical({ ...b, version: 0 });
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
 }

@@ -41,7 +41,7 @@ test('StartBuild returns a QUEUED build with buildNumber 1, then 2', async () =>
   assert.equal(first.buildStatus, 'IN_PROGRESS');
   assert.equal(first.buildComplete, false);
   assert.equal(first.projectName, 'numbered');
-  assert.equal(first.initiator, 'nagare-admin');
+  assert.equal(first.initiator, 'admin');
   assert.equal(first.timeoutInMinutes, 60);
   assert.equal(first.queuedTimeoutInMinutes, 480);
   assert.ok(first.startTime instanceof Date);

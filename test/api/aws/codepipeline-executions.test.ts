@@ -90,6 +90,12 @@ test('a push runs to the approval; a wrong token is refused, PutApprovalResult a
   assert.equal(source?.currentRevision?.revisionId, commit);
   assert.equal(source?.latestExecution?.status, 'Succeeded');
   assert.ok(source?.latestExecution?.lastStatusChange instanceof Date);
+  assert.equal(source?.entityUrl, `${server.url}/api/v1/repositories/cp-deliver`, 'entityUrl links the hosted repository');
+  assert.equal(source?.revisionUrl, `${server.url}/api/v1/repositories/cp-deliver/archive/${commit}`);
+  assert.equal(state.stageStates?.[1]?.actionStates?.[0]?.entityUrl, `${server.url}/api/v1/projects/cp-deliver-build-0`, 'a CodeBuild action links its project');
+  const archive = await fetch(source.revisionUrl, { headers: { authorization: `Bearer ${server.token}` } });
+  assert.equal(archive.status, 200, 'the revision URL answers');
+  await archive.arrayBuffer();
 
   const wrong = await rejection(client.send(new PutApprovalResultCommand({ pipelineName: 'cp-deliver', stageName: 'Approval', actionName: 'Approve', token: 'not-the-token', result: { status: 'Approved', summary: 'ok' } })));
   assert.ok(wrong instanceof InvalidApprovalTokenException, wrong.name);

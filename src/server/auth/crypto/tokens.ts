@@ -6,9 +6,9 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 
 /**
  * What a token is for, readable in logs and secret scanners: `ngr` agent registration, `nga` agent
- * session, `ngu` user API token, `ngw` webhook secret. Add new prefixes here.
+ * session, `ngu` user API token, `ngw` webhook secret, `ngm` metrics-only token. Add new prefixes here.
  */
-export type TokenPrefix = 'ngr' | 'nga' | 'ngu' | 'ngw';
+export type TokenPrefix = 'ngr' | 'nga' | 'ngu' | 'ngw' | 'ngm';
 
 const TOKEN_BYTES = 32;
 
