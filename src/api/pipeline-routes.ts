@@ -14,7 +14,8 @@ import type { Services } from '../server/services.js';
 import { parsePipeline } from '../spec/pipeline.js';
 import { pipelineDeclaration, toIso, withTimes } from './aws/codepipeline-shapes.js';
 import { pipelineChanges } from './pipeline-changes.js';
-import { bearerToken, readBody, readJson, type BodyLimit } from './request.js';
+import { apiCaller } from './auth/session-auth.js';
+import { readBody, readJson, type BodyLimit } from './request.js';
 
 type Env = { Variables: { caller: string } };
 
@@ -69,11 +70,11 @@ function definitionOf(text: string, file: string): ReturnType<typeof parsePipeli
 
 export function pipelineRoutes(services: Services): Hono<Env> {
   const app = new Hono<Env>();
-  const { auth, pipelines } = services;
+  const { pipelines } = services;
   const jsonLimit: BodyLimit = { maxBytes: services.context.settings.bodyLimits.jsonBytes, what: 'A request body' };
 
   app.use('*', async (c, next) => {
-    c.set('caller', (await auth.authenticate(bearerToken(c), ['API_TOKEN'])).name);
+    c.set('caller', (await apiCaller(c, services)).name);
     return next();
   });
 

@@ -1,6 +1,7 @@
 /** The use cases of the server, built once by the composition root and handed to the HTTP layer. */
 import { AgentsService } from './agents/agents-service.js';
 import { AuthService } from './auth/auth-service.js';
+import { SessionService } from './auth/session-service.js';
 import { BuildsService } from './builds/builds-service.js';
 import { ExternalRepositoriesService } from './repositories/external-repositories.js';
 import { IntervalRunner } from './interval-runner.js';
@@ -19,6 +20,8 @@ export interface Services {
   readonly agents: AgentsService;
   readonly parameters: ParametersService;
   readonly auth: AuthService;
+  /** Dashboard sign-in: API token → sealed session cookie. */
+  readonly sessions: SessionService;
   readonly repositories: RepositoriesService;
   /** Hosted repositories that mirror a git URL (polled, and fetched on signed webhooks). */
   readonly externalRepositories: ExternalRepositoriesService;
@@ -45,6 +48,7 @@ export function createServices(context: ServerContext, options: ServiceOptions):
     agents: new AgentsService(context),
     parameters: new ParametersService(context),
     auth: new AuthService(context),
+    sessions: new SessionService(context),
     repositories,
     externalRepositories: new ExternalRepositoriesService(context, repositories),
     pipelines: new PipelinesService(context),
