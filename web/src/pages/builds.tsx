@@ -61,7 +61,7 @@ export function BuildsPage({ query }: { query: URLSearchParams }): preact.JSX.El
           <p>Create a project and start a build: <code>nagare project create --name NAME …</code> then <code>nagare start NAME</code>, or push to a repository a pipeline watches. Or change the filters.</p>
         </Empty>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0}>
           <table>
             <thead><tr><th scope="col">Build</th><th scope="col">Status</th><th scope="col">Phase</th><th scope="col">Initiator</th><th scope="col">Started</th><th scope="col">Duration</th></tr></thead>
             <tbody>

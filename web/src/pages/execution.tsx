@@ -100,7 +100,7 @@ export function ExecutionPage({ name, id }: { name: string; id: string }): preac
                 {here && status === 'Failed' && <button type="button" disabled={change.busy} onClick={() => change.run(() => client.retryStage(name, stage.name, { executionId: id, mode: 'FAILED_ACTIONS' }))}>Retry failed actions</button>}
               </div>
               {!enabled && <p class="muted small">Inbound transition disabled{state?.inboundTransitionState.disabledReason ? `: ${state.inboundTransitionState.disabledReason}` : ''}</p>}
-              <div class="table-wrap">
+              <div class="table-wrap" tabIndex={0}>
                 <table>
                   <thead><tr><th scope="col">Run order</th><th scope="col">Action</th><th scope="col">Status</th><th scope="col">Duration</th><th scope="col">Details</th></tr></thead>
                   <tbody>

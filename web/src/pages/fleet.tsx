@@ -16,7 +16,7 @@ export function FleetPage(): preact.JSX.Element {
           <p>Start one on a host: <code>nagare agent-token create</code>, then <code>nagare agent --server {window.location.origin} --token TOKEN</code>.</p>
         </Empty>
       ) : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0}>
           <table>
             <thead><tr><th scope="col">Agent</th><th scope="col">Health</th><th scope="col">Last heartbeat</th><th scope="col">Fleet / labels</th><th scope="col">Tags</th><th scope="col">Current job</th></tr></thead>
             <tbody>

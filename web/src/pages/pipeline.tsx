@@ -38,7 +38,7 @@ export function PipelinePage({ name }: { name: string }): preact.JSX.Element {
               <p>Push a commit to the pipeline's source repository, or press <em>Release change</em>.</p>
             </Empty>
           ) : (
-            <div class="table-wrap">
+            <div class="table-wrap" tabIndex={0}>
               <table>
                 <thead><tr><th scope="col">Execution</th><th scope="col">Status</th><th scope="col">Trigger</th><th scope="col">Commit</th><th scope="col">Started</th><th scope="col">Duration</th></tr></thead>
                 <tbody>

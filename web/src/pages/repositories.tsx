@@ -59,7 +59,7 @@ export function RepositoryPage({ name }: { name: string }): preact.JSX.Element {
       {data.branches.length === 0 ? <p class="muted">No branches yet: <code>git push {data.repository.cloneUrlHttp} main</code></p> : <ul class="plain">{data.branches.map((b) => <li key={b}><code>{b}</code></li>)}</ul>}
       <h2>Recent pushes</h2>
       {data.pushes.length === 0 ? <p class="muted">Nothing pushed yet.</p> : (
-        <div class="table-wrap">
+        <div class="table-wrap" tabIndex={0}>
           <table>
             <thead><tr><th scope="col">Commit</th><th scope="col">Ref</th><th scope="col">Pushed by</th><th scope="col">When</th><th scope="col">Executions started</th></tr></thead>
             <tbody>
