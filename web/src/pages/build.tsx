@@ -95,7 +95,10 @@ export function BuildPage({ id }: { id: string }): preact.JSX.Element {
           <h2>Phases</h2>
           <ol class="phases">
             {build.phases.map((phase) => (
-              <li key={phase.phaseType}><span>{phase.phaseType}</span> <Status status={phase.phaseStatus ?? (phase.endTime ? undefined : 'IN_PROGRESS')} /> <span class="muted">{phase.durationInSeconds !== undefined ? `${phase.durationInSeconds} s` : duration(phase.startTime, undefined)}</span></li>
+              // COMPLETED marks the end: it has no status or duration of its own.
+              phase.phaseType === 'COMPLETED'
+                ? <li key={phase.phaseType}><span>{phase.phaseType}</span></li>
+                : <li key={phase.phaseType}><span>{phase.phaseType}</span> <Status status={phase.phaseStatus ?? (phase.endTime ? undefined : 'IN_PROGRESS')} /> <span class="muted">{phase.durationInSeconds !== undefined ? `${phase.durationInSeconds} s` : duration(phase.startTime, undefined)}</span></li>
             ))}
           </ol>
         </section>
