@@ -78,6 +78,15 @@ try {
     const runtime: PipelineRuntime = { ...stored.runtime, executions: executions.slice(-1), sequence: EXECUTIONS_PER_PIPELINE * 3 + 3 };
     await store.pipelines.save(definition.name, { runtime, history: { ended: executions, reopened: [] } }, stored.revision, start);
   }
+  if (pgSchema) {
+    // A long-lived database has statistics (autovacuum analyses within a minute); a fresh schema has
+    // none, and the planner then reads `id IN (…100 ids)` by scanning the whole table.
+    const pg = await import('pg');
+    const client = new pg.default.Client({ connectionString: pgSchema.url });
+    await client.connect();
+    await client.query('ANALYZE');
+    await client.end();
+  }
   console.log(`stored ${PROJECTS} projects, ${PROJECTS * BUILDS_PER_PROJECT} builds, ${PIPELINES * EXECUTIONS_PER_PIPELINE} executions in ${((Date.now() - seeded) / 1000).toFixed(0)} s`);
 
   const token = server.initialCredentials?.token ?? '';
