@@ -95,7 +95,7 @@ try {
   const build = 'project-050:00000050';
   const execution = `exec-${String(EXECUTIONS_PER_PIPELINE - 50).padStart(6, '0')}`;
   const pages: [string, string[]][] = [
-    ['pipelines', ['/api/v1/pipelines', '/api/v1/pipelines/pipeline-5/state']],
+    ['pipelines', ['/api/v1/pipelines']],
     ['pipeline', ['/api/v1/pipelines/pipeline-5/state', '/api/v1/pipelines/pipeline-5/executions?limit=50']],
     ['execution', [`/api/v1/pipelines/pipeline-5/executions/${execution}`, '/api/v1/pipelines/pipeline-5']],
     ['builds', ['/api/v1/builds?limit=100', '/api/v1/builds?limit=100&project=project-050', '/api/v1/projects']],

@@ -37,6 +37,12 @@ function summaryView(stored: StoredPipeline): Record<string, unknown> {
     pipelineType: stored.definition.pipelineType,
     executionMode: stored.definition.executionMode,
     stages: stored.definition.stages.map((s) => s.name),
+    // Each stage's latest status and inbound transition, so that a list (the dashboard's pipelines page) needs no call per pipeline.
+    stageSummaries: stageStates(stored.runtime).map((stage) => ({
+      stageName: stage.stageName,
+      transitionEnabled: stage.inboundTransitionState.enabled,
+      ...(stage.latestExecution ? { latestExecution: { ...stage.latestExecution } } : {}),
+    })),
     created: toIso(stored.created),
     updated: toIso(stored.updated),
     ...(latest ? { latestExecution: iso({ pipelineExecutionId: latest.pipelineExecutionId, status: latest.status, startTime: latest.startTime }) } : {}),

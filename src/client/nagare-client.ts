@@ -131,8 +131,8 @@ export class NagareClient {
     const contentType = /\.json$/i.test(file) ? 'application/json' : 'application/yaml';
     return this.call('PUT', `/pipelines?file=${encodeURIComponent(file)}`, new RawBody(text, contentType));
   }
-  listPipelines(): Promise<{ pipelines: Json[] }> {
-    return this.call('GET', '/pipelines');
+  listPipelines(nextToken?: string): Promise<{ pipelines: Json[]; nextToken?: string }> {
+    return this.call('GET', `/pipelines${nextToken === undefined ? '' : `?nextToken=${encodeURIComponent(nextToken)}`}`);
   }
   getPipeline(name: string): Promise<{ pipeline: Json; version: number }> {
     return this.call('GET', pipelinePath(name));

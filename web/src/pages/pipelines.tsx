@@ -15,14 +15,21 @@ interface PipelineRow {
   readonly latest?: { pipelineExecutionId: string; status: string; startTime?: string };
 }
 
+/** One call: the list carries each stage's latest status (pages of 100 pipelines, followed to the end). */
 async function loadPipelines(): Promise<PipelineRow[]> {
-  const { pipelines } = await client.listPipelines();
-  return Promise.all(pipelines.map(async (pipeline) => {
-    const name = String(pipeline.name);
-    const state = await client.pipelineState(name);
-    const latest = pipeline.latestExecution as PipelineRow['latest'];
-    return { name, stages: state.stageStates as unknown as StageState[], ...(latest ? { latest } : {}) };
-  }));
+  const rows: PipelineRow[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.listPipelines(nextToken);
+    for (const pipeline of page.pipelines) {
+      const latest = pipeline.latestExecution as PipelineRow['latest'];
+      const stages = (pipeline.stageSummaries as { stageName: string; transitionEnabled: boolean; latestExecution?: { pipelineExecutionId: string; status: string } }[])
+        .map((s) => ({ stageName: s.stageName, inboundTransitionState: { enabled: s.transitionEnabled }, ...(s.latestExecution ? { latestExecution: s.latestExecution } : {}) }));
+      rows.push({ name: String(pipeline.name), stages, ...(latest ? { latest } : {}) });
+    }
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined);
+  return rows;
 }
 
 export function PipelinesPage(): preact.JSX.Element {
