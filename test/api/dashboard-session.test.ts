@@ -32,7 +32,7 @@ after(async () => {
   await server.stop();
 });
 
-const PROJECT = { name: 'from-the-dashboard', source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands: [echo]\n' }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' } };
+const PROJECT = { name: 'from-the-dashboard', source: { type: 'NO_SOURCE' as const, buildspec: 'version: 0.2\nphases:\n  build:\n    commands: [echo]\n' }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' } };
 
 async function signIn(headers: Record<string, string> = {}): Promise<{ cookie: string; csrfToken: string; setCookie: string }> {
   const response = await app.request('/api/v1/session', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ token: server.token }) });
@@ -181,10 +181,15 @@ test('the live feed names what changed and never carries a build environment', a
   const decoder = new TextDecoder();
   let text = '';
   while (!text.includes('event: ready')) text += decoder.decode((await reader.read()).value);
+  await server.services.projects.create({ ...PROJECT, name: 'feed-project', environment: { image: 'shell', environmentVariables: [{ name: 'DEPLOY_KEY', value: 'plain-value-in-the-env', type: 'PLAINTEXT' }] } });
+  const build = await server.services.builds.startBuild({ projectName: 'feed-project', initiator: 'test' });
+  server.services.context.events.publish({ type: 'BuildStateChanged', build });
   server.services.context.events.publish({ type: 'PipelineExecutionChanged', pipelineName: 'release', executionId: 'e-1', previousStatus: 'InProgress', status: 'Succeeded' });
-  while (!text.includes('event: change')) text += decoder.decode((await reader.read()).value);
+  while (!text.includes('"executionId":"e-1"')) text += decoder.decode((await reader.read()).value);
   controller.abort();
   assert.match(text, /"pipelineName":"release","executionId":"e-1","status":"Succeeded"/);
+  assert.match(text, new RegExp(`"buildId":"${build.id}","projectName":"feed-project","status":"IN_PROGRESS"`));
+  assert.ok(!text.includes('plain-value-in-the-env') && !text.includes('DEPLOY_KEY'), 'the feed names the build, not its environment');
   const refused = await fetch(`${server.url}/api/v1/events`);
   assert.equal(refused.status, 401);
 });

@@ -16,7 +16,7 @@ export function SignInPage({ next }: { next: string }): preact.JSX.Element {
       field.value = '';
       remember(session);
       // Only a path of this site: `next` comes from the URL.
-      navigate(next.startsWith('/') && !next.startsWith('//') ? next : '/pipelines', true);
+      navigate(/^\/(?![/\\])/.test(next) && !next.includes('\\') ? next : '/pipelines', true);
     }, (failure: unknown) => {
       setBusy(false);
       setError(failure);
