@@ -32,7 +32,7 @@ after(async () => {
   await server.stop();
 });
 
-const PROJECT = { name: 'from-the-dashboard', source: { type: 'NO_SOURCE' as const, buildspec: 'version: 0.2\nphases:\n  build:\n    commands: [echo]\n' }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' } };
+const PROJECT = { name: 'from-the-dashboard', source: { type: 'NO_SOURCE' as const, buildspec: 'version: 0.2\nphases:\n  build:\n    commands: [echo]\n' }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' as const } };
 
 async function signIn(headers: Record<string, string> = {}): Promise<{ cookie: string; csrfToken: string; setCookie: string }> {
   const response = await app.request('/api/v1/session', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ token: server.token }) });
