@@ -68,7 +68,9 @@ try {
       });
     }
     // Ended builds only: a page of queued builds also explains why each waits (measured apart in docs/benchmarks.md).
-    await services.builds.batchDelete([template.id]);
+    await services.builds.stopBuild(template.id);
+    const { notDeleted } = await services.builds.batchDelete([template.id]);
+    if (notDeleted.length > 0) throw new Error(`the template build ${template.id} was not deleted: ${notDeleted[0]?.statusCode}`);
   }
   for (let p = 0; p < PIPELINES; p++) {
     const definition = definitionOf(`pipeline-${p}`);
