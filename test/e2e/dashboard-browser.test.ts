@@ -2,7 +2,7 @@
  * The dashboard in a real browser (Debian's chromium driven by playwright-core) against a real
  * `nagare up` with its embedded agent: sign in, watch a pushed commit's execution progress without
  * reloading, open its build's live log, download its artifact, approve and see the next stage run,
- * reject another, CSRF refusal, sign-out, and a page visited without a session going to sign-in.
+ * reject another, its test report's totals and failing case, CSRF refusal, sign-out, and a page visited without a session going to sign-in.
  * axe-core checks every page (no serious or critical violations); screenshots go to docs/images/.
  */
 import assert from 'node:assert/strict';
@@ -28,9 +28,20 @@ phases:
     commands:
       - printf '\\033[32mdashboard build ok\\033[0m\\n'
       - mkdir -p out && echo "built from $CODEBUILD_RESOLVED_SOURCE_VERSION" > out/result.txt
+      - cp junit.xml out/junit.xml
+reports:
+  unit-tests:
+    files: [junit.xml]
+    file-format: JUNITXML
 artifacts:
   base-directory: out
   files: ['**/*']
+`;
+const JUNIT = `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites><testsuite name="greeter" tests="2" failures="1">
+  <testcase classname="greeter" name="says hello" time="0.01"/>
+  <testcase classname="greeter" name="says goodbye" time="0.02"><failure message="expected goodbye, got hello">AssertionError</failure></testcase>
+</testsuite></testsuites>
 `;
 const PIPELINE = `name: web-demo
 pipelineType: V2
@@ -99,7 +110,7 @@ after(async () => {
 });
 
 async function push(message: string): Promise<string> {
-  const commit = await commitFiles(work, { 'buildspec.yml': BUILDSPEC, 'CHANGES.md': `${message}\n` }, message);
+  const commit = await commitFiles(work, { 'buildspec.yml': BUILDSPEC, 'junit.xml': JUNIT, 'CHANGES.md': `${message}\n` }, message);
   await gitOk(work, ['push', '--quiet', 'origin', 'main']);
   return commit;
 }
@@ -149,7 +160,7 @@ test("a pushed commit's execution progresses on the page without reloading, up t
   await screenshot('execution');
 });
 
-test("the execution's build: its live log with colours, phases, and its artifact downloaded", { skip }, async () => {
+test("the execution's build: its live log with colours, phases, test report, and its artifact downloaded", { skip }, async () => {
   const executionUrl = page.url();
   await page.getByRole('link', { name: /^Build / }).click();
   await page.waitForURL(/\/builds\//);
@@ -158,6 +169,10 @@ test("the execution's build: its live log with colours, phases, and its artifact
   await log.locator('span.fg-green', { hasText: 'dashboard build ok' }).waitFor();
   assert.ok(!(await log.innerText()).includes('\u001b['), 'no raw escape codes in the log');
   await page.getByRole('region', { name: 'Phases' }).getByText('BUILD', { exact: true }).waitFor();
+  const reports = page.getByRole('region', { name: 'Reports' });
+  await reports.getByText('2 tests: 1 succeeded, 1 failed').waitFor();
+  await reports.getByText('says goodbye').waitFor();
+  await reports.getByText('expected goodbye, got hello').waitFor();
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /artifact \(zip\)/i }).first().click()]);
   const saved = await download.path();
   assert.equal(readFileSync(saved).subarray(0, 2).toString('latin1'), 'PK', 'the artifact is a zip');

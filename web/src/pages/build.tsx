@@ -2,6 +2,7 @@
  * One build: phases and durations, the log live over SSE with ANSI colours, follow-tail and search,
  * artifacts to download, test reports (totals, failing cases), exported variables; stop and retry.
  */
+import { Fragment } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { client, localPath } from '../api.js';
 import { ansiSegments } from '../ansi.js';
@@ -109,7 +110,7 @@ export function BuildPage({ id }: { id: string }): preact.JSX.Element {
           )}
           <h2>Exported variables</h2>
           {build.exportedEnvironmentVariables.length === 0 ? <p class="muted">None.</p> : (
-            <dl class="variables">{build.exportedEnvironmentVariables.map((v) => <><dt key={`k-${v.name}`}>{v.name}</dt><dd key={`v-${v.name}`}>{v.value}</dd></>)}</dl>
+            <dl class="variables">{build.exportedEnvironmentVariables.map((v) => <Fragment key={v.name}><dt>{v.name}</dt><dd>{v.value}</dd></Fragment>)}</dl>
           )}
         </section>
       </div>

@@ -3,6 +3,7 @@
  * artifacts, variables, and the manual approval waiting in it with Approve / Reject; retry a failed
  * stage, enable or disable a stage's inbound transition, stop the execution.
  */
+import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
 import { client } from '../api.js';
 import { useLive } from '../live.js';
@@ -140,8 +141,8 @@ export function ExecutionPage({ name, id }: { name: string; id: string }): preac
       <h2>Variables</h2>
       {execution.variables.length === 0 && actions.every((a) => Object.keys(a.output.outputVariables).length === 0) ? <p class="muted">No variables.</p> : (
         <dl class="variables">
-          {execution.variables.map((v) => <><dt key={`k-${v.name}`}>{v.name}</dt><dd key={`v-${v.name}`}>{v.resolvedValue}</dd></>)}
-          {actions.flatMap((a) => Object.entries(a.output.outputVariables).map(([key, value]) => <><dt key={`k-${a.actionName}-${key}`}>{a.actionName}.{key}</dt><dd key={`v-${a.actionName}-${key}`}>{value}</dd></>))}
+          {execution.variables.map((v) => <Fragment key={v.name}><dt>{v.name}</dt><dd>{v.resolvedValue}</dd></Fragment>)}
+          {actions.flatMap((a) => Object.entries(a.output.outputVariables).map(([key, value]) => <Fragment key={`${a.stageName}/${a.actionName}/${key}`}><dt>{a.actionName}.{key}</dt><dd>{value}</dd></Fragment>))}
         </dl>
       )}
     </>
