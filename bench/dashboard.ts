@@ -120,6 +120,17 @@ try {
     }
   }
 
+  // Then 100 builds queued with no agent to run them: a page of them also explains why each waits.
+  for (let i = 0; i < 100; i++) await services.builds.startBuild({ projectName: 'project-000', initiator: 'bench' });
+  const queuedTimes: number[] = [];
+  for (let i = 0; i < Number(flags.runs); i++) {
+    const began = process.hrtime.bigint();
+    const response = await fetch(`${server.url}/api/v1/builds?limit=100`, { headers: { cookie } });
+    await response.arrayBuffer();
+    queuedTimes.push(Number(process.hrtime.bigint() - began) / 1e6);
+  }
+  console.log(`${'builds'.padEnd(12)} | ${'/api/v1/builds?limit=100 (100 queued, no agent)'.padEnd(53)} | ${percentile(queuedTimes, 50).toFixed(1).padStart(6)} | ${percentile(queuedTimes, 99).toFixed(1).padStart(6)}`);
+
   const assets = existsSync(path.join(dashboardDir, 'assets')) ? readdirSync(path.join(dashboardDir, 'assets')) : [];
   let raw = 0;
   let gzip = 0;
