@@ -1,4 +1,5 @@
 /** The fleet: every agent with its health, last heartbeat, tags and the jobs it runs now. */
+import { useEffect } from 'preact/hooks';
 import { client } from '../api.js';
 import { useLive } from '../live.js';
 import { Empty, ErrorNote, Loading, Status, Time, useData } from '../ui.js';
@@ -6,6 +7,11 @@ import { Empty, ErrorNote, Loading, Status, Time, useData } from '../ui.js';
 export function FleetPage(): preact.JSX.Element {
   const { data, error, reload } = useData(() => client.listAgents(), []);
   useLive((change) => change.type === 'BuildStateChanged', reload);
+  // Health changes with time (an agent not seen for two minutes is LOST), not with an event.
+  useEffect(() => {
+    const timer = setInterval(reload, 15_000);
+    return () => clearInterval(timer);
+  }, [reload]);
   return (
     <>
       <h1>Fleet</h1>
