@@ -54,6 +54,17 @@ const importRules = Object.keys(allowed).flatMap((part) => [1, 2, 3, 4].map((dep
   },
 })));
 
+/** web/ (the dashboard, outside src/) imports only client and protocol of nagare's (DESIGN.md import rules). */
+const webAllowed = ['client', 'protocol'];
+const webRules = [1, 2].map((depth) => ({
+  files: [`web/src/${'*/'.repeat(depth - 1)}*.{ts,tsx}`],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: FOLDERS.filter((f) => !webAllowed.includes(f)).map((b) => ({ group: [`${'../'.repeat(depth + 1)}src/${b}/*`], message: `web/ must not import src/${b}: the dashboard reads the native API through src/client (DESIGN.md import rules)` })),
+    }],
+  },
+}));
+
 const pureRules = {
   files: ['src/core/**/*.ts', 'src/spec/**/*.ts', 'src/protocol/**/*.ts'],
   rules: {
@@ -69,7 +80,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'scripts/*.mjs', 'examples/*/*.js', 'examples/*/*/*.js'] }, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'scripts/*.mjs', 'web/*.mjs', 'examples/*/*.js', 'examples/*/*/*.js'] }, tsconfigRootDir: import.meta.dirname } },
     rules: {
       // node:test's test() returns a promise the runner itself awaits.
       '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', name: ['test', 'it', 'describe', 'suite', 'before', 'after', 'beforeEach', 'afterEach'], package: 'node:test' }] }],
@@ -78,6 +89,9 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js', '**/*.mjs'], extends: [tseslint.configs.disableTypeChecked], languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } } },
+  // The dashboard runs in the browser.
+  { files: ['web/src/**/*.{ts,tsx}'], languageOptions: { globals: { window: 'readonly', document: 'readonly' } } },
   ...importRules,
+  ...webRules,
   pureRules,
 );

@@ -1,6 +1,8 @@
 // Builds the `nagare` CLI: one ESM bundle with lazily loaded chunks (startup time matters for
-// `nagare build`, see docs/benchmarks.md), plus the helper scripts builds put on their PATH.
+// `nagare build`, see docs/benchmarks.md), plus the helper scripts builds put on their PATH, and the
+// dashboard (web/, Vite) into dist/web, which the server serves.
 import { build } from 'esbuild';
+import { build as buildDashboard } from 'vite';
 import { chmodSync, cpSync, rmSync } from 'node:fs';
 
 rmSync('dist', { recursive: true, force: true });
@@ -21,3 +23,4 @@ await build({
 });
 cpSync('src/build/helpers', 'dist/cli/helpers', { recursive: true });
 chmodSync('dist/cli/main.js', 0o755);
+await buildDashboard({ configFile: 'web/vite.config.mjs' });

@@ -2,7 +2,8 @@
  * The HTTP surface of the server, one Hono app: the AWS JSON APIs at `/` (SigV4), the native API
  * at `/api/v1` (API tokens), git smart HTTP at `/git` (API token as the Basic password), the agent
  * protocol at `/agent/v1` (agent tokens), push webhooks at `/webhooks` (the payload's signature),
- * `/metrics` (API token) and `/healthz` (open, for load balancers: it says nothing but "ok").
+ * `/metrics` (API token), `/healthz` (open, for load balancers: it says nothing but "ok"), and the
+ * dashboard: its files at GET `/` and its pages (open), its session at `/api/v1/session`.
  */
 import { Hono } from 'hono';
 import type { Services } from '../server/services.js';
@@ -18,9 +19,16 @@ import { pipelineRoutes } from './pipeline-routes.js';
 import { repositoryRoutes } from './repository-routes.js';
 import { ruleRoutes } from './rule-routes.js';
 import { bearerToken } from './request.js';
+import { dashboardRoutes } from './dashboard-routes.js';
+import { sessionRoutes } from './session-routes.js';
 import { webhookRoutes } from './webhook-routes.js';
 
-export function createApp(services: Services): Hono {
+export interface AppOptions {
+  /** The built dashboard (dist/web); without it `/` says how to build it. */
+  readonly dashboardDir?: string | undefined;
+}
+
+export function createApp(services: Services, options: AppOptions = {}): Hono {
   const app = new Hono();
   const { logger, metrics } = services.context;
   app.onError((error, c) => errorResponse(c, error, logger));
@@ -31,6 +39,8 @@ export function createApp(services: Services): Hono {
     if (services.context.settings.metricsPublic !== true) await services.auth.authenticate(bearerToken(c), ['API_TOKEN', 'METRICS_TOKEN']);
     return c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
   });
+  // Before the native API: signing in is the one /api/v1 call made without credentials.
+  app.route('/api/v1', sessionRoutes(services));
   app.route('/api/v1/repositories', repositoryRoutes(services));
   app.route('/api/v1/pipelines', pipelineRoutes(services));
   app.route('/api/v1/deploy', deployRoutes(services));
@@ -42,5 +52,6 @@ export function createApp(services: Services): Hono {
   app.route('/webhooks', webhookRoutes(services));
   app.route('/agent/v1', agentRoutes(services));
   app.route('/', awsRoutes(services));
+  app.route('/', dashboardRoutes(options.dashboardDir));
   return app;
 }

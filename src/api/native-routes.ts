@@ -9,7 +9,8 @@ import { projectInputSchema, projectUpdateSchema, startBuildSchema } from './pro
 import { buildView, projectView } from './native-views.js';
 import { followLog, readLog } from './build-logs.js';
 import { streamOf } from './streams.js';
-import { bearerToken, readJson, type BodyLimit } from './request.js';
+import { apiCaller } from './auth/session-auth.js';
+import { readJson, type BodyLimit } from './request.js';
 
 type Env = { Variables: { caller: string } };
 
@@ -29,7 +30,7 @@ export function nativeRoutes(services: Services): Hono<Env> {
   const publicUrl = (): string => context.settings.publicUrl;
 
   app.use('*', async (c, next) => {
-    const caller = await auth.authenticate(bearerToken(c), ['API_TOKEN']);
+    const caller = await apiCaller(c, services);
     c.set('caller', caller.name);
     return next();
   });

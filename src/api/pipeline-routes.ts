@@ -14,8 +14,9 @@ import type { Services } from '../server/services.js';
 import { parsePipeline } from '../spec/pipeline.js';
 import { pipelineDeclaration, toIso, withTimes } from './aws/codepipeline-shapes.js';
 import { pipelineChanges } from './pipeline-changes.js';
-import { bearerToken, readBody, readJson, type BodyLimit } from './request.js';
+import { apiCaller } from './auth/session-auth.js';
 import { withEntityUrls } from './pipeline-links.js';
+import { bearerToken, readBody, readJson, type BodyLimit } from './request.js';
 
 type Env = { Variables: { caller: string } };
 
@@ -37,6 +38,12 @@ function summaryView(stored: StoredPipeline): Record<string, unknown> {
     pipelineType: stored.definition.pipelineType,
     executionMode: stored.definition.executionMode,
     stages: stored.definition.stages.map((s) => s.name),
+    // Each stage's latest status and inbound transition, so that a list (the dashboard's pipelines page) needs no call per pipeline.
+    stageSummaries: stageStates(stored.runtime).map((stage) => ({
+      stageName: stage.stageName,
+      transitionEnabled: stage.inboundTransitionState.enabled,
+      ...(stage.latestExecution ? { latestExecution: { ...stage.latestExecution } } : {}),
+    })),
     created: toIso(stored.created),
     updated: toIso(stored.updated),
     ...(latest ? { latestExecution: iso({ pipelineExecutionId: latest.pipelineExecutionId, status: latest.status, startTime: latest.startTime }) } : {}),
@@ -70,11 +77,11 @@ function definitionOf(text: string, file: string): ReturnType<typeof parsePipeli
 
 export function pipelineRoutes(services: Services): Hono<Env> {
   const app = new Hono<Env>();
-  const { auth, pipelines } = services;
+  const { pipelines } = services;
   const jsonLimit: BodyLimit = { maxBytes: services.context.settings.bodyLimits.jsonBytes, what: 'A request body' };
 
   app.use('*', async (c, next) => {
-    c.set('caller', (await auth.authenticate(bearerToken(c), ['API_TOKEN'])).name);
+    c.set('caller', (await apiCaller(c, services)).name);
     return next();
   });
 

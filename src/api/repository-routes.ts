@@ -8,7 +8,8 @@ import { NagareError } from '../core/errors.js';
 import type { StoredRepository } from '../core/store.js';
 import { redactUrl } from '../server/repositories/external-repositories.js';
 import type { Services } from '../server/services.js';
-import { bearerToken, readJson, type BodyLimit } from './request.js';
+import { apiCaller } from './auth/session-auth.js';
+import { readJson, type BodyLimit } from './request.js';
 
 const createSchema = z
   .object({ name: z.string().min(1), description: z.string().max(1000).optional(), mirrorOf: z.string().min(1).max(2048).optional(), pollSeconds: z.number().int().min(0).max(86_400).optional(), webhookSecret: z.string().min(8).max(1000).optional() })
@@ -31,12 +32,12 @@ export function repositoryView(repository: StoredRepository, cloneUrl: string, w
 
 export function repositoryRoutes(services: Services): Hono {
   const app = new Hono();
-  const { auth, repositories, externalRepositories } = services;
+  const { repositories, externalRepositories } = services;
   const jsonLimit: BodyLimit = { maxBytes: services.context.settings.bodyLimits.jsonBytes, what: 'A request body' };
   const view = (r: StoredRepository): Record<string, unknown> => repositoryView(r, repositories.cloneUrl(r.name), externalRepositories.webhookUrl(r.name));
 
   app.use('*', async (_c, next) => {
-    await auth.authenticate(bearerToken(_c), ['API_TOKEN']);
+    await apiCaller(_c, services);
     return next();
   });
 

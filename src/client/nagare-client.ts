@@ -10,6 +10,15 @@ export interface ClientOptions {
   readonly token: string | undefined;
   /** Appended to an AUTH_MISSING or AUTH_INVALID_TOKEN answer: where the caller looked for a token. */
   readonly credentialsHint?: string | undefined;
+  /** Headers added to every call (the dashboard's CSRF token); read at each call. */
+  readonly headers?: () => Readonly<Record<string, string>>;
+}
+
+/** The dashboard's session: who signed in, and the CSRF token its changes carry. */
+export interface SessionAnswer {
+  readonly caller: string;
+  readonly csrfToken: string;
+  readonly expiresAt: string;
 }
 
 export type Json = Record<string, unknown>;
@@ -28,6 +37,16 @@ export class NagareClient {
   async listAgents(): Promise<ListAgentsAnswer> {
     return listAgentsAnswer.parse(await this.call('GET', '/agents'));
   }
+  /** Signs in with an API token: the server sets the session cookie (the browser keeps it, not the page). */
+  signIn(token: string): Promise<SessionAnswer> {
+    return this.call('POST', '/session', { token });
+  }
+  session(): Promise<SessionAnswer> {
+    return this.call('GET', '/session');
+  }
+  signOut(): Promise<void> {
+    return this.call('DELETE', '/session');
+  }
   listProjects(): Promise<{ projects: Json[] }> {
     return this.call('GET', '/projects');
   }
@@ -43,8 +62,8 @@ export class NagareClient {
   startBuild(project: string, overrides: Json = {}): Promise<{ build: Json }> {
     return this.call('POST', `/projects/${encodeURIComponent(project)}/builds`, overrides);
   }
-  listBuilds(project?: string, limit = 20): Promise<{ builds: Json[] }> {
-    const query = new URLSearchParams({ limit: String(limit), ...(project ? { project } : {}) });
+  listBuilds(project?: string, limit = 20, nextToken?: string): Promise<{ builds: Json[]; nextToken?: string }> {
+    const query = new URLSearchParams({ limit: String(limit), ...(project ? { project } : {}), ...(nextToken === undefined ? {} : { nextToken }) });
     return this.call('GET', `/builds?${query.toString()}`);
   }
   /** The caller the token belongs to. */
@@ -172,6 +191,9 @@ export class NagareClient {
   listRepositories(nextToken?: string): Promise<{ repositories: Json[]; nextToken?: string }> {
     return this.call('GET', `/repositories${nextToken === undefined ? '' : `?nextToken=${encodeURIComponent(nextToken)}`}`);
   }
+  listPushEvents(name: string, limit = 20): Promise<{ pushEvents: Json[] }> {
+    return this.call('GET', `/repositories/${encodeURIComponent(name)}/push-events?limit=${limit}`);
+  }
   getRepository(name: string): Promise<{ repository: Json; branches: string[] }> {
     return this.call('GET', `/repositories/${encodeURIComponent(name)}`);
   }
@@ -184,8 +206,8 @@ export class NagareClient {
     const contentType = /\.json$/i.test(file) ? 'application/json' : 'application/yaml';
     return this.call('PUT', `/pipelines?file=${encodeURIComponent(file)}`, new RawBody(text, contentType));
   }
-  listPipelines(): Promise<{ pipelines: Json[] }> {
-    return this.call('GET', '/pipelines');
+  listPipelines(nextToken?: string): Promise<{ pipelines: Json[]; nextToken?: string }> {
+    return this.call('GET', `/pipelines${nextToken === undefined ? '' : `?nextToken=${encodeURIComponent(nextToken)}`}`);
   }
   getPipeline(name: string): Promise<{ pipeline: Json; version: number }> {
     return this.call('GET', pipelinePath(name));
@@ -196,8 +218,9 @@ export class NagareClient {
   startPipeline(name: string, variables: Record<string, string> = {}): Promise<{ pipelineExecutionId: string }> {
     return this.call('POST', pipelinePath(name, '/executions'), { variables });
   }
-  listPipelineExecutions(name: string): Promise<{ executions: Json[] }> {
-    return this.call('GET', pipelinePath(name, '/executions'));
+  listPipelineExecutions(name: string, limit?: number, nextToken?: string): Promise<{ executions: Json[]; nextToken?: string }> {
+    const query = new URLSearchParams({ ...(limit === undefined ? {} : { limit: String(limit) }), ...(nextToken === undefined ? {} : { nextToken }) }).toString();
+    return this.call('GET', pipelinePath(name, `/executions${query === '' ? '' : `?${query}`}`));
   }
   getPipelineExecution(name: string, id: string): Promise<{ execution: Json; actions: Json[] }> {
     return this.call('GET', pipelinePath(name, `/executions/${encodeURIComponent(id)}`));
@@ -242,6 +265,7 @@ export class NagareClient {
         method,
         headers: {
           ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
+          ...this.options.headers?.(),
           ...(body === undefined ? {} : { 'content-type': body instanceof RawBody ? body.contentType : 'application/json' }),
         },
         ...(body === undefined ? {} : { body: body instanceof RawBody ? body.text : JSON.stringify(body) }),

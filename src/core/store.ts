@@ -126,6 +126,8 @@ export interface NewJob {
 export interface JobQueue {
   enqueue(job: NewJob): Promise<void>;
   get(jobId: string): Promise<Job | undefined>;
+  /** The jobs of these ids that exist, in no order: one query for a page of builds. */
+  getMany(jobIds: readonly string[]): Promise<Job[]>;
   /**
    * Leases the oldest QUEUED job the agent can run (job-routing.ts `canRun`: kind, labels, fleet,
    * target) to `agentId` until `now + leaseMs`, skipping jobs of projects in `excludeProjects` (at

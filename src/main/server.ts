@@ -8,6 +8,8 @@ import { chmod, mkdir, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../api/app.js';
 import { FilesystemBlobStore } from '../blobs/filesystem-blob-store.js';
@@ -69,6 +71,8 @@ export interface ServerOptions {
   readonly notificationOutbox?: OutboxOptions | undefined;
   /** Tests move time forward (queued timeouts); Date.now otherwise. */
   readonly clock?: () => number;
+  /** The built dashboard; found beside the CLI bundle (dist/web) or in the checkout's dist/ when absent. */
+  readonly dashboardDir?: string | undefined;
 }
 
 export interface RunningServer {
@@ -139,7 +143,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   intervalRunner.register(services.buildBatches.component(options.schedulerIntervalMs ?? 1000));
   intervalRunner.start();
 
-  const app = createApp(services);
+  const app = createApp(services, { dashboardDir: options.dashboardDir ?? builtDashboard() });
   const requests = new InFlightRequests();
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: requests.track(app.fetch), hostname: options.host, port: options.port }, () => resolve(s));
@@ -250,4 +254,13 @@ async function lockDownDataDir(dataDir: string, logger: Logger): Promise<void> {
     const file = path.join(dataDir, entry.name);
     if (((await stat(file)).mode & 0o077) !== 0) await chmod(file, 0o600);
   }
+}
+
+/**
+ * Where `npm run build` put the dashboard: dist/web beside the bundled CLI (dist/cli), or, when the
+ * server runs from the TypeScript sources (tests, tsx), the checkout's dist/web.
+ */
+function builtDashboard(): string | undefined {
+  const candidates = ['../web', '../../dist/web'].map((relative) => fileURLToPath(new URL(relative, import.meta.url)));
+  return candidates.find((dir) => existsSync(path.join(dir, 'index.html')));
 }

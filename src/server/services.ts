@@ -2,6 +2,7 @@
 import { AgentsService } from './agents/agents-service.js';
 import { AuthService } from './auth/auth-service.js';
 import { BuildBatchesService } from './builds/build-batches-service.js';
+import { SessionService } from './auth/session-service.js';
 import { BuildsService } from './builds/builds-service.js';
 import { ExternalRepositoriesService } from './repositories/external-repositories.js';
 import { EventRulesService } from './events/event-rules-service.js';
@@ -31,6 +32,8 @@ export interface Services {
   readonly agents: AgentsService;
   readonly parameters: ParametersService;
   readonly auth: AuthService;
+  /** Dashboard sign-in: API token → sealed session cookie. */
+  readonly sessions: SessionService;
   readonly repositories: RepositoriesService;
   /** Hosted repositories that mirror a git URL (polled, and fetched on signed webhooks). */
   readonly externalRepositories: ExternalRepositoriesService;
@@ -74,6 +77,7 @@ export function createServices(context: ServerContext, options: ServiceOptions):
     agents: new AgentsService(context, deployments.effects),
     parameters: new ParametersService(context),
     auth: new AuthService(context),
+    sessions: new SessionService(context),
     repositories,
     externalRepositories: new ExternalRepositoriesService(context, repositories),
     pipelines,

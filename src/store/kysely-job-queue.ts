@@ -28,6 +28,12 @@ export class KyselyJobQueue implements JobQueue {
     return row === undefined ? undefined : toJob(row);
   }
 
+  async getMany(jobIds: readonly string[]): Promise<Job[]> {
+    if (jobIds.length === 0) return [];
+    const rows = await this.#db.selectFrom('jobs').selectAll().where('id', 'in', [...new Set(jobIds)]).execute();
+    return rows.map(toJob);
+  }
+
   async claim(agentId: string, now: number, leaseMs: number, excludeProjects: readonly string[], capabilities?: AgentCapabilities): Promise<Job | undefined> {
     const agent = { ...(capabilities ?? plainAgent(agentId)), id: agentId };
     const row = await this.#claimJob(this.#db, { agent, leaseExpiresAt: now + leaseMs, excludeProjects });

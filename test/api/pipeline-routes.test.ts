@@ -30,7 +30,7 @@ interface Body {
   version: number;
   changes: { summary: string }[];
   pipeline: Declaration;
-  pipelines: { name: string; version: number; stages: string[] }[];
+  pipelines: { name: string; version: number; stages: string[]; stageSummaries: { stageName: string; transitionEnabled: boolean; latestExecution?: { status: string } }[] }[];
   error: { code: string; details: { errors: { file: string; line: number }[] } };
   executions: Execution[];
   execution: Execution;
@@ -118,10 +118,12 @@ test('an invalid definition is refused with every problem and its line; nothing 
   assert.equal((await call('GET', '/native-invalid')).status, 404);
 });
 
-test('GET lists pipelines; DELETE removes one and then it is not found', async () => {
+test('GET lists pipelines with each stage\'s latest status and transition (one call for the dashboard); DELETE removes one and then it is not found', async () => {
   await call('PUT', '', yamlDefinition('native-delete', 'app'), 'application/yaml');
   const listed = await call('GET', '');
   assert.ok(listed.body.pipelines.some((p) => p.name === 'native-delete' && p.version === 1 && p.stages.length === 2));
+  const summary = listed.body.pipelines.find((p) => p.name === 'native-delete')?.stageSummaries;
+  assert.deepEqual(summary?.map((s) => [s.stageName, s.transitionEnabled, s.latestExecution?.status]), listed.body.pipelines.find((p) => p.name === 'native-delete')?.stages.map((name) => [name, true, undefined]));
   assert.equal((await call('DELETE', '/native-delete')).status, 204);
   assert.equal((await call('GET', '/native-delete')).status, 404);
   assert.equal((await call('DELETE', '/native-delete')).status, 404);

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createApp } from '../../src/api/app.js';
+import { DASHBOARD_PAGES } from '../../src/api/dashboard-routes.js';
 import { streamingRequest } from '../support/streaming-request.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -16,8 +17,17 @@ after(async () => {
   await server.stop();
 });
 
-/** Open on purpose: a load balancer's health check says nothing but "ok". */
-const OPEN = new Set(['GET /healthz']);
+/**
+ * Open on purpose: a load balancer's health check says nothing but "ok"; the dashboard's files and
+ * pages hold no data (the page asks the API with its session).
+ */
+const OPEN = new Set(['GET /healthz', 'GET /', 'GET /assets/:name', ...DASHBOARD_PAGES.map((page) => `GET ${page}`)]);
+
+/** A dashboard page or file: the same app shell for everyone. */
+function isDashboardFile(method: string, path: string): boolean {
+  if (method !== 'GET') return false;
+  return path === '/' || path.startsWith('/assets/') || DASHBOARD_PAGES.some((page) => (page.endsWith('/*') ? path.startsWith(page.slice(0, -1)) : path === page));
+}
 
 function concrete(path: string): string {
   return path.replace(/:([A-Za-z]+)/g, 'x').replace(/\*/g, 'x');
@@ -88,7 +98,7 @@ function normalised(path: string): string {
 
 /** The credentials that rightly open a route: a 2xx with one of them is not a finding. */
 function rightCredentials(method: string, path: string): Credential[] {
-  if (path === '/healthz') return ['none', 'api token', "another agent's session", 'agent registration token'];
+  if (path === '/healthz' || isDashboardFile(method, path)) return ['none', 'api token', "another agent's session", 'agent registration token'];
   if (path.startsWith('/api/v1') || path.startsWith('/git/') || path === '/metrics') return ['api token'];
   if (method === 'POST' && path === '/agent/v1/register') return ['api token', 'agent registration token'];
   if (path === '/agent/v1/jobs/lease') return ["another agent's session"];

@@ -20,6 +20,15 @@ export function jobsContract({ fresh, another, check }: ContractContext): void {
     assert.equal(await store.jobs.claim('agent-a', T0 + 10, LEASE, []), undefined);
   });
 
+  check('getMany reads the jobs of the ids that exist, in one call, and none for no ids', async () => {
+    const store = await fresh();
+    for (const id of ['g1', 'g2', 'g3']) await store.jobs.enqueue(sampleJob(id, 'alpha', T0));
+    const found = await store.jobs.getMany(['g3', 'missing', 'g1', 'g1']);
+    assert.deepEqual(found.map((job) => job.id).sort(), ['g1', 'g3']);
+    assert.deepEqual(found.find((job) => job.id === 'g1'), await store.jobs.get('g1'));
+    assert.deepEqual(await store.jobs.getMany([]), []);
+  });
+
   check('a job id is unique', async () => {
     const store = await fresh();
     await store.jobs.enqueue(sampleJob('j1', 'alpha', T0));

@@ -23,8 +23,10 @@ export async function explainQueued(context: ServerContext, builds: readonly Sto
   if (queued.length === 0) return [...builds];
   const agents = await context.store.agents.seenSince(context.clock() - CONNECTED_WITHIN_MS);
   const explained = new Map<string, StoredBuild>();
+  // One query for the page's jobs, not one per queued build (bench/dashboard: 100 queued builds).
+  const jobs = new Map((await context.store.jobs.getMany(queued.map((build) => build.id))).map((job) => [job.id, job]));
   for (const build of queued) {
-    const job = await context.store.jobs.get(build.id);
+    const job = jobs.get(build.id);
     if (!job || job.state !== 'QUEUED' || agents.some((agent) => canRun(agent, job))) continue;
     const data = build.record;
     const context_ = { statusCode: NO_MATCHING_AGENT, message: whyWaiting(job) };
