@@ -9,6 +9,7 @@ import os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
+import { applyKeepAliveTimeouts } from './http-timeouts.js';
 import { createApp } from '../api/app.js';
 import { FilesystemBlobStore } from '../blobs/filesystem-blob-store.js';
 import { DEFAULT_LOG_LIMIT_BYTES } from '../core/log-limits.js';
@@ -128,6 +129,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));
   });
+  applyKeepAliveTimeouts(server);
   const address = server.address() as AddressInfo;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
   Object.assign(settings, { publicUrl: url });
