@@ -21,6 +21,7 @@ import type { BuildRecord } from '../build/result.js';
 import { runBuild } from '../build/runner.js';
 import { createExecutor } from '../executors/index.js';
 import { isLeaseExpired, type AgentClient, type CompletionBody } from '../client/agent-client.js';
+import { COMPLETE_LOG_MAX_BYTES } from '../protocol/agent-protocol.js';
 import type { AgentLogger } from './agent-logger.js';
 import { shellBuildEnvironment } from './build-environment.js';
 import { runAsRefusal, type RunAsPolicy } from './build-user.js';
@@ -43,6 +44,8 @@ export interface BuildJobContext {
   /** The agent's own secrets (its token): no variable holding one reaches a shell build. */
   readonly credentials: readonly string[];
   readonly heartbeatMs: number;
+  /** What the lease answered for the first heartbeat (protocol version 2); none: beat at once. */
+  readonly leaseAnswer?: { readonly stopRequested: boolean } | undefined;
   readonly logger: AgentLogger;
   /** Aborted when the agent shuts down: the build is stopped and reported STOPPED. */
   readonly signal: AbortSignal;
@@ -90,7 +93,7 @@ export async function runBuildJob(context: BuildJobContext): Promise<BuildJobOut
       stop.abort();
     },
   });
-  heartbeat.start();
+  heartbeat.start(context.leaseAnswer);
   let removed: Promise<void> | undefined;
   // Once: before `complete`, so that a build the server shows COMPLETED has left nothing on this
   // host (and a crash after the answer cannot leave its directory behind); again in `finally` for
@@ -102,11 +105,12 @@ export async function runBuildJob(context: BuildJobContext): Promise<BuildJobOut
   try {
     const completion = await execute({ ...context, clock }, dir, leasedAt, stop.signal, log, heartbeat);
     if (leaseLost || log.leaseLost) return { buildStatus: undefined, leaseLost: true };
-    await log.drain();
+    // A server of protocol version 2 takes the log's last chunk with the result: one call less.
+    const tail = client.protocolVersion >= 2 ? await log.finish(COMPLETE_LOG_MAX_BYTES) : await log.drain();
     await heartbeat.stop();
     if (leaseLost || log.leaseLost) return { buildStatus: undefined, leaseLost: true };
     await removeWorkDirectory();
-    await client.complete(job.buildId, completion);
+    await client.complete(job.buildId, tail ? { ...completion, log: { sequence: tail.sequence, base64: tail.data.toString('base64') } } : completion);
     logger.info(`build ${job.buildId} ${completion.buildStatus}`);
     return { buildStatus: completion.buildStatus, leaseLost: false };
   } catch (error) {
@@ -173,7 +177,7 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     finalState = state;
     const started = state.phases.some((p) => p.phaseType === 'INSTALL' || p.phaseType === 'PRE_BUILD' || p.phaseType === 'BUILD' || p.phaseType === 'POST_BUILD');
     heartbeat.update(agentPhases(state.phases, leasedAt), state.currentPhase, started);
-    heartbeat.beatNow();
+    heartbeat.phaseChanged();
   };
   const identity: BuildIdentity = {
     buildId: job.buildId,

@@ -37,6 +37,12 @@ import { isConnectionReset } from './connection-reset.js';
 
 export type { CompletionBody, HeartbeatBody, LeasedJob } from '../protocol/agent-protocol.js';
 
+export interface Lease {
+  readonly job: LeasedJob;
+  /** The answer of the heartbeat the lease stands for; undefined from a version 1 server (send one). */
+  readonly stopRequested: boolean | undefined;
+}
+
 /** An answer of the server that retrying will not change (or the last one, once retries ran out). */
 export class AgentApiError extends Error {
   override readonly name = 'AgentApiError';
@@ -106,6 +112,8 @@ interface Request {
 
 export class AgentClient {
   private sessionToken: string | undefined;
+  /** The protocol version the server stated when this client registered (1 until then). */
+  protocolVersion = 1;
   private readonly retry: RetryPolicy;
   private readonly fetch: typeof fetch;
   private readonly serverUrls: readonly string[];
@@ -126,13 +134,16 @@ export class AgentClient {
   async register(registrationToken: string, registration: RegisterBody): Promise<{ agentId: string; sessionToken: string }> {
     const result = registerAnswer.parse(await this.call({ method: 'POST', path: '/register', json: registration }, {}, registrationToken));
     this.sessionToken = result.sessionToken;
-    return result;
+    this.protocolVersion = result.protocolVersion;
+    return { agentId: result.agentId, sessionToken: result.sessionToken };
   }
 
   /** Long poll: a job this agent can run within `waitSeconds` (≤ 60), or undefined. */
-  async lease(waitSeconds: number, options: CallOptions = {}): Promise<LeasedJob | undefined> {
+  async lease(waitSeconds: number, options: CallOptions = {}): Promise<Lease | undefined> {
     const result = await this.call({ method: 'POST', path: '/jobs/lease', json: { waitSeconds }, timeoutMs: (waitSeconds + 30) * 1000 }, options);
-    return result === undefined ? undefined : answer(leaseAnswer, result, 'lease').job;
+    if (result === undefined) return undefined;
+    const leased = answer(leaseAnswer, result, 'lease');
+    return { job: leased.job, stopRequested: this.protocolVersion >= 2 ? leased.stopRequested : undefined };
   }
 
   /** Renews the lease; rejects with AGENT_LEASE_EXPIRED when the agent no longer holds the build. */
