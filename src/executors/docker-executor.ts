@@ -32,6 +32,8 @@ interface Started {
   readonly container: Docker.Container | undefined;
   /** The attached standard input of the container's `cat`: the container lives while it is open. */
   readonly lifeline: Duplex | undefined;
+  /** Started: from then on the engine removes it when `cat` ends (AutoRemove). */
+  readonly running: boolean;
   readonly stateRoot: string;
   /** Variables the container adds to every exec; unset in sessions whose env lacks them. */
   readonly implicitNames: readonly string[];
@@ -62,7 +64,7 @@ export class DockerExecutor implements Executor {
     const [image, stateRoot] = await Promise.all([this.inspectImage(docker), makeStateRoot(this.options.stateDir)]);
     const binds = [...new Set([...mounts, stateRoot])].map((dir) => `${dir}:${dir}`);
     const imageEnv = parseEnv(image.Config?.Env ?? []);
-    this.started = { container: undefined, lifeline: undefined, stateRoot, implicitNames: [...Object.keys(imageEnv), 'HOSTNAME', 'HOME'], imageEnv };
+    this.started = { container: undefined, lifeline: undefined, running: false, stateRoot, implicitNames: [...Object.keys(imageEnv), 'HOSTNAME', 'HOME'], imageEnv };
     try {
       // `cat` holds the container up while its standard input, attached here, stays open: when
       // this process closes it (dispose) or dies, `cat` ends and the engine removes the container
@@ -84,6 +86,7 @@ export class DockerExecutor implements Executor {
       lifeline.on('error', () => { /* the container ends with it; sessions report their own end */ });
       this.started = { ...this.started, lifeline };
       await container.start();
+      this.started = { ...this.started, running: true };
     } catch (error) {
       await this.dispose();
       throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot start a container from ${this.options.image}: ${describe(error)}`, { cause: error });
@@ -135,13 +138,12 @@ export class DockerExecutor implements Executor {
     this.sessions.clear();
     await Promise.all(sessions.map((session) => session.terminate(DISPOSE_GRACE_MS).catch(() => undefined)));
     if (!this.started) return;
-    const { container, lifeline, stateRoot } = this.started;
-    if (lifeline) {
-      // Closing the container's standard input ends it; the engine removes it (AutoRemove).
-      lifeline.end();
-      lifeline.destroy();
-    } else if (container) {
-      // Created but never attached: nothing would end it, so remove it here.
+    const { container, lifeline, running, stateRoot } = this.started;
+    // Closing the container's standard input ends it; the engine then removes it (AutoRemove).
+    lifeline?.end();
+    lifeline?.destroy();
+    if (container && !running) {
+      // Created but never started: AutoRemove does not apply, so remove it here.
       await container.remove({ force: true }).catch((error: unknown) => {
         if (statusCode(error) !== 404) throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot remove container: ${describe(error)}`, { cause: error });
       });
@@ -151,7 +153,7 @@ export class DockerExecutor implements Executor {
 
   private requireStarted(): Started & { readonly container: Docker.Container } {
     const started = this.started;
-    if (started?.container && started.lifeline && !this.disposing) return { ...started, container: started.container };
+    if (started?.container && started.running && !this.disposing) return { ...started, container: started.container };
     throw new NagareError('EXEC_SPAWN_FAILED', 'the Docker executor is not started (call start first) or was disposed');
   }
 
