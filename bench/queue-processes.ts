@@ -25,11 +25,13 @@ export interface ServerStart {
   readonly databaseUrl: string | undefined;
   /** Write a V8 CPU profile of the server here when it exits. */
   readonly cpuProfDir: string | undefined;
+  /** Another build of the CLI (bench/compare-server --before); dist/cli/main.js of this tree by default. */
+  readonly cli?: string | undefined;
 }
 
 export async function startServerProcess(options: ServerStart): Promise<ServerProcess> {
   const nodeFlags = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : [];
-  const args = [...nodeFlags, cli, 'server', '--data-dir', options.dataDir, '--port', '0', ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : [])];
+  const args = [...nodeFlags, options.cli ?? cli, 'server', '--data-dir', options.dataDir, '--port', '0', ...(options.databaseUrl ? ['--database-url', options.databaseUrl] : [])];
   const child = track(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -52,10 +54,10 @@ export async function startServerProcess(options: ServerStart): Promise<ServerPr
 }
 
 /** `nagare agent` when the CLI has it, else bench/queue-agent.ts (startAgent). */
-export function startAgentProcess(serverUrl: string, token: string, name: string, workDir: string): ChildProcess {
-  const hasAgentCommand = spawnSync(process.execPath, [cli, 'agent', '--help'], { stdio: 'ignore' }).status === 0;
+export function startAgentProcess(serverUrl: string, token: string, name: string, workDir: string, agentCli = cli): ChildProcess {
+  const hasAgentCommand = spawnSync(process.execPath, [agentCli, 'agent', '--help'], { stdio: 'ignore' }).status === 0;
   const args = hasAgentCommand
-    ? [cli, 'agent', '--server', serverUrl, '--token', token, '--name', name, '--work-dir', workDir, '--executor', 'shell']
+    ? [agentCli, 'agent', '--server', serverUrl, '--token', token, '--name', name, '--work-dir', workDir, '--executor', 'shell']
     : ['--import', 'tsx', path.join(root, 'bench/queue-agent.ts'), serverUrl, token, name, workDir];
   const child = track(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: root }));
   child.stderr?.resume();

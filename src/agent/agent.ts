@@ -10,7 +10,7 @@ import type { BuildJob } from '../core/build-job.js';
 import type { StatusType } from '../core/build-phases.js';
 import { NagareError } from '../core/errors.js';
 import { DOCKER_LABEL, normaliseLabels } from '../core/job-routing.js';
-import { AgentApiError, AgentClient, type LeasedJob, type RetryPolicy } from '../client/agent-client.js';
+import { AgentApiError, AgentClient, type Lease, type RetryPolicy } from '../client/agent-client.js';
 import { dockerAnswers } from '../executors/index.js';
 import type { RegisterBody } from '../protocol/agent-protocol.js';
 import { silentLogger, type AgentLogger } from './agent-logger.js';
@@ -53,6 +53,8 @@ export interface AgentOptions {
   /** Bytes of log kept per build (finding 11); default 256 MiB. */
   readonly logLimitBytes?: number | undefined;
   readonly retry?: Partial<RetryPolicy> | undefined;
+  /** The client's fetch (tests watch or alter the protocol's calls); the global one by default. */
+  readonly fetch?: typeof fetch | undefined;
   readonly logger?: AgentLogger | undefined;
   /** Called after each build the agent reported (tests, metrics). */
   readonly onBuildFinished?: ((buildId: string, status: StatusType | undefined) => void) | undefined;
@@ -76,6 +78,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const client = new AgentClient({
     serverUrl: options.serverUrl,
     retry: options.retry,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     onRetry: (what, error, delayMs) => logger.warn(`${what} failed (${error.message}); retrying in ${Math.round(delayMs)} ms`),
     onFailover: (from, to, error) => logger.warn(`${from} stopped answering (${error.message}); moving to ${to}`),
   });
@@ -95,9 +98,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   const loop = async (): Promise<void> => {
     while (!stopping.signal.aborted) {
-      let job;
+      let lease;
       try {
-        job = await client.lease(Math.min(options.pollSeconds ?? 20, 60), { signal: stopping.signal });
+        lease = await client.lease(Math.min(options.pollSeconds ?? 20, 60), { signal: stopping.signal });
       } catch (error) {
         if (stopping.signal.aborted) return;
         if (error instanceof AgentApiError && error.code === 'AUTH_INVALID_TOKEN') {
@@ -108,16 +111,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         }
         throw error;
       }
-      if (!job) continue;
-      await runJob(job);
+      if (!lease) continue;
+      await runJob(lease);
     }
   };
 
   /** One handler per job kind; the switch is exhaustive, so a new kind does not compile until it has one. */
-  const runJob = async (job: LeasedJob): Promise<void> => {
+  const runJob = async ({ job, stopRequested }: Lease): Promise<void> => {
     switch (job.kind) {
       case 'build':
-        return runBuild(job.id, job.build);
+        return runBuild(job.id, job.build, stopRequested);
       // Only agents started with --instance-name serve deploy jobs; the dispatch to the host side
       // (src/deploy/instance-deployment.ts) comes with it.
       case 'deploy':
@@ -129,7 +132,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     }
   };
 
-  const runBuild = async (jobId: string, build: BuildJob): Promise<void> => {
+  const runBuild = async (jobId: string, build: BuildJob, stopRequested: boolean | undefined): Promise<void> => {
     logger.info(`leased ${jobId}`);
     try {
       const outcome = await runBuildJob({
@@ -143,6 +146,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         dockerSocketPath: options.dockerSocketPath,
         credentials: [options.token],
         heartbeatMs: options.heartbeatMs ?? 2000,
+        leaseAnswer: stopRequested === undefined ? undefined : { stopRequested },
         killGraceMs: options.killGraceMs,
         logLimitBytes: options.logLimitBytes,
         logger,

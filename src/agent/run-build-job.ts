@@ -23,6 +23,7 @@ import type { UploadedArtifact } from '../build/upload.js';
 import { resolveImage, type ImageMapping } from '../core/image-map.js';
 import { createExecutor, DEFAULT_IMAGE, staticDockerClient } from '../executors/index.js';
 import { isLeaseExpired, type AgentClient, type CompletionBody } from '../client/agent-client.js';
+import { COMPLETE_LOG_MAX_BYTES } from '../protocol/agent-protocol.js';
 import type { AgentLogger } from './agent-logger.js';
 import { shellBuildEnvironment } from './build-environment.js';
 import { runAsRefusal, type RunAsPolicy } from './build-user.js';
@@ -49,6 +50,8 @@ export interface BuildJobContext {
   /** The agent's own secrets (its token): no variable holding one reaches a shell build. */
   readonly credentials: readonly string[];
   readonly heartbeatMs: number;
+  /** What the lease answered for the first heartbeat (protocol version 2); none: beat at once. */
+  readonly leaseAnswer?: { readonly stopRequested: boolean } | undefined;
   readonly logger: AgentLogger;
   /** Aborted when the agent shuts down: the build is stopped and reported STOPPED. */
   readonly signal: AbortSignal;
@@ -102,7 +105,7 @@ export async function runBuildJob(context: BuildJobContext): Promise<BuildJobOut
       stop.abort();
     },
   });
-  heartbeat.start();
+  heartbeat.start(context.leaseAnswer);
   let removed: Promise<void> | undefined;
   // Once: before `complete`, so that a build the server shows COMPLETED has left nothing on this
   // host (and a crash after the answer cannot leave its directory behind); again in `finally` for
@@ -114,11 +117,12 @@ export async function runBuildJob(context: BuildJobContext): Promise<BuildJobOut
   try {
     const completion = await execute({ ...context, clock }, dir, leasedAt, stop.signal, log, heartbeat);
     if (leaseLost || log.leaseLost) return { buildStatus: undefined, leaseLost: true };
-    await log.drain();
+    // A server of protocol version 2 takes the log's last chunk with the result: one call less.
+    const tail = client.protocolVersion >= 2 ? await log.finish(COMPLETE_LOG_MAX_BYTES) : await log.drain();
     await heartbeat.stop();
     if (leaseLost || log.leaseLost) return { buildStatus: undefined, leaseLost: true };
     await removeWorkDirectory();
-    await client.complete(job.buildId, completion);
+    await client.complete(job.buildId, tail ? { ...completion, log: { sequence: tail.sequence, base64: tail.data.toString('base64') } } : completion);
     logger.info(`build ${job.buildId} ${completion.buildStatus}`);
     return { buildStatus: completion.buildStatus, leaseLost: false };
   } catch (error) {
@@ -188,7 +192,7 @@ async function execute(context: BuildJobContext & { clock: () => number }, dir: 
     finalState = state;
     const started = state.phases.some((p) => p.phaseType === 'INSTALL' || p.phaseType === 'PRE_BUILD' || p.phaseType === 'BUILD' || p.phaseType === 'POST_BUILD');
     heartbeat.update(state.phases, state.currentPhase, started);
-    heartbeat.beatNow();
+    heartbeat.phaseChanged();
   };
   const identity: BuildIdentity = {
     buildId: job.buildId,

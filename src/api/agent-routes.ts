@@ -3,14 +3,14 @@
  * agent → server. Bodies are validated here with the schemas of src/protocol/agent-protocol.ts;
  * the services trust their input. Every call after `lease` names a job the agent holds.
  *
- *   POST /agent/v1/register                    registration token, { name, tags, fleet?, labels, kinds } → { agentId, sessionToken }
- *   POST /agent/v1/jobs/lease                  { waitSeconds } → 200 { job: { kind, id, … } } | 204
+ *   POST /agent/v1/register                    registration token, { name, tags, fleet?, labels, kinds } → { agentId, sessionToken, protocolVersion }
+ *   POST /agent/v1/jobs/lease                  { waitSeconds } → 200 { job: { kind, id, … }, stopRequested } | 204
  *   POST /agent/v1/jobs/:id/heartbeat          { phases?, currentPhase?, started? } → { stopRequested }
  *   PUT  /agent/v1/jobs/:id/log/:sequence      raw bytes → { outcome } (409 AGENT_LOG_GAP with details.expected)
  *   POST /agent/v1/jobs/:id/parameters         { parameters: [], secrets: [] } → { values }
  *   GET  /agent/v1/jobs/:id/inputs/:name       a pipeline input artifact (zip)
  *   PUT  /agent/v1/jobs/:id/artifacts/:name    zip bytes (?identifier=) → stored artifact
- *   POST /agent/v1/jobs/:id/complete           { buildStatus, phases, … } → { buildStatus }
+ *   POST /agent/v1/jobs/:id/complete           { buildStatus, phases, …, log?: { sequence, base64 } } → { buildStatus }
  *   GET  /agent/v1/deploy-jobs/:id/bundle      the revision bundle of a held deploy job
  *   POST /agent/v1/deploy-jobs/:id/heartbeat   {} → { stopRequested }
  *   POST /agent/v1/deploy-jobs/:id/events      { event } → { stopRequested }
@@ -18,7 +18,7 @@
  */
 import { Hono } from 'hono';
 import { NagareError } from '../core/errors.js';
-import { completeBody, heartbeatBody, leaseBody, parametersBody, registerBody } from '../protocol/agent-protocol.js';
+import { AGENT_PROTOCOL_VERSION, completeBody, heartbeatBody, leaseBody, parametersBody, registerBody } from '../protocol/agent-protocol.js';
 import { deployCompleteBody, deployEventBody } from '../protocol/deploy-job.js';
 import type { Services } from '../server/services.js';
 import { bearerToken, cappedBody, readBody, readJson, refuseDeclaredLength, type BodyLimit } from './request.js';
@@ -43,7 +43,7 @@ export function agentRoutes(services: Services): Hono<Env> {
     const { agentId, sessionToken } = await auth.registerAgent(bearerToken(c), body.name, body.tags, body);
     if (body.instanceName !== undefined) await services.deployments.instances.registerAgentInstance(body.instanceName, body.instanceTags, agentId);
     context.logger.info({ agentId, name: body.name, fleet: body.fleet, labels: body.labels, instanceName: body.instanceName }, 'agent registered');
-    return c.json({ agentId, sessionToken });
+    return c.json({ agentId, sessionToken, protocolVersion: AGENT_PROTOCOL_VERSION });
   });
 
   app.use('*', async (c, next) => {
@@ -56,8 +56,8 @@ export function agentRoutes(services: Services): Hono<Env> {
 
   app.post('/jobs/lease', async (c) => {
     const { waitSeconds } = leaseBody.parse(await readJson(c, jsonLimit));
-    const job = await agents.lease(c.get('agentId'), waitSeconds * 1000, c.req.raw.signal);
-    return job ? c.json({ job }) : c.body(null, 204);
+    const lease = await agents.lease(c.get('agentId'), waitSeconds * 1000, c.req.raw.signal);
+    return lease ? c.json(lease) : c.body(null, 204);
   });
 
   app.post('/jobs/:id/heartbeat', async (c) => {

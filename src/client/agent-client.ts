@@ -7,7 +7,9 @@
  * resends what did not arrive. Every call is safe to repeat (log chunks are idempotent by sequence
  * number) except `complete`, see there. A 4xx answer is final and rejects with an `AgentApiError`
  * carrying the server's error code (`AGENT_LEASE_EXPIRED`, `AGENT_LOG_GAP` …). Aborting the
- * client's or the call's signal rejects at once with the signal's reason.
+ * client's or the call's signal rejects at once with the signal's reason. A connection reset
+ * under a request (a kept-alive connection the server closed) is retried once at once, even for a
+ * call made with `retry: false`.
  *
  * Failover: `serverUrl` may list several servers of one cluster (`URL1,URL2`). The client talks
  * to one at a time, starting with the first; when it stops answering (connection refused, reset
@@ -31,8 +33,15 @@ import {
   type LeasedJob,
   type RegisterBody,
 } from '../protocol/agent-protocol.js';
+import { isConnectionReset } from './connection-reset.js';
 
 export type { CompletionBody, HeartbeatBody, LeasedJob } from '../protocol/agent-protocol.js';
+
+export interface Lease {
+  readonly job: LeasedJob;
+  /** The answer of the heartbeat the lease stands for; undefined from a version 1 server (send one). */
+  readonly stopRequested: boolean | undefined;
+}
 
 /** An answer of the server that retrying will not change (or the last one, once retries ran out). */
 export class AgentApiError extends Error {
@@ -45,6 +54,8 @@ export class AgentApiError extends Error {
     readonly code: string,
     message: string,
     readonly details: Readonly<Record<string, unknown>> = {},
+    /** The connection was closed under the request (a kept-alive one the server closed). */
+    readonly connectionReset = false,
   ) {
     super(message);
   }
@@ -101,6 +112,8 @@ interface Request {
 
 export class AgentClient {
   private sessionToken: string | undefined;
+  /** The protocol version the server stated when this client registered (1 until then). */
+  protocolVersion = 1;
   private readonly retry: RetryPolicy;
   private readonly fetch: typeof fetch;
   private readonly serverUrls: readonly string[];
@@ -121,13 +134,16 @@ export class AgentClient {
   async register(registrationToken: string, registration: RegisterBody): Promise<{ agentId: string; sessionToken: string }> {
     const result = registerAnswer.parse(await this.call({ method: 'POST', path: '/register', json: registration }, {}, registrationToken));
     this.sessionToken = result.sessionToken;
-    return result;
+    this.protocolVersion = result.protocolVersion;
+    return { agentId: result.agentId, sessionToken: result.sessionToken };
   }
 
   /** Long poll: a job this agent can run within `waitSeconds` (≤ 60), or undefined. */
-  async lease(waitSeconds: number, options: CallOptions = {}): Promise<LeasedJob | undefined> {
+  async lease(waitSeconds: number, options: CallOptions = {}): Promise<Lease | undefined> {
     const result = await this.call({ method: 'POST', path: '/jobs/lease', json: { waitSeconds }, timeoutMs: (waitSeconds + 30) * 1000 }, options);
-    return result === undefined ? undefined : answer(leaseAnswer, result, 'lease').job;
+    if (result === undefined) return undefined;
+    const leased = answer(leaseAnswer, result, 'lease');
+    return { job: leased.job, stopRequested: this.protocolVersion >= 2 ? leased.stopRequested : undefined };
   }
 
   /** Renews the lease; rejects with AGENT_LEASE_EXPIRED when the agent no longer holds the build. */
@@ -181,6 +197,7 @@ export class AgentClient {
     const started = Date.now();
     // Servers not yet tried since the last backoff: a server that stopped answering is left at once.
     let untried = this.serverUrls.length - 1;
+    let resetRetried = false;
     for (let attempt = 0; ; attempt += 1) {
       signal?.throwIfAborted();
       let error: AgentApiError;
@@ -191,6 +208,13 @@ export class AgentClient {
         if (signal?.aborted) throw signal.reason;
         if (!(thrown instanceof AgentApiError)) throw thrown;
         error = thrown;
+      }
+      if (error.connectionReset && !resetRetried) {
+        // The server closed the connection as the request went out: once more at once, on a new
+        // one, even for a call that is otherwise not retried (every agent call is safe to repeat).
+        resetRetried = true;
+        onRetry?.();
+        continue;
       }
       const retryable = error.status === 0 || error.status >= 500 || error.status === 429;
       if (error.status === 0 && this.serverUrls.length > 1) {
@@ -244,7 +268,7 @@ export class AgentClient {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      throw new AgentApiError(0, 'NETWORK_ERROR', `${serverUrl} could not be reached (${error instanceof Error ? error.message : String(error)}${cause})`);
+      throw new AgentApiError(0, 'NETWORK_ERROR', `${serverUrl} could not be reached (${error instanceof Error ? error.message : String(error)}${cause})`, {}, isConnectionReset(error));
     }
     if (response.status === 204) return undefined;
     if (response.ok && request.binary) {

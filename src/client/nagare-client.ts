@@ -4,6 +4,7 @@
  */
 import { NagareError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import { listAgentsAnswer, type ListAgentsAnswer } from '../protocol/native-agents.js';
+import { isConnectionReset, isIdempotent } from './connection-reset.js';
 
 export interface ClientOptions {
   readonly server: string;
@@ -259,17 +260,23 @@ export class NagareClient {
 
   private async fetch(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     const url = `${this.options.server.replace(/\/$/, '')}/api/v1${path}`;
+    const init: RequestInit = {
+      method,
+      headers: {
+        ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
+        ...this.options.headers?.(),
+        ...(body === undefined ? {} : { 'content-type': body instanceof RawBody ? body.contentType : 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: body instanceof RawBody ? body.text : JSON.stringify(body) }),
+      ...(signal ? { signal } : {}),
+    };
     let response: Response;
     try {
-      response = await fetch(url, {
-        method,
-        headers: {
-          ...(this.options.token ? { authorization: `Bearer ${this.options.token}` } : {}),
-          ...this.options.headers?.(),
-          ...(body === undefined ? {} : { 'content-type': body instanceof RawBody ? body.contentType : 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: body instanceof RawBody ? body.text : JSON.stringify(body) }),
-        ...(signal ? { signal } : {}),
+      response = await fetch(url, init).catch((error: unknown) => {
+        // A kept-alive connection closed by the server as the request went out: the server saw
+        // nothing, so an idempotent call is sent once more on a new connection.
+        if (isConnectionReset(error) && isIdempotent(method) && !signal?.aborted) return fetch(url, init);
+        throw error;
       });
     } catch (error) {
       throw new NagareError('API_INVALID_INPUT', `Cannot reach the nagare server at ${this.options.server}: is it running? (--server or NAGARE_SERVER)`, { cause: error });

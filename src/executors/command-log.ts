@@ -46,6 +46,11 @@ export class Masker {
     return this.secrets.length;
   }
 
+  /** Whether any secret occurs anywhere in `text`: one scan per secret, no allocation. */
+  occursIn(text: string): boolean {
+    return this.secrets.some((secret) => text.includes(secret));
+  }
+
   /**
    * Every character that belongs to an occurrence of any secret is hidden, and each run of hidden
    * characters becomes one `***`: secrets that overlap, or that are prefixes or suffixes of one
@@ -182,22 +187,24 @@ export class BuildLog {
   }
 
   private maskLines(text: string): string {
-    if (this.masker.size === 0) return text;
+    // The common case, output with no secret in it, is scanned once and passed on as it is.
+    if (this.masker.size === 0 || !this.masker.occursIn(text)) return text;
     // Masking each line keeps a secret from matching across a line break it does not contain.
     return text.split('\n').map((line) => this.masker.mask(line)).join('\n');
   }
 
   /** Writes unless the log would pass `limit`; the first refusal writes the marker line instead. */
   private emit(text: string, limit: number): void {
-    const size = Buffer.byteLength(text);
+    let size = Buffer.byteLength(text);
     if (this.bytes + size > limit) {
       if (this.truncated) return;
       this.truncated = true;
       this.partial = '';
       text = logTruncatedLine(this.limitBytes) + '\n';
-      if (this.bytes + Buffer.byteLength(text) > limit + RUNNER_LOG_SLACK_BYTES) return;
+      size = Buffer.byteLength(text);
+      if (this.bytes + size > limit + RUNNER_LOG_SLACK_BYTES) return;
     }
-    this.bytes += Buffer.byteLength(text);
+    this.bytes += size;
     this.sink.write(text);
   }
 }

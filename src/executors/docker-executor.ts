@@ -1,7 +1,7 @@
 /**
  * The Docker executor: one container per build, started from the project's image with the build's
- * directories bind-mounted at the same paths, kept alive by `tail -f /dev/null` under Docker's init
- * (which reaps orphans). Each shell session is one `docker exec` of the shell with stdin attached,
+ * directories bind-mounted at the same paths, kept alive by `cat` reading the standard input this
+ * process holds attached, under Docker's init (which reaps orphans). Each shell session is one `docker exec` of the shell with stdin attached,
  * speaking the same marker protocol as the host shell (shell-protocol.ts) through a session
  * directory that is itself bind-mounted. Docker starts every exec in a session of its own, so the
  * shell's pid is the session id `terminate` kills inside the container.
@@ -9,6 +9,7 @@
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { NagareError } from '../core/errors.js';
 import type { Executor, ShellOptions, ShellSession } from '../core/executor.js';
@@ -37,7 +38,12 @@ export interface DockerExecutorOptions {
 export const DISPOSE_GRACE_MS = 2000;
 
 interface Started {
-  readonly container: Docker.Container;
+  /** Undefined until created. */
+  readonly container: Docker.Container | undefined;
+  /** The attached standard input of the container's `cat`: the container lives while it is open. */
+  readonly lifeline: Duplex | undefined;
+  /** Started: from then on the engine removes it when `cat` ends (AutoRemove). */
+  readonly running: boolean;
   readonly stateRoot: string;
   /** Variables the container adds to every exec; unset in sessions whose env lacks them. */
   readonly implicitNames: readonly string[];
@@ -63,45 +69,62 @@ export class DockerExecutor implements Executor {
     // which every `nagare build` on the shell executor would otherwise pay (bench/build-overhead).
     const { default: DockerClient } = await import('dockerode');
     const docker = new DockerClient({ socketPath: this.socketPath });
-    await docker.ping().catch((error: unknown) => {
-      throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `no Docker engine answers at ${this.socketPath} (${describe(error)}); start dockerd or use --executor shell`, { cause: error });
-    });
-    const inspect = (): Promise<Docker.ImageInspectInfo> => docker.getImage(this.options.image).inspect();
-    const pull = this.options.pull;
-    const image = await inspect().catch(async (error: unknown) => {
-      if (statusCode(error) === 404 && pull) {
-        await pullImage(docker, this.options.image, pull);
-        return inspect();
-      }
-      if (statusCode(error) === 404) {
-        throw new NagareError('EXEC_IMAGE_NOT_FOUND', `image ${this.options.image} is not in the local Docker engine and no registry is used: build nagare/base:latest with scripts/build-base-image.sh, or import one with docker load / docker import`, { details: { image: this.options.image }, cause: error });
-      }
-      throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot inspect image ${this.options.image}: ${describe(error)}`, { cause: error });
-    });
-    const stateRoot = await mkdtemp(join(this.options.stateDir ?? tmpdir(), 'nagare-docker-'));
-    await chmod(stateRoot, 0o711); // session directories inside belong to the run-as user
+    // The image inspect is the first call (no separate ping: an engine that does not answer fails
+    // it too) and its answer serves the whole run: the container's Env is the image's.
+    const [image, stateRoot] = await Promise.all([this.inspectImage(docker), makeStateRoot(this.options.stateDir)]);
     const binds = [...new Set([...mounts, stateRoot])].map((dir) => `${dir}:${dir}`);
     if (this.options.privileged) {
       binds.push(`${this.socketPath}:/var/run/docker.sock`);
       if (this.options.privileged.dockerClient) binds.push(`${this.options.privileged.dockerClient}:/usr/local/bin/docker:ro`);
     }
+    const imageEnv = parseEnv(image.Config?.Env ?? []);
+    this.started = { container: undefined, lifeline: undefined, running: false, stateRoot, implicitNames: [...Object.keys(imageEnv), 'HOSTNAME', 'HOME'], imageEnv };
     try {
+      // `cat` holds the container up while its standard input, attached here, stays open: when
+      // this process closes it (dispose) or dies, `cat` ends and the engine removes the container
+      // itself (AutoRemove), after the build's result has been reported. As `docker run` does,
+      // the attach is made between create and start.
       const container = await docker.createContainer({
         Image: this.options.image,
-        Entrypoint: ['tail', '-f', '/dev/null'],
+        Entrypoint: ['cat'],
         Cmd: [],
+        OpenStdin: true,
+        StdinOnce: true,
+        AttachStdin: true,
         Labels: { 'nagare.executor': 'docker' },
-        HostConfig: { Binds: binds, Init: true },
+        HostConfig: { Binds: binds, Init: true, AutoRemove: true },
       });
-      this.started = { container, stateRoot, implicitNames: [], imageEnv: parseEnv(image.Config?.Env ?? []) };
+      this.started = { ...this.started, container };
+      // With hijack the engine hands over the raw socket, a Duplex (dockerode types it more loosely).
+      const lifeline = (await container.attach({ stream: true, stdin: true, hijack: true })) as Duplex;
+      lifeline.on('error', () => { /* the container ends with it; sessions report their own end */ });
+      this.started = { ...this.started, lifeline };
       await container.start();
-      const info = await container.inspect();
-      const implicitNames = [...Object.keys(parseEnv(info.Config.Env ?? [])), 'HOSTNAME', 'HOME'];
-      this.started = { ...this.started, implicitNames };
+      this.started = { ...this.started, running: true };
     } catch (error) {
       await this.dispose();
       throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot start a container from ${this.options.image}: ${describe(error)}`, { cause: error });
     }
+  }
+
+  private async inspectImage(docker: Docker): Promise<Docker.ImageInspectInfo> {
+    const inspect = (): Promise<Docker.ImageInspectInfo> => docker.getImage(this.options.image).inspect();
+    const pull = this.options.pull;
+    return inspect().catch(async (error: unknown) => {
+      const status = statusCode(error);
+      if (status === 404 && pull) {
+        // Missing here: pulled from its registry (progress in the build log), then inspected again.
+        await pullImage(docker, this.options.image, pull);
+        return inspect();
+      }
+      if (status === 404) {
+        throw new NagareError('EXEC_IMAGE_NOT_FOUND', `image ${this.options.image} is not in the local Docker engine and no registry is used: build nagare/base:latest with scripts/build-base-image.sh, or import one with docker load / docker import`, { details: { image: this.options.image }, cause: error });
+      }
+      if (status === undefined) {
+        throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `no Docker engine answers at ${this.socketPath} (${describe(error)}); start dockerd or use --executor shell`, { cause: error });
+      }
+      throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot inspect image ${this.options.image}: ${describe(error)}`, { cause: error });
+    });
   }
 
   baseEnvironment(): Promise<Readonly<Record<string, string>>> {
@@ -136,15 +159,23 @@ export class DockerExecutor implements Executor {
     this.sessions.clear();
     await Promise.all(sessions.map((session) => session.terminate(DISPOSE_GRACE_MS).catch(() => undefined)));
     if (!this.started) return;
-    await this.started.container.remove({ force: true }).catch((error: unknown) => {
-      if (statusCode(error) !== 404) throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot remove container: ${describe(error)}`, { cause: error });
-    });
-    await rm(this.started.stateRoot, { recursive: true, force: true });
+    const { container, lifeline, running, stateRoot } = this.started;
+    // Closing the container's standard input ends it; the engine then removes it (AutoRemove).
+    lifeline?.end();
+    lifeline?.destroy();
+    if (container && !running) {
+      // Created but never started: AutoRemove does not apply, so remove it here.
+      await container.remove({ force: true }).catch((error: unknown) => {
+        if (statusCode(error) !== 404) throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot remove container: ${describe(error)}`, { cause: error });
+      });
+    }
+    await rm(stateRoot, { recursive: true, force: true });
   }
 
-  private requireStarted(): Started {
-    if (!this.started || this.disposing) throw new NagareError('EXEC_SPAWN_FAILED', 'the Docker executor is not started (call start first) or was disposed');
-    return this.started;
+  private requireStarted(): Started & { readonly container: Docker.Container } {
+    const started = this.started;
+    if (started?.container && started.running && !this.disposing) return { ...started, container: started.container };
+    throw new NagareError('EXEC_SPAWN_FAILED', 'the Docker executor is not started (call start first) or was disposed');
   }
 
   private async lookUpUser(container: Docker.Container, user: string): Promise<{ uid: number; gid: number }> {
@@ -155,6 +186,12 @@ export class DockerExecutor implements Executor {
     }
     return { uid: Number(uid.output.trim()), gid: Number(gid.output.trim()) };
   }
+}
+
+async function makeStateRoot(stateDir: string | undefined): Promise<string> {
+  const stateRoot = await mkdtemp(join(stateDir ?? tmpdir(), 'nagare-docker-'));
+  await chmod(stateRoot, 0o711); // session directories inside belong to the run-as user
+  return stateRoot;
 }
 
 function resolveShell(shell: string): string {

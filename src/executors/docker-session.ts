@@ -9,6 +9,7 @@ import type Docker from 'dockerode';
 import { NagareError } from '../core/errors.js';
 import { execExitCode, FrameReader, runToCompletion, streamFinished } from './docker-streams.js';
 import { ProtocolShellSession, ShellProtocol } from './shell-protocol.js';
+import { within } from './within.js';
 
 /** `sh -c KILL_SESSION nagare-kill <session id> <grace in tenths of a second>` */
 const KILL_SESSION = `
@@ -114,7 +115,7 @@ export class DockerShellSession extends ProtocolShellSession {
       await runToCompletion(this.container, ['sh', '-c', KILL_SESSION, 'nagare-kill', String(this.shellPid), tenths], '0').catch(() => undefined);
     }
     this.stream.destroy();
-    await Promise.race([this.finished, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    await within(this.finished, 1000);
     this.protocol.shellEnded(137);
   }
 }

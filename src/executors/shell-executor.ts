@@ -12,6 +12,7 @@ import { NagareError } from '../core/errors.js';
 import type { Executor, ShellOptions, ShellSession, ShellState } from '../core/executor.js';
 import { killSession } from './process-tree.js';
 import { ProtocolShellSession, ShellProtocol } from './shell-protocol.js';
+import { within } from './within.js';
 
 export interface ShellExecutorOptions {
   /** The environment nagare itself was started with; the executor never reads process.env. */
@@ -122,19 +123,6 @@ class HostShellSession extends ProtocolShellSession {
   }
 }
 
-/**
- * Waits for `promise`, at most `ms`. The timer is cleared as soon as the promise settles: a timer
- * left pending keeps Node's event loop alive, and `nagare build` would linger that long after the
- * build ended.
- */
-async function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([promise, new Promise<void>((resolve) => { timer = setTimeout(resolve, ms); })]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function resolveShell(shell: string): string {
   if (shell === 'sh') return '/bin/sh';

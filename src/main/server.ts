@@ -11,6 +11,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
+import { applyKeepAliveTimeouts } from './http-timeouts.js';
 import { createApp } from '../api/app.js';
 import { FilesystemBlobStore } from '../blobs/filesystem-blob-store.js';
 import { DEFAULT_LOG_LIMIT_BYTES } from '../core/log-limits.js';
@@ -148,6 +149,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: requests.track(app.fetch), hostname: options.host, port: options.port }, () => resolve(s));
   });
+  applyKeepAliveTimeouts(server);
   const address = server.address() as AddressInfo;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${address.port}`;
   Object.assign(settings, { publicUrl: url });

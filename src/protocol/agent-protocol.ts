@@ -44,7 +44,15 @@ export const registerBody = z.object({
 });
 export type RegisterBody = Sendable<z.input<typeof registerBody>>;
 export type Registration = z.output<typeof registerBody>;
-export const registerAnswer = z.object({ agentId: z.string(), sessionToken: z.string() });
+
+/**
+ * The protocol's version, which the server states in the register answer (absent: 1).
+ * 2: the lease renews itself as a first heartbeat would and answers `stopRequested`, so an agent
+ * sends no heartbeat right after a lease; `complete` may carry the log's last chunk (`log`). An
+ * agent uses them only with a server that says 2 or more; a server still takes every 1 call.
+ */
+export const AGENT_PROTOCOL_VERSION = 2;
+export const registerAnswer = z.object({ agentId: z.string(), sessionToken: z.string(), protocolVersion: z.number().int().min(1).default(1) });
 
 /** POST /agent/v1/jobs/lease */
 export const leaseBody = z.object({ waitSeconds: z.number().min(0).max(60).default(20) });
@@ -55,7 +63,8 @@ export const leasedJob = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('deploy'), id: z.string().min(1), deploy: deployJobPayload }),
 ]);
 export type LeasedJob = { readonly kind: 'build'; readonly id: string; readonly build: BuildJob } | { readonly kind: 'deploy'; readonly id: string; readonly deploy: DeployJobPayload };
-export const leaseAnswer = z.object({ job: leasedJob });
+/** `stopRequested` (version 2) is the answer of the heartbeat the lease stands for. */
+export const leaseAnswer = z.object({ job: leasedJob, stopRequested: z.boolean().optional() });
 
 /** POST /agent/v1/jobs/:id/heartbeat */
 export const heartbeatBody = z.object({ phases: phasesSchema.optional(), currentPhase: z.enum(PHASE_TYPES).optional(), started: z.boolean().optional() });
@@ -75,8 +84,13 @@ export const parametersAnswer = z.object({ values: z.record(z.string(), z.string
 export const storedArtifactAnswer = z.object({ artifactIdentifier: z.string().optional(), blobKey: z.string(), sha256sum: z.string(), bytes: z.number(), name: z.string() })
   .transform((a) => ({ ...a, artifactIdentifier: a.artifactIdentifier }));
 
+/** The largest last log chunk `complete` carries; a longer tail goes by `PUT …/log/:sequence` first. */
+export const COMPLETE_LOG_MAX_BYTES = 64 * 1024;
+
 /** POST /agent/v1/jobs/:id/complete */
 export const completeBody = z.object({
+  /** Version 2: the log's last chunk, stored as `PUT …/log/:sequence` would before the result. */
+  log: z.object({ sequence: z.number().int().min(0), base64: z.string().max(Math.ceil(COMPLETE_LOG_MAX_BYTES / 3) * 4).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64') }).optional(),
   buildStatus: statusSchema,
   phases: phasesSchema,
   exportedEnvironmentVariables: z.array(z.object({ name: z.string(), value: z.string() })).default([]),

@@ -25,9 +25,9 @@ after(async () => {
 async function leasedSession(): Promise<{ client: AgentClient; buildId: string }> {
   const client = new AgentClient({ serverUrl: server.url });
   await client.register(server.token, { name: 'scope-test', tags: {} });
-  const job = await client.lease(5);
-  assert.ok(job, 'a build was leased');
-  return { client, buildId: job.id };
+  const lease = await client.lease(5);
+  assert.ok(lease, 'a build was leased');
+  return { client, buildId: lease.job.id };
 }
 
 async function refusal(call: Promise<unknown>): Promise<AgentApiError> {

@@ -28,7 +28,7 @@ before(async () => {
   buildId = (await services.builds.startBuild({ projectName: 'bodies', initiator: 'test' })).id;
   const agent = await services.auth.registerAgent(server.token, 'holder', {});
   session = agent.sessionToken;
-  assert.equal((await services.agents.lease(agent.agentId, 0))?.id, buildId);
+  assert.equal((await services.agents.lease(agent.agentId, 0))?.job.id, buildId);
 });
 after(async () => {
   await server.stop();

@@ -31,7 +31,7 @@ async function startBuild(): Promise<string> {
 /** Leases the build to a new agent and stores `chunks` as its log. */
 async function runWithLog(id: string, chunks: readonly string[]): Promise<void> {
   const agentId = (await server.services.auth.registerAgent(server.token, `agent-${id.slice(-6)}`, {})).agentId;
-  assert.equal((await server.services.agents.lease(agentId, 0))?.id, id);
+  assert.equal((await server.services.agents.lease(agentId, 0))?.job.id, id);
   for (const [sequence, text] of chunks.entries()) await server.services.agents.appendLog(agentId, id, sequence, Buffer.from(text));
 }
 

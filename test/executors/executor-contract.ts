@@ -186,6 +186,29 @@ export function runExecutorContract(name: string, makeExecutor: () => Executor |
       await own.dispose(); // idempotent
     });
 
+    check('a finished build leaves no timer or handle open (process.getActiveResourcesInfo before and after)', async () => {
+      await settle();
+      const before = countResources();
+      const own = await makeExecutor();
+      await own.start([workDir]);
+      const env = { ...(await own.baseEnvironment()) };
+      const session = await own.openShell({ shell: 'sh', user: undefined, cwd: workDir, env });
+      assert.equal((await collect(session, 'echo hello; sleep 1000 &')).outcome.exitCode, 0);
+      const fresh = await own.openShell({ shell: 'sh', user: undefined, cwd: workDir, env });
+      assert.equal((await collect(fresh, 'exit 4')).outcome.exitCode, 4);
+      await session.terminate(0);
+      await own.dispose();
+      // Closed sockets and pipes leave the list within a few turns of the loop; a timer left
+      // pending (the 1 s race `nagare build` used to linger on) does not.
+      let extra: string[] = [];
+      for (let turn = 0; turn < 20; turn += 1) {
+        await settle();
+        extra = surplus(countResources(), before);
+        if (extra.length === 0) break;
+      }
+      assert.deepEqual(extra, [], 'resources still keeping the event loop alive after dispose');
+    });
+
     check('10 000 lines of output arrive complete and in order', async () => {
       const session = await open();
       const { output, outcome } = await collect(session, 'i=1; while [ $i -le 10000 ]; do echo "line $i"; i=$((i + 1)); done');
@@ -231,4 +254,21 @@ function ensureHostUser(user: string): void {
   } catch {
     execFileSync('useradd', ['--no-create-home', '--shell', '/bin/sh', user], { stdio: 'ignore' });
   }
+}
+
+function countResources(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of process.getActiveResourcesInfo()) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return counts;
+}
+
+/** Resources in `after` beyond those in `before`, as `<kind> +<n>`. */
+function surplus(after: Map<string, number>, before: Map<string, number>): string[] {
+  return [...after].filter(([name, n]) => n > (before.get(name) ?? 0)).map(([name, n]) => `${name} +${n - (before.get(name) ?? 0)}`);
+}
+
+/** Lets close callbacks run: two turns of the loop, with no timer of its own left behind. */
+async function settle(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
 }

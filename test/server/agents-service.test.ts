@@ -29,7 +29,7 @@ const completion = { buildStatus: 'SUCCEEDED' as const, phases: [], exportedEnvi
 test('a repeated complete from the agent that finished the build is accepted', async () => {
   const id = await queuedBuild('repeat-complete');
   const agentId = await agent('a');
-  assert.equal((await server.services.agents.lease(agentId, 0))?.id, id);
+  assert.equal((await server.services.agents.lease(agentId, 0))?.job.id, id);
   await server.services.agents.complete(agentId, id, completion);
   const again = await server.services.agents.complete(agentId, id, completion);
   assert.equal(again.buildStatus, 'SUCCEEDED');
@@ -65,7 +65,7 @@ test('a build whose agent is lost before any command ran goes back to the queue 
   assert.equal(requeued.currentPhase, 'QUEUED');
   assert.equal(requeued.logNextSequence, 0);
   const next = await agent('next');
-  assert.equal((await server.services.agents.lease(next, 0))?.id, id);
+  assert.equal((await server.services.agents.lease(next, 0))?.job.id, id);
   assert.equal(await server.services.agents.appendLog(next, id, 0, Buffer.from('fresh start\n')), 'appended');
 });
 
@@ -97,11 +97,11 @@ test('jobs of a project at its concurrent build limit wait until a build of it e
   const a = await agent('limit-a');
   const b = await agent('limit-b');
   // Both were queued in the same millisecond or so: either may go first.
-  const leased = (await server.services.agents.lease(a, 0))?.id ?? '';
+  const leased = (await server.services.agents.lease(a, 0))?.job.id ?? '';
   assert.ok([first, second].includes(leased));
   assert.equal(await server.services.agents.lease(b, 0), undefined, 'the other build waits');
   await server.services.agents.complete(a, leased, completion);
-  assert.equal((await server.services.agents.lease(b, 0))?.id, leased === first ? second : first);
+  assert.equal((await server.services.agents.lease(b, 0))?.job.id, leased === first ? second : first);
 });
 
 test('a pipeline action attempt started twice makes one build and one queued job', async () => {

@@ -50,7 +50,7 @@ for (const [database, skip] of await testDatabases()) {
       assert.equal(await server.services.agents.lease(agentId, 0), undefined, 'before reconciliation nothing can lease it');
       await server.scheduler.sweep();
       const job = await server.services.agents.lease(agentId, 0);
-      assert.equal(job?.id, orphan.id);
+      assert.equal(job?.job.id, orphan.id);
       await server.services.agents.complete(agentId, orphan.id, { buildStatus: 'SUCCEEDED', phases: [], exportedEnvironmentVariables: [], reports: [], resolvedSourceVersion: undefined });
       assert.equal((await server.services.builds.get(orphan.id)).buildStatus, 'SUCCEEDED');
     } finally {
@@ -98,7 +98,7 @@ for (const [database, skip] of await testDatabases()) {
       const { id } = await server.services.builds.startBuild({ projectName: 'looping', initiator: 'test' });
       for (let attempt = 1; attempt <= 3; attempt += 1) {
         const agentId = await registerAgent(server, `doomed-${attempt}`);
-        assert.equal((await server.services.agents.lease(agentId, 0))?.id, id, `lease ${attempt}`);
+        assert.equal((await server.services.agents.lease(agentId, 0))?.job.id, id, `lease ${attempt}`);
         advance(2_000);
         await server.scheduler.sweep();
       }

@@ -30,14 +30,23 @@ export interface DeployJobSource {
   leased(job: Job): Promise<DeployJobPayload | undefined>;
 }
 
+export interface Lease {
+  readonly job: LeasedJob;
+  readonly stopRequested: boolean;
+}
+
 export class AgentsService {
   constructor(
     private readonly context: ServerContext,
     private readonly deployJobs?: DeployJobSource,
   ) {}
 
-  /** Waits up to `waitMs` for a job this agent can run; undefined when none came. */
-  async lease(agentId: string, waitMs: number, signal?: AbortSignal): Promise<LeasedJob | undefined> {
+  /**
+   * Waits up to `waitMs` for a job this agent can run; undefined when none came. The claim sets the
+   * lease's expiry as a heartbeat would, and `stopRequested` is what that heartbeat would answer
+   * (protocol version 2: the agent sends no heartbeat right after leasing).
+   */
+  async lease(agentId: string, waitMs: number, signal?: AbortSignal): Promise<Lease | undefined> {
     const { store, clock, settings, notifier } = this.context;
     const deadline = clock() + waitMs;
     await store.agents.touch(agentId, clock());
@@ -52,7 +61,7 @@ export class AgentsService {
           continue;
         }
         this.context.logger.info({ jobId: job.id, agentId }, 'deploy job leased');
-        return { kind: 'deploy', id: job.id, deploy };
+        return { job: { kind: 'deploy', id: job.id, deploy }, stopRequested: false };
       }
       if (job) {
         const build = await store.builds.get(job.id);
@@ -66,7 +75,7 @@ export class AgentsService {
         this.context.events.publish({ type: 'BuildPhaseChanged', buildId: build.id, previousPhase: build.currentPhase, currentPhase: 'PROVISIONING' });
         this.context.metrics.queueDuration.observe((now - build.startTime) / 1000);
         this.context.logger.info({ buildId: build.id, agentId }, 'build leased');
-        return { kind: 'build', id: job.id, build: build.record.job };
+        return { job: { kind: 'build', id: job.id, build: build.record.job }, stopRequested: build.stopRequested };
       }
       const left = deadline - clock();
       if (left <= 0 || signal?.aborted) return undefined;
@@ -194,9 +203,14 @@ export class AgentsService {
 
   async complete(agentId: string, buildId: string, result: Completion): Promise<StoredBuild> {
     const { store, clock } = this.context;
-    const build = await this.requireBuild(buildId);
+    let build = await this.requireBuild(buildId);
     // A retried `complete` whose first answer was lost: the same agent already finished it.
     if (build.currentPhase === 'COMPLETED' && build.record.agentId === agentId && build.buildStatus === result.buildStatus) return build;
+    if (result.log) {
+      // The log's last chunk, sent with the result (protocol version 2): stored as its own call would.
+      await this.appendLog(agentId, buildId, result.log.sequence, Buffer.from(result.log.base64, 'base64'));
+      build = await this.requireBuild(buildId);
+    }
     if (!(await store.jobs.complete(buildId, agentId))) throw leaseLost(buildId);
     const now = clock();
     const updated = await store.builds.update(buildId, applyBuildLife(build, { type: 'AGENT_COMPLETED', result, at: now }), (before, after) => buildEvents(this.context, before, after));
