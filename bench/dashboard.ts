@@ -58,7 +58,7 @@ try {
     await services.projects.create({ name: projectName, source: { type: 'NO_SOURCE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands: [echo]\n' }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' } });
     // One real build (queued: no agent runs here) whose record the others copy, ended; then it goes.
     const template = await services.builds.startBuild({ projectName, initiator: 'bench' });
-    const job = (template.record as { job: Record<string, unknown> }).job;
+    const job = template.record.job;
     for (let b = 0; b < BUILDS_PER_PROJECT; b++) {
       const at = start + (p * BUILDS_PER_PROJECT + b) * 1000;
       const id = `${projectName}:${String(b).padStart(8, '0')}`;

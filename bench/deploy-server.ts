@@ -50,7 +50,7 @@ for (const config of ['CodeDeployDefault.OneAtATime', 'CodeDeployDefault.AllAtOn
       // Only the agents with work poll, as long-polling agents woken by the notifier would.
       const running = new Set(deployment.rollout.instances.filter((i) => i.status === 'InProgress').map((i) => `bench-agent-${i.instanceName.slice('bench-'.length)}`));
       for (const agentId of agentIds.filter((id) => running.has(id))) {
-        const job = await agents.lease(agentId, 0);
+        const job = (await agents.lease(agentId, 0))?.job;
         if (job?.kind === 'deploy') leased.push({ agentId, id: job.id });
       }
       for (const { agentId, id } of leased) await deployments.effects.completed(agentId, id, events);

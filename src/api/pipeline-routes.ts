@@ -16,7 +16,7 @@ import { pipelineDeclaration, toIso, withTimes } from './aws/codepipeline-shapes
 import { pipelineChanges } from './pipeline-changes.js';
 import { apiCaller } from './auth/session-auth.js';
 import { withEntityUrls } from './pipeline-links.js';
-import { bearerToken, readBody, readJson, type BodyLimit } from './request.js';
+import { readBody, readJson, type BodyLimit } from './request.js';
 
 type Env = { Variables: { caller: string } };
 

@@ -29,6 +29,8 @@ export function feedView(event: DomainEvent): Record<string, unknown> {
   switch (event.type) {
     case 'BuildStateChanged':
       return { type: event.type, buildId: event.build.id, projectName: event.build.projectName, status: event.build.buildStatus };
+    case 'BuildBatchStateChanged':
+      return { type: event.type, batchId: event.batch.id, projectName: event.batch.projectName, status: event.batch.status };
     case 'BuildPhaseChanged':
       return { type: event.type, buildId: event.buildId, phase: event.currentPhase };
     case 'PipelineExecutionChanged':

@@ -267,7 +267,7 @@ export class NagareClient {
         ...this.options.headers?.(),
         ...(body === undefined ? {} : { 'content-type': body instanceof RawBody ? body.contentType : 'application/json' }),
       },
-      ...(body === undefined ? {} : { body: body instanceof RawBody ? body.text : JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: (body instanceof RawBody ? body.text : JSON.stringify(body)) as NonNullable<RequestInit['body']> }),
       ...(signal ? { signal } : {}),
     };
     let response: Response;

@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { NagareError } from '../../core/errors.js';
 import type { StoredBuild } from '../../core/store.js';
-import { recordOf } from '../../server/builds/build-records.js';
+
 import type { Services } from '../../server/services.js';
 import type { AwsOperation } from './codebuild-operations.js';
 
@@ -65,7 +65,7 @@ const trendInput = z.object({ reportGroupArn: z.string().min(1), numOfReports: z
 /** A build's reports with their ARNs: what `Build.reportArns` and every operation here read. */
 export function reportEntries(build: StoredBuild, region: string, accountId: string): ReportEntry[] {
   const uuid = build.id.slice(build.id.indexOf(':') + 1);
-  return recordOf(build).reports.flatMap((raw) => {
+  return build.record.reports.flatMap((raw) => {
     const parsed = storedReport.safeParse(raw);
     if (!parsed.success) return [];
     const report = parsed.data;

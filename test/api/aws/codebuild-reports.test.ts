@@ -45,7 +45,7 @@ async function buildWithReports(project: string, reports: Record<string, unknown
   const { client, server } = api();
   const id = (await client.send(new StartBuildCommand({ projectName: project }))).build?.id ?? '';
   const { agentId } = await server.services.auth.registerAgent(server.token, `agent-${id}`, {});
-  assert.equal((await server.services.agents.lease(agentId, 0))?.id, id);
+  assert.equal((await server.services.agents.lease(agentId, 0))?.job.id, id);
   await server.services.agents.complete(agentId, id, { buildStatus: 'FAILED', phases: [], exportedEnvironmentVariables: [], reports, resolvedSourceVersion: undefined });
   return id;
 }

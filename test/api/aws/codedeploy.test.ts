@@ -168,7 +168,7 @@ test('StopDeployment of a running deployment answers Pending and the deployment 
   await client.send(new CreateDeploymentGroupCommand({ applicationName: 'stop-app', deploymentGroupName: 'prod', serviceRoleArn: 'arn:x', onPremisesInstanceTagFilters: [{ Key: 'tier', Value: 'stop-app', Type: 'KEY_AND_VALUE' }] }));
   const agent = await registerHost(server, 'stop-1', { tier: 'stop-app' });
   const { deploymentId } = await client.send(new CreateDeploymentCommand({ applicationName: 'stop-app', deploymentGroupName: 'prod', revision: await pushRevision(server, 'stop-app/v1.zip') }));
-  assert.equal((await server.services.agents.lease(agent, 0))?.kind, 'deploy');
+  assert.equal((await server.services.agents.lease(agent, 0))?.job.kind, 'deploy');
   const stopped = await client.send(new StopDeploymentCommand({ deploymentId: deploymentId! }));
   assert.equal(stopped.status, 'Pending');
   const info = await client.send(new GetDeploymentCommand({ deploymentId }));

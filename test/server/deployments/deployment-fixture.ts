@@ -54,7 +54,7 @@ export async function playAgents(server: TestServer, deploymentId: string, agent
     if (deployments.isComplete(deployment)) return { order, maxConcurrent };
     const leased = [];
     for (const agentId of agents) {
-      const job = await agentService.lease(agentId, 0);
+      const job = (await agentService.lease(agentId, 0))?.job;
       if (job) {
         assert.equal(job.kind, 'deploy');
         if (job.kind === 'deploy') leased.push({ agentId, job });

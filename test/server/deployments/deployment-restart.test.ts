@@ -18,7 +18,7 @@ for (const [database, skip] of await testDatabases()) {
       const agents = [await registerHost(first, 'r-1', { env: 'prod' }), await registerHost(first, 'r-2', { env: 'prod' })];
       await setUpGroup(first, 'restart-app');
       const created = await first.services.deployments.create({ applicationName: 'restart-app', deploymentGroupName: 'prod', revision: await pushRevision(first, 'restart-app/v1.zip') });
-      const job = await first.services.agents.lease(agents[0]!, 0);
+      const job = (await first.services.agents.lease(agents[0]!, 0))?.job;
       assert.ok(job?.kind === 'deploy');
       await first.stop();
 
@@ -29,7 +29,7 @@ for (const [database, skip] of await testDatabases()) {
       await second.services.deployments.effects.sweep();
       assert.equal(await second.services.agents.lease(agents[1]!, 0), undefined, 'OneAtATime: the second instance waits');
       await second.services.deployments.effects.completed(agents[0]!, job.id, lifecycle());
-      const next = await second.services.agents.lease(agents[1]!, 0);
+      const next = (await second.services.agents.lease(agents[1]!, 0))?.job;
       assert.ok(next?.kind === 'deploy' && next.deploy.instanceName === 'r-2');
       await second.services.deployments.effects.sweep();
       assert.equal(await second.services.agents.lease(agents[1]!, 0), undefined, 'its job is not offered twice');

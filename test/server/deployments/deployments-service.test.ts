@@ -95,7 +95,7 @@ for (const [database, skip] of await testDatabases()) {
       await registerHost(s, 'web-2', { env: 'prod' });
       await setUpGroup(s, 'shop');
       const d = await s.services.deployments.create({ applicationName: 'shop', deploymentGroupName: 'prod', revision: await pushRevision(s, 'shop/v1.zip') });
-      const job = await s.services.agents.lease(agent, 0);
+      const job = (await s.services.agents.lease(agent, 0))?.job;
       assert.ok(job?.kind === 'deploy');
       assert.deepEqual(await s.services.deployments.stop(d.deploymentId), { status: 'Pending', statusMessage: 'Stopping: instances still running their lifecycle events are being cancelled' });
       const stopped = await s.services.deployments.get(d.deploymentId);
@@ -124,7 +124,7 @@ for (const [database, skip] of await testDatabases()) {
       const agent = await registerHost(s, 'web-1', { env: 'prod' });
       await setUpGroup(s, 'shop');
       const d = await s.services.deployments.create({ applicationName: 'shop', deploymentGroupName: 'prod', revision: await pushRevision(s, 'shop/v1.zip') });
-      assert.equal((await s.services.agents.lease(agent, 0))?.kind, 'deploy');
+      assert.equal((await s.services.agents.lease(agent, 0))?.job.kind, 'deploy');
       await new Promise((resolve) => setTimeout(resolve, 400));
       await s.services.deployments.effects.sweep();
       const failed = await s.services.deployments.get(d.deploymentId);

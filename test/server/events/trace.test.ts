@@ -37,7 +37,7 @@ test('the builds of one pipeline execution share its trace id, each with its own
   // The traceparent crosses the agent protocol and becomes the build's environment.
   const wire = buildJobSchema.parse(JSON.parse(JSON.stringify(unit.record.job)));
   assert.equal(wire.traceParent, parent(unit));
-  const variables = codebuildVariables({ buildId: unit.id, buildNumber: 1, projectName: 'traced', region: 'us-east-1', accountId: '000000000000', initiator: 'x', image: 'shell', sourceDir: '/src', startTime: 0, sourceVersion: undefined, resolvedSourceVersion: undefined, sourceRepoUrl: undefined, secondarySources: {}, traceParent: wire.traceParent } satisfies BuildIdentity);
+  const variables = codebuildVariables({ buildId: unit.id, buildNumber: 1, projectName: 'traced', region: 'us-east-1', accountId: '000000000000', initiator: 'x', image: 'shell', sourceDir: '/src', startTime: 0, sourceVersion: undefined, resolvedSourceVersion: undefined, sourceRepoUrl: undefined, secondarySources: {}, traceParent: wire.traceParent, buildUrl: undefined } satisfies BuildIdentity);
   assert.equal(variables.TRACEPARENT, parent(unit));
   assert.equal(variables.NAGARE_TRACE_ID, executionTraceId('exec-1'));
 });
