@@ -7,7 +7,7 @@
  * that keeps entries from overwriting each other).
  */
 import { randomUUID } from 'node:crypto';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { advanceBatch, planBatch, type BatchEntry, type BatchEntryStatus, type BuildBatchStatus } from '../core/build-batch.js';
@@ -150,30 +150,23 @@ function withoutBatch(spec: BuildSpec): BuildSpec {
   return { ...spec, batch: undefined };
 }
 
-async function runEntry(options: LocalBatchOptions, item: PreparedEntry, batch: { identifier: string; batchArn: string }, signal: AbortSignal): Promise<BuildRecord> {
+function runEntry(options: LocalBatchOptions, item: PreparedEntry, batch: { identifier: string; batchArn: string }, signal: AbortSignal): Promise<BuildRecord> {
   const { entry } = item;
   // Each build of a batch starts from the same source, as on CodeBuild, never from what a sibling
-  // running beside it left behind: it gets its own copy, removed once its artifacts are written.
-  const workDir = await mkdtemp(path.join(os.tmpdir(), `nagare-batch-${entry.identifier}-`));
-  const sourceDir = path.join(workDir, path.basename(path.resolve(options.sourceDir)));
-  try {
-    await cp(path.resolve(options.sourceDir), sourceDir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
-    return await runLocalBuild({
-      ...options,
-      sourceDir,
-      // The entry's variables are its own overrides: they win over the buildspec's and the flags'.
-      overrides: { ...options.overrides, ...entry.env.variables },
-      image: entry.env.image ?? options.image,
-      executor: options.executorFor(entry.env.image),
-      artifactsDir: path.join(options.artifactsDir, entry.identifier),
-      reportsDir: options.reportsDir === undefined ? undefined : path.join(options.reportsDir, entry.identifier),
-      log: prefixedSink(options.log, `[${entry.identifier}] `),
-      signal,
-      batch,
-    }, item.loaded);
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
-  }
+  // running beside it left behind: runLocalBuild gives it a fresh copy of its own (never in place).
+  return runLocalBuild({
+    ...options,
+    inPlace: false,
+    // The entry's variables are its own overrides: they win over the buildspec's and the flags'.
+    overrides: { ...options.overrides, ...entry.env.variables },
+    image: entry.env.image ?? options.image,
+    executor: options.executorFor(entry.env.image),
+    artifactsDir: path.join(options.artifactsDir, entry.identifier),
+    reportsDir: options.reportsDir === undefined ? undefined : path.join(options.reportsDir, entry.identifier),
+    log: prefixedSink(options.log, `[${entry.identifier}] `),
+    signal,
+    batch,
+  }, item.loaded);
 }
 
 /** Prefixes every line an entry logs, so that builds running at once stay readable. */
