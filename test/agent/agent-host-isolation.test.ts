@@ -57,13 +57,13 @@ test('finding 6: the data directory is mode 700 after start, even when it was op
   assert.equal((await stat(path.join(server.dataDir, 'initial-credentials.json'))).mode & 0o777, 0o600);
 });
 
-test('finding 6: a shell build cannot read secret.key or initial-credentials.json, sees no NAGARE_ variable, and the agent token is not in its log', { skip: asRoot }, async () => {
+test('finding 6: a shell build cannot read secret.key or initial-credentials.json, sees no NAGARE_ variable but its trace id, and the agent token is not in its log', { skip: asRoot }, async () => {
   const token = server.token;
   const { build, log } = await runBuild(
     buildspecOf([
       `cat ${server.dataDir}/secret.key || echo "secret.key refused"`,
       `cat ${server.dataDir}/initial-credentials.json || echo "credentials refused"`,
-      'env | grep NAGARE_ || echo "no NAGARE_ variables"',
+      'env | grep NAGARE_ | grep -v ^NAGARE_TRACE_ID= || echo "no NAGARE_ variables"',
       'env',
       'echo "user=$(id -un) home=$HOME"',
     ]),
@@ -125,9 +125,9 @@ async function dockerMissing(): Promise<string | undefined> {
   }
 }
 
-test('finding 6: a Docker build sees no NAGARE_ variable and no credential of the agent', { skip: requirement('Docker with nagare/base:latest', await dockerMissing()) }, async () => {
+test('finding 6: a Docker build sees no NAGARE_ variable but its trace id and no credential of the agent', { skip: requirement('Docker with nagare/base:latest', await dockerMissing()) }, async () => {
   const { build, log } = await runBuild(
-    buildspecOf(['env | grep NAGARE_ || echo "no NAGARE_ variables"', 'env']),
+    buildspecOf(['env | grep NAGARE_ | grep -v ^NAGARE_TRACE_ID= || echo "no NAGARE_ variables"', 'env']),
     { hostEnvironment: { ...hostEnvironment(), NAGARE_AGENT_TOKEN: server.token, AWS_SECRET_ACCESS_KEY: AGENT_AWS_SECRET } },
     'nagare/base:latest',
   );

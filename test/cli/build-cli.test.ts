@@ -70,12 +70,12 @@ test('nagare build --validate reports an invalid buildspec with file, line and c
 });
 
 test('nagare build --validate --json gives the errors as JSON', { skip }, async () => {
-  const { dir } = await project('version: 0.2\nbatch:\n  fast-fail: true\nphases:\n  build:\n    commands: [echo]\n');
+  const { dir } = await project('version: 0.2\nphases:\n  build:\n    commands: [echo]\n    on-failure: KEEP_GOING\n');
   const result = nagare(['build', '-s', dir, '--validate', '--json']);
   assert.equal(result.status, 2);
   const body = JSON.parse(result.stderr) as { error: { code: string; line: number } };
-  assert.equal(body.error.code, 'UNSUPPORTED_FEATURE');
-  assert.equal(body.error.line, 2);
+  assert.equal(body.error.code, 'SPEC_INVALID_ON_FAILURE');
+  assert.equal(body.error.line, 5);
 });
 
 test('nagare build --validate exits 0 for a valid buildspec and runs nothing', { skip }, async () => {
