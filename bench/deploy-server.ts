@@ -31,7 +31,7 @@ const events = IN_PLACE_LIFECYCLE_EVENTS.map((name) => ({ name, status: 'Succeed
 const agentIds: string[] = [];
 for (let i = 0; i < instances; i++) {
   const id = `bench-agent-${i}`;
-  await context.store.agents.upsert({ id, name: id, tags: {}, fleet: undefined, labels: [], kinds: ['deploy'], registeredAt: Date.now(), lastSeenAt: Date.now() });
+  await context.store.agents.upsert({ id, name: id, tags: {}, fleet: undefined, labels: [], kinds: ['deploy'], imageMap: [], registeredAt: Date.now(), lastSeenAt: Date.now() });
   await deployments.instances.registerAgentInstance(`bench-${i}`, [{ Key: 'env', Value: 'bench' }], id);
   agentIds.push(id);
 }

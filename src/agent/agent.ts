@@ -85,7 +85,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const policy = await runAsPolicy(options, logger);
   const buildsRunAs = describeBuilds(options.executorKind, policy);
   const workDir = await claimWorkDir(options.workDir, options.executorKind === 'docker' ? undefined : policy.buildUser, logger);
-  const registration: RegisterBody = { name: options.name, tags: options.tags, fleet: options.fleet, labels: await advertisedLabels(options), kinds: ['build'] };
+  const registration: RegisterBody = { name: options.name, tags: options.tags, fleet: options.fleet, labels: await advertisedLabels(options), kinds: ['build'], imageMap: (options.imageMap ?? []).map((m) => `${m.pattern}=${m.image}`) };
   let agentId: string;
   try {
     ({ agentId } = await client.register(options.token, registration));

@@ -169,6 +169,8 @@ export interface Agent {
   /** Advertised labels, normalised (job-routing.ts). */
   readonly labels: readonly string[];
   readonly kinds: readonly JobKind[];
+  /** Its image map as `PATTERN=IMAGE` rules, in order (`--image-map`); shown, not used by the server. */
+  readonly imageMap: readonly string[];
   readonly registeredAt: number;
   readonly lastSeenAt: number;
 }

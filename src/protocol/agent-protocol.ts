@@ -41,6 +41,8 @@ export const registerBody = z.object({
   instanceName: z.string().regex(/^[A-Za-z0-9._+=,@-]{1,100}$/, 'an instance name is 1 to 100 letters, digits and . _ + = , @ -').optional(),
   /** `--tags K=V,…`: the instance's tags (at most 10). */
   instanceTags: z.array(z.object({ Key: z.string().min(1).max(128), Value: z.string().max(256) })).max(10).default([]),
+  /** `--image-map` rules as written (`PATTERN=IMAGE`), for `nagare agent list`; the agent applies them itself. */
+  imageMap: z.array(z.string().min(3).max(512)).max(50).default([]),
 });
 export type RegisterBody = Sendable<z.input<typeof registerBody>>;
 export type Registration = z.output<typeof registerBody>;

@@ -12,6 +12,8 @@ export const agentView = z.object({
   labels: z.array(z.string()),
   kinds: z.array(z.enum(JOB_KINDS)),
   tags: z.record(z.string(), z.string()),
+  /** Its `--image-map` rules (`PATTERN=IMAGE`), first match wins; absent from older servers. */
+  imageMap: z.array(z.string()).default([]),
   /** ISO times. */
   registeredAt: z.string(),
   lastSeenAt: z.string(),

@@ -12,7 +12,7 @@ export class KyselyAgentsRepo implements AgentsRepo {
     this.#db = db;
   }
 
-  /** Registers the agent, or replaces its name, tags, fleet, labels, kinds and times when it re-registers. */
+  /** Registers the agent, or replaces its name, tags, fleet, labels, kinds, image map and times when it re-registers. */
   async upsert(agent: Agent): Promise<void> {
     const row = {
       id: agent.id,
@@ -23,6 +23,7 @@ export class KyselyAgentsRepo implements AgentsRepo {
       fleet: agent.fleet ?? null,
       labels: JSON.stringify(agent.labels),
       kinds: JSON.stringify(agent.kinds),
+      image_map: JSON.stringify(agent.imageMap),
     };
     const { id: _id, ...changes } = row;
     await this.#db.insertInto('agents').values(row).onConflict((conflict) => conflict.column('id').doUpdateSet(changes)).execute();
@@ -62,5 +63,6 @@ function toAgent(row: Selectable<AgentsTable>): Agent {
     fleet: row.fleet ?? undefined,
     labels: parseStrings(row.labels),
     kinds: parseStrings(row.kinds).filter((kind): kind is JobKind => (JOB_KINDS as readonly string[]).includes(kind)),
+    imageMap: parseStrings(row.image_map),
   };
 }

@@ -3,7 +3,7 @@
  * parsed into numbers for this pool only, instead of pg's default strings; times stay far below
  * 2^53. The search path and other settings come from the URL (`?options=-c search_path=…`).
  */
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type DatabaseIntrospector, type TableMetadata } from 'kysely';
 import pg from 'pg';
 import { NagareError } from '../core/errors.js';
 import { postgresClaimJob } from './claim-job-postgres.js';
@@ -27,7 +27,8 @@ export function openPostgres(url: string): Backend {
   const pool = new pg.Pool({ connectionString: url, types, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, max: 10 });
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
-  const db = new Kysely<Database>({ dialect: errorMappingDialect(new PostgresDialect({ pool }), target) });
+  const dialect = errorMappingDialect(new PostgresDialect({ pool }), target);
+  const db = new Kysely<Database>({ dialect: { ...dialect, createIntrospector: (kysely) => currentSchemaIntrospector(kysely) } });
   return { dialect: 'postgres', db, target, claimJob: postgresClaimJob, migrationTableSchema: () => currentSchema(db, target) };
 }
 
@@ -39,4 +40,25 @@ async function currentSchema(db: Kysely<Database>, target: string): Promise<stri
     throw new NagareError('STORE_UNAVAILABLE', `no schema of the search path exists in ${target}; create the schema, or fix search_path in the URL's options`, { details: { database: target } });
   }
   return schema;
+}
+
+/**
+ * What the migrator asks of the database's tables, read from this server's schema only. Kysely's
+ * own introspector reads every schema's columns through functions (has_schema_privilege,
+ * pg_get_serial_sequence) that fail with "schema … does not exist" when another schema is dropped
+ * meanwhile — another nagare's or a test's on a shared database — which failed the migration.
+ */
+function currentSchemaIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+  const getTables = async (): Promise<TableMetadata[]> => {
+    const { rows } = await sql<{ name: string; schema: string; kind: string }>`
+      SELECT c.relname AS name, n.nspname AS schema, c.relkind AS kind
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'v', 'p')`.execute(db);
+    return rows.map((row) => ({ name: row.name, schema: row.schema, isView: row.kind === 'v', columns: [] }));
+  };
+  return {
+    getSchemas: async () => (await sql<{ name: string }>`SELECT nspname AS name FROM pg_catalog.pg_namespace`.execute(db)).rows,
+    getTables,
+    getMetadata: async () => ({ tables: await getTables() }),
+  };
 }

@@ -61,6 +61,8 @@ export interface AgentsTable {
   labels: string;
   /** JobKind[] as JSON. */
   kinds: string;
+  /** `PATTERN=IMAGE` rules (string[]) as JSON. */
+  image_map: string;
 }
 
 export interface FleetsTable {

@@ -74,11 +74,11 @@ test('nagare up: the embedded agent works outside the data directory, which it m
   assert.throws(() => compileServerConfig({ dataDir: '/srv/nagare/data', workDir: '/srv/nagare/data/work' }, {}), /--work-dir must be outside the data directory/);
 });
 
-test('nagare agent --fleet --labels joins the fleet, and nagare agent list shows its fleet, labels, health and current job', async () => {
+test('nagare agent --fleet --labels --image-map joins the fleet, and nagare agent list shows its fleet, labels, image map, health and current job', async () => {
   const server = await startTestServer();
   await server.services.fleets.create({ name: 'cli-fleet', baseCapacity: 1, environmentType: 'LINUX_CONTAINER', computeType: 'BUILD_GENERAL1_SMALL' });
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'nagare-agent-cli-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', main, 'agent', '--name', 'fleet-agent', '--fleet', 'cli-fleet', '--labels', 'large,GPU', '--executor', 'shell', '--work-dir', workDir, '--poll-seconds', '1'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', main, 'agent', '--name', 'fleet-agent', '--fleet', 'cli-fleet', '--labels', 'large,GPU', '--image-map', 'aws/codebuild/*=nagare/base:latest', '--executor', 'shell', '--work-dir', workDir, '--poll-seconds', '1'], {
     env: { ...process.env, NAGARE_SERVER: server.url, NAGARE_AGENT_TOKEN: server.token },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -92,10 +92,10 @@ test('nagare agent --fleet --labels joins the fleet, and nagare agent list shows
     await waitFor('the build to run', async () => (await server.services.builds.get(id)).currentPhase === 'BUILD');
     const listed = await run(['agent', 'list', '--server', server.url, '--token', server.token, '--json']);
     assert.equal(listed.code, 0, listed.stderr);
-    const [agent] = JSON.parse(listed.stdout) as { name: string; fleet: string; labels: string[]; health: string; currentJobs: string[] }[];
-    assert.deepEqual(agent && { name: agent.name, fleet: agent.fleet, labels: agent.labels, health: agent.health, currentJobs: agent.currentJobs }, { name: 'fleet-agent', fleet: 'cli-fleet', labels: ['gpu', 'large'], health: 'CONNECTED', currentJobs: [id] }, stderr);
+    const [agent] = JSON.parse(listed.stdout) as { name: string; fleet: string; labels: string[]; imageMap: string[]; health: string; currentJobs: string[] }[];
+    assert.deepEqual(agent && { name: agent.name, fleet: agent.fleet, labels: agent.labels, imageMap: agent.imageMap, health: agent.health, currentJobs: agent.currentJobs }, { name: 'fleet-agent', fleet: 'cli-fleet', labels: ['gpu', 'large'], imageMap: ['aws/codebuild/*=nagare/base:latest'], health: 'CONNECTED', currentJobs: [id] }, stderr);
     const table = await run(['agent', 'list', '--server', server.url, '--token', server.token]);
-    assert.match(table.stdout, /fleet-agent\s+cli-fleet\s+gpu,large\s+CONNECTED/);
+    assert.match(table.stdout, /fleet-agent\s+cli-fleet\s+gpu,large\s+aws\/codebuild\/\*=nagare\/base:latest\s+CONNECTED/);
   } finally {
     child.kill('SIGKILL');
     await server.stop();

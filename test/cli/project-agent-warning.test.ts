@@ -4,7 +4,7 @@ import { noAgentWarning } from '../../src/cli/commands/projects.js';
 import type { AgentView } from '../../src/protocol/native-agents.js';
 
 const agent = (labels: string[], extra: Partial<AgentView> = {}): AgentView => ({
-  id: 'a', name: 'a', labels, kinds: ['build'], tags: {}, registeredAt: '', lastSeenAt: '', health: 'CONNECTED', currentJobs: [], ...extra,
+  id: 'a', name: 'a', labels, kinds: ['build'], tags: {}, imageMap: [], registeredAt: '', lastSeenAt: '', health: 'CONNECTED', currentJobs: [], ...extra,
 });
 
 test('project create warns when no connected agent can run the project image, saying what it needs', () => {

@@ -9,15 +9,15 @@ function credential(id: string, overrides: Partial<Credential> = {}): Credential
 }
 
 export function accountsContract({ fresh, another, close, check }: ContractContext): void {
-  check('an agent registering again replaces its name, tags, fleet and labels, and touch moves last seen', async () => {
+  check('an agent registering again replaces its name, tags, fleet, labels and image map, and touch moves last seen', async () => {
     const store = await fresh();
-    const agent = { id: 'a1', name: 'builder', tags: { env: 'prod', role: 'web' }, registeredAt: T0, lastSeenAt: T0, fleet: 'linux', labels: ['docker', 'large'], kinds: ['build' as const] };
+    const agent = { id: 'a1', name: 'builder', tags: { env: 'prod', role: 'web' }, registeredAt: T0, lastSeenAt: T0, fleet: 'linux', labels: ['docker', 'large'], kinds: ['build' as const], imageMap: ['aws/codebuild/*=nagare/base:latest'] };
     await store.agents.upsert(agent);
     assert.deepEqual(await store.agents.get('a1'), agent);
-    await store.agents.upsert({ ...agent, name: 'renamed', tags: { env: 'dev' }, registeredAt: T0 + 5, lastSeenAt: T0 + 5, fleet: undefined, labels: [] });
+    await store.agents.upsert({ ...agent, name: 'renamed', tags: { env: 'dev' }, registeredAt: T0 + 5, lastSeenAt: T0 + 5, fleet: undefined, labels: [], imageMap: [] });
     await store.agents.touch('a1', T0 + 9);
     await store.agents.touch('ghost', T0 + 9);
-    assert.deepEqual(await store.agents.get('a1'), { id: 'a1', name: 'renamed', tags: { env: 'dev' }, registeredAt: T0 + 5, lastSeenAt: T0 + 9, fleet: undefined, labels: [], kinds: ['build'] });
+    assert.deepEqual(await store.agents.get('a1'), { id: 'a1', name: 'renamed', tags: { env: 'dev' }, registeredAt: T0 + 5, lastSeenAt: T0 + 9, fleet: undefined, labels: [], kinds: ['build'], imageMap: [] });
     await store.agents.upsert({ ...agent, id: 'a0', name: 'another' });
     assert.deepEqual((await store.agents.list()).map((a) => a.id), ['a0', 'a1']);
     assert.deepEqual((await store.agents.seenSince(T0 + 9)).map((a) => a.id), ['a1']);
@@ -92,7 +92,7 @@ export function accountsContract({ fresh, another, close, check }: ContractConte
     await store.jobs.claim('agent-a', T0, 1_000, []);
     await store.parameters.put('secret', { name: 's', type: 'SecureString', value: 'enc', lastModified: T0 }, false);
     await store.credentials.insert(credential('c1'));
-    await store.agents.upsert({ id: 'a1', name: 'builder', tags: {}, registeredAt: T0, lastSeenAt: T0, fleet: undefined, labels: [], kinds: ['build'] });
+    await store.agents.upsert({ id: 'a1', name: 'builder', tags: {}, registeredAt: T0, lastSeenAt: T0, fleet: undefined, labels: [], kinds: ['build'], imageMap: [] });
     const reopened = await another(store);
     await close(store);
 

@@ -26,7 +26,7 @@ if (reason === undefined) {
       await store.projects.create(sampleProject('alpha'));
       await store.close();
       const tables = await admin((client) => client.query<{ table_name: string }>(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name`, [schema]));
-      assert.deepEqual(tables.rows.map((row) => row.table_name), ['access_keys', 'agents', 'builds', 'components', 'credentials', 'cursors', 'deploy_applications', 'deploy_instances', 'deploy_revisions', 'deployment_configs', 'deployment_groups', 'deployments', 'event_rules', 'events', 'fleets', 'jobs', 'kysely_migration', 'kysely_migration_lock', 'notification_deliveries', 'notification_rules', 'parameters', 'pipeline_executions', 'pipelines', 'projects', 'push_events', 'repositories', 'webhook_deliveries']);
+      assert.deepEqual(tables.rows.map((row) => row.table_name), ['access_keys', 'agents', 'build_batches', 'builds', 'components', 'credentials', 'cursors', 'deploy_applications', 'deploy_instances', 'deploy_revisions', 'deployment_configs', 'deployment_groups', 'deployments', 'event_rules', 'events', 'fleets', 'jobs', 'kysely_migration', 'kysely_migration_lock', 'notification_deliveries', 'notification_rules', 'parameters', 'pipeline_executions', 'pipelines', 'projects', 'push_events', 'repositories', 'webhook_deliveries']);
     });
 
     it('servers starting at once on one empty database migrate it once', async () => {
@@ -34,7 +34,7 @@ if (reason === undefined) {
       const stores = await Promise.all([openStore({ url }), openStore({ url }), openStore({ url })]);
       await Promise.all(stores.map((store) => store.close()));
       const applied = await admin((client) => client.query(`SELECT name FROM ${schema}.kysely_migration`));
-      assert.deepEqual(applied.rows.map((row: { name: string }) => row.name), ['0001-create-tables', '0002-repositories', '0003-pipelines', '0004-external-repositories', '0005-cursors', '0006-webhook-deliveries', '0007-pipeline-executions', '0008-job-routing', '0009-components', '0010-deployments', '0011-events']);
+      assert.deepEqual(applied.rows.map((row: { name: string }) => row.name), ['0001-create-tables', '0002-repositories', '0003-pipelines', '0004-external-repositories', '0005-cursors', '0006-webhook-deliveries', '0007-pipeline-executions', '0008-job-routing', '0009-components', '0010-deployments', '0011-events', '0012-build-batches', '0013-agent-image-map']);
     });
 
     it('an unreachable server is STORE_UNAVAILABLE, naming the URL without its password', async () => {

@@ -43,12 +43,12 @@ Examples:
     });
 
   withClientOptions(agent.command('list'))
-    .description('Agents the server knows: fleet, labels, health and current jobs')
+    .description('Agents the server knows: fleet, labels, image map, health and current jobs')
     .action(async (flags: ClientFlags) => {
       const { client, config } = clientFrom(flags);
       const { agents } = await client.listAgents();
-      const rows = agents.map((a) => [a.name, a.fleet ?? '-', a.labels.join(',') || '-', a.health, a.lastSeenAt, a.currentJobs.join(' ') || '-']);
-      done({ kind: 'output', json: config.json, value: agents, text: table(['NAME', 'FLEET', 'LABELS', 'HEALTH', 'LAST SEEN', 'CURRENT JOBS'], rows) });
+      const rows = agents.map((a) => [a.name, a.fleet ?? '-', a.labels.join(',') || '-', a.imageMap.join(' ') || '-', a.health, a.lastSeenAt, a.currentJobs.join(' ') || '-']);
+      done({ kind: 'output', json: config.json, value: agents, text: table(['NAME', 'FLEET', 'LABELS', 'IMAGE MAP', 'HEALTH', 'LAST SEEN', 'CURRENT JOBS'], rows) });
     });
 }
 

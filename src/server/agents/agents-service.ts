@@ -95,6 +95,7 @@ export class AgentsService {
       ...(agent.fleet === undefined ? {} : { fleet: agent.fleet }),
       labels: [...agent.labels],
       kinds: [...agent.kinds],
+      imageMap: [...agent.imageMap],
       tags: { ...agent.tags },
       registeredAt: new Date(agent.registeredAt).toISOString(),
       lastSeenAt: new Date(agent.lastSeenAt).toISOString(),

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { NagareError } from '../../core/errors.js';
 import type { Agent, Credential, CredentialKind } from '../../core/store.js';
 
-export type AgentRouting = Pick<Agent, 'fleet' | 'labels' | 'kinds'>;
+export type AgentRouting = Pick<Agent, 'fleet' | 'labels' | 'kinds' | 'imageMap'>;
 import { hashToken, newAccessKeyPair, newToken } from './crypto/tokens.js';
 import type { ServerContext } from '../server-context.js';
 
@@ -62,14 +62,14 @@ export class AuthService {
   /** Exchanges an agent registration token for the agent's own session token. */
   /** `routing` defaults to an agent that runs builds, with no labels, outside any fleet; API_NOT_FOUND for an unknown fleet. */
   async registerAgent(registrationToken: string | undefined, name: string, tags: Readonly<Record<string, string>>, routing: Partial<AgentRouting> = {}): Promise<{ agentId: string; sessionToken: string }> {
-    const registration: AgentRouting = { fleet: routing.fleet, labels: routing.labels ?? [], kinds: routing.kinds ?? ['build'] };
+    const registration: AgentRouting = { fleet: routing.fleet, labels: routing.labels ?? [], kinds: routing.kinds ?? ['build'], imageMap: routing.imageMap ?? [] };
     await this.authenticate(registrationToken, ['AGENT_TOKEN', 'API_TOKEN']);
     const agentId = `agent-${this.context.newId()}`;
     const now = this.context.clock();
     if (registration.fleet !== undefined && !(await this.context.store.fleets.get(registration.fleet))) {
       throw new NagareError('API_NOT_FOUND', `Fleet ${registration.fleet} does not exist: create it first (aws codebuild create-fleet --name ${registration.fleet} …)`);
     }
-    await this.context.store.agents.upsert({ id: agentId, name, tags, registeredAt: now, lastSeenAt: now, fleet: registration.fleet, labels: registration.labels, kinds: registration.kinds });
+    await this.context.store.agents.upsert({ id: agentId, name, tags, registeredAt: now, lastSeenAt: now, fleet: registration.fleet, labels: registration.labels, kinds: registration.kinds, imageMap: registration.imageMap });
     const sessionToken = await this.issue('AGENT_SESSION', name, agentId);
     return { agentId, sessionToken };
   }

@@ -15,6 +15,7 @@ import * as components from './0009-components.js';
 import * as deployments from './0010-deployments.js';
 import * as events from './0011-events.js';
 import * as buildBatches from './0012-build-batches.js';
+import * as agentImageMap from './0013-agent-image-map.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-tables': createTables,
@@ -29,6 +30,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0010-deployments': deployments,
   '0011-events': events,
   '0012-build-batches': buildBatches,
+  '0013-agent-image-map': agentImageMap,
 };
 
 export const migrationProvider: MigrationProvider = {

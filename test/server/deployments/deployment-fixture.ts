@@ -12,7 +12,7 @@ import type { TestServer } from '../../support/test-server.js';
 export async function registerHost(server: TestServer, instanceName: string, tags: Record<string, string>): Promise<string> {
   const agentId = `agent-${instanceName}`;
   const now = Date.now();
-  await server.services.context.store.agents.upsert({ id: agentId, name: instanceName, tags: {}, fleet: undefined, labels: [], kinds: ['deploy'], registeredAt: now, lastSeenAt: now });
+  await server.services.context.store.agents.upsert({ id: agentId, name: instanceName, tags: {}, fleet: undefined, labels: [], kinds: ['deploy'], imageMap: [], registeredAt: now, lastSeenAt: now });
   await server.services.deployments.instances.registerAgentInstance(instanceName, Object.entries(tags).map(([Key, Value]) => ({ Key, Value })), agentId);
   return agentId;
 }
