@@ -124,11 +124,14 @@ async function hookLines(instance: string, deploymentId: string): Promise<string
 
 before(async () => {
   base = await mkdtemp(path.join(os.tmpdir(), 'nagare-agent-deploy-'));
+  // As root, the agents' build user must pass through to their work directories.
+  await chmod(base, 0o711);
   server = await startTestServer({ schedulerIntervalMs: 500, leaseMs: 60_000 });
   await startInstanceAgent('web-1', [], { FAIL_VALIDATE: 'v3' });
   await startInstanceAgent('web-2');
   await startInstanceAgent('web-3', ['--no-builds']);
-  await waitFor('three instances to register', async () => (await server.services.deployments.instances.list('Registered')).length === 3, 60_000);
+  await waitFor('three instances to register', async () => (await server.services.deployments.instances.list('Registered')).length === 3, 60_000)
+    .catch((error: unknown) => assert.fail(`${String(error)}\n${agentLogs()}`));
   await server.services.deployments.applications.createApplication(APP);
   await server.services.deployments.applications.createGroup({ applicationName: APP, deploymentGroupName: 'prod', onPremisesInstanceTagFilters: [{ Key: 'env', Value: 'e2e', Type: 'KEY_AND_VALUE' }] });
 });
