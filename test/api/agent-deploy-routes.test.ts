@@ -89,3 +89,14 @@ test('an agent restarted on an instance reports the event its predecessor was ru
   assert.deepEqual(await again.json(), { stopRequested: true }, 'a second report changes nothing');
   assert.equal((await call(`/agent/v1/deploy-jobs/${jobId}/heartbeat`, killed.sessionToken, {})).status, 409, 'the killed agent\'s lease is over');
 });
+
+test('an instance agent that joined a fleet is given its instance\'s deploy jobs (the job carries its fleet)', async () => {
+  await server.services.fleets.create({ name: 'web-fleet', baseCapacity: 1, environmentType: 'LINUX_CONTAINER', computeType: 'BUILD_GENERAL1_SMALL' });
+  const answer = await call('/agent/v1/register', server.token, { name: 'fleet-host', kinds: ['build', 'deploy'], fleet: 'web-fleet', instanceName: 'fleet-host', instanceTags: [{ Key: 'role', Value: 'fleet' }] });
+  const agent = (await answer.json()) as { sessionToken: string };
+  await setUpGroup(server, 'fleet-app', { onPremisesInstanceTagFilters: [{ Key: 'role', Value: 'fleet', Type: 'KEY_AND_VALUE' }] });
+  const deployment = await server.services.deployments.create({ applicationName: 'fleet-app', deploymentGroupName: 'prod', revision: await pushRevision(server, 'fleet-app/v1.zip') });
+  const leased = await call('/agent/v1/jobs/lease', agent.sessionToken, { waitSeconds: 0 });
+  assert.equal(leased.status, 200);
+  assert.equal(((await leased.json()) as { job: { id: string } }).job.id, `${deployment.deploymentId}.fleet-host`);
+});
