@@ -262,6 +262,35 @@ test('an agent killed during a hook reports that event Failed with the CodeDeplo
   }
 });
 
+test('StopDeployment stops the hook an instance is running: its process group is killed and the agent takes the next job', async () => {
+  const web2 = agents.get('web-2');
+  assert.ok(web2);
+  const pidFile = path.join(web2.out, 'sleeping.pid');
+  await rm(pidFile, { force: true });
+  const revision = await pushTgz(path.join(base, 'revisions', 'v-sleep'), `${APP}/v-sleep-again.tgz`);
+  const created = await server.services.deployments.create({ applicationName: APP, deploymentGroupName: 'solo', revision });
+  await waitFor('the hook to sleep', () => /^\d+\n$/.test(readFileSyncSafe(pidFile)), DEPLOYMENT_WAIT_MS);
+  const sleeping = Number(readFileSyncSafe(pidFile).trim());
+  const answer = await server.services.deployments.stop(created.deploymentId);
+  assert.equal(answer.status, 'Pending', 'an instance was still running its events');
+  await waitFor('the agent to kill the hook\'s process group', () => !alive(sleeping), DEPLOYMENT_WAIT_MS);
+  const stopped = await server.services.deployments.get(created.deploymentId);
+  assert.equal(stopped.rollout.status, 'Stopped');
+  // The agent is free again: the next deployment to its instance runs.
+  const next = await server.services.deployments.create({ applicationName: APP, deploymentGroupName: 'solo', revision: await pushTgz(path.join(base, 'revisions', 'v2'), `${APP}/v2-solo.tgz`) });
+  const ended = await deploymentEnded(next.deploymentId);
+  assert.equal(ended.rollout.status, 'Succeeded', `${JSON.stringify(ended.rollout, null, 1)}\n${agentLogs()}`);
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function readFileSyncSafe(file: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -289,7 +318,7 @@ test('an agent started with --no-builds registers for deploy jobs only and is ne
     assert.equal(build.currentPhase, 'QUEUED');
     const context = build.record.phases.find((p) => p.phaseType === 'QUEUED')?.contexts.find((c) => c.statusCode === 'NO_MATCHING_AGENT');
     assert.match(context?.message ?? '', /No agent outside any fleet that runs build jobs is connected/);
-    assert.match(stderr, /this agent runs no builds \(--no-builds\)/);
+    await waitFor('the agent to say it runs no builds', () => /this agent runs no builds \(--no-builds\)/.test(stderr));
   } finally {
     child.kill('SIGKILL');
     await alone.stop();
