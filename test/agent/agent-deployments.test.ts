@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { Deployment, RevisionLocation } from '../../src/core/deployment.js';
 import { compileAgentConfig } from '../../src/config/agent-config.js';
+import { compileServerConfig } from '../../src/config/server-config.js';
 import { CLI_SOURCE, childEnvironment, runCliFromSources } from '../support/cli-server.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { createProject, startBuild, waitFor } from './agent-harness.js';
@@ -347,6 +348,10 @@ test('bad instance flags (a tag without =, a bad instance name, --no-builds or -
   assert.deepEqual(config.instance, { instanceName: 'web-1', tags: [{ Key: 'env', Value: 'prod' }, { Key: 'role', Value: 'web=1' }], deploymentRoot: process.getuid?.() === 0 ? '/opt/nagare/deployment-root' : '/home/someone/.local/state/nagare/deployment-root' });
   assert.equal(config.runBuilds, false);
   assert.equal(compileAgentConfig({ ...flags, builds: true }, { NAGARE_INSTANCE_NAME: 'web-1', NAGARE_NO_BUILDS: 'true' }).runBuilds, false);
+  const up = compileServerConfig({ dataDir: '/srv/nagare', instanceName: 'local', tags: 'env=dev' }, { HOME: '/home/someone', NAGARE_INSTANCE_NAME: 'not-for-up' });
+  assert.equal(up.agentInstance?.instanceName, 'local', 'nagare up --instance-name serves the host from the embedded agent');
+  assert.equal(compileServerConfig({ dataDir: '/srv/nagare' }, { NAGARE_INSTANCE_NAME: 'web-1' }).agentInstance, undefined, 'an agent\'s variables do not make the server an instance');
+  assert.throws(() => compileServerConfig({ dataDir: '/srv/nagare', tags: 'oops' }, {}), /--tags is for an agent that serves an instance/);
   const help = await runCliFromSources(['agent', '--help']);
   for (const flag of ['--instance-name', '--tags', '--deployment-root', '--no-builds']) assert.match(help.stdout, new RegExp(flag));
 });
