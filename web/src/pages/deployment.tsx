@@ -84,7 +84,7 @@ export function DeploymentPage({ id }: { id: string }): preact.JSX.Element {
           {d.rollbackInfo.rollbackMessage !== undefined && <p class="muted">{d.rollbackInfo.rollbackMessage}</p>}
         </section>
       )}
-      <dl class="variables">
+      <dl class="details">
         <dt>Revision</dt><dd><code>{d.revision.label}</code>{d.revision.s3Location?.eTag ? <span class="muted small"> eTag {d.revision.s3Location.eTag}</span> : null}</dd>
         <dt>Deployment group</dt><dd><a href={groupHref}>{d.applicationName} / {d.deploymentGroupName}</a> (<a href="/fleet">its instances</a>)</dd>
         <dt>Configuration</dt><dd>{d.deploymentConfigName}</dd>
