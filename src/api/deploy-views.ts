@@ -9,8 +9,6 @@ import type { AgentView } from '../protocol/native-agents.js';
 import { deploymentOfJob, type DeploymentSummaryView, type DeploymentView, type FleetInstanceView, type RevisionView } from '../protocol/native-deployments.js';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
-/** Drops undefined fields, so that the answer parses with the protocol's optional fields. */
-const defined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
 export function revisionView(revision: RevisionLocation): RevisionView {
   if (revision.revisionType === 'GitHub') {
@@ -18,14 +16,14 @@ export function revisionView(revision: RevisionLocation): RevisionView {
     return { revisionType: 'GitHub', label: `${repository}@${commitId.slice(0, 12)}`, gitHubLocation: { repository, commitId } };
   }
   const s3 = revision.s3Location;
-  return { revisionType: 'S3', label: `s3://${s3.bucket}/${s3.key}`, s3Location: defined({ bucket: s3.bucket, key: s3.key, bundleType: s3.bundleType, version: s3.version, eTag: s3.eTag }) };
+  return { revisionType: 'S3', label: `s3://${s3.bucket}/${s3.key}`, s3Location: ({ bucket: s3.bucket, key: s3.key, bundleType: s3.bundleType, version: s3.version, eTag: s3.eTag }) };
 }
 
 export function deploymentSummaryView(deployment: Deployment): DeploymentSummaryView {
   const { rollout } = deployment;
   const count = (status: string): number => rollout.instances.filter((i) => i.status === status).length;
   const rollback = deployment.rollbackInfo;
-  return defined({
+  return ({
     deploymentId: deployment.deploymentId,
     applicationName: deployment.applicationName,
     deploymentGroupName: deployment.deploymentGroupName,
@@ -40,18 +38,18 @@ export function deploymentSummaryView(deployment: Deployment): DeploymentSummary
     completeTime: iso(rollout.completeTime),
     errorInformation: rollout.errorInformation && { code: rollout.errorInformation.code, message: rollout.errorInformation.message },
     overview: { Pending: count('Pending'), InProgress: count('InProgress'), Succeeded: count('Succeeded'), Failed: count('Failed'), Skipped: count('Skipped') },
-    rollbackInfo: rollback && defined({ rollbackDeploymentId: rollback.rollbackDeploymentId, rollbackTriggeringDeploymentId: rollback.rollbackTriggeringDeploymentId, rollbackMessage: rollback.rollbackMessage }),
+    rollbackInfo: rollback && ({ rollbackDeploymentId: rollback.rollbackDeploymentId, rollbackTriggeringDeploymentId: rollback.rollbackTriggeringDeploymentId, rollbackMessage: rollback.rollbackMessage }),
   });
 }
 
 function instanceView(instance: RolloutInstance): DeploymentView['instances'][number] {
-  return defined({
+  return ({
     instanceName: instance.instanceName,
     status: instance.status,
     startTime: iso(instance.startTime),
     endTime: iso(instance.endTime),
     failure: instance.failure && { code: instance.failure.code, message: instance.failure.message },
-    lifecycleEvents: instance.lifecycleEvents.map((event) => defined({
+    lifecycleEvents: instance.lifecycleEvents.map((event) => ({
       lifecycleEventName: event.lifecycleEventName,
       status: event.status,
       startTime: iso(event.startTime),
@@ -72,7 +70,7 @@ export function deploymentView(deployment: Deployment): DeploymentView {
 }
 
 export function deploymentBrief(summary: DeploymentSummary | undefined): { deploymentId: string; status: string; createTime: string; endTime?: string } | undefined {
-  return summary && defined({ deploymentId: summary.deploymentId, status: summary.status, createTime: new Date(summary.createTime).toISOString(), endTime: iso(summary.endTime) });
+  return summary && ({ deploymentId: summary.deploymentId, status: summary.status, createTime: new Date(summary.createTime).toISOString(), endTime: iso(summary.endTime) });
 }
 
 /**
@@ -83,10 +81,10 @@ export function fleetInstanceView(instance: OnPremisesInstance, groupId: string 
   const last = groupId === undefined ? undefined : instance.lastDeployments[groupId];
   const lastRevision = last && deployments.get(last.deploymentId)?.revision;
   const agent = instance.agentId === undefined ? undefined : agents.get(instance.agentId);
-  return defined({
+  return ({
     instanceName: instance.instanceName,
     tags: Object.fromEntries(instance.tags.map((tag) => [tag.Key, tag.Value ?? ''])),
-    lastDeployment: last && defined({ deploymentId: last.deploymentId, succeeded: last.succeeded, revision: lastRevision && revisionView(lastRevision) }),
+    lastDeployment: last && ({ deploymentId: last.deploymentId, succeeded: last.succeeded, revision: lastRevision && revisionView(lastRevision) }),
     serves: last?.succeeded && lastRevision ? revisionView(lastRevision) : undefined,
     agent: agent && {
       id: agent.id,
