@@ -151,3 +151,20 @@ test('attack: no secret, environment value or server-internal location is in any
     assert.ok(!text.includes(server.token) && !text.includes('agentId'), 'no token, no internal agent binding');
   }
 });
+
+test('the live feed names a build batch that changed, never its environment overrides', async () => {
+  const { cookie } = await signIn();
+  const controller = new AbortController();
+  const response = await fetch(`${server.url}/api/v1/live`, { headers: { cookie }, signal: controller.signal });
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!text.includes('event: ready')) text += decoder.decode((await reader.read()).value);
+  const batch = await server.services.context.store.buildBatches.get(batchId);
+  assert.ok(batch);
+  server.services.context.events.publish({ type: 'BuildBatchStateChanged', batch, builds: [] });
+  while (!text.includes('"batchId"')) text += decoder.decode((await reader.read()).value);
+  controller.abort();
+  assert.match(text, new RegExp(`"type":"BuildBatchStateChanged","batchId":"${batchId}","projectName":"batched","status":"IN_PROGRESS"`));
+  assert.ok(!text.includes(PLAIN_ENV_VALUE) && !text.includes('OVERRIDE'), 'the feed names the batch, not its overrides');
+});
