@@ -146,6 +146,20 @@ test('the fleet page shows application → deployment group → instance → the
   await screenshot('fleet-deployed');
 });
 
+test("Stop deployment on a running deployment's page stops it (a change the page sends with the session's CSRF token)", { skip }, async () => {
+  const { deploymentId } = await client.codeDeploy<{ deploymentId: string }>('CreateDeployment', {
+    applicationName: 'shop',
+    deploymentGroupName: 'prod',
+    revision: { revisionType: 'S3', s3Location: { bucket: 'nagare-revisions', key: 'shop/good.zip', bundleType: 'zip' } },
+  });
+  await page.goto(`${server.url}/deployments/${deploymentId}`);
+  await page.getByRole('heading', { name: new RegExp(`Deployment ${deploymentId} InProgress`) }).waitFor();
+  await page.getByRole('button', { name: 'Stop deployment' }).click();
+  await page.getByRole('heading', { name: new RegExp(`Deployment ${deploymentId} Stopped`) }).waitFor();
+  await page.getByText('MANUAL_STOP', { exact: false }).first().waitFor();
+  assert.equal((await client.getDeployment(deploymentId)).deployment.status, 'Stopped');
+});
+
 test('a build of a batch links to its batch, whose page lists its build groups with their status', { skip }, async () => {
   const { batch } = await client.getBuildBatch(batchId);
   const first = batch.groups[0]?.builds[0]?.id ?? '';
