@@ -5,7 +5,8 @@
  * their lifecycle elsewhere: a deployment created through the API is followed on its page to its
  * end, a failed one shows its failed lifecycle event with the end of scripts.log and both rollback
  * links, the fleet page shows application → deployment group → instance → the revision it serves
- * with the agent's health, a build of a batch links to its batch. axe-core checks each new page at
+ * with the agent's health, Stop deployment works from the page, a build of a batch links to its
+ * batch, the deployments list works by keyboard. axe-core checks each new page at
  * 1280×800 and at phone width, light and dark; screenshots go to docs/images/.
  */
 import assert from 'node:assert/strict';
