@@ -37,7 +37,7 @@ function Page({ location }: { location: Location }): preact.JSX.Element {
   if (match('/builds', path)) return <BuildsPage query={query} />;
   if (match('/repositories', path)) return <RepositoriesPage />;
   if (match('/deployments', path)) return <DeploymentsPage query={query} />;
-  if (match('/fleet', path)) return <FleetPage />;
+  if (match('/fleet', path)) return <FleetPage query={query} />;
   return <PipelinesPage />;
 }
 

@@ -63,8 +63,8 @@ function Group({ application, group }: { application: string; group: FleetGroupV
   );
 }
 
-function DeployedWhere(): preact.JSX.Element {
-  const { data, error, reload } = useData(() => client.deployedFleet(), []);
+function DeployedWhere({ from }: { from: string | undefined }): preact.JSX.Element {
+  const { data, error, reload } = useData(() => client.deployedFleet(from), [from]);
   useLive((change) => change.type === 'BuildStateChanged', reload);
   usePeriodicRefresh(reload, 15_000);
   return (
@@ -93,7 +93,7 @@ function DeployedWhere(): preact.JSX.Element {
           )}
         </ul>
       )}
-      {data?.nextToken !== undefined && <p class="muted">More applications exist than are shown here.</p>}
+      {data?.nextToken !== undefined && <p><a href={`/fleet?applications=${encodeURIComponent(data.nextToken)}`}>More applications</a></p>}
     </section>
   );
 }
@@ -133,12 +133,12 @@ function Agents(): preact.JSX.Element {
   );
 }
 
-export function FleetPage(): preact.JSX.Element {
+export function FleetPage({ query }: { query: URLSearchParams }): preact.JSX.Element {
   return (
     <>
       <h1>Fleet</h1>
       <p class="muted">Each application’s deployment groups, the instances they pick by tag, the revision each serves and the health of the <code>nagare agent</code> on it; then every agent.</p>
-      <DeployedWhere />
+      <DeployedWhere from={query.get('applications') ?? undefined} />
       <Agents />
     </>
   );
