@@ -5,6 +5,8 @@
  *    pipelines × 100, ended, in history) stored, each API call behind each page is made `--runs`
  *    times over HTTP on loopback with a session cookie: p50 and p99 in ms (the round trip on
  *    loopback: server time plus a little). Target: p99 < 200 ms.
+*    With them, 10 CodeDeploy applications of one group each over 20 instances, 1,000 deployments
+ *    (100 per group, ended, 7 lifecycle events per instance), for the deployment and fleet pages.
  * 2. Time to first render of the pipelines page in Debian's chromium (signed in, cold page load to
  *    the first pipeline row), median of 5 loads; skipped when /usr/bin/chromium is absent.
  * 3. The production bundle (dist/web, built by `npm run build`): raw and gzip bytes.
@@ -21,6 +23,9 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import type { PipelineRuntime } from '../src/core/pipeline-execution.js';
+import { IN_PLACE_LIFECYCLE_EVENTS } from '../src/core/deployment-rollout.js';
+import { revisionKey } from '../src/core/deployment.js';
+import type { Services } from '../src/server/services.js';
 import { startServer } from '../src/main/server.js';
 import { definitionOf, endedExecution } from './history-fixtures.js';
 import { postgresSchema } from './queue-processes.js';
@@ -36,12 +41,51 @@ const PROJECTS = 100;
 const BUILDS_PER_PROJECT = 100;
 const PIPELINES = 10;
 const EXECUTIONS_PER_PIPELINE = 100;
+const APPLICATIONS = 10;
+const DEPLOYMENTS_PER_GROUP = 100;
+const INSTANCES = 20;
 const dashboardDir = fileURLToPath(new URL('../dist/web', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+/**
+ * 20 instances (each with its agent), 10 applications with one group `prod` picking all of them,
+ * and per group one real deployment (left running: its first instance's job waits for an agent)
+ * and 100 ended copies of it stored as they would be; the instances' last deployment is the newest
+ * copy. Returns a deployment id to open.
+ */
+async function seedDeployments(services: Services, start: number): Promise<string> {
+  const { store } = services.context;
+  for (let i = 0; i < INSTANCES; i++) {
+    const name = `host-${String(i).padStart(2, '0')}`;
+    await store.agents.upsert({ id: `agent-${name}`, name, tags: {}, fleet: undefined, labels: [], kinds: ['deploy'], imageMap: [], registeredAt: start, lastSeenAt: Date.now() });
+    await services.deployments.instances.registerAgentInstance(name, [{ Key: 'env', Value: 'prod' }], `agent-${name}`);
+  }
+  const revision = await services.deployments.revisions.push('nagare-revisions', 'bench/app.zip', 'zip', new TextEncoder().encode('bench bundle'));
+  let opened = '';
+  for (let a = 0; a < APPLICATIONS; a++) {
+    const applicationName = `app-${String(a).padStart(2, '0')}`;
+    await services.deployments.applications.createApplication(applicationName);
+    const group = await services.deployments.applications.createGroup({ applicationName, deploymentGroupName: 'prod', onPremisesInstanceTagFilters: [{ Key: 'env', Value: 'prod', Type: 'KEY_AND_VALUE' }] });
+    const template = await services.deployments.create({ applicationName, deploymentGroupName: 'prod', revision });
+    for (let d = 0; d < DEPLOYMENTS_PER_GROUP; d++) {
+      const at = start + (a * DEPLOYMENTS_PER_GROUP + d) * 1000;
+      const deploymentId = `d-B${String(a).padStart(2, '0')}${String(d).padStart(6, '0')}`;
+      const events = IN_PLACE_LIFECYCLE_EVENTS.map((lifecycleEventName) => ({ lifecycleEventName, status: 'Succeeded' as const, startTime: at, endTime: at + 100 }));
+      await store.deployments.insert({
+        ...template,
+        deploymentId,
+        rollout: { ...template.rollout, deploymentId, status: 'Succeeded', createTime: at, startTime: at, completeTime: at + 900, instances: template.rollout.instances.map((i) => ({ ...i, status: 'Succeeded' as const, startTime: at, endTime: at + 800, lifecycleEvents: events })) },
+      });
+      opened = deploymentId;
+    }
+    for (let i = 0; i < INSTANCES; i++) await services.deployments.instances.recordDeployment(`host-${String(i).padStart(2, '0')}`, group.deploymentGroupId, { deploymentId: opened, revisionKey: revisionKey(revision), succeeded: true });
+  }
+  return opened;
 }
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'nagare-bench-dashboard-'));
@@ -80,6 +124,7 @@ try {
     const runtime: PipelineRuntime = { ...stored.runtime, executions: executions.slice(-1), sequence: EXECUTIONS_PER_PIPELINE * 3 + 3 };
     await store.pipelines.save(definition.name, { runtime, history: { ended: executions, reopened: [] } }, stored.revision, start);
   }
+  const deployment = await seedDeployments(services, start);
   if (pgSchema) {
     // A long-lived database has statistics (autovacuum analyses within a minute); a fresh schema has
     // none, and the planner then reads `id IN (…100 ids)` by scanning the whole table.
@@ -89,7 +134,7 @@ try {
     await client.query('ANALYZE');
     await client.end();
   }
-  console.log(`stored ${PROJECTS} projects, ${PROJECTS * BUILDS_PER_PROJECT} builds, ${PIPELINES * EXECUTIONS_PER_PIPELINE} executions in ${((Date.now() - seeded) / 1000).toFixed(0)} s`);
+  console.log(`stored ${PROJECTS} projects, ${PROJECTS * BUILDS_PER_PROJECT} builds, ${PIPELINES * EXECUTIONS_PER_PIPELINE} executions, ${APPLICATIONS * DEPLOYMENTS_PER_GROUP} deployments in ${((Date.now() - seeded) / 1000).toFixed(0)} s`);
 
   const token = server.initialCredentials?.token ?? '';
   const signIn = await fetch(`${server.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
@@ -103,7 +148,9 @@ try {
     ['builds', ['/api/v1/builds?limit=100', '/api/v1/builds?limit=100&project=project-050', '/api/v1/projects']],
     ['build', [`/api/v1/builds/${build}`, `/api/v1/builds/${build}/logs`]],
     ['repositories', ['/api/v1/repositories']],
-    ['fleet', ['/api/v1/agents']],
+    ['fleet', ['/api/v1/agents', '/api/v1/deploy/fleet']],
+    ['deployments', ['/api/v1/deploy/deployments?limit=25', '/api/v1/deploy/deployments?limit=25&application=app-05&group=prod']],
+    ['deployment', [`/api/v1/deploy/deployments/${deployment}`]],
   ];
   console.log('page         | API call                                              | p50 ms | p99 ms');
   for (const [page, calls] of pages) {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { Hono, type Context } from 'hono';
 
 /** The client-side routes of the dashboard: each answers index.html, the page then routes itself. */
-export const DASHBOARD_PAGES = ['/sign-in', '/pipelines', '/pipelines/*', '/builds', '/builds/*', '/repositories', '/repositories/*', '/fleet'] as const;
+export const DASHBOARD_PAGES = ['/sign-in', '/pipelines', '/pipelines/*', '/builds', '/builds/*', '/repositories', '/repositories/*', '/deployments', '/deployments/*', '/fleet'] as const;
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.js': 'text/javascript; charset=utf-8',

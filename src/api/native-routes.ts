@@ -6,7 +6,8 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../server/services.js';
 import { projectInputSchema, projectUpdateSchema, startBuildSchema } from './project-input.js';
-import { buildView, projectView } from './native-views.js';
+import { buildBatchView, buildView, projectView } from './native-views.js';
+import { NagareError } from '../core/errors.js';
 import { followLog, readLog } from './build-logs.js';
 import { streamOf } from './streams.js';
 import { apiCaller } from './auth/session-auth.js';
@@ -70,6 +71,12 @@ export function nativeRoutes(services: Services): Hono<Env> {
   app.post('/builds/:id/stop', async (c) => c.json({ build: buildView(await builds.stopBuild(c.req.param('id')), publicUrl()) }));
   app.post('/builds/:id/retry', async (c) => c.json({ build: buildView(await builds.retryBuild(c.req.param('id'), c.get('caller')), publicUrl()) }, 201));
   app.delete('/builds/:id', async (c) => c.json(await builds.batchDelete([c.req.param('id')])));
+  app.get('/build-batches/:id', async (c) => {
+    const { batches, builds: found } = await services.buildBatches.batchGet([c.req.param('id')]);
+    const [batch] = batches;
+    if (!batch) throw new NagareError('API_NOT_FOUND', `No build batch ${c.req.param('id')}`, { details: { resource: 'build batch' } });
+    return c.json({ batch: buildBatchView(batch, found) });
+  });
   app.get('/builds/:id/logs', async (c) => {
     const build = await builds.get(c.req.param('id'));
     if (c.req.query('follow') === '1' || c.req.header('accept') === 'text/event-stream') return followLog(c, services, build.id);

@@ -4,7 +4,8 @@
  */
 import type { PhaseRecord } from '../core/build-phases.js';
 import type { BuildProject } from '../core/project.js';
-import type { StoredBuild } from '../core/store.js';
+import type { StoredBuild, StoredBuildBatch } from '../core/store.js';
+import { batchIdOfArn, type BuildBatchView } from '../protocol/native-build-batches.js';
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -54,6 +55,39 @@ export function buildView(build: StoredBuild, publicUrl: string): Record<string,
     reports: data.reports,
     logs: { deepLink: logUrl(publicUrl, build.id), bytes: build.logBytes },
     stopRequested: build.stopRequested,
+    ...(data.job.batch ? { batch: { id: batchIdOfArn(data.job.batch.batchArn), identifier: data.job.batch.identifier } } : {}),
+  };
+}
+
+/** A build batch with its build groups and their builds' statuses; never its overrides. */
+export function buildBatchView(batch: StoredBuildBatch, builds: ReadonlyMap<string, StoredBuild>): BuildBatchView {
+  const { state } = batch;
+  return {
+    id: batch.id,
+    projectName: batch.projectName,
+    batchNumber: batch.batchNumber,
+    status: batch.status,
+    kind: state.kind,
+    initiator: state.initiator,
+    ...(state.sourceVersion === undefined ? {} : { sourceVersion: state.sourceVersion }),
+    startTime: new Date(batch.startTime).toISOString(),
+    ...(batch.endTime === undefined ? {} : { endTime: new Date(batch.endTime).toISOString() }),
+    phases: state.phases.map((phase) => ({
+      phaseType: phase.phaseType,
+      ...(phase.phaseStatus === undefined ? {} : { phaseStatus: phase.phaseStatus }),
+      startTime: new Date(phase.startTime).toISOString(),
+      ...(phase.endTime === undefined ? {} : { endTime: new Date(phase.endTime).toISOString() }),
+    })),
+    groups: state.groups.map((group) => ({
+      identifier: group.entry.identifier,
+      dependsOn: [...group.entry.dependOn],
+      ignoreFailure: group.entry.ignoreFailure,
+      status: group.status,
+      builds: group.buildIds.map((id) => {
+        const build = builds.get(id);
+        return { id, buildStatus: build?.buildStatus ?? 'IN_PROGRESS', ...(build?.buildNumber === undefined ? {} : { buildNumber: build.buildNumber }) };
+      }),
+    })),
   };
 }
 

@@ -20,7 +20,7 @@ import { readJson } from './request.js';
 
 const signInSchema = z.object({ token: z.string().min(1).max(512) }).strict();
 /** Events a page may care about; effects requests and the like stay inside the server. */
-const FEED: readonly DomainEventType[] = ['BuildStateChanged', 'BuildPhaseChanged', 'PipelineExecutionChanged', 'StageChanged', 'ActionChanged', 'ApprovalNeeded', 'Pushed'];
+const FEED: readonly DomainEventType[] = ['BuildStateChanged', 'BuildBatchStateChanged', 'BuildPhaseChanged', 'PipelineExecutionChanged', 'StageChanged', 'ActionChanged', 'ApprovalNeeded', 'Pushed'];
 /** Events kept for a slow reader before it is told to fetch everything again. */
 const MAX_QUEUED = 500;
 

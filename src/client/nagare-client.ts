@@ -4,6 +4,8 @@
  */
 import { NagareError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
 import { listAgentsAnswer, type ListAgentsAnswer } from '../protocol/native-agents.js';
+import { getBuildBatchAnswer, type GetBuildBatchAnswer } from '../protocol/native-build-batches.js';
+import { deployedFleetAnswer, getDeploymentAnswer, listDeploymentsAnswer, type DeployedFleetAnswer, type GetDeploymentAnswer, type ListDeploymentsAnswer } from '../protocol/native-deployments.js';
 import { isConnectionReset, isIdempotent } from './connection-reset.js';
 
 export interface ClientOptions {
@@ -245,6 +247,24 @@ export class NagareClient {
   /** A CodeDeploy operation (the AWS API's input and output shapes) through the native API. */
   codeDeploy<T = Json>(operation: string, input: Json): Promise<T> {
     return this.call('POST', `/deploy/operations/${encodeURIComponent(operation)}`, input);
+  }
+  /** Deployments, newest first, as the dashboard lists them (filters as ListDeployments'). */
+  async listDeployments(filter: { application?: string | undefined; group?: string | undefined; status?: string | undefined; limit?: number | undefined; nextToken?: string | undefined } = {}): Promise<ListDeploymentsAnswer> {
+    const query = new URLSearchParams(Object.entries(filter).flatMap(([key, value]): [string, string][] => (value === undefined || value === '' ? [] : [[key, String(value)]])));
+    const rest = query.size === 0 ? '' : `?${query.toString()}`;
+    return listDeploymentsAnswer.parse(await this.call('GET', `/deploy/deployments${rest}`));
+  }
+  /** One deployment with its instances' lifecycle events (status, times, diagnostics of a failure). */
+  async getDeployment(deploymentId: string): Promise<GetDeploymentAnswer> {
+    return getDeploymentAnswer.parse(await this.call('GET', `/deploy/deployments/${encodeURIComponent(deploymentId)}`));
+  }
+  /** Application → deployment group → instances → the revision each serves, with the agents' health. */
+  async deployedFleet(nextToken?: string): Promise<DeployedFleetAnswer> {
+    return deployedFleetAnswer.parse(await this.call('GET', `/deploy/fleet${nextToken === undefined ? '' : `?nextToken=${encodeURIComponent(nextToken)}`}`));
+  }
+  /** A build batch with its build groups and their builds. */
+  async getBuildBatch(id: string): Promise<GetBuildBatchAnswer> {
+    return getBuildBatchAnswer.parse(await this.call('GET', `/build-batches/${encodeURIComponent(id)}`));
   }
   /** Uploads a revision bundle into the server's revision store and registers it with the application. */
   pushRevision(applicationName: string, bundle: Uint8Array, options: { key: string; bundleType: 'zip' | 'tar' | 'tgz'; description?: string | undefined }): Promise<{ revision: Json }> {

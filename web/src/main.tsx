@@ -5,7 +5,10 @@ import { caller, client, remember, restoreSession } from './api.js';
 import { startLive, stopLive } from './live.js';
 import { match, navigate, useLocation, type Location } from './router.js';
 import { BuildPage } from './pages/build.js';
+import { BuildBatchPage } from './pages/build-batch.js';
 import { BuildsPage } from './pages/builds.js';
+import { DeploymentPage } from './pages/deployment.js';
+import { DeploymentsPage } from './pages/deployments.js';
 import { ExecutionPage } from './pages/execution.js';
 import { FleetPage } from './pages/fleet.js';
 import { PipelinePage } from './pages/pipeline.js';
@@ -18,6 +21,7 @@ const NAV = [
   ['/pipelines', 'Pipelines'],
   ['/builds', 'Builds'],
   ['/repositories', 'Repositories'],
+  ['/deployments', 'Deployments'],
   ['/fleet', 'Fleet'],
 ] as const;
 
@@ -26,11 +30,14 @@ function Page({ location }: { location: Location }): preact.JSX.Element {
   let params: Record<string, string> | undefined;
   if ((params = match('/pipelines/:name/executions/:id', path))) return <ExecutionPage name={params.name ?? ''} id={params.id ?? ''} />;
   if ((params = match('/pipelines/:name', path))) return <PipelinePage name={params.name ?? ''} />;
+  if ((params = match('/builds/batches/:id', path))) return <BuildBatchPage id={params.id ?? ''} />;
   if ((params = match('/builds/:id', path))) return <BuildPage id={params.id ?? ''} />;
+  if ((params = match('/deployments/:id', path))) return <DeploymentPage id={params.id ?? ''} />;
   if ((params = match('/repositories/:name', path))) return <RepositoryPage name={params.name ?? ''} />;
   if (match('/builds', path)) return <BuildsPage query={query} />;
   if (match('/repositories', path)) return <RepositoriesPage />;
-  if (match('/fleet', path)) return <FleetPage />;
+  if (match('/deployments', path)) return <DeploymentsPage query={query} />;
+  if (match('/fleet', path)) return <FleetPage query={query} />;
   return <PipelinesPage />;
 }
 

@@ -9,7 +9,7 @@ export function statusTone(status: string | undefined): 'ok' | 'running' | 'fail
   switch (status) {
     case 'SUCCEEDED': case 'Succeeded': case 'Approved': case 'CONNECTED':
       return 'ok';
-    case 'IN_PROGRESS': case 'InProgress': case 'QUEUED': case 'Stopping': case 'Superseded':
+    case 'IN_PROGRESS': case 'InProgress': case 'QUEUED': case 'Queued': case 'Created': case 'Stopping': case 'Superseded':
       return 'running';
     case 'FAILED': case 'Failed': case 'FAULT': case 'TIMED_OUT': case 'STOPPED': case 'Stopped': case 'Abandoned': case 'Rejected': case 'LOST': case 'Cancelled':
       return 'failed';
@@ -78,6 +78,15 @@ export function useData<T>(load: () => Promise<T>, deps: readonly unknown[]): Lo
     };
   }, [...deps, generation]);
   return { data: state.data, error: state.error, reload };
+}
+
+/** Calls `reload` every `ms` (what changes with time or has no event on the live feed); 0 stops. */
+export function usePeriodicRefresh(reload: () => void, ms: number): void {
+  useEffect(() => {
+    if (ms <= 0) return undefined;
+    const timer = setInterval(reload, ms);
+    return () => clearInterval(timer);
+  }, [reload, ms]);
 }
 
 export function Loading(): preact.JSX.Element {

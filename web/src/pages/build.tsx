@@ -8,6 +8,7 @@ import { client, localPath } from '../api.js';
 import { ansiSegments } from '../ansi.js';
 import { useLive } from '../live.js';
 import { navigate } from '../router.js';
+import { batchHref } from './build-batch.js';
 import { ErrorNote, Loading, Status, Time, duration, useAction, useData } from '../ui.js';
 
 interface Phase { readonly phaseType: string; readonly phaseStatus?: string; readonly startTime: string; readonly endTime?: string; readonly durationInSeconds?: number }
@@ -29,6 +30,7 @@ interface Build {
   readonly exportedEnvironmentVariables: readonly { name: string; value: string }[];
   readonly reports: readonly Report[];
   readonly buildComplete: boolean;
+  readonly batch?: { readonly id: string; readonly identifier: string };
 }
 
 function LiveLog({ id }: { id: string }): preact.JSX.Element {
@@ -85,7 +87,7 @@ export function BuildPage({ id }: { id: string }): preact.JSX.Element {
     <>
       <nav aria-label="Breadcrumb" class="crumbs"><a href="/builds">Builds</a> / <a href={`/builds?project=${encodeURIComponent(build.projectName)}`}>{build.projectName}</a> / #{build.buildNumber ?? ''}</nav>
       <h1>{build.projectName} #{build.buildNumber ?? ''} <Status status={build.buildStatus} /></h1>
-      <p class="muted">Started <Time iso={build.startTime} /> by {build.initiator ?? 'unknown'} · {duration(build.startTime, build.endTime)}{build.resolvedSourceVersion ? <> · commit <code>{build.resolvedSourceVersion.slice(0, 12)}</code></> : null}</p>
+      <p class="muted">Started <Time iso={build.startTime} /> by {build.initiator ?? 'unknown'} · {duration(build.startTime, build.endTime)}{build.resolvedSourceVersion ? <> · commit <code>{build.resolvedSourceVersion.slice(0, 12)}</code></> : null}{build.batch ? <> · <code>{build.batch.identifier}</code> of <a href={batchHref(build.batch.id)}>its build batch</a></> : null}</p>
       <div class="actions">
         {!build.buildComplete && <button type="button" class="danger" disabled={change.busy} onClick={() => change.run(() => client.stopBuild(id))}>Stop build</button>}
         {build.buildComplete && <button type="button" disabled={change.busy} onClick={() => change.run(async () => navigate(`/builds/${encodeURIComponent(String((await client.startBuild(build.projectName)).build.id))}`))}>Start a new build</button>}

@@ -2,6 +2,7 @@
 import { client } from '../api.js';
 import { useLive } from '../live.js';
 import { navigate } from '../router.js';
+import { batchHref } from './build-batch.js';
 import { Empty, ErrorNote, Loading, Status, Time, duration, useAction, useData } from '../ui.js';
 
 export interface BuildSummary {
@@ -14,6 +15,7 @@ export interface BuildSummary {
   readonly startTime: string;
   readonly endTime?: string;
   readonly resolvedSourceVersion?: string;
+  readonly batch?: { readonly id: string; readonly identifier: string };
 }
 
 const STATUSES = ['', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'FAULT', 'STOPPED', 'TIMED_OUT'];
@@ -67,7 +69,7 @@ export function BuildsPage({ query }: { query: URLSearchParams }): preact.JSX.El
             <tbody>
               {shown.map((build) => (
                 <tr key={build.id}>
-                  <td><a href={`/builds/${encodeURIComponent(build.id)}`}>{build.projectName}{build.buildNumber !== undefined ? ` #${build.buildNumber}` : ''}</a></td>
+                  <td><a href={`/builds/${encodeURIComponent(build.id)}`}>{build.projectName}{build.buildNumber !== undefined ? ` #${build.buildNumber}` : ''}</a>{build.batch ? <span class="small"> · <code>{build.batch.identifier}</code> of <a href={batchHref(build.batch.id)}>a batch</a></span> : null}</td>
                   <td><Status status={build.buildStatus} /></td>
                   <td>{build.currentPhase}</td>
                   <td>{build.initiator ?? '—'}</td>

@@ -109,6 +109,7 @@ export function ExecutionPage({ name, id }: { name: string; id: string }): preac
                       const run = latestOf(stage.name, action.name);
                       const external = run?.output.executionResult.externalExecutionId;
                       const isBuild = run?.input.actionTypeId.provider === 'CodeBuild';
+                      const isDeployment = run?.input.actionTypeId.provider === 'CodeDeploy';
                       return (
                         <tr key={action.name}>
                           <td>{action.runOrder ?? 1}</td>
@@ -116,7 +117,8 @@ export function ExecutionPage({ name, id }: { name: string; id: string }): preac
                           <td><Status status={run?.status} /></td>
                           <td>{run ? duration(run.startTime, run.status === 'InProgress' ? undefined : run.lastUpdateTime) : '—'}</td>
                           <td>
-                            {external !== undefined && isBuild ? <a href={`/builds/${encodeURIComponent(external)}`}>Build {external.slice(-8)}</a> : null}
+                            {external !== undefined && isBuild ? ((run?.output.executionResult.externalExecutionSummary ?? run?.output.executionResult.errorDetails?.message ?? '').startsWith('Build batch ') ? <a href={`/builds/batches/${encodeURIComponent(external)}`}>Build batch {external.slice(-8)}</a> : <a href={`/builds/${encodeURIComponent(external)}`}>Build {external.slice(-8)}</a>) : null}
+                            {external !== undefined && isDeployment ? <a href={`/deployments/${encodeURIComponent(external)}`}>Deployment {external}</a> : null}
                             {run?.output.executionResult.externalExecutionSummary ? <span class="muted"> {run.output.executionResult.externalExecutionSummary}</span> : null}
                             {run?.output.executionResult.errorDetails?.message ? <span class="error-text"> {run.output.executionResult.errorDetails.message}</span> : null}
                           </td>
