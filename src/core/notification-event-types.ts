@@ -1,7 +1,6 @@
 /**
  * The notification event types (CodeStar Notifications' ids, reference §2.3) and which AWS events
- * each stands for. Adding an event type is adding one entry here; CodeDeploy's arrive with
- * deployments.
+ * each stands for. Adding an event type is adding one entry here.
  */
 import type { AwsEvent } from './aws-event.js';
 
@@ -20,6 +19,7 @@ const PIPELINE = 'CodePipeline Pipeline Execution State Change';
 const STAGE = 'CodePipeline Stage Execution State Change';
 const ACTION = 'CodePipeline Action Execution State Change';
 const REPOSITORY = 'CodeCommit Repository State Change';
+const DEPLOYMENT = 'CodeDeploy Deployment State-change Notification';
 
 function detailIs(detailType: string, key: string, value: string): (event: AwsEvent) => boolean {
   return (event) => event['detail-type'] === detailType && event.detail[key] === value;
@@ -39,6 +39,7 @@ const pipeline = (state: string, name: string): NotificationEventType => entry(`
 const stage = (state: string, name: string): NotificationEventType => entry(`codepipeline-pipeline-stage-execution-${state.toLowerCase()}`, 'CodePipeline', 'Pipeline', `Stage execution: ${name}`, detailIs(STAGE, 'state', state));
 const action = (state: string, name: string): NotificationEventType => entry(`codepipeline-pipeline-action-execution-${state.toLowerCase()}`, 'CodePipeline', 'Pipeline', `Action execution: ${name}`, detailIs(ACTION, 'state', state));
 const approval = (id: string, state: string, name: string): NotificationEventType => entry(`codepipeline-pipeline-manual-approval-${id}`, 'CodePipeline', 'Pipeline', `Manual approval: ${name}`, (e) => isApproval(e) && e.detail.state === state);
+const deployment = (id: string, state: string, name: string): NotificationEventType => entry(`codedeploy-application-deployment-${id}`, 'CodeDeploy', 'Application', `Deployment: ${name}`, detailIs(DEPLOYMENT, 'state', state));
 const reference = (id: string, event: string, name: string): NotificationEventType => entry(`codecommit-repository-branches-and-tags-${id}`, 'CodeCommit', 'Repository', `Branches and tags: ${name}`, detailIs(REPOSITORY, 'event', event));
 
 export const NOTIFICATION_EVENT_TYPES: readonly NotificationEventType[] = [
@@ -66,6 +67,9 @@ export const NOTIFICATION_EVENT_TYPES: readonly NotificationEventType[] = [
   approval('failed', 'FAILED', 'Failed'),
   approval('needed', 'STARTED', 'Needed'),
   approval('succeeded', 'SUCCEEDED', 'Succeeded'),
+  deployment('failed', 'FAILURE', 'Failed'),
+  deployment('succeeded', 'SUCCESS', 'Succeeded'),
+  deployment('started', 'START', 'Started'),
   reference('created', 'referenceCreated', 'Created'),
   reference('deleted', 'referenceDeleted', 'Deleted'),
   reference('updated', 'referenceUpdated', 'Updated'),

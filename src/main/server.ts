@@ -189,7 +189,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * server) and starts a delivery pass now rather than at the next tick.
  */
 function announceStoredEvents(context: ServerContext, intervalRunner: IntervalRunner): () => void {
-  const types: readonly DomainEventType[] = ['BuildStateChanged', 'BuildPhaseChanged', 'PipelineExecutionChanged', 'StageChanged', 'ActionChanged', 'Pushed'];
+  const types: readonly DomainEventType[] = ['BuildStateChanged', 'BuildPhaseChanged', 'PipelineExecutionChanged', 'StageChanged', 'ActionChanged', 'Pushed', 'DeploymentChanged'];
   const unsubscribes = types.map((type) =>
     context.events.subscribe(type, () => {
       context.notifier.notify('events');

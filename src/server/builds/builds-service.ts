@@ -14,7 +14,7 @@ import { explainQueued } from './queued-explanations.js';
 import type { FleetsService } from '../agents/fleets-service.js';
 import type { ServerContext } from '../server-context.js';
 import { buildEvents } from '../events/aws-events.js';
-import { buildTraceParent } from '../events/trace.js';
+import { actionTraceContext, buildTraceParent } from '../events/trace.js';
 
 export interface StartBuildInput {
   readonly projectName: string;
@@ -62,7 +62,7 @@ export class BuildsService {
     const buildId = `${project.name}:${input.buildUuid ?? this.context.newId()}`;
     const job: BuildJob = {
       buildId,
-      traceParent: buildTraceParent(buildId, input.pipeline?.action.executionId),
+      traceParent: buildTraceParent(buildId, input.pipeline ? actionTraceContext({ pipelineExecutionId: input.pipeline.action.executionId }, input.pipeline.action) : undefined),
       buildNumber: await store.projects.nextBuildNumber(project.name),
       projectName: project.name,
       initiator: input.initiator,

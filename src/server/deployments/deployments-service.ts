@@ -5,6 +5,9 @@
  * optimistic revision and then carries out the effects (deployment-effects.ts): a `deploy` job per
  * instance, cancellations, the instances' health, the group's last deployments, the rollback.
  * One deployment at a time per group: a second waits Queued until the first ends.
+ *
+ * Each saved change stores its CodeDeploy events (deployment-events.ts) in the same transaction and,
+ * when it changed a state, is published on the bus as `DeploymentChanged`.
  */
 import { randomBytes } from 'node:crypto';
 import type { Deployment, DeploymentCreator, RevisionLocation, RollbackInfo, AutoRollbackConfiguration } from '../../core/deployment.js';
@@ -21,6 +24,7 @@ import {
 import { groupSelects, instanceHealth } from '../../core/deployment-targets.js';
 import type { DeploymentFilter } from '../../core/deployment-store.js';
 import type { Page, PageRequest } from '../../core/store.js';
+import { deploymentEvents } from '../events/deployment-events.js';
 import type { ServerContext } from '../server-context.js';
 import type { ApplicationsService } from './applications-service.js';
 import { deployError, invalid, notFound } from './deploy-errors.js';
@@ -178,7 +182,9 @@ export class DeploymentsService {
       const transition = applyRolloutEvent(stored.deployment.rollout, event);
       if (transition.error) return transition;
       const updated: Deployment = { ...stored.deployment, rollout: transition.rollout };
-      if (!(await this.context.store.deployments.save(updated, stored.revision))) continue;
+      const events = deploymentEvents(this.context, stored.deployment, updated);
+      if (!(await this.context.store.deployments.save(updated, stored.revision, events))) continue;
+      if (events.length > 0) this.context.events.publish({ type: 'DeploymentChanged', deployment: updated, previousStatus: stored.deployment.rollout.status });
       await this.#effects.carryOut(updated, transition.effects);
       this.context.notifier.notify(`deployment:${deploymentId}`);
       return transition;
