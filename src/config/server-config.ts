@@ -49,7 +49,7 @@ export interface ServerConfig {
   /** Colour in pretty logs: a terminal and no NO_COLOR. */
   readonly logColor: boolean;
   readonly hostEnvironment: Readonly<Record<string, string>>;
-  /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
+  /** Where waiting manual approvals are announced (the notification rule approval-webhook), if anywhere. */
   readonly approvalWebhookUrl: string | undefined;
   readonly approvalWebhookSecret: string | undefined;
   /** Bytes of log kept per build, by the server and the embedded agent (finding 11). */
@@ -83,10 +83,7 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
   if (databaseUrl !== undefined && !/^(postgres(ql)?|sqlite):\/\//.test(databaseUrl)) {
     throw new NagareError('CONFIG_INVALID', `--database-url must start with postgres:// or sqlite://, not '${databaseUrl}'`);
   }
-  const approvalWebhookUrl = flags.approvalWebhookUrl ?? env.NAGARE_APPROVAL_WEBHOOK_URL;
-  if (approvalWebhookUrl !== undefined && !/^https?:\/\/[^/]/.test(approvalWebhookUrl)) {
-    throw new NagareError('CONFIG_INVALID', `--approval-webhook-url must be an http:// or https:// URL, not '${approvalWebhookUrl}'`);
-  }
+  const approvalWebhookUrl = httpUrl('--approval-webhook-url', flags.approvalWebhookUrl ?? env.NAGARE_APPROVAL_WEBHOOK_URL);
   const dataDir = path.resolve(flags.dataDir ?? env.NAGARE_DATA_DIR ?? defaultDataDir(env));
   const agentWorkDir = path.resolve(flags.workDir ?? defaultEmbeddedWorkDir(dataDir, env));
   if (agentWorkDir === dataDir || agentWorkDir.startsWith(dataDir + path.sep)) {
@@ -159,3 +156,19 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
 }
 
 export type { ClientConfig, ClientFlags } from './client-config.js';
+
+/** An http(s) URL without credentials (they would be shown with the rule or span target), or CONFIG_INVALID naming the flag. */
+function httpUrl(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    throw new NagareError('CONFIG_INVALID', `${flag} must be an http:// or https:// URL, not '${value.replace(/\/\/[^/@]*@/, '//…@')}'`);
+  }
+  if (url.username !== '' || url.password !== '') throw new NagareError('CONFIG_INVALID', `${flag} may not carry credentials in the URL`);
+  return value;
+}

@@ -81,9 +81,17 @@ export function notificationEventType(eventTypeId: string): NotificationEventTyp
   return BY_ID.get(eventTypeId);
 }
 
-/** Whether the event concerns the resource: its `resources` name the ARN (a build's project is in `project-name`). */
+/**
+ * Whether the event concerns the resource: its `resources` name the ARN (a build's project is in
+ * `project-name`). An ARN ending in `*` concerns every resource it prefixes
+ * (`arn:aws:codepipeline:<region>:<account>:*`: every pipeline).
+ */
 export function concernsResource(event: AwsEvent, resourceArn: string): boolean {
   if (event.resources.includes(resourceArn)) return true;
+  if (resourceArn.endsWith('*')) {
+    const prefix = resourceArn.slice(0, -1);
+    if (event.resources.some((r) => r.startsWith(prefix))) return true;
+  }
   const project = /:project\/(.+)$/.exec(resourceArn)?.[1];
   return project !== undefined && event.source === 'aws.codebuild' && event.detail['project-name'] === project;
 }

@@ -20,7 +20,7 @@ import { PostgresNotifier } from '../store/postgres-notifier.js';
 import type { Notifier } from '../core/notifier.js';
 import type { InitialCredentials } from '../server/auth/auth-service.js';
 import { SecretBox } from '../server/auth/crypto/secret-box.js';
-import { subscribeApprovalWebhook } from '../server/events/approval-webhook.js';
+import { applyApprovalWebhookRule } from '../server/events/approval-webhook.js';
 import { EventBus, type DomainEventType } from '../server/events/event-bus.js';
 import type { OutboxOptions } from '../server/events/notification-outbox.js';
 import { MirrorPoller } from '../server/repositories/external-repositories-poller.js';
@@ -58,7 +58,7 @@ export interface ServerOptions {
   readonly maxLogBytes?: number;
   /** Request body limits per kind of route (DEFAULT_BODY_LIMITS for what is absent). */
   readonly bodyLimits?: Partial<BodyLimits> | undefined;
-  /** Where waiting manual approvals are announced (POST JSON, `X-Nagare-Signature-256: sha256=<hmac>`). */
+  /** Where waiting manual approvals are announced: the notification rule `approval-webhook` (events/approval-webhook.ts). */
   readonly approvalWebhookUrl?: string | undefined;
   readonly approvalWebhookSecret?: string | undefined;
   /** Repositories may mirror file://, local paths and loopback hosts (`--allow-local-mirrors`). */
@@ -128,7 +128,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const initialCredentials = await services.auth.bootstrap(options.dataDir);
   const scheduler = new Scheduler(context, services.builds, { buildsDays: options.retainBuildsDays, executionsDays: options.retainExecutionsDays });
   await scheduler.grantRestartGrace();
-  const unsubscribeApprovalWebhook = subscribeApprovalWebhook(context);
+  await applyApprovalWebhookRule(context, services.notifications);
   const pipelineDriver = new PipelineDriver(services);
   pipelineDriver.start();
   const unsubscribeBuildBatches = services.buildBatches.subscribe();
@@ -173,7 +173,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await closed;
       await requests.settled(SHUTDOWN_GRACE_MS);
       await pipelineDriver.stop();
-      unsubscribeApprovalWebhook();
       unsubscribeEventWakeUps();
       unsubscribeBuildBatches();
       await intervalRunner.stop();

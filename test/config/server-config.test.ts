@@ -33,3 +33,13 @@ test('retention is off by default; --retain-builds-days and --retain-executions-
     );
   }
 });
+
+test('--approval-webhook-url is an http(s) URL without credentials, else CONFIG_INVALID that does not echo the credentials', () => {
+  assert.equal(compileServerConfig({ approvalWebhookUrl: 'https://hooks.example.com/x' }, base).approvalWebhookUrl, 'https://hooks.example.com/x');
+  for (const bad of ['ftp://hooks.example.com/x', 'hooks.example.com', 'https://user:pw@hooks.example.com/x']) {
+    assert.throws(
+      () => compileServerConfig({ approvalWebhookUrl: bad }, base),
+      (error: unknown) => isNagareError(error) && error.code === 'CONFIG_INVALID' && error.message.includes('--approval-webhook-url') && !error.message.includes('pw@'),
+    );
+  }
+});

@@ -1,7 +1,7 @@
 /**
  * The server's one in-process channel for domain events: what happened to builds, phases,
  * pipeline executions, stages, actions, approvals, deployments and repositories. Services publish after the
- * change is stored; subscribers (the pipeline driver, the approval webhook, later notifications,
+ * change is stored; subscribers (the pipeline driver, the wake-ups of the outbox and rules,
  * the dashboard and SSE) react.
  *
  * Delivery is in process and best effort: a server that stops between storing a change and

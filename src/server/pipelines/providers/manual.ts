@@ -1,8 +1,10 @@
 /**
  * Manual approvals: the machine itself waits for PutApprovalResult or the timeout, so there is no
- * work to start or stop; a waiting approval is published once per token (ApprovalNeeded) for the
- * approval webhook and whoever else listens. Reconciliation re-derives REQUEST_APPROVAL on every
- * pass: this process remembers the tokens it told (a restarted server tells them once more).
+ * work to start or stop; a waiting approval is logged and published once per token
+ * (ApprovalNeeded) for the dashboard's live feed. Reconciliation re-derives REQUEST_APPROVAL on
+ * every pass: this process remembers the tokens it told (a restarted server tells them once more).
+ * Announcing it to people is the notification rules' work: the stored `CodePipeline Action
+ * Execution State Change` (STARTED, category Approval) is `codepipeline-pipeline-manual-approval-needed`.
  */
 import type { ActionProvider } from './action-provider.js';
 
@@ -18,6 +20,7 @@ export function manualApprovalProvider(): ActionProvider {
     requestApproval(services, pipelineName, approval) {
       if (announced.has(approval.token)) return;
       announced.add(approval.token);
+      services.context.logger.info({ pipeline: pipelineName, stage: approval.stage, action: approval.action, expires: new Date(approval.expiresAt).toISOString() }, 'manual approval waiting');
       services.context.events.publish({ type: 'ApprovalNeeded', pipelineName, approval });
     },
   };
