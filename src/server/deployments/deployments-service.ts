@@ -25,6 +25,7 @@ import { groupSelects, instanceHealth } from '../../core/deployment-targets.js';
 import type { DeploymentFilter } from '../../core/deployment-store.js';
 import type { Page, PageRequest } from '../../core/store.js';
 import { deploymentEvents } from '../events/deployment-events.js';
+import { deploymentTraceParent, traceIdOf, type TraceContext } from '../events/trace.js';
 import type { ServerContext } from '../server-context.js';
 import type { ApplicationsService } from './applications-service.js';
 import { deployError, invalid, notFound } from './deploy-errors.js';
@@ -51,6 +52,8 @@ export interface CreateDeploymentInput {
   readonly requestedBy?: string | undefined;
   /** A fixed id (a rollback's, derived from the deployment it undoes, so it is created once). */
   readonly deploymentId?: string | undefined;
+  /** The span the deployment hangs under (the pipeline action attempt, the deployment a rollback undoes). */
+  readonly parentTrace?: TraceContext | undefined;
 }
 
 /** `d-` and nine upper-case letters and digits, as CodeDeploy's. */
@@ -96,6 +99,8 @@ export class DeploymentsService {
       autoRollbackConfiguration: autoRollback,
       rollbackInfo: input.rollbackInfo,
       requestedBy: input.requestedBy,
+      traceParent: deploymentTraceParent(deploymentId, input.parentTrace),
+      ...(input.parentTrace ? { parentSpanId: input.parentTrace.spanId } : {}),
       rollout: createRollout({
         deploymentId,
         pace: paceOf(config),
@@ -110,7 +115,7 @@ export class DeploymentsService {
     await this.context.store.deployments.insert(deployment);
     await this.context.store.deployRevisions.markUsed(group.applicationName, revision, group.deploymentGroupName, now);
     await this.applications.saveGroup({ ...group, lastAttemptedDeployment: { deploymentId, status: 'Created', createTime: now } });
-    this.context.logger.info({ deploymentId, applicationName: group.applicationName, deploymentGroupName: group.deploymentGroupName, revision: revisionKey(revision) }, 'deployment created');
+    this.context.logger.info({ deploymentId, applicationName: group.applicationName, deploymentGroupName: group.deploymentGroupName, revision: revisionKey(revision), traceId: traceIdOf(deployment.traceParent) }, 'deployment created');
     await this.begin(deploymentId);
     return (await this.get(deploymentId));
   }

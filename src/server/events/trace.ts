@@ -8,6 +8,8 @@
  * The spans of one push: push → pipeline execution → action attempt → build or deployment.
  */
 import { createHash } from 'node:crypto';
+import type { PipelineActionRef } from '../../core/build-job.js';
+import type { Store } from '../../core/store.js';
 
 /** Where a span hangs: the trace and the parent span's id. */
 export interface TraceContext {
@@ -41,6 +43,12 @@ export function formatTraceParent(traceId: string, spanId: string): string {
 /** The trace id of a traceparent, if there is one. */
 export function traceIdOf(traceParent: string | undefined): string | undefined {
   return traceParent?.split('-')[1];
+}
+
+/** A stored traceparent as the context a child span hangs under. */
+export function traceContextOf(traceParent: string | undefined): TraceContext | undefined {
+  const [, traceId, spanId] = traceParent?.split('-') ?? [];
+  return traceId !== undefined && spanId !== undefined ? { traceId, spanId } : undefined;
 }
 
 /** The span id of a traceparent, if there is one. */
@@ -86,4 +94,14 @@ export function deploymentTraceParent(deploymentId: string, parent?: TraceContex
  */
 export function pushTraceParent(repositoryName: string, sequence: number): string {
   return formatTraceParent(hex(`push:${repositoryName}:${sequence}`, 32), hex(`span:push:${repositoryName}:${sequence}`, 16));
+}
+
+/**
+ * Where the work of a pipeline action attempt hangs, read from the stored execution (which holds
+ * the trace its push or API caller gave it); an execution no longer in flight falls back to the
+ * trace derived from its id.
+ */
+export async function pipelineActionTrace(store: Pick<Store, 'pipelines'>, ref: PipelineActionRef): Promise<TraceContext> {
+  const execution = (await store.pipelines.get(ref.pipelineName))?.runtime.executions.find((e) => e.pipelineExecutionId === ref.executionId);
+  return actionTraceContext({ pipelineExecutionId: ref.executionId, traceParent: execution?.traceParent }, ref);
 }

@@ -76,6 +76,25 @@ for (const [database, skip] of await testDatabases()) {
       await assert.rejects(s.services.deployments.stop(stopped.deploymentId));
       assert.deepEqual((await codeDeployEvents(s, stopped.deploymentId)).map(line), ['Deployment - START', 'Instance web-1 START', 'Instance web-1 FAILURE', 'Deployment - STOP']);
     });
+
+    test('a deployment started under a trace (a pipeline action) carries it: its events, its deploy job payload and its log lines; its rollback continues it', async () => {
+      const s = await server(database);
+      const [agent] = [await registerHost(s, 'web-1', { env: 'prod' })];
+      assert.ok(agent);
+      await setUpGroup(s, 'shop');
+      const parentTrace = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+      const d = await s.services.deployments.create({ applicationName: 'shop', deploymentGroupName: 'prod', revision: await pushRevision(s, 'shop/v1.zip'), parentTrace });
+      assert.equal(d.traceParent?.split('-')[1], parentTrace.traceId);
+      assert.equal(d.parentSpanId, parentTrace.spanId);
+      const job = (await s.services.agents.lease(agent, 0))?.job;
+      assert.ok(job?.kind === 'deploy');
+      assert.equal(job.deploy.traceParent, d.traceParent, 'the agent gets the trace with the job');
+      const events = await codeDeployEvents(s, d.deploymentId);
+      assert.ok(events.length > 0 && events.every((e) => e.traceId === parentTrace.traceId));
+      assert.match(s.logs(), new RegExp(`"traceId":"${parentTrace.traceId}"[^\\n]*"deployment created"`));
+      const plain = await s.services.deployments.get((await s.services.deployments.create({ applicationName: 'shop', deploymentGroupName: 'prod', revision: await pushRevision(s, 'shop/v2.zip') })).deploymentId);
+      assert.notEqual(plain.traceParent?.split('-')[1], parentTrace.traceId, 'a deployment of its own has a trace of its own');
+    });
   });
 }
 
