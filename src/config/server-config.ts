@@ -23,6 +23,7 @@ export interface ServerFlags {
   readonly logFormat?: string;
   readonly approvalWebhookUrl?: string;
   readonly approvalWebhookSecret?: string;
+  readonly otlpEndpoint?: string;
   readonly maxLogMib?: string;
   readonly allowLocalMirrors?: boolean;
   readonly metricsPublic?: boolean;
@@ -52,6 +53,8 @@ export interface ServerConfig {
   /** Where waiting manual approvals are announced (the notification rule approval-webhook), if anywhere. */
   readonly approvalWebhookUrl: string | undefined;
   readonly approvalWebhookSecret: string | undefined;
+  /** The OTLP/HTTP collector spans are exported to (`--otlp-endpoint`); no export when absent. */
+  readonly otlpEndpoint: string | undefined;
   /** Bytes of log kept per build, by the server and the embedded agent (finding 11). */
   readonly maxLogBytes: number;
   /** Repositories may mirror file://, local paths and this machine's addresses (issue 7). */
@@ -105,6 +108,7 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     hostEnvironment: definedEnvironment(env),
     approvalWebhookUrl,
     approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,
+    otlpEndpoint: httpUrl('--otlp-endpoint', emptyAsAbsent(flags.otlpEndpoint ?? env.NAGARE_OTLP_ENDPOINT)),
     maxLogBytes: parseLogLimit(flags.maxLogMib ?? env.NAGARE_MAX_LOG_MIB),
     metricsPublic: flags.metricsPublic ?? isTrue(env.NAGARE_METRICS_PUBLIC, 'NAGARE_METRICS_PUBLIC'),
     allowLocalMirrors: flags.allowLocalMirrors ?? isTrue(env.NAGARE_ALLOW_LOCAL_MIRRORS, 'NAGARE_ALLOW_LOCAL_MIRRORS'),
@@ -171,4 +175,9 @@ function httpUrl(flag: string, value: string | undefined): string | undefined {
   }
   if (url.username !== '' || url.password !== '') throw new NagareError('CONFIG_INVALID', `${flag} may not carry credentials in the URL`);
   return value;
+}
+
+/** An empty variable (`NAGARE_OTLP_ENDPOINT=`) is how a deployment turns a setting off. */
+function emptyAsAbsent(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
 }

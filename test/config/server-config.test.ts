@@ -43,3 +43,17 @@ test('--approval-webhook-url is an http(s) URL without credentials, else CONFIG_
     );
   }
 });
+
+test('--otlp-endpoint (or NAGARE_OTLP_ENDPOINT) is off by default and must be an http(s) URL, else CONFIG_INVALID', () => {
+  assert.equal(compileServerConfig({}, base).otlpEndpoint, undefined);
+  assert.equal(compileServerConfig({}, { ...base, NAGARE_OTLP_ENDPOINT: '' }).otlpEndpoint, undefined);
+  assert.equal(compileServerConfig({ otlpEndpoint: 'http://collector:4318' }, base).otlpEndpoint, 'http://collector:4318');
+  assert.equal(compileServerConfig({}, { ...base, NAGARE_OTLP_ENDPOINT: 'https://otlp.example.com' }).otlpEndpoint, 'https://otlp.example.com');
+  for (const bad of ['collector:4318', 'grpc://collector:4317', 'http://', 'not a url', 'http://key:secret@collector:4318']) {
+    assert.throws(
+      () => compileServerConfig({ otlpEndpoint: bad }, base),
+      (error: unknown) => isNagareError(error) && error.code === 'CONFIG_INVALID' && error.message.includes('--otlp-endpoint') && !error.message.includes('secret@'),
+      bad,
+    );
+  }
+});

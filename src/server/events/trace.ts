@@ -93,7 +93,13 @@ export function deploymentTraceParent(deploymentId: string, parent?: TraceContex
  * with the push's own span; the execution the push starts is its child.
  */
 export function pushTraceParent(repositoryName: string, sequence: number): string {
-  return formatTraceParent(hex(`push:${repositoryName}:${sequence}`, 32), hex(`span:push:${repositoryName}:${sequence}`, 16));
+  const traceId = hex(`push:${repositoryName}:${sequence}`, 32);
+  return formatTraceParent(traceId, pushSpanId(traceId));
+}
+
+/** A push's span id, derived from the trace it starts (so the span can be rebuilt from its event alone). */
+export function pushSpanId(traceId: string): string {
+  return hex(`span:push:${traceId}`, 16);
 }
 
 /**
