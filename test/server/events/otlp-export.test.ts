@@ -1,8 +1,8 @@
 /**
  * `--otlp-endpoint`: a push → its pipeline execution → two builds reach an OTLP receiver (a small
  * node:http server decoding OTLP/HTTP JSON) as spans of one trace with correct parent links:
- * push (root) → execution → action attempts → builds. A refused export is sent again; with no
- * endpoint nothing is registered.
+ * push (root) → execution → action attempts → builds; a deployment hangs under the attempt that
+ * started it. A refused export is sent again; with no endpoint nothing is registered.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -12,6 +12,7 @@ import { parsePipeline } from '../../../src/spec/pipeline.js';
 import type { RunningAgent } from '../../../src/agent/agent.js';
 import { agentFor, waitFor } from '../../agent/agent-harness.js';
 import { authedUrl, commitFiles, gitOk, tempDir } from '../../git/git-client.js';
+import { playAgents, pushRevision, registerHost, setUpGroup } from '../deployments/deployment-fixture.js';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
 
 interface Attribute { key: string; value: { stringValue?: string; intValue?: string; boolValue?: boolean } }
@@ -127,6 +128,19 @@ test('one push → execution → two builds are exported as OTLP/JSON spans of o
   assert.equal(refused.length, 1);
   for (const span of spansOf(refused)) assert.ok(received().has(span.spanId), `${span.name} was sent again after the 503`);
   assert.ok(!JSON.stringify(requests).includes(server.token), 'no credential in any span');
+});
+
+test('a deployment started under an action attempt is exported as a span under that attempt\'s span, in its trace', async () => {
+  await registerHost(server, 'web-1', { env: 'prod' });
+  await setUpGroup(server, 'shop');
+  const parentTrace = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+  const created = await server.services.deployments.create({ applicationName: 'shop', deploymentGroupName: 'prod', revision: await pushRevision(server, 'shop/v1.zip'), parentTrace });
+  await playAgents(server, created.deploymentId, ['agent-web-1'], { 'web-1': 'ValidateService' });
+  await waitFor('the deployment span to be exported', () => [...received().values()].some((s) => s.name === 'deployment shop/prod'));
+  const span = [...received().values()].find((s) => s.name === 'deployment shop/prod');
+  assert.ok(span);
+  assert.deepEqual([span.traceId, span.parentSpanId, attribute(span, 'nagare.deployment_id'), attribute(span, 'nagare.status')], [parentTrace.traceId, parentTrace.spanId, created.deploymentId, 'Failed']);
+  assert.equal(span.status.code, 2, 'a failed deployment is STATUS_CODE_ERROR');
 });
 
 test('with no --otlp-endpoint nothing exports spans (the component is not registered)', async () => {
