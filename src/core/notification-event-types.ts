@@ -93,5 +93,7 @@ export function concernsResource(event: AwsEvent, resourceArn: string): boolean 
     if (event.resources.some((r) => r.startsWith(prefix))) return true;
   }
   const project = /:project\/(.+)$/.exec(resourceArn)?.[1];
-  return project !== undefined && event.source === 'aws.codebuild' && event.detail['project-name'] === project;
+  const name = event.detail['project-name'];
+  if (project === undefined || event.source !== 'aws.codebuild' || typeof name !== 'string') return false;
+  return project.endsWith('*') ? name.startsWith(project.slice(0, -1)) : name === project;
 }

@@ -188,7 +188,7 @@ export class AgentsService {
     }
     const outside = namesOutside(names, allowed);
     if (outside.length > 0) {
-      this.context.logger.warn({ buildId, agentId, refused: outside }, 'parameters refused: not referenced by the build');
+      this.context.logger.warn({ buildId, agentId, refused: outside, traceId: traceIdOf(build.record.job.traceParent) }, 'parameters refused: not referenced by the build');
       throw new NagareError('AGENT_PARAMETER_NOT_REFERENCED', `Build ${buildId} does not reference ${outside.join(', ')}: an agent may read only the parameters and secrets of the build it holds`);
     }
     const values: Record<string, string> = {};
