@@ -2,6 +2,7 @@
  * The native REST API (`/api/v1`), used by the nagare CLI, the dashboard and scripts. Every route
  * needs an API token (`Authorization: Bearer …`). Bodies are validated here with zod.
  */
+import { parseTraceParent } from '../server/events/trace.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Services } from '../server/services.js';
@@ -58,7 +59,7 @@ export function nativeRoutes(services: Services): Hono<Env> {
 
   app.post('/projects/:name/builds', async (c) => {
     const input = startBuildSchema.parse(await readJson(c, jsonLimit));
-    const build = await builds.startBuild({ ...input, projectName: c.req.param('name'), initiator: c.get('caller') });
+    const build = await builds.startBuild({ ...input, projectName: c.req.param('name'), initiator: c.get('caller'), traceParent: parseTraceParent(c.req.header('traceparent')) });
     return c.json({ build: buildView(build, publicUrl()) }, 201);
   });
   app.get('/builds', async (c) => {

@@ -5,6 +5,7 @@
  * from the state, so people never copy it), stage retries and inbound transitions. Every execution
  * command goes through `PipelinesService.dispatch`. Times are ISO strings.
  */
+import { formatTraceParent, parseTraceParent } from '../server/events/trace.js';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { NagareError, SpecErrors } from '../core/errors.js';
@@ -108,7 +109,8 @@ export function pipelineRoutes(services: Services): Hono<Env> {
   app.post('/:name/executions', async (c) => {
     const { variables } = startSchema.parse(await readJson(c, jsonLimit));
     const executionId = services.context.newId();
-    await pipelines.dispatch(c.req.param('name'), { type: 'START', executionId, trigger: { type: 'Manual', detail: c.get('caller') }, variables: variables ?? {} });
+    const trace = parseTraceParent(c.req.header('traceparent'));
+    await pipelines.dispatch(c.req.param('name'), { type: 'START', executionId, trigger: { type: 'Manual', detail: c.get('caller') }, variables: variables ?? {}, ...(trace ? { traceParent: formatTraceParent(trace.traceId, trace.spanId) } : {}) });
     return c.json({ pipelineExecutionId: executionId }, 201);
   });
   app.get('/:name/executions', async (c) => {

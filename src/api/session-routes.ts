@@ -20,7 +20,7 @@ import { readJson } from './request.js';
 
 const signInSchema = z.object({ token: z.string().min(1).max(512) }).strict();
 /** Events a page may care about; effects requests and the like stay inside the server. */
-const FEED: readonly DomainEventType[] = ['BuildStateChanged', 'BuildBatchStateChanged', 'BuildPhaseChanged', 'PipelineExecutionChanged', 'StageChanged', 'ActionChanged', 'ApprovalNeeded', 'Pushed'];
+const FEED: readonly DomainEventType[] = ['BuildStateChanged', 'BuildBatchStateChanged', 'BuildPhaseChanged', 'PipelineExecutionChanged', 'StageChanged', 'ActionChanged', 'ApprovalNeeded', 'Pushed', 'DeploymentChanged'];
 /** Events kept for a slow reader before it is told to fetch everything again. */
 const MAX_QUEUED = 500;
 
@@ -43,6 +43,8 @@ export function feedView(event: DomainEvent): Record<string, unknown> {
       return { type: event.type, pipelineName: event.pipelineName };
     case 'Pushed':
       return { type: event.type, repositoryName: event.push.repositoryName };
+    case 'DeploymentChanged':
+      return { type: event.type, deploymentId: event.deployment.deploymentId, applicationName: event.deployment.applicationName, deploymentGroupName: event.deployment.deploymentGroupName, status: event.deployment.rollout.status };
     case 'PipelineEffectsRequested':
       return { type: event.type, pipelineName: event.pipelineName };
   }

@@ -23,6 +23,7 @@ export interface ServerFlags {
   readonly logFormat?: string;
   readonly approvalWebhookUrl?: string;
   readonly approvalWebhookSecret?: string;
+  readonly otlpEndpoint?: string;
   readonly maxLogMib?: string;
   readonly allowLocalMirrors?: boolean;
   readonly metricsPublic?: boolean;
@@ -52,9 +53,11 @@ export interface ServerConfig {
   /** Colour in pretty logs: a terminal and no NO_COLOR. */
   readonly logColor: boolean;
   readonly hostEnvironment: Readonly<Record<string, string>>;
-  /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
+  /** Where waiting manual approvals are announced (the notification rule approval-webhook), if anywhere. */
   readonly approvalWebhookUrl: string | undefined;
   readonly approvalWebhookSecret: string | undefined;
+  /** The OTLP/HTTP collector spans are exported to (`--otlp-endpoint`); no export when absent. */
+  readonly otlpEndpoint: string | undefined;
   /** Bytes of log kept per build, by the server and the embedded agent (finding 11). */
   readonly maxLogBytes: number;
   /** Repositories may mirror file://, local paths and this machine's addresses (issue 7). */
@@ -88,10 +91,7 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
   if (databaseUrl !== undefined && !/^(postgres(ql)?|sqlite):\/\//.test(databaseUrl)) {
     throw new NagareError('CONFIG_INVALID', `--database-url must start with postgres:// or sqlite://, not '${databaseUrl}'`);
   }
-  const approvalWebhookUrl = flags.approvalWebhookUrl ?? env.NAGARE_APPROVAL_WEBHOOK_URL;
-  if (approvalWebhookUrl !== undefined && !/^https?:\/\/[^/]/.test(approvalWebhookUrl)) {
-    throw new NagareError('CONFIG_INVALID', `--approval-webhook-url must be an http:// or https:// URL, not '${approvalWebhookUrl}'`);
-  }
+  const approvalWebhookUrl = httpUrl('--approval-webhook-url', flags.approvalWebhookUrl ?? env.NAGARE_APPROVAL_WEBHOOK_URL);
   const dataDir = path.resolve(flags.dataDir ?? env.NAGARE_DATA_DIR ?? defaultDataDir(env));
   const agentWorkDir = path.resolve(flags.workDir ?? defaultEmbeddedWorkDir(dataDir, env));
   if (agentWorkDir === dataDir || agentWorkDir.startsWith(dataDir + path.sep)) {
@@ -114,6 +114,7 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     hostEnvironment: definedEnvironment(env),
     approvalWebhookUrl,
     approvalWebhookSecret: flags.approvalWebhookSecret ?? env.NAGARE_APPROVAL_WEBHOOK_SECRET,
+    otlpEndpoint: httpUrl('--otlp-endpoint', emptyAsAbsent(flags.otlpEndpoint ?? env.NAGARE_OTLP_ENDPOINT)),
     maxLogBytes: parseLogLimit(flags.maxLogMib ?? env.NAGARE_MAX_LOG_MIB),
     metricsPublic: flags.metricsPublic ?? isTrue(env.NAGARE_METRICS_PUBLIC, 'NAGARE_METRICS_PUBLIC'),
     allowLocalMirrors: flags.allowLocalMirrors ?? isTrue(env.NAGARE_ALLOW_LOCAL_MIRRORS, 'NAGARE_ALLOW_LOCAL_MIRRORS'),
@@ -174,3 +175,24 @@ export function defaultDataDir(env: NodeJS.ProcessEnv): string {
 }
 
 export type { ClientConfig, ClientFlags } from './client-config.js';
+
+/** An http(s) URL without credentials (they would be shown with the rule or span target), or CONFIG_INVALID naming the flag. */
+function httpUrl(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    throw new NagareError('CONFIG_INVALID', `${flag} must be an http:// or https:// URL, not '${value.replace(/\/\/[^/@]*@/, '//…@')}'`);
+  }
+  if (url.username !== '' || url.password !== '') throw new NagareError('CONFIG_INVALID', `${flag} may not carry credentials in the URL`);
+  return value;
+}
+
+/** An empty variable (`NAGARE_OTLP_ENDPOINT=`) is how a deployment turns a setting off. */
+function emptyAsAbsent(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
+}

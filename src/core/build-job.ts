@@ -52,6 +52,8 @@ export interface BuildJob {
    * execution share the trace id. Given to the build as TRACEPARENT and NAGARE_TRACE_ID.
    */
   readonly traceParent?: string | undefined;
+  /** The span the build's span is a child of (its pipeline action attempt's, or an API caller's), for exported spans. */
+  readonly parentSpanId?: string | undefined;
   /** Set when the build is one entry of a build batch (CODEBUILD_BATCH_BUILD_IDENTIFIER). */
   readonly batch?: { readonly identifier: string; readonly batchArn: string } | undefined;
 }

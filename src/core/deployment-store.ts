@@ -2,6 +2,7 @@
  * The store's repositories of CodeDeploy objects (migration 0010). Same contract as store.ts:
  * durable on resolve, STORE_CONFLICT for a taken name, STORE_NOT_FOUND only where stated.
  */
+import type { TracedEvent } from './aws-event.js';
 import type { DeploymentConfig } from './deployment-rollout-health.js';
 import type { Application, Deployment, DeploymentGroup, OnPremisesInstance, RegisteredRevision, RevisionLocation } from './deployment.js';
 import type { Page, PageRequest } from './store.js';
@@ -62,8 +63,12 @@ export interface DeploymentsRepo {
   insert(deployment: Deployment): Promise<void>;
   get(deploymentId: string): Promise<StoredDeployment | undefined>;
   getMany(deploymentIds: readonly string[]): Promise<Deployment[]>;
-  /** Writes the deployment if it is still at `expectedRevision`; false (nothing written) otherwise. */
-  save(deployment: Deployment, expectedRevision: number): Promise<boolean>;
+  /**
+   * Writes the deployment if it is still at `expectedRevision`; false (nothing written) otherwise.
+   * `events` (the AWS events of the change) are appended to the event log in the same transaction,
+   * so a change and its events are stored together or not at all.
+   */
+  save(deployment: Deployment, expectedRevision: number, events?: readonly TracedEvent[]): Promise<boolean>;
   /** Ids, newest first. */
   list(filter: DeploymentFilter, page: PageRequest): Promise<Page<string>>;
   /** Deployments not yet Succeeded, Failed or Stopped, oldest first (what a restarted server carries on). */

@@ -114,6 +114,14 @@ export interface Deployment {
   readonly rollbackInfo?: RollbackInfo | undefined;
   /** Who asked for it when it came from a pipeline (`codepipeline/<pipeline>`), for the dashboard. */
   readonly requestedBy?: string | undefined;
+  /**
+   * The W3C traceparent of the deployment's own span (`00-<trace id>-<span id>-01`): in the trace
+   * of the pipeline execution that started it, else a trace of its own. Absent in deployments
+   * stored before it was kept.
+   */
+  readonly traceParent?: string | undefined;
+  /** The span the deployment's span is a child of (a pipeline action's), for exported spans. */
+  readonly parentSpanId?: string | undefined;
   /** The bundle instances download: a blob of the revision store, set when the deployment starts. */
   readonly bundle?: { readonly blobKey: string; readonly bundleType: 'zip' | 'tar' | 'tgz' } | undefined;
   readonly rollout: DeploymentRollout;

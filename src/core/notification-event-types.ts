@@ -1,7 +1,6 @@
 /**
  * The notification event types (CodeStar Notifications' ids, reference §2.3) and which AWS events
- * each stands for. Adding an event type is adding one entry here; CodeDeploy's arrive with
- * deployments.
+ * each stands for. Adding an event type is adding one entry here.
  */
 import type { AwsEvent } from './aws-event.js';
 
@@ -20,6 +19,7 @@ const PIPELINE = 'CodePipeline Pipeline Execution State Change';
 const STAGE = 'CodePipeline Stage Execution State Change';
 const ACTION = 'CodePipeline Action Execution State Change';
 const REPOSITORY = 'CodeCommit Repository State Change';
+const DEPLOYMENT = 'CodeDeploy Deployment State-change Notification';
 
 function detailIs(detailType: string, key: string, value: string): (event: AwsEvent) => boolean {
   return (event) => event['detail-type'] === detailType && event.detail[key] === value;
@@ -39,6 +39,7 @@ const pipeline = (state: string, name: string): NotificationEventType => entry(`
 const stage = (state: string, name: string): NotificationEventType => entry(`codepipeline-pipeline-stage-execution-${state.toLowerCase()}`, 'CodePipeline', 'Pipeline', `Stage execution: ${name}`, detailIs(STAGE, 'state', state));
 const action = (state: string, name: string): NotificationEventType => entry(`codepipeline-pipeline-action-execution-${state.toLowerCase()}`, 'CodePipeline', 'Pipeline', `Action execution: ${name}`, detailIs(ACTION, 'state', state));
 const approval = (id: string, state: string, name: string): NotificationEventType => entry(`codepipeline-pipeline-manual-approval-${id}`, 'CodePipeline', 'Pipeline', `Manual approval: ${name}`, (e) => isApproval(e) && e.detail.state === state);
+const deployment = (id: string, state: string, name: string): NotificationEventType => entry(`codedeploy-application-deployment-${id}`, 'CodeDeploy', 'Application', `Deployment: ${name}`, detailIs(DEPLOYMENT, 'state', state));
 const reference = (id: string, event: string, name: string): NotificationEventType => entry(`codecommit-repository-branches-and-tags-${id}`, 'CodeCommit', 'Repository', `Branches and tags: ${name}`, detailIs(REPOSITORY, 'event', event));
 
 export const NOTIFICATION_EVENT_TYPES: readonly NotificationEventType[] = [
@@ -66,6 +67,9 @@ export const NOTIFICATION_EVENT_TYPES: readonly NotificationEventType[] = [
   approval('failed', 'FAILED', 'Failed'),
   approval('needed', 'STARTED', 'Needed'),
   approval('succeeded', 'SUCCEEDED', 'Succeeded'),
+  deployment('failed', 'FAILURE', 'Failed'),
+  deployment('succeeded', 'SUCCESS', 'Succeeded'),
+  deployment('started', 'START', 'Started'),
   reference('created', 'referenceCreated', 'Created'),
   reference('deleted', 'referenceDeleted', 'Deleted'),
   reference('updated', 'referenceUpdated', 'Updated'),
@@ -77,9 +81,19 @@ export function notificationEventType(eventTypeId: string): NotificationEventTyp
   return BY_ID.get(eventTypeId);
 }
 
-/** Whether the event concerns the resource: its `resources` name the ARN (a build's project is in `project-name`). */
+/**
+ * Whether the event concerns the resource: its `resources` name the ARN (a build's project is in
+ * `project-name`). An ARN ending in `*` concerns every resource it prefixes
+ * (`arn:aws:codepipeline:<region>:<account>:*`: every pipeline).
+ */
 export function concernsResource(event: AwsEvent, resourceArn: string): boolean {
   if (event.resources.includes(resourceArn)) return true;
+  if (resourceArn.endsWith('*')) {
+    const prefix = resourceArn.slice(0, -1);
+    if (event.resources.some((r) => r.startsWith(prefix))) return true;
+  }
   const project = /:project\/(.+)$/.exec(resourceArn)?.[1];
-  return project !== undefined && event.source === 'aws.codebuild' && event.detail['project-name'] === project;
+  const name = event.detail['project-name'];
+  if (project === undefined || event.source !== 'aws.codebuild' || typeof name !== 'string') return false;
+  return project.endsWith('*') ? name.startsWith(project.slice(0, -1)) : name === project;
 }

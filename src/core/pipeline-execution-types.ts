@@ -95,6 +95,8 @@ export interface ExecutionState {
   status: ExecutionStatus;
   statusSummary?: string;
   trigger: ExecutionTrigger;
+  /** START's traceparent: the trace the execution belongs to and its parent span (absent: a trace of its own). */
+  traceParent?: string;
   /** Pipeline variables: definition defaults overridden by START's `variables`. */
   variables: Record<string, string>;
   sourceRevisions: Record<string, SourceRevisionOverride>;
@@ -173,6 +175,8 @@ export type PipelineEvent = EventBase &
         variables: Record<string, string>;
         /** Source action name → revision to fetch. */
         sourceRevisions?: Record<string, SourceRevisionOverride>;
+        /** The W3C traceparent of what started it (a push, an API caller): the execution joins that trace. */
+        traceParent?: string;
       }
     | {
         type: 'ACTION_SUCCEEDED';

@@ -99,6 +99,7 @@ function start(step: Step, event: EventOf<'START'>): Refusal {
     executionMode: rt.definition.executionMode,
     status: 'InProgress',
     trigger: { ...event.trigger },
+    ...(event.traceParent === undefined ? {} : { traceParent: event.traceParent }),
     variables,
     sourceRevisions: { ...event.sourceRevisions },
     startTime: event.at,

@@ -20,9 +20,10 @@ import { PostgresNotifier } from '../store/postgres-notifier.js';
 import type { Notifier } from '../core/notifier.js';
 import type { InitialCredentials } from '../server/auth/auth-service.js';
 import { SecretBox } from '../server/auth/crypto/secret-box.js';
-import { subscribeApprovalWebhook } from '../server/events/approval-webhook.js';
+import { applyApprovalWebhookRule } from '../server/events/approval-webhook.js';
 import { EventBus, type DomainEventType } from '../server/events/event-bus.js';
 import type { OutboxOptions } from '../server/events/notification-outbox.js';
+import { OtlpExporter, type OtlpExportOptions } from '../server/events/otlp-exporter.js';
 import { MirrorPoller } from '../server/repositories/external-repositories-poller.js';
 import { createLogger, type LogFormat, type Logger } from '../server/logger.js';
 import { ServerMetrics } from '../server/metrics.js';
@@ -58,7 +59,7 @@ export interface ServerOptions {
   readonly maxLogBytes?: number;
   /** Request body limits per kind of route (DEFAULT_BODY_LIMITS for what is absent). */
   readonly bodyLimits?: Partial<BodyLimits> | undefined;
-  /** Where waiting manual approvals are announced (POST JSON, `X-Nagare-Signature-256: sha256=<hmac>`). */
+  /** Where waiting manual approvals are announced: the notification rule `approval-webhook` (events/approval-webhook.ts). */
   readonly approvalWebhookUrl?: string | undefined;
   readonly approvalWebhookSecret?: string | undefined;
   /** Repositories may mirror file://, local paths and loopback hosts (`--allow-local-mirrors`). */
@@ -68,6 +69,8 @@ export interface ServerOptions {
   /** Completed builds and ended executions older than this many days are deleted (off when absent). */
   readonly retainBuildsDays?: number | undefined;
   readonly retainExecutionsDays?: number | undefined;
+  /** `--otlp-endpoint`: spans exported over OTLP/HTTP JSON (off when absent: nothing registered, nothing kept). */
+  readonly otlp?: OtlpExportOptions | undefined;
   /** Retries, back-off and timeouts of notification deliveries (tests shorten them). */
   readonly notificationOutbox?: OutboxOptions | undefined;
   /** Tests move time forward (queued timeouts); Date.now otherwise. */
@@ -128,7 +131,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const initialCredentials = await services.auth.bootstrap(options.dataDir);
   const scheduler = new Scheduler(context, services.builds, { buildsDays: options.retainBuildsDays, executionsDays: options.retainExecutionsDays });
   await scheduler.grantRestartGrace();
-  const unsubscribeApprovalWebhook = subscribeApprovalWebhook(context);
+  await applyApprovalWebhookRule(context, services.notifications);
   const pipelineDriver = new PipelineDriver(services);
   pipelineDriver.start();
   const unsubscribeBuildBatches = services.buildBatches.subscribe();
@@ -140,7 +143,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   intervalRunner.register({ name: 'deployments', intervalMs: options.schedulerIntervalMs ?? 1000, run: () => services.deployments.effects.sweep() });
   intervalRunner.register(services.notificationOutbox.component());
   intervalRunner.register(services.eventRules.component(options.schedulerIntervalMs ?? 1000));
-  const unsubscribeEventWakeUps = announceStoredEvents(context, intervalRunner);
+  if (options.otlp) {
+    intervalRunner.register(new OtlpExporter(context, { intervalMs: options.schedulerIntervalMs ?? 1000, ...options.otlp }).component());
+    logger.info({ endpoint: options.otlp.endpoint }, 'spans are exported over OTLP/HTTP JSON');
+  }
+  const unsubscribeEventWakeUps = announceStoredEvents(context, intervalRunner, options.otlp !== undefined);
   intervalRunner.register(services.buildBatches.component(options.schedulerIntervalMs ?? 1000));
   intervalRunner.start();
 
@@ -173,7 +180,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await closed;
       await requests.settled(SHUTDOWN_GRACE_MS);
       await pipelineDriver.stop();
-      unsubscribeApprovalWebhook();
       unsubscribeEventWakeUps();
       unsubscribeBuildBatches();
       await intervalRunner.stop();
@@ -188,13 +194,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
  * Each domain event whose change stored AWS events wakes the event log's followers (on every
  * server) and starts a delivery pass now rather than at the next tick.
  */
-function announceStoredEvents(context: ServerContext, intervalRunner: IntervalRunner): () => void {
-  const types: readonly DomainEventType[] = ['BuildStateChanged', 'BuildPhaseChanged', 'PipelineExecutionChanged', 'StageChanged', 'ActionChanged', 'Pushed'];
+function announceStoredEvents(context: ServerContext, intervalRunner: IntervalRunner, exportingSpans: boolean): () => void {
+  const types: readonly DomainEventType[] = ['BuildStateChanged', 'BuildPhaseChanged', 'PipelineExecutionChanged', 'StageChanged', 'ActionChanged', 'Pushed', 'DeploymentChanged'];
   const unsubscribes = types.map((type) =>
     context.events.subscribe(type, () => {
       context.notifier.notify('events');
       void intervalRunner.runNow('notification-delivery');
       void intervalRunner.runNow('event-rules');
+      if (exportingSpans) void intervalRunner.runNow('otlp-export');
     }),
   );
   return () => unsubscribes.forEach((unsubscribe) => unsubscribe());

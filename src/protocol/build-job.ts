@@ -45,6 +45,7 @@ export const buildJobSchema = z.object({
   queuedTimeoutInMinutes: z.number().int().optional(),
   pipelineAction: z.object({ pipelineName: z.string(), executionId: z.string(), stageName: z.string(), actionName: z.string(), attempt: z.number().int() }).optional(),
   traceParent: z.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/).optional(),
+  parentSpanId: z.string().regex(/^[0-9a-f]{16}$/).optional(),
   batch: z.object({ identifier: z.string(), batchArn: z.string() }).optional(),
   // JSON drops undefined values; BuildJob names `buildspec` even when it has none.
 }).transform((job) => ({ ...job, buildspec: job.buildspec }));

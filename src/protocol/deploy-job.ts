@@ -19,6 +19,8 @@ export const deployJobPayload = z.object({
   ignoreApplicationStopFailures: z.boolean(),
   /** Lifecycle events to run, in order. */
   events: z.array(z.string().min(1)).min(1).max(20),
+  /** The deployment's W3C traceparent, so that the host side's logs can carry its trace (absent from older servers). */
+  traceParent: z.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/).optional(),
 });
 export type DeployJobPayload = z.output<typeof deployJobPayload>;
 

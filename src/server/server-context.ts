@@ -27,7 +27,7 @@ export interface ServerSettings {
   readonly bodyLimits: BodyLimits;
   /** The URL agents and clients reach this server at (for links in records). */
   readonly publicUrl: string;
-  /** Where waiting manual approvals are announced (POST, signed with the secret), if anywhere. */
+  /** The notification rule approval-webhook is made from these at start (events/approval-webhook.ts). */
   readonly approvalWebhookUrl?: string | undefined;
   readonly approvalWebhookSecret?: string | undefined;
   /** Whether repositories may mirror file://, local paths and hosts on this machine (off by default). */

@@ -107,6 +107,8 @@ const deployment = z.object({
   autoRollbackConfiguration: autoRollback,
   rollbackInfo: z.object({ rollbackDeploymentId: text.optional(), rollbackTriggeringDeploymentId: text.optional(), rollbackMessage: text.optional() }).optional(),
   requestedBy: text.optional(),
+  traceParent: text.optional(),
+  parentSpanId: text.optional(),
   bundle: z.object({ blobKey: text, bundleType: z.enum(['zip', 'tar', 'tgz']) }).optional(),
   rollout,
 });

@@ -4,12 +4,14 @@
  * cannot overwrite each other. Custom deployment configurations live here too.
  */
 import type { Kysely } from 'kysely';
+import type { TracedEvent } from '../core/aws-event.js';
 import type { DeploymentConfig } from '../core/deployment-rollout-health.js';
 import type { Deployment } from '../core/deployment.js';
 import type { DeploymentConfigsRepo, DeploymentFilter, DeploymentsRepo, StoredDeployment } from '../core/deployment-store.js';
 import type { Page, PageRequest } from '../core/store.js';
 import type { DeploymentTables } from './deployment-tables.js';
 import { parseDeployment, parseDeploymentConfig } from './deployment-json.js';
+import { appendEvents } from './kysely-events-repo.js';
 import { decodePageToken, encodePageToken, pageLimit } from './page-token.js';
 import type { Database } from './schema.js';
 import { conflictAs } from './store-errors.js';
@@ -53,14 +55,19 @@ export class KyselyDeploymentsRepo implements DeploymentsRepo {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
-  async save(deployment: Deployment, expectedRevision: number): Promise<boolean> {
-    const result = await this.#db
+  async save(deployment: Deployment, expectedRevision: number, events: readonly TracedEvent[] = []): Promise<boolean> {
+    const update = (db: Kysely<Tables>) => db
       .updateTable('deployments')
       .set({ status: deployment.rollout.status, json: JSON.stringify(deployment), revision: expectedRevision + 1 })
       .where('id', '=', deployment.deploymentId)
       .where('revision', '=', expectedRevision)
       .executeTakeFirst();
-    return result.numUpdatedRows > 0n;
+    if (events.length === 0) return (await update(this.#db)).numUpdatedRows > 0n;
+    return this.#db.transaction().execute(async (trx) => {
+      if ((await update(trx)).numUpdatedRows === 0n) return false;
+      await appendEvents(trx, events);
+      return true;
+    });
   }
 
   async list(filter: DeploymentFilter, page: PageRequest): Promise<Page<string>> {

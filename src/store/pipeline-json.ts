@@ -88,6 +88,7 @@ const execution = z.object({
   status: z.enum(['InProgress', 'Stopping', 'Stopped', 'Succeeded', 'Superseded', 'Failed', 'Cancelled']),
   statusSummary: text.optional(),
   trigger: z.object({ type: z.enum(['Manual', 'CodeCommit', 'Webhook', 'Poll', 'Retry', 'EventRule']), detail: text.optional() }),
+  traceParent: text.optional(),
   variables: record,
   sourceRevisions: z.record(z.string(), z.object({ revisionType: z.enum(['COMMIT_ID', 'IMAGE_DIGEST', 'S3_OBJECT_VERSION_ID', 'S3_OBJECT_KEY']), revisionValue: text })),
   startTime: z.number(),

@@ -33,3 +33,27 @@ test('retention is off by default; --retain-builds-days and --retain-executions-
     );
   }
 });
+
+test('--approval-webhook-url is an http(s) URL without credentials, else CONFIG_INVALID that does not echo the credentials', () => {
+  assert.equal(compileServerConfig({ approvalWebhookUrl: 'https://hooks.example.com/x' }, base).approvalWebhookUrl, 'https://hooks.example.com/x');
+  for (const bad of ['ftp://hooks.example.com/x', 'hooks.example.com', 'https://user:pw@hooks.example.com/x']) {
+    assert.throws(
+      () => compileServerConfig({ approvalWebhookUrl: bad }, base),
+      (error: unknown) => isNagareError(error) && error.code === 'CONFIG_INVALID' && error.message.includes('--approval-webhook-url') && !error.message.includes('pw@'),
+    );
+  }
+});
+
+test('--otlp-endpoint (or NAGARE_OTLP_ENDPOINT) is off by default and must be an http(s) URL, else CONFIG_INVALID', () => {
+  assert.equal(compileServerConfig({}, base).otlpEndpoint, undefined);
+  assert.equal(compileServerConfig({}, { ...base, NAGARE_OTLP_ENDPOINT: '' }).otlpEndpoint, undefined);
+  assert.equal(compileServerConfig({ otlpEndpoint: 'http://collector:4318' }, base).otlpEndpoint, 'http://collector:4318');
+  assert.equal(compileServerConfig({}, { ...base, NAGARE_OTLP_ENDPOINT: 'https://otlp.example.com' }).otlpEndpoint, 'https://otlp.example.com');
+  for (const bad of ['collector:4318', 'grpc://collector:4317', 'http://', 'not a url', 'http://key:secret@collector:4318']) {
+    assert.throws(
+      () => compileServerConfig({ otlpEndpoint: bad }, base),
+      (error: unknown) => isNagareError(error) && error.code === 'CONFIG_INVALID' && error.message.includes('--otlp-endpoint') && !error.message.includes('secret@'),
+      bad,
+    );
+  }
+});

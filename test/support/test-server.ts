@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { BodyLimits } from '../../src/server/server-context.js';
 import { startServer, type RunningServer } from '../../src/main/server.js';
 import type { OutboxOptions } from '../../src/server/events/notification-outbox.js';
+import type { OtlpExportOptions } from '../../src/server/events/otlp-exporter.js';
 import { freshPostgresUrl, postgresMissing } from './postgres.js';
 import { requirement } from './requirements.js';
 
@@ -44,6 +45,8 @@ export interface TestServerOptions {
   readonly port?: number;
   /** Repositories may mirror file:// and local paths (the tests' upstreams are local). */
   readonly allowLocalMirrors?: boolean;
+  /** `--otlp-endpoint` and its retries (short in tests). */
+  readonly otlp?: OtlpExportOptions;
   /** Notification retries, back-off and timeouts (short in tests). */
   readonly notificationOutbox?: OutboxOptions;
   /** /metrics without a token (`--metrics-public`). */
@@ -90,6 +93,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     approvalWebhookSecret: options.approvalWebhookSecret,
     allowLocalMirrors: options.allowLocalMirrors ?? false,
     notificationOutbox: options.notificationOutbox,
+    otlp: options.otlp,
     metricsPublic: options.metricsPublic ?? false,
   });
   // A server restarted on an existing data directory creates no credentials: the first start's stay valid.

@@ -13,6 +13,7 @@ import type { Services } from '../../server/services.js';
 import { JSON_PROTOCOL_SIGNED_HEADERS, verifySigV4, type SigV4Identity } from '../auth/sigv4.js';
 import { fromZod } from '../http-errors.js';
 import { readBody, type BodyLimit } from '../request.js';
+import { parseTraceParent } from '../../server/events/trace.js';
 import { CODEBUILD_OPERATIONS, type AwsCaller, type AwsOperation } from './codebuild-operations.js';
 import type { AwsError } from './aws-error.js';
 import { codeCommitErrorOf } from './codecommit-errors.js';
@@ -215,7 +216,7 @@ export function awsRoutes(services: Services): Hono {
       if (target === undefined) operationOf(undefined);
       await preauthorize(c, services);
       const body = await readBody(c, BODY_LIMIT);
-      const caller = callerOf(await authenticate(c, services, body));
+      const caller = { ...callerOf(await authenticate(c, services, body)), traceParent: parseTraceParent(c.req.header('traceparent')) };
       const { operation, name } = operationOf(target);
       const output = await operation(services, parseJson(body), caller);
       logger.debug({ target, accessKeyId: caller.accessKeyId, requestId }, `aws ${name}`);

@@ -33,6 +33,7 @@ import {
   UNSUPPORTED_START_BUILD_BATCH_KEYS,
   updateProjectInput,
 } from './codebuild-input.js';
+import type { TraceContext } from '../../server/events/trace.js';
 import { buildBatchShape, buildShape, fleetShape, projectShape } from './codebuild-shapes.js';
 
 /** Who is calling, as SigV4 established it. */
@@ -40,6 +41,8 @@ export interface AwsCaller {
   readonly accessKeyId: string;
   /** The user name builds record as their `initiator`. */
   readonly userName: string;
+  /** The request's W3C `traceparent`, honoured by StartBuild and StartPipelineExecution (absent or invalid: none). */
+  readonly traceParent?: TraceContext | undefined;
 }
 
 export type AwsOperation = (services: Services, input: unknown, caller: AwsCaller) => Promise<Record<string, unknown>>;
@@ -143,7 +146,7 @@ export const CODEBUILD_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
   async StartBuild(services, input, caller) {
     const unsupported = UNSUPPORTED_START_BUILD_KEYS.find((key) => typeof input === 'object' && input !== null && key in input);
     if (unsupported) throw new NagareError('UNSUPPORTED_FEATURE', `StartBuild ${unsupported} is not supported by nagare yet`, { details: { feature: unsupported } });
-    const build = await services.builds.startBuild({ ...parse(startBuildInput, input), initiator: caller.userName });
+    const build = await services.builds.startBuild({ ...parse(startBuildInput, input), initiator: caller.userName, traceParent: caller.traceParent });
     return oneBuild(services, build);
   },
 

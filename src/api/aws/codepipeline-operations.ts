@@ -5,6 +5,7 @@
  * command goes through `PipelinesService.dispatch`; its refusals carry the AWS exception name.
  * Shapes as codepipeline-shapes.ts gives them, errors as codepipeline-errors.ts names them.
  */
+import { formatTraceParent } from '../../server/events/trace.js';
 import { createHash } from 'node:crypto';
 import type { ZodType } from 'zod';
 import { isNagareError, NagareError, SpecErrors } from '../../core/errors.js';
@@ -122,6 +123,7 @@ export const CODEPIPELINE_OPERATIONS: Readonly<Record<string, AwsOperation>> = {
         type: 'START',
         executionId,
         trigger: { type: 'Manual', detail: caller.userName },
+        ...(caller.traceParent ? { traceParent: formatTraceParent(caller.traceParent.traceId, caller.traceParent.spanId) } : {}),
         variables: Object.fromEntries((variables ?? []).map((v) => [v.name, v.value])),
         ...(sourceRevisions ? { sourceRevisions: Object.fromEntries(sourceRevisions.map((r) => [r.actionName, { revisionType: r.revisionType, revisionValue: r.revisionValue }])) } : {}),
       });

@@ -61,30 +61,32 @@ export function registerEventCommands(program: Command, done: (outcome: CommandO
       done({ kind: 'output', json: config.json, value: events, text: events.map((e) => eventLine(e.sequence, e.event)).join('') });
     });
 
-  const rule = program.command('notification-rule').description('Manage notification rules: which events of a pipeline, project or repository are POSTed to a webhook or Slack');
+  const rule = program.command('notification-rule').description('Manage notification rules: which events of a pipeline, project, repository or application are POSTed to a webhook or Slack');
 
   withClientOptions(rule.command('create <name>'))
     .description('Create a notification rule (needs the admin token)')
     .option('--pipeline <name>', 'watch this pipeline')
     .option('--project <name>', 'watch this build project')
     .option('--repository <name>', 'watch this repository')
-    .option('--resource <arn>', 'watch this resource ARN (instead of --pipeline/--project/--repository)')
+    .option('--application <name>', 'watch the deployments of this CodeDeploy application')
+    .option('--resource <arn>', 'watch this resource ARN (instead of --pipeline/--project/--repository/--application)')
     .option('--region <region>', 'the server\'s region, for the ARN', 'us-east-1')
     .requiredOption('-e, --event <id>', 'an event type id, e.g. codepipeline-pipeline-manual-approval-needed (repeatable; see event-types)', (value: string, all: string[]) => [...all, value], [])
     .option('--webhook-url <url>', 'POST each event (JSON, signed) to this URL')
     .option('--slack-url <url>', 'POST a readable message to this Slack incoming webhook')
     .option('--secret <secret>', 'sign webhook bodies with HMAC-SHA256 of this secret (X-Nagare-Signature)')
     .option('--secret-name <name>', 'sign with a secret stored by `nagare secret put`')
-    .action(async (name: string, flags: ClientFlags & { pipeline?: string; project?: string; repository?: string; resource?: string; region: string; event: string[]; webhookUrl?: string; slackUrl?: string; secret?: string; secretName?: string }) => {
+    .action(async (name: string, flags: ClientFlags & { pipeline?: string; project?: string; repository?: string; application?: string; resource?: string; region: string; event: string[]; webhookUrl?: string; slackUrl?: string; secret?: string; secretName?: string }) => {
       const { client, config } = clientFrom(flags);
       const account = '000000000000';
       const resources = [
         flags.pipeline && `arn:aws:codepipeline:${flags.region}:${account}:${flags.pipeline}`,
         flags.project && `arn:aws:codebuild:${flags.region}:${account}:project/${flags.project}`,
         flags.repository && `arn:aws:codecommit:${flags.region}:${account}:${flags.repository}`,
+        flags.application && `arn:aws:codedeploy:${flags.region}:${account}:application:${flags.application}`,
         flags.resource,
       ].filter((r): r is string => typeof r === 'string' && r !== '');
-      if (resources.length !== 1) throw new NagareError('CONFIG_INVALID', 'Give exactly one of --pipeline, --project, --repository or --resource');
+      if (resources.length !== 1) throw new NagareError('CONFIG_INVALID', 'Give exactly one of --pipeline, --project, --repository, --application or --resource');
       const targets = [
         ...(flags.webhookUrl ? [{ TargetType: 'Webhook', TargetAddress: flags.webhookUrl, ...(flags.secret === undefined ? {} : { Secret: flags.secret }), ...(flags.secretName === undefined ? {} : { SecretName: flags.secretName }) }] : []),
         ...(flags.slackUrl ? [{ TargetType: 'Slack', TargetAddress: flags.slackUrl }] : []),

@@ -19,8 +19,9 @@ function serverOptions(command: Command): Command {
     .option('--secret-key <base64>', 'key for secrets at rest (default: <data-dir>/secret.key, created on first start)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug (default $NAGARE_LOG_LEVEL or info)')
     .option('--log-format <format>', 'pretty (readable lines; the default on a terminal) or json (the default otherwise; $NAGARE_LOG_FORMAT)')
-    .option('--approval-webhook-url <url>', 'announce waiting manual approvals here (POST JSON; $NAGARE_APPROVAL_WEBHOOK_URL)')
-    .option('--approval-webhook-secret <secret>', 'sign approval announcements: X-Nagare-Signature-256 = HMAC-SHA256 of the body ($NAGARE_APPROVAL_WEBHOOK_SECRET)')
+    .option('--approval-webhook-url <url>', 'announce waiting manual approvals here: the notification rule approval-webhook ($NAGARE_APPROVAL_WEBHOOK_URL)')
+    .option('--approval-webhook-secret <secret>', 'sign approval announcements: X-Nagare-Signature(-256) = HMAC-SHA256 of the body ($NAGARE_APPROVAL_WEBHOOK_SECRET)')
+    .option('--otlp-endpoint <url>', 'export spans of pushes, pipeline executions, actions, builds and deployments to this OpenTelemetry collector over OTLP/HTTP JSON (POST <url>/v1/traces; $NAGARE_OTLP_ENDPOINT); off by default')
     .option('--max-log-mib <MiB>', 'log kept per build; agents should use the same (default 256; $NAGARE_MAX_LOG_MIB)')
     .option('--retain-builds-days <days>', 'delete completed builds, with their logs, artifacts and reports, this many days after they end (default: keep; $NAGARE_RETAIN_BUILDS_DAYS)')
     .option('--retain-executions-days <days>', 'delete ended pipeline executions and their artifacts this many days after they end (default: keep; $NAGARE_RETAIN_EXECUTIONS_DAYS)')
@@ -67,6 +68,7 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
     logColor: config.logColor,
     approvalWebhookUrl: config.approvalWebhookUrl,
     approvalWebhookSecret: config.approvalWebhookSecret,
+    otlp: config.otlpEndpoint === undefined ? undefined : { endpoint: config.otlpEndpoint },
     maxLogBytes: config.maxLogBytes,
     allowLocalMirrors: config.allowLocalMirrors,
     metricsPublic: config.metricsPublic,

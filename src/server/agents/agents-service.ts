@@ -21,6 +21,7 @@ import { namesOutside, serverKnownNames, unionOf, type ParameterNames } from '..
 import { CONNECTED_WITHIN_MS } from '../builds/queued-explanations.js';
 import type { ServerContext } from '../server-context.js';
 import { buildEvents } from '../events/aws-events.js';
+import { traceIdOf } from '../events/trace.js';
 
 export type { Completion, Heartbeat } from '../../protocol/agent-protocol.js';
 
@@ -60,7 +61,7 @@ export class AgentsService {
           await store.jobs.cancel(job.id);
           continue;
         }
-        this.context.logger.info({ jobId: job.id, agentId }, 'deploy job leased');
+        this.context.logger.info({ jobId: job.id, agentId, traceId: traceIdOf(deploy.traceParent) }, 'deploy job leased');
         return { job: { kind: 'deploy', id: job.id, deploy }, stopRequested: false };
       }
       if (job) {
@@ -74,7 +75,7 @@ export class AgentsService {
         await store.builds.update(build.id, applyBuildLife(build, { type: 'LEASED', agentId, at: now }), (before, after) => buildEvents(this.context, before, after));
         this.context.events.publish({ type: 'BuildPhaseChanged', buildId: build.id, previousPhase: build.currentPhase, currentPhase: 'PROVISIONING' });
         this.context.metrics.queueDuration.observe((now - build.startTime) / 1000);
-        this.context.logger.info({ buildId: build.id, agentId }, 'build leased');
+        this.context.logger.info({ buildId: build.id, agentId, traceId: traceIdOf(build.record.job.traceParent) }, 'build leased');
         return { job: { kind: 'build', id: job.id, build: build.record.job }, stopRequested: build.stopRequested };
       }
       const left = deadline - clock();
@@ -188,7 +189,7 @@ export class AgentsService {
     }
     const outside = namesOutside(names, allowed);
     if (outside.length > 0) {
-      this.context.logger.warn({ buildId, agentId, refused: outside }, 'parameters refused: not referenced by the build');
+      this.context.logger.warn({ buildId, agentId, refused: outside, traceId: traceIdOf(build.record.job.traceParent) }, 'parameters refused: not referenced by the build');
       throw new NagareError('AGENT_PARAMETER_NOT_REFERENCED', `Build ${buildId} does not reference ${outside.join(', ')}: an agent may read only the parameters and secrets of the build it holds`);
     }
     const values: Record<string, string> = {};
@@ -218,7 +219,7 @@ export class AgentsService {
     this.context.metrics.buildsFinished.inc({ status: result.buildStatus });
     this.context.metrics.buildDuration.observe((now - build.startTime) / 1000);
     this.context.notifier.notify(`build:${buildId}`);
-    this.context.logger.info({ buildId, agentId, status: result.buildStatus }, 'build completed');
+    this.context.logger.info({ buildId, agentId, status: result.buildStatus, traceId: traceIdOf(build.record.job.traceParent) }, 'build completed');
     if (updated) {
       this.context.events.publish({ type: 'BuildPhaseChanged', buildId, previousPhase: build.currentPhase, currentPhase: 'COMPLETED' });
       this.context.events.publish({ type: 'BuildStateChanged', build: updated });

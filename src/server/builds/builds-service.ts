@@ -14,7 +14,7 @@ import { explainQueued } from './queued-explanations.js';
 import type { FleetsService } from '../agents/fleets-service.js';
 import type { ServerContext } from '../server-context.js';
 import { buildEvents } from '../events/aws-events.js';
-import { buildTraceParent } from '../events/trace.js';
+import { buildTraceParent, pipelineActionTrace, traceIdOf, type TraceContext } from '../events/trace.js';
 
 export interface StartBuildInput {
   readonly projectName: string;
@@ -36,6 +36,8 @@ export interface StartBuildInput {
     readonly primarySource: string | undefined;
     readonly action: PipelineActionRef;
   } | undefined;
+  /** The API caller's `traceparent`: the build joins that trace, under the caller's span. */
+  readonly traceParent?: TraceContext | undefined;
   /** A build of a build batch (build-batches-service.ts). */
   readonly batch?: { readonly identifier: string; readonly batchArn: string } | undefined;
 }
@@ -60,9 +62,11 @@ export class BuildsService {
     const variables = [...project.environment.environmentVariables.filter((v) => !overrides.has(v.name)), ...overrides.values()];
     const now = clock();
     const buildId = `${project.name}:${input.buildUuid ?? this.context.newId()}`;
+    const parent = input.traceParent ?? (input.pipeline ? await pipelineActionTrace(store, input.pipeline.action) : undefined);
     const job: BuildJob = {
       buildId,
-      traceParent: buildTraceParent(buildId, input.pipeline?.action.executionId),
+      traceParent: buildTraceParent(buildId, parent),
+      ...(parent ? { parentSpanId: parent.spanId } : {}),
       buildNumber: await store.projects.nextBuildNumber(project.name),
       projectName: project.name,
       initiator: input.initiator,
@@ -97,7 +101,7 @@ export class BuildsService {
       throw error;
     }
     this.context.notifier.notify('jobs');
-    this.context.logger.info({ buildId: build.id, project: project.name, initiator: input.initiator, traceId: job.traceParent?.split('-')[1] }, 'build queued');
+    this.context.logger.info({ buildId: build.id, project: project.name, initiator: input.initiator, traceId: traceIdOf(job.traceParent) }, 'build queued');
     this.context.events.publish({ type: 'BuildStateChanged', build });
     return build;
   }
@@ -174,7 +178,7 @@ export class BuildsService {
     const updated = await this.context.store.builds.update(build.id, applyBuildLife(build, { type: 'ENDED_BY_SERVER', status, context, at }), (before, after) => buildEvents(this.context, before, after));
     this.context.metrics.buildsFinished.inc({ status });
     this.context.notifier.notify(`build:${build.id}`);
-    this.context.logger.info({ buildId: build.id, status, reason: context.message }, 'build ended by the server');
+    this.context.logger.info({ buildId: build.id, status, reason: context.message, traceId: traceIdOf(build.record.job.traceParent) }, 'build ended by the server');
     if (updated) {
       this.context.events.publish({ type: 'BuildPhaseChanged', buildId: build.id, previousPhase: build.currentPhase, currentPhase: updated.currentPhase });
       this.context.events.publish({ type: 'BuildStateChanged', build: updated });

@@ -13,6 +13,7 @@ import { pruneHistory, type RetentionSettings } from '../history/history-retenti
 import type { Component } from '../interval-runner.js';
 import type { ServerContext } from '../server-context.js';
 import type { StatusType } from '../../core/build-phases.js';
+import { traceIdOf } from '../events/trace.js';
 
 /** The statuses `nagare_builds` always reports. */
 const BUILD_STATUSES: readonly StatusType[] = ['IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'FAULT', 'TIMED_OUT', 'STOPPED'];
@@ -78,7 +79,7 @@ export class Scheduler {
       if (!job.started && attemptsLeft && build && build.currentPhase !== 'COMPLETED' && (await store.jobs.requeue(job.id))) {
         // The next agent logs from sequence 0: what the lost one sent before any command ran is replaced.
         await store.builds.update(job.id, { logNextSequence: 0, logBytes: 0, currentPhase: 'QUEUED' });
-        logger.warn({ buildId: job.id, agentId: job.leaseOwner }, 'agent lost before the build started; re-queued');
+        logger.warn({ buildId: job.id, agentId: job.leaseOwner, traceId: traceIdOf(build.record.job.traceParent) }, 'agent lost before the build started; re-queued');
         this.context.notifier.notify('jobs');
         continue;
       }
@@ -104,7 +105,7 @@ export class Scheduler {
         if (error instanceof NagareError && error.code === 'STORE_CONFLICT') continue;
         throw error;
       }
-      logger.warn({ buildId: build.id }, 'queued build had no job; queued it again');
+      logger.warn({ buildId: build.id, traceId: traceIdOf(build.record.job.traceParent) }, 'queued build had no job; queued it again');
       notifier.notify('jobs');
     }
   }

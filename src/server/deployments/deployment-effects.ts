@@ -13,6 +13,7 @@ import { NagareError } from '../../core/errors.js';
 import type { Job } from '../../core/store.js';
 import { deployJobId, deployJobPayload, type DeployJobPayload, type LifecycleEventResult } from '../../protocol/deploy-job.js';
 import type { ServerContext } from '../server-context.js';
+import { traceContextOf, traceIdOf } from '../events/trace.js';
 import { deployError } from './deploy-errors.js';
 import type { DeploymentsService } from './deployments-service.js';
 
@@ -84,6 +85,7 @@ export class DeploymentEffects {
       fileExistsBehavior: deployment.fileExistsBehavior,
       ignoreApplicationStopFailures: deployment.ignoreApplicationStopFailures,
       events: [...events],
+      ...(deployment.traceParent === undefined ? {} : { traceParent: deployment.traceParent }),
     };
     // The job is the target agent's alone; it carries that agent's fleet, since an agent of a
     // fleet takes only its fleet's jobs (core/job-routing.ts).
@@ -108,7 +110,7 @@ export class DeploymentEffects {
         ...(status === 'Succeeded' ? { lastSuccessfulDeployment: summary, targetRevision: deployment.revision } : {}),
       });
     }
-    this.context.logger.info({ deploymentId: deployment.deploymentId, status, error: deployment.rollout.errorInformation?.code }, 'deployment ended');
+    this.context.logger.info({ deploymentId: deployment.deploymentId, status, error: deployment.rollout.errorInformation?.code, traceId: traceIdOf(deployment.traceParent) }, 'deployment ended');
     // The next deployment of the group waiting behind this one.
     const next = (await this.context.store.deployments.active()).find((d) => d.deployment.deploymentGroupId === deployment.deploymentGroupId && d.deployment.rollout.status !== 'InProgress');
     if (next) await this.deployments.begin(next.deployment.deploymentId);
@@ -138,6 +140,8 @@ export class DeploymentEffects {
         creator: 'codeDeployRollback',
         description: `Rollback of ${deployment.deploymentId}`,
         rollbackInfo: { rollbackTriggeringDeploymentId: deployment.deploymentId, rollbackMessage: `Rolls back ${deployment.deploymentId} to the revision of ${previous.deployment.deploymentId}` },
+        // The rollback continues the trace of the deployment it undoes, as its child.
+        parentTrace: traceContextOf(deployment.traceParent),
       });
     } catch (error) {
       // Created before this effect was repeated.

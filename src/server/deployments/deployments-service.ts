@@ -5,6 +5,9 @@
  * optimistic revision and then carries out the effects (deployment-effects.ts): a `deploy` job per
  * instance, cancellations, the instances' health, the group's last deployments, the rollback.
  * One deployment at a time per group: a second waits Queued until the first ends.
+ *
+ * Each saved change stores its CodeDeploy events (deployment-events.ts) in the same transaction and,
+ * when it changed a state, is published on the bus as `DeploymentChanged`.
  */
 import { randomBytes } from 'node:crypto';
 import type { Deployment, DeploymentCreator, RevisionLocation, RollbackInfo, AutoRollbackConfiguration } from '../../core/deployment.js';
@@ -21,6 +24,8 @@ import {
 import { groupSelects, instanceHealth } from '../../core/deployment-targets.js';
 import type { DeploymentFilter } from '../../core/deployment-store.js';
 import type { Page, PageRequest } from '../../core/store.js';
+import { deploymentEvents } from '../events/deployment-events.js';
+import { deploymentTraceParent, traceIdOf, type TraceContext } from '../events/trace.js';
 import type { ServerContext } from '../server-context.js';
 import type { ApplicationsService } from './applications-service.js';
 import { deployError, invalid, notFound } from './deploy-errors.js';
@@ -47,6 +52,8 @@ export interface CreateDeploymentInput {
   readonly requestedBy?: string | undefined;
   /** A fixed id (a rollback's, derived from the deployment it undoes, so it is created once). */
   readonly deploymentId?: string | undefined;
+  /** The span the deployment hangs under (the pipeline action attempt, the deployment a rollback undoes). */
+  readonly parentTrace?: TraceContext | undefined;
 }
 
 /** `d-` and nine upper-case letters and digits, as CodeDeploy's. */
@@ -92,6 +99,8 @@ export class DeploymentsService {
       autoRollbackConfiguration: autoRollback,
       rollbackInfo: input.rollbackInfo,
       requestedBy: input.requestedBy,
+      traceParent: deploymentTraceParent(deploymentId, input.parentTrace),
+      ...(input.parentTrace ? { parentSpanId: input.parentTrace.spanId } : {}),
       rollout: createRollout({
         deploymentId,
         pace: paceOf(config),
@@ -106,7 +115,7 @@ export class DeploymentsService {
     await this.context.store.deployments.insert(deployment);
     await this.context.store.deployRevisions.markUsed(group.applicationName, revision, group.deploymentGroupName, now);
     await this.applications.saveGroup({ ...group, lastAttemptedDeployment: { deploymentId, status: 'Created', createTime: now } });
-    this.context.logger.info({ deploymentId, applicationName: group.applicationName, deploymentGroupName: group.deploymentGroupName, revision: revisionKey(revision) }, 'deployment created');
+    this.context.logger.info({ deploymentId, applicationName: group.applicationName, deploymentGroupName: group.deploymentGroupName, revision: revisionKey(revision), traceId: traceIdOf(deployment.traceParent) }, 'deployment created');
     await this.begin(deploymentId);
     return (await this.get(deploymentId));
   }
@@ -178,7 +187,9 @@ export class DeploymentsService {
       const transition = applyRolloutEvent(stored.deployment.rollout, event);
       if (transition.error) return transition;
       const updated: Deployment = { ...stored.deployment, rollout: transition.rollout };
-      if (!(await this.context.store.deployments.save(updated, stored.revision))) continue;
+      const events = deploymentEvents(this.context, stored.deployment, updated);
+      if (!(await this.context.store.deployments.save(updated, stored.revision, events))) continue;
+      if (events.length > 0) this.context.events.publish({ type: 'DeploymentChanged', deployment: updated, previousStatus: stored.deployment.rollout.status });
       await this.#effects.carryOut(updated, transition.effects);
       this.context.notifier.notify(`deployment:${deploymentId}`);
       return transition;

@@ -13,7 +13,7 @@ import type { PhaseRecord } from '../../core/build-phases.js';
 import type { ActionStatus, ExecutionState, ExecutionStatus, PipelineRuntime, StageStatus } from '../../core/pipeline-execution.js';
 import type { PushEvent, StoredBuild, StoredRepository } from '../../core/store.js';
 import { pipelineChanges } from './pipeline-events.js';
-import { executionTraceId } from './trace.js';
+import { executionTraceId, pushTraceParent, traceIdOf } from './trace.js';
 
 /** What every envelope needs besides the change: where, and the clock and ids (passed in for tests). */
 export interface EventOrigin {
@@ -38,7 +38,7 @@ export function codeBuildTime(epochMs: number): string {
   return `${month} ${d.getUTCDate()}, ${d.getUTCFullYear()} ${hours}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${d.getUTCHours() < 12 ? 'AM' : 'PM'}`;
 }
 
-function buildArn(build: StoredBuild): string {
+export function buildArn(build: StoredBuild): string {
   const { job } = build.record;
   return `arn:aws:codebuild:${job.region}:${job.accountId}:build/${build.id}`;
 }
@@ -136,7 +136,11 @@ export function pipelineArn(origin: EventOrigin, name: string): string {
 
 /** The events of one pipeline transition: execution, stage and action changes, in that order per execution. */
 export function pipelineEvents(origin: EventOrigin, pipelineName: string, before: PipelineRuntime, after: PipelineRuntime): TracedEvent[] {
-  return untracedPipelineEvents(origin, pipelineName, before, after).map((event) => ({ ...event, traceId: executionTraceId(String(event.detail['execution-id'])) }));
+  const executions = new Map(after.executions.map((e) => [e.pipelineExecutionId, e]));
+  return untracedPipelineEvents(origin, pipelineName, before, after).map((event) => {
+    const executionId = String(event.detail['execution-id']);
+    return { ...event, traceId: executionTraceId(executionId, executions.get(executionId)?.traceParent) };
+  });
 }
 
 function untracedPipelineEvents(origin: EventOrigin, pipelineName: string, before: PipelineRuntime, after: PipelineRuntime): AwsEvent[] {
@@ -207,13 +211,13 @@ function actionEvent(origin: EventOrigin, execution: ExecutionState, stage: stri
 
 // ---- CodeCommit ------------------------------------------------------------------------------
 
-/** One `CodeCommit Repository State Change` per ref a push changed. */
-export function pushEvents(origin: EventOrigin, repository: StoredRepository, pushes: readonly PushEvent[]): AwsEvent[] {
+/** One `CodeCommit Repository State Change` per ref a push changed, each in the trace its push starts. */
+export function pushEvents(origin: EventOrigin, repository: StoredRepository, pushes: readonly PushEvent[]): TracedEvent[] {
   const resources = [`arn:aws:codecommit:${origin.settings.region}:${origin.settings.accountId}:${repository.name}`];
   return pushes.map((push) => {
     const event = push.oldCommit === undefined ? 'referenceCreated' : push.newCommit === undefined ? 'referenceDeleted' : 'referenceUpdated';
     const shortName = push.ref.replace(/^refs\/(heads|tags)\//, '');
-    return envelope(origin, 'CodeCommit Repository State Change', 'aws.codecommit', resources, {
+    const traced = envelope(origin, 'CodeCommit Repository State Change', 'aws.codecommit', resources, {
       callerUserArn: `arn:aws:iam::${origin.settings.accountId}:user/${push.pusher}`,
       event,
       repositoryName: repository.name,
@@ -224,5 +228,6 @@ export function pushEvents(origin: EventOrigin, repository: StoredRepository, pu
       ...(push.newCommit === undefined ? {} : { commitId: push.newCommit }),
       ...(push.oldCommit === undefined ? {} : { oldCommitId: push.oldCommit }),
     });
+    return { ...traced, traceId: traceIdOf(pushTraceParent(push.repositoryName, push.sequence)) };
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The server's one in-process channel for domain events: what happened to builds, phases,
- * pipeline executions, stages, actions, approvals and repositories. Services publish after the
- * change is stored; subscribers (the pipeline driver, the approval webhook, later notifications,
+ * pipeline executions, stages, actions, approvals, deployments and repositories. Services publish after the
+ * change is stored; subscribers (the pipeline driver, the wake-ups of the outbox and rules,
  * the dashboard and SSE) react.
  *
  * Delivery is in process and best effort: a server that stops between storing a change and
@@ -10,6 +10,8 @@
  * makes things happen sooner. Wake-ups of waiting agents and log followers are the Notifier's.
  */
 import type { PhaseType } from '../../core/build-phases.js';
+import type { Deployment } from '../../core/deployment.js';
+import type { DeploymentStatus } from '../../core/deployment-rollout-types.js';
 import type { ActionStatus, ExecutionStatus, PipelineEffect, RequestApprovalEffect, StageStatus } from '../../core/pipeline-execution.js';
 import type { PushEvent, StoredBuild, StoredBuildBatch } from '../../core/store.js';
 
@@ -28,6 +30,8 @@ export type DomainEvent =
   | { readonly type: 'PipelineEffectsRequested'; readonly pipelineName: string; readonly effects: readonly PipelineEffect[] }
   /** A manual approval waits for PutApprovalResult; told once per approval token by this process. */
   | { readonly type: 'ApprovalNeeded'; readonly pipelineName: string; readonly approval: RequestApprovalEffect }
+  /** A deployment or one of its instances changed status; `deployment` is as stored after the change. */
+  | { readonly type: 'DeploymentChanged'; readonly deployment: Deployment; readonly previousStatus: DeploymentStatus }
   /** A ref of a hosted repository changed (a push, or a mirror's fetch); `push` is the stored event. */
   | { readonly type: 'Pushed'; readonly push: PushEvent };
 

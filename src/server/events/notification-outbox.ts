@@ -124,7 +124,11 @@ export class NotificationOutbox {
     try {
       body = target.targetType === 'Slack' ? JSON.stringify(slackMessage(event.event, this.context.settings.publicUrl)) : JSON.stringify(event.event);
       const key = await this.notifications.signingKey(target);
-      if (key !== undefined) headers['x-nagare-signature'] = `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+      if (key !== undefined) {
+        headers['x-nagare-signature'] = `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
+        // The former approval webhook's header name, kept so that its receivers still verify.
+        headers['x-nagare-signature-256'] = headers['x-nagare-signature'];
+      }
     } catch (error) {
       return `could not prepare the delivery: ${error instanceof Error ? error.message : String(error)}`;
     }

@@ -25,6 +25,11 @@ export function slackMessage(event: AwsEvent, publicUrl: string): { text: string
     }
     case 'CodeCommit Repository State Change':
       return { text: `Repository ${str('repositoryName')}: ${str('referenceFullName')} ${str('event').replace(/^reference/, '').toLowerCase()} at ${str('commitId') || str('oldCommitId')} <${publicUrl}/repositories/${encodeURIComponent(str('repositoryName'))}|open>` };
+    case 'CodeDeploy Deployment State-change Notification':
+    case 'CodeDeploy Instance State-change Notification': {
+      const instance = str('instanceId') ? ` on instance ${str('instanceId')}` : '';
+      return { text: `Deployment ${str('deploymentId')} of ${str('application')}/${str('deploymentGroup')}${instance}: ${str('state')}` };
+    }
     default:
       return { text: `${event['detail-type']} from ${event.source} at ${event.time}` };
   }

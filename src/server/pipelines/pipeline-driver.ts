@@ -19,6 +19,7 @@ import { pendingEffects, nextDeadline, type AbandonedAction, type PipelineEffect
 import { sourceActionsTriggeredBy } from '../../core/pipeline-triggers.js';
 import type { PushEvent } from '../../core/store.js';
 import type { DomainEvent } from '../events/event-bus.js';
+import { executionTraceId, pushTraceParent } from '../events/trace.js';
 import type { ActionResult } from './providers/action-provider.js';
 import { defaultProviders, type ActionProviderRegistry } from './providers/registry.js';
 import type { Component } from '../interval-runner.js';
@@ -95,6 +96,8 @@ export class PipelineDriver {
         trigger: { type: mirrorUrl === undefined ? 'CodeCommit' : push.pusher === 'poll' ? 'Poll' : 'Webhook', detail: `${push.repositoryName} ${short.ref} ${push.newCommit ?? ''}` },
         variables: {},
         sourceRevisions,
+        // The push started a trace (its CodeCommit event carries it): the execution continues it.
+        traceParent: pushTraceParent(push.repositoryName, push.sequence),
       }).catch((error: unknown) => {
         if (error instanceof NagareError && error.details.awsException === 'ConflictException') return; // already started
         this.context.logger.error({ err: error, pipeline: stored.definition.name }, 'could not start a pipeline for a push');
@@ -144,9 +147,11 @@ export class PipelineDriver {
         case 'ABANDON_ACTION':
           await this.abandon(pipelineName, effect);
           return;
-        case 'EXECUTION_ENDED':
-          this.context.logger.info({ pipeline: pipelineName, executionId: effect.executionId, status: effect.status }, 'pipeline execution ended');
+        case 'EXECUTION_ENDED': {
+          const execution = await this.services.pipelines.execution(pipelineName, effect.executionId);
+          this.context.logger.info({ pipeline: pipelineName, executionId: effect.executionId, status: effect.status, traceId: executionTraceId(effect.executionId, execution?.traceParent) }, 'pipeline execution ended');
           return;
+        }
       }
     } catch (error) {
       this.context.logger.error({ err: error, pipeline: pipelineName, effect: effect.type }, 'a pipeline effect failed');

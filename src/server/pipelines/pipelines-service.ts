@@ -25,6 +25,7 @@ import { splitHistory, withExecution } from '../../core/pipeline-execution-histo
 import type { Page, PageRequest, StoredPipeline } from '../../core/store.js';
 import { pipelineEvents } from '../events/aws-events.js';
 import { pipelineChanges } from '../events/pipeline-events.js';
+import { executionTraceId } from '../events/trace.js';
 import type { ServerContext } from '../server-context.js';
 
 /** An event as callers give it: the service adds the clock and a fresh nonce. */
@@ -149,6 +150,10 @@ export class PipelinesService {
       const { runtime, ended, reopened } = splitHistory(before, owed);
       const saved = await this.context.store.pipelines.save(name, { runtime, history: { ended, reopened }, ...(newDefinition ? { definition: newDefinition } : {}) }, stored.revision, event.at, pipelineEvents(this.context, name, before, owed));
       if (!saved) continue;
+      if (command.type === 'START') {
+        const started = owed.executions.find((e) => e.pipelineExecutionId === command.executionId);
+        this.context.logger.info({ pipeline: name, executionId: command.executionId, trigger: command.trigger.type, traceId: executionTraceId(command.executionId, started?.traceParent) }, 'pipeline execution started');
+      }
       // Compared with the runtime before the split: an execution that ended here is still in it.
       for (const change of pipelineChanges(name, before, owed)) this.context.events.publish(change);
       if (transition.effects.length > 0) this.context.events.publish({ type: 'PipelineEffectsRequested', pipelineName: name, effects: transition.effects });

@@ -1,11 +1,12 @@
 /**
  * The pipeline's CodeDeploy deploy action on a real server: a push runs Source → Deploy, the
  * action deploys the source artifact to the group, the pipeline shows the deployment id and
- * succeeds or fails with the deployment.
+ * succeeds or fails with the deployment; the deployment joins the execution's trace.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { executionSummaries } from '../../../src/core/pipeline-execution.js';
+import { actionTraceContext } from '../../../src/server/events/trace.js';
 import { parsePipeline } from '../../../src/spec/pipeline.js';
 import { authedUrl, commitFiles, gitOk, tempDir } from '../../git/git-client.js';
 import { waitFor } from '../../agent/agent-harness.js';
@@ -62,6 +63,13 @@ test('a CodeDeploy action deploys the input artifact and the pipeline succeeds w
   const deployment = await server.services.deployments.get(deploymentId);
   assert.equal(deployment.revision.revisionType === 'S3' && deployment.revision.s3Location.bucket, 'nagare-pipeline-artifacts');
   assert.equal(deployment.requestedBy, 'codepipeline/pipe-ok');
+  // The deployment is in the push's trace, under the deploy action attempt's span.
+  const execution = (await server.services.pipelines.runtime('pipe-ok')).executions.at(-1);
+  assert.ok(execution);
+  const expected = actionTraceContext(execution, { stageName: 'Beta', actionName: 'DeployToBeta', attempt: 1 });
+  assert.equal(deployment.traceParent?.split('-')[1], expected.traceId);
+  assert.equal(deployment.traceParent?.split('-')[1], execution.traceParent?.split('-')[1], 'the push\'s trace');
+  assert.equal(deployment.parentSpanId, expected.spanId);
   await playAgents(server, deploymentId, [agent]);
   await waitFor('the execution to succeed', async () => executionSummaries(await server.services.pipelines.runtime('pipe-ok'))[0]?.status === 'Succeeded', 30_000);
   const action = (await server.services.pipelines.runtime('pipe-ok')).executions.at(-1)?.actions.find((a) => a.action === 'DeployToBeta');

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { CodeBuildClient, StartBuildCommand } from '@aws-sdk/client-codebuild';
 import { codebuildVariables, type BuildIdentity } from '../../../src/build/environment.js';
 import type { AwsEvent } from '../../../src/core/aws-event.js';
 import { buildJobSchema } from '../../../src/protocol/build-job.js';
@@ -47,19 +48,61 @@ test('a build started on its own has a trace of its own', async () => {
   assert.match(build.record.job.traceParent ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
 });
 
-test('GET /api/v1/events?trace= gives one execution\'s timeline: its pipeline events and its builds\' events', async () => {
+test('a push starts a trace: its CodeCommit event, the execution it starts, the execution\'s builds and their log lines share one trace id (GET /api/v1/events?trace=)', async () => {
   const fixture = await pipelineFixture(server, 'timeline', ['Build']);
   await fixture.push('one');
   await waitFor('the action build to be queued', async () => (await server.services.builds.listForProject('timeline-build', { limit: 5 })).items.length > 0);
   const [execution] = (await server.services.pipelines.runtime('timeline')).executions;
-  assert.ok(execution);
-  const traceId = executionTraceId(execution.pipelineExecutionId);
+  assert.ok(execution?.traceParent, 'the execution keeps the push\'s traceparent');
+  const traceId = executionTraceId(execution.pipelineExecutionId, execution.traceParent);
+  assert.notEqual(traceId, executionTraceId(execution.pipelineExecutionId), 'the push\'s trace, not one derived from the execution id');
   const response = await fetch(`${server.url}/api/v1/events?trace=${traceId}`, { headers: { authorization: `Bearer ${server.token}` } });
   const { events } = (await response.json()) as { events: { event: AwsEvent; traceId: string }[] };
   assert.ok(events.every((e) => e.traceId === traceId));
   const kinds = new Set(events.map((e) => e.event['detail-type']));
-  assert.ok(kinds.has('CodePipeline Pipeline Execution State Change') && kinds.has('CodePipeline Action Execution State Change') && kinds.has('CodeBuild Build State Change'), [...kinds].join(', '));
+  for (const kind of ['CodeCommit Repository State Change', 'CodePipeline Pipeline Execution State Change', 'CodePipeline Action Execution State Change', 'CodeBuild Build State Change']) assert.ok(kinds.has(kind), `${kind} in ${[...kinds].join(', ')}`);
+  assert.equal(events[0]?.event['detail-type'], 'CodeCommit Repository State Change', 'the push comes first');
   const build = events.find((e) => e.event['detail-type'] === 'CodeBuild Build State Change');
   assert.equal(build?.event.detail['project-name'], 'timeline-build');
+  const logged = server.logs().split('\n').filter((l) => l.includes(traceId)).map((l) => (JSON.parse(l) as { msg: string }).msg);
+  assert.ok(logged.includes('pipeline execution started') && logged.includes('build queued'), logged.join(', '));
   assert.equal((await fetch(`${server.url}/api/v1/events?trace=not-a-trace`, { headers: { authorization: `Bearer ${server.token}` } })).status, 400);
+});
+
+test('StartBuild and StartPipelineExecution honour the caller\'s traceparent header; an invalid one starts a trace of its own', async () => {
+  const caller = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' };
+  const post = (path: string, traceparent: string, body: unknown = {}) => fetch(`${server.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', traceparent }, body: JSON.stringify(body) });
+  const started = await post('/api/v1/projects/traced/builds', `00-${caller.traceId}-${caller.spanId}-01`);
+  assert.equal(started.status, 201);
+  const { build } = (await started.json()) as { build: { id: string } };
+  const job = (await server.services.builds.get(build.id)).record.job;
+  assert.equal(job.traceParent?.split('-')[1], caller.traceId, 'the build joins the caller\'s trace');
+  assert.equal(job.parentSpanId, caller.spanId, 'under the caller\'s span');
+  const forged = await post('/api/v1/projects/traced/builds', `00-${'0'.repeat(32)}-${caller.spanId}-01`);
+  const other = (await server.services.builds.get(((await forged.json()) as { build: { id: string } }).build.id)).record.job;
+  assert.notEqual(other.traceParent?.split('-')[1], '0'.repeat(32), 'an all-zero trace id is invalid and ignored');
+  assert.equal(other.parentSpanId, undefined);
+
+  await pipelineFixture(server, 'apistarted', ['Build']);
+  const execution = await post('/api/v1/pipelines/apistarted/executions', `00-${caller.traceId}-${caller.spanId}-01`);
+  assert.equal(execution.status, 201);
+  const { pipelineExecutionId } = (await execution.json()) as { pipelineExecutionId: string };
+  const stored = await server.services.pipelines.execution('apistarted', pipelineExecutionId);
+  assert.equal(stored?.traceParent, `00-${caller.traceId}-${caller.spanId}-01`);
+  const events = await server.services.context.store.events.after(0, 1000, { traceId: caller.traceId });
+  assert.ok(events.some((e) => e.event.detail['execution-id'] === pipelineExecutionId), 'the execution\'s events carry the caller\'s trace id');
+});
+
+test('the AWS StartBuild (SigV4, the official SDK) honours the request\'s traceparent header', async () => {
+  const client = new CodeBuildClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey } });
+  const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+  client.middlewareStack.add((next) => (args) => {
+    (args.request as { headers: Record<string, string> }).headers.traceparent = traceparent;
+    return next(args);
+  }, { step: 'build' });
+  const { build } = await client.send(new StartBuildCommand({ projectName: 'traced' }));
+  assert.ok(build?.id);
+  const job = (await server.services.builds.get(build.id)).record.job;
+  assert.equal(job.traceParent?.split('-')[1], '0af7651916cd43dd8448eb211c80319c');
+  assert.equal(job.parentSpanId, 'b7ad6b7169203331');
 });

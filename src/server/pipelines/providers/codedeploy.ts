@@ -9,6 +9,7 @@ import type { PipelineActionRef } from '../../../core/build-job.js';
 import type { Deployment } from '../../../core/deployment.js';
 import { NagareError } from '../../../core/errors.js';
 import { PIPELINE_ARTIFACT_BUCKET } from '../../deployments/revisions-service.js';
+import { pipelineActionTrace } from '../../events/trace.js';
 import type { Services } from '../../services.js';
 import type { ActionProvider, ActionResult } from './action-provider.js';
 
@@ -48,6 +49,7 @@ export const codeDeployProvider: ActionProvider = {
         revision: { revisionType: 'S3', s3Location: { bucket: PIPELINE_ARTIFACT_BUCKET, key: input, bundleType: 'zip' } },
         description: `Pipeline ${pipelineName}, execution ${ref.executionId}, action ${ref.actionName}`,
         requestedBy: `codepipeline/${pipelineName}`,
+        parentTrace: await pipelineActionTrace(services.context.store, ref),
       });
       return resultOf(services, created);
     } catch (error) {
