@@ -1,18 +1,25 @@
 /**
- * The agent: registers once (with its fleet and labels), then leases jobs from the server (long
- * poll) and runs them one at a time, dispatching by the job's kind, until stopped. Agents only
- * dial out; a server restart is ridden out by retrying.
+ * The agent: registers once (with its fleet and labels, and with `instanceName` as the on-premises
+ * instance it serves), then leases jobs from the server (long poll) and runs them one at a time,
+ * dispatching by the job's kind — builds, and deployments to this instance — until stopped.
+ * Agents only dial out; a server restart is ridden out by retrying.
  *
  * `stop()` is graceful: no new lease is taken, a running build is stopped (reported STOPPED) and
- * its log and result are sent, then the loop ends. Nothing here exits the process.
+ * its log and result are sent, a running deployment's hook is stopped and its events reported,
+ * then the loop ends. Nothing here exits the process.
  */
 import type { BuildJob } from '../core/build-job.js';
 import type { StatusType } from '../core/build-phases.js';
+import { mkdir, lstat } from 'node:fs/promises';
 import { NagareError } from '../core/errors.js';
 import { DOCKER_LABEL, normaliseLabels } from '../core/job-routing.js';
 import { AgentApiError, AgentClient, type Lease, type RetryPolicy } from '../client/agent-client.js';
 import { dockerAnswers } from '../executors/index.js';
 import type { RegisterBody } from '../protocol/agent-protocol.js';
+import type { DeployJobPayload } from '../protocol/deploy-job.js';
+import { MAX_BUNDLE_BYTES } from '../deploy/bundle.js';
+import { shellBuildEnvironment } from './build-environment.js';
+import { reportDeployFault, reportInterruptedEvents, runDeployJob } from './run-deploy-job.js';
 import { silentLogger, type AgentLogger } from './agent-logger.js';
 import { reportJobFault } from './job-fault.js';
 import { DEFAULT_BUILD_USER, ensureBuildUser, type RunAsPolicy } from './build-user.js';
@@ -58,6 +65,21 @@ export interface AgentOptions {
   readonly logger?: AgentLogger | undefined;
   /** Called after each build the agent reported (tests, metrics). */
   readonly onBuildFinished?: ((buildId: string, status: StatusType | undefined) => void) | undefined;
+  /** `--instance-name`: the agent serves this on-premises instance and runs its deploy jobs. */
+  readonly instance?: InstanceOptions | undefined;
+  /** false (`--no-builds`): the agent runs no builds, only its instance's deployments. Default true. */
+  readonly runBuilds?: boolean | undefined;
+}
+
+/** What an agent serving an on-premises instance needs (issue 10). */
+export interface InstanceOptions {
+  readonly instanceName: string;
+  /** The instance's tags, which deployment groups select it by (at most 10). */
+  readonly tags: readonly { readonly Key: string; readonly Value: string }[];
+  /** Revisions, install records and hook logs, in the CodeDeploy agent's layout. */
+  readonly deploymentRoot: string;
+  /** A bundle larger than this fails DownloadBundle (default 4 GiB, as `nagare deploy local` takes). */
+  readonly maxBundleBytes?: number | undefined;
 }
 
 export interface RunningAgent {
@@ -82,19 +104,33 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     onRetry: (what, error, delayMs) => logger.warn(`${what} failed (${error.message}); retrying in ${Math.round(delayMs)} ms`),
     onFailover: (from, to, error) => logger.warn(`${from} stopped answering (${error.message}); moving to ${to}`),
   });
-  const policy = await runAsPolicy(options, logger);
-  const buildsRunAs = describeBuilds(options.executorKind, policy);
-  const workDir = await claimWorkDir(options.workDir, options.executorKind === 'docker' ? undefined : policy.buildUser, logger);
-  const registration: RegisterBody = { name: options.name, tags: options.tags, fleet: options.fleet, labels: await advertisedLabels(options), kinds: ['build'] };
+  const runBuilds = options.runBuilds ?? true;
+  if (!runBuilds && !options.instance) throw new NagareError('CONFIG_INVALID', 'An agent that runs no builds (--no-builds) must serve an instance: give --instance-name');
+  const policy: RunAsPolicy = runBuilds ? await runAsPolicy(options, logger) : { buildUser: undefined, allowRunAs: [], allowRootBuilds: false };
+  const buildsRunAs = runBuilds ? describeBuilds(options.executorKind, policy) : 'this agent runs no builds (--no-builds)';
+  if (options.instance) await claimDeploymentRoot(options.instance.deploymentRoot);
+  const workDir = runBuilds ? await claimWorkDir(options.workDir, options.executorKind === 'docker' ? undefined : policy.buildUser, logger) : { release: () => Promise.resolve() };
+  const registration: RegisterBody = {
+    name: options.name,
+    tags: options.tags,
+    fleet: options.fleet,
+    labels: await advertisedLabels(options),
+    kinds: options.instance ? (runBuilds ? ['build', 'deploy'] : ['deploy']) : ['build'],
+    ...(options.instance ? { instanceName: options.instance.instanceName, instanceTags: options.instance.tags } : {}),
+  };
   let agentId: string;
   try {
     ({ agentId } = await client.register(options.token, registration));
+    // Before any lease: the event a killed predecessor on this instance was running is reported
+    // Failed, so that its deployment goes on by its rules and nothing of it runs twice.
+    if (options.instance) await reportInterruptedEvents(client, options.instance.deploymentRoot, options.instance.instanceName, logger, stopping.signal);
   } catch (error) {
     await workDir.release();
     throw error;
   }
   const where = options.fleet === undefined ? '' : ` in fleet ${options.fleet}`;
-  logger.info(`registered with ${client.serverUrl} as ${agentId} (${options.name})${where}, labels ${registration.labels?.join(',') || 'none'}; ${buildsRunAs}`);
+  const serves = options.instance ? `, serving instance ${options.instance.instanceName} (deployment root ${options.instance.deploymentRoot})` : '';
+  logger.info(`registered with ${client.serverUrl} as ${agentId} (${options.name})${where}${serves}, labels ${registration.labels?.join(',') || 'none'}; ${buildsRunAs}`);
 
   const loop = async (): Promise<void> => {
     while (!stopping.signal.aborted) {
@@ -121,10 +157,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     switch (job.kind) {
       case 'build':
         return runBuild(job.id, job.build, stopRequested);
-      // Only agents started with --instance-name serve deploy jobs; the dispatch to the host side
-      // (src/deploy/instance-deployment.ts) comes with it.
       case 'deploy':
-        throw new NagareError('AGENT_PROTOCOL_MISMATCH', `This agent does not run deploy jobs yet (${job.id})`);
+        return runDeploy(job.id, job.deploy);
       default: {
         const unknown: never = job;
         throw new NagareError('AGENT_PROTOCOL_MISMATCH', `This agent cannot run ${String((unknown as { kind?: unknown }).kind)} jobs`);
@@ -160,6 +194,29 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       options.onBuildFinished?.(jobId, reported ? 'FAULT' : undefined);
     }
   };
+  /** One deployment on this instance; an error of nagare's own is reported at once as the instance's failure. */
+  const runDeploy = async (jobId: string, deploy: DeployJobPayload): Promise<void> => {
+    const instance = options.instance;
+    // The server targets deploy jobs at agents registered with an instance name only.
+    if (!instance) throw new NagareError('AGENT_PROTOCOL_MISMATCH', `This agent serves no instance, so it cannot run deploy job ${jobId}`);
+    logger.info(`leased ${jobId}: deployment ${deploy.deploymentId} of ${deploy.applicationName}/${deploy.deploymentGroupName}`);
+    try {
+      await runDeployJob({
+        client,
+        jobId,
+        job: deploy,
+        deploymentRoot: instance.deploymentRoot,
+        hookEnvironment: shellBuildEnvironment(options.hostEnvironment, [options.token], undefined),
+        heartbeatMs: options.heartbeatMs ?? 2000,
+        maxBundleBytes: instance.maxBundleBytes ?? MAX_BUNDLE_BYTES,
+        logger,
+        signal: stopping.signal,
+      });
+    } catch (error) {
+      logger.error(`deploy job ${jobId} could not be run: ${error instanceof Error ? error.message : String(error)}`);
+      await reportDeployFault(client, jobId, deploy, options.name, error, logger);
+    }
+  };
   const done = loop().finally(() => workDir.release()).catch((error: unknown) => {
     logger.error(`agent stopped: ${error instanceof Error ? error.message : String(error)}`);
     throw error;
@@ -179,6 +236,18 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       await done.catch(() => undefined);
     },
   };
+}
+
+/**
+ * The deployment root must be the agent's own directory (not a link, owned by its user): hooks
+ * run from it and Install records what to delete there.
+ */
+async function claimDeploymentRoot(root: string): Promise<void> {
+  await mkdir(root, { recursive: true, mode: 0o755 });
+  const info = await lstat(root);
+  if (!info.isDirectory() || info.uid !== process.getuid?.()) {
+    throw new NagareError('CONFIG_INVALID', `the deployment root ${root} is ${info.isDirectory() ? `owned by uid ${info.uid}` : 'not a directory'}; give the agent a directory of its own (--deployment-root)`);
+  }
 }
 
 /** The given labels, plus `docker` when the engine answers and builds may use it (not with `--executor shell`). */

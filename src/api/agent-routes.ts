@@ -15,11 +15,12 @@
  *   POST /agent/v1/deploy-jobs/:id/heartbeat   {} → { stopRequested }
  *   POST /agent/v1/deploy-jobs/:id/events      { event } → { stopRequested }
  *   POST /agent/v1/deploy-jobs/:id/complete    { events } → { stopRequested }
+ *   POST /agent/v1/deploy-jobs/:id/interrupted { event } → { stopRequested } (an agent restarted on the job's instance)
  */
 import { Hono } from 'hono';
 import { NagareError } from '../core/errors.js';
 import { AGENT_PROTOCOL_VERSION, completeBody, heartbeatBody, leaseBody, parametersBody, registerBody } from '../protocol/agent-protocol.js';
-import { deployCompleteBody, deployEventBody } from '../protocol/deploy-job.js';
+import { deployCompleteBody, deployEventBody, deployInterruptedBody } from '../protocol/deploy-job.js';
 import type { Services } from '../server/services.js';
 import { bearerToken, cappedBody, readBody, readJson, refuseDeclaredLength, type BodyLimit } from './request.js';
 import { streamOf } from './streams.js';
@@ -114,6 +115,11 @@ export function agentRoutes(services: Services): Hono<Env> {
   app.post('/deploy-jobs/:id/complete', async (c) => {
     const { events } = deployCompleteBody.parse(await readJson(c, jsonLimit));
     return c.json(await deployJobs.completed(c.get('agentId'), c.req.param('id'), events));
+  });
+
+  app.post('/deploy-jobs/:id/interrupted', async (c) => {
+    const { event } = deployInterruptedBody.parse(await readJson(c, jsonLimit));
+    return c.json(await deployJobs.interrupted(c.get('agentId'), c.req.param('id'), event));
   });
 
   return app;

@@ -27,7 +27,7 @@ async function main(argv: readonly string[]): Promise<number> {
   let outcome: CommandOutcome | undefined;
   const program = new Command()
     .name('nagare')
-    .description('Self-hosted CI/CD that runs AWS CodeBuild buildspecs and CodePipeline pipelines and hosts git repositories like CodeCommit')
+    .description('Self-hosted CI/CD that runs AWS CodeBuild buildspecs, CodeDeploy appspecs on your own hosts and CodePipeline pipelines, and hosts git repositories like CodeCommit')
     .version('0.1.0')
     .exitOverride()
     // Options after a subcommand belong to it (`nagare build list --json`), not to its parent.

@@ -32,7 +32,9 @@ import {
   type HeartbeatBody,
   type LeasedJob,
   type RegisterBody,
+  type Sendable,
 } from '../protocol/agent-protocol.js';
+import { deployReportAnswer, type LifecycleEventResult } from '../protocol/deploy-job.js';
 import { isConnectionReset } from './connection-reset.js';
 
 export type { CompletionBody, HeartbeatBody, LeasedJob } from '../protocol/agent-protocol.js';
@@ -102,6 +104,8 @@ interface Request {
   readonly method: 'GET' | 'POST' | 'PUT';
   /** The answer is bytes (an input artifact), not JSON. */
   readonly binary?: boolean;
+  /** The answer is handed over unread (a deploy bundle, which the caller streams to a file). */
+  readonly stream?: boolean;
   readonly path: string;
   readonly json?: unknown;
   /** Called for each attempt, so that a streamed body can be opened again. */
@@ -192,6 +196,41 @@ export class AgentClient {
     }
   }
 
+  /**
+   * Opens the revision bundle of a held deploy job, unread: the caller streams it to a file and
+   * bounds its size (the declared length, when the server sends one, lets it refuse at once). A
+   * connection that drops mid-body errors the stream; nothing here retries that.
+   */
+  async openBundle(jobId: string, options: CallOptions = {}): Promise<{ body: ReadableStream<Uint8Array>; declaredBytes: number | undefined }> {
+    const response = (await this.call({ method: 'GET', path: `${deployPath(jobId)}/bundle`, stream: true, timeoutMs: 60 * 60_000 }, options)) as Response | undefined;
+    if (!response?.body) throw new AgentApiError(200, 'AGENT_PROTOCOL_MISMATCH', 'The server answered the bundle request with no body');
+    const length = Number(response.headers.get('content-length') ?? Number.NaN);
+    return { body: response.body, declaredBytes: Number.isSafeInteger(length) && length >= 0 ? length : undefined };
+  }
+
+  /** Keeps a deploy job's lease while a hook runs; AGENT_LEASE_EXPIRED when the server ended the job. */
+  async deployHeartbeat(jobId: string, options: CallOptions = {}): Promise<{ stopRequested: boolean }> {
+    return answer(deployReportAnswer, await this.call({ method: 'POST', path: `${deployPath(jobId)}/heartbeat`, json: {} }, options), 'deploy heartbeat');
+  }
+
+  /** One lifecycle event's result, as it ends. */
+  async deployEvent(jobId: string, event: Sendable<LifecycleEventResult>, options: CallOptions = {}): Promise<{ stopRequested: boolean }> {
+    return answer(deployReportAnswer, await this.call({ method: 'POST', path: `${deployPath(jobId)}/events`, json: { event } }, options), 'deploy event');
+  }
+
+  /**
+   * Every event's result: the instance's lifecycle is over. Safe to repeat: a report the server
+   * already took (its answer lost) answers stopRequested instead of failing.
+   */
+  async deployComplete(jobId: string, events: readonly Sendable<LifecycleEventResult>[], options: CallOptions = {}): Promise<{ stopRequested: boolean }> {
+    return answer(deployReportAnswer, await this.call({ method: 'POST', path: `${deployPath(jobId)}/complete`, json: { events } }, options), 'deploy complete');
+  }
+
+  /** The event a killed predecessor on this instance was running, Failed (the CodeDeploy agent's code 7). */
+  async deployInterrupted(jobId: string, event: Sendable<LifecycleEventResult>, options: CallOptions = {}): Promise<{ stopRequested: boolean }> {
+    return answer(deployReportAnswer, await this.call({ method: 'POST', path: `${deployPath(jobId)}/interrupted`, json: { event } }, options), 'deploy interrupted');
+  }
+
   private async call(request: Request, options: CallOptions, token = this.sessionToken, onRetry?: () => void): Promise<unknown> {
     const signal = anySignal([this.options.signal, options.signal]);
     const started = Date.now();
@@ -271,6 +310,7 @@ export class AgentClient {
       throw new AgentApiError(0, 'NETWORK_ERROR', `${serverUrl} could not be reached (${error instanceof Error ? error.message : String(error)}${cause})`, {}, isConnectionReset(error));
     }
     if (response.status === 204) return undefined;
+    if (response.ok && request.stream) return response;
     if (response.ok && request.binary) {
       try {
         return Buffer.from(await response.arrayBuffer());
@@ -295,6 +335,10 @@ export function splitServerUrls(value: string): string[] {
 
 function buildPath(jobId: string): string {
   return `/jobs/${encodeURIComponent(jobId)}`;
+}
+
+function deployPath(jobId: string): string {
+  return `/deploy-jobs/${encodeURIComponent(jobId)}`;
 }
 
 /** A 2xx answer in the protocol's shape; anything else is a server this agent cannot work with. */

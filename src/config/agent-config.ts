@@ -7,6 +7,7 @@ import path from 'node:path';
 import { NagareError } from '../core/errors.js';
 import { parseImageMapping, type ImageMapping } from '../core/image-map.js';
 import { LABEL_PATTERN, normaliseLabels } from '../core/job-routing.js';
+import { defaultDeploymentRoot } from './deploy-local-config.js';
 import { defaultStateDir, definedEnvironment } from './environment.js';
 import { parseLogLimit } from './log-limit.js';
 
@@ -25,6 +26,12 @@ export interface AgentFlags {
   readonly allowRunAs?: string;
   readonly allowRootBuilds?: boolean;
   readonly imageMap?: readonly string[];
+  readonly instanceName?: string;
+  /** `--tags K=V,K2=V2`: the instance's tags. */
+  readonly tags?: string;
+  readonly deploymentRoot?: string;
+  /** false with `--no-builds`. */
+  readonly builds?: boolean;
 }
 
 /** Who shell builds run as (issue 7, finding 6); shared by `nagare agent` and `nagare up`. */
@@ -56,6 +63,16 @@ export interface AgentConfig {
   readonly allowRootBuilds: boolean;
   /** `--image-map PATTERN=IMAGE` rules, in order (core/image-map.ts). */
   readonly imageMap: readonly ImageMapping[];
+  /** `--instance-name`, `--tags`, `--deployment-root`: the on-premises instance this agent serves. */
+  readonly instance: InstanceConfig | undefined;
+  /** false with `--no-builds` (only with an instance). */
+  readonly runBuilds: boolean;
+}
+
+export interface InstanceConfig {
+  readonly instanceName: string;
+  readonly tags: readonly { readonly Key: string; readonly Value: string }[];
+  readonly deploymentRoot: string;
 }
 
 export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): AgentConfig {
@@ -92,7 +109,49 @@ export function compileAgentConfig(flags: AgentFlags, env: NodeJS.ProcessEnv): A
     logLimitBytes: parseLogLimit(flags.maxLogMib ?? env.NAGARE_MAX_LOG_MIB),
     ...compileBuildIsolation(flags, env),
     imageMap: compileImageMap(flags.imageMap, env),
+    ...compileInstance(flags, env),
   };
+}
+
+/** As CodeDeploy names on-premises instances (RegisterOnPremisesInstance). */
+const INSTANCE_NAME = /^[A-Za-z0-9._+=,@-]{1,100}$/;
+const MAX_INSTANCE_TAGS = 10;
+
+/**
+ * `--instance-name` (or NAGARE_INSTANCE_NAME) makes the agent an on-premises instance with the
+ * `--tags` (NAGARE_INSTANCE_TAGS) and a deployment root (`--deployment-root`,
+ * NAGARE_DEPLOYMENT_ROOT; by default the one `nagare deploy local` uses). `--no-builds`
+ * (NAGARE_NO_BUILDS=true) leaves it only the instance's deployments. The instance's flags without
+ * a name are refused rather than ignored.
+ */
+export function compileInstance(flags: AgentFlags, env: NodeJS.ProcessEnv): { instance: InstanceConfig | undefined; runBuilds: boolean } {
+  const instanceName = flags.instanceName ?? env.NAGARE_INSTANCE_NAME;
+  const tagsText = flags.tags ?? env.NAGARE_INSTANCE_TAGS;
+  const root = flags.deploymentRoot ?? env.NAGARE_DEPLOYMENT_ROOT;
+  // Commander gives `builds: true` unless --no-builds, so the environment is read only when it did not say false.
+  const runBuilds = flags.builds !== false && env.NAGARE_NO_BUILDS !== 'true';
+  if (instanceName === undefined) {
+    const stray = tagsText !== undefined ? '--tags' : root !== undefined ? '--deployment-root' : !runBuilds ? '--no-builds' : undefined;
+    if (stray) throw new NagareError('CONFIG_INVALID', `${stray} is for an agent that serves an instance: give --instance-name NAME too`);
+    return { instance: undefined, runBuilds };
+  }
+  if (!INSTANCE_NAME.test(instanceName)) throw new NagareError('CONFIG_INVALID', `--instance-name must be 1 to 100 letters, digits and . _ + = , @ -, not '${instanceName}'`);
+  return { instance: { instanceName, tags: parseInstanceTags(tagsText ?? ''), deploymentRoot: path.resolve(root ?? defaultDeploymentRoot(env)) }, runBuilds };
+}
+
+/** `K=V,K2=V2` into CodeDeploy tags: every pair needs `=` and a key; at most 10, each key once. */
+export function parseInstanceTags(text: string): { Key: string; Value: string }[] {
+  const tags: { Key: string; Value: string }[] = [];
+  for (const pair of text.split(',').map((part) => part.trim()).filter((part) => part !== '')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new NagareError('CONFIG_INVALID', `--tags takes KEY=VALUE pairs separated by commas (e.g. env=prod,role=web), not '${pair}'`);
+    const tag = { Key: pair.slice(0, at), Value: pair.slice(at + 1) };
+    if (tag.Key.length > 128 || tag.Value.length > 256) throw new NagareError('CONFIG_INVALID', `--tags: keys are at most 128 characters and values at most 256, not '${pair}'`);
+    if (tags.some((other) => other.Key === tag.Key)) throw new NagareError('CONFIG_INVALID', `--tags names the key '${tag.Key}' twice`);
+    tags.push(tag);
+  }
+  if (tags.length > MAX_INSTANCE_TAGS) throw new NagareError('CONFIG_INVALID', `--tags: an instance has at most ${MAX_INSTANCE_TAGS} tags, not ${tags.length}`);
+  return tags;
 }
 
 /** `--image-map` flags (repeatable), or NAGARE_IMAGE_MAP with rules separated by commas. */

@@ -22,7 +22,7 @@ import { DEFAULT_UNZIP_LIMITS, unzipInto } from '../executors/unzip.js';
 export type BundleType = 'zip' | 'tar' | 'tgz' | 'directory';
 
 /** The largest bundle file accepted; a zip or tgz may unpack to at most DEFAULT_UNZIP_LIMITS. */
-const MAX_BUNDLE_BYTES = 4 * 1024 ** 3;
+export const MAX_BUNDLE_BYTES = 4 * 1024 ** 3;
 
 /** Unpacks `bundle` into `archiveDir` (which must not exist yet); keeps a copy of a file bundle as `bundleCopy`. */
 export async function unpackBundle(bundle: { readonly path: string; readonly type: BundleType }, archiveDir: string, bundleCopy: string): Promise<void> {

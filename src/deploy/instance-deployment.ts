@@ -233,7 +233,8 @@ function describeError(error: unknown): string {
 export async function takeInterruptedEvents(deploymentRoot: string, now: () => number = Date.now): Promise<{ deploymentId: string; deploymentGroupId: string; result: LifecycleEventResult }[]> {
   const taken = [];
   for (const marker of await interruptedEvents(deploymentRoot)) {
-    const message = `The agent stopped while ${marker.event} of deployment ${marker.deploymentId} was running; the event failed after the agent restarted`;
+    // The CodeDeploy agent's words for its code 7 (FAILED_AFTER_RESTART), then what ran.
+    const message = `Failed: Failing in-progress lifecycle event after an agent restart. The agent stopped while ${marker.event} of deployment ${marker.deploymentId} was running (error code 7); the event is not run again`;
     const result: LifecycleEventResult = {
       name: marker.event, status: 'Failed', startTime: marker.startTime, endTime: now(),
       diagnostics: { errorCode: 'UnknownError', scriptName: '', message, logTail: '' },

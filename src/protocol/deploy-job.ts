@@ -38,5 +38,18 @@ export type LifecycleEventResult = z.output<typeof lifecycleEventResult>;
 export const deployEventBody = z.object({ event: lifecycleEventResult });
 /** POST /agent/v1/deploy-jobs/:id/complete */
 export const deployCompleteBody = z.object({ events: z.array(lifecycleEventResult).max(20) });
-/** Both answer whether the server wants the instance's deployment stopped. */
+/**
+ * POST /agent/v1/deploy-jobs/:id/interrupted — an agent restarted on the instance reports the
+ * event that was running when its predecessor stopped (the CodeDeploy agent's code 7). Accepted
+ * from the agent serving the job's instance now, though the lease belongs to the one that died.
+ */
+export const deployInterruptedBody = z.object({ event: lifecycleEventResult });
+/** All answer whether the server wants the instance's deployment stopped. */
 export const deployReportAnswer = z.object({ stopRequested: z.boolean() });
+
+/**
+ * The job of one instance in one deployment: derived from both, so that a repeated effect never
+ * runs an instance twice, and so that an agent restarted on the instance can name the job its
+ * predecessor held.
+ */
+export const deployJobId = (deploymentId: string, instanceName: string): string => `${deploymentId}.${instanceName}`;

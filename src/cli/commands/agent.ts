@@ -1,6 +1,7 @@
 /**
- * `nagare agent`: joins a server and runs the builds it leases, one at a time, until Ctrl-C or
- * SIGTERM, which stop the running build (reported STOPPED) before the agent exits.
+ * `nagare agent`: joins a server and runs the builds it leases, one at a time, and with
+ * `--instance-name` the deployments to that on-premises instance, until Ctrl-C or SIGTERM, which
+ * stop the running build (reported STOPPED) or hook (its event reported Failed) before it exits.
  */
 import { Option, type Command } from 'commander';
 import { compileAgentConfig, type AgentFlags } from '../../config/agent-config.js';
@@ -14,7 +15,7 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 export function registerAgentCommand(program: Command, done: (outcome: CommandOutcome) => void): void {
   const agent = program
     .command('agent')
-    .description('Run builds leased from a nagare server (agents dial out; no inbound port)')
+    .description('Run builds, and with --instance-name deployments to this host, leased from a nagare server (agents dial out; no inbound port)')
     // `nagare agent list --server …` gives --server to list, not to the agent itself.
     .enablePositionalOptions()
     .addOption(new Option('--server <urls>', 'the server to join; several of one cluster as URL1,URL2 (tried in order, the next when one stops answering)').env('NAGARE_SERVER'))
@@ -31,11 +32,16 @@ export function registerAgentCommand(program: Command, done: (outcome: CommandOu
     .option('--allow-run-as <users>', 'users a buildspec run-as may name, separated by commas (default none)')
     .option('--allow-root-builds', 'let a buildspec say run-as: root, and allow --build-user root')
     .option('--image-map <pattern=image>', "run projects whose image matches PATTERN (* is a wildcard) in IMAGE instead, e.g. 'aws/codebuild/*=nagare/base:latest' (repeatable; $NAGARE_IMAGE_MAP)", collect)
+    .addOption(new Option('--instance-name <name>', 'serve CodeDeploy deployments as this on-premises instance (registered if new): 1-100 letters, digits and . _ + = , @ -').env('NAGARE_INSTANCE_NAME'))
+    .addOption(new Option('--tags <k=v,...>', 'the instance\'s tags, which deployment groups select it by, e.g. env=prod,role=web (at most 10)').env('NAGARE_INSTANCE_TAGS'))
+    .addOption(new Option('--deployment-root <dir>', 'where the instance keeps revisions, install records and scripts.log (default /opt/nagare/deployment-root as root, else <state-dir>/deployment-root)').env('NAGARE_DEPLOYMENT_ROOT'))
+    .option('--no-builds', 'run only this instance\'s deployments, never builds (with --instance-name; NAGARE_NO_BUILDS=true)')
     .addHelpText('after', `
 Examples:
   nagare agent --server http://ci.example:8780 --token ngr_… --tag env=staging
   nagare agent --server http://ci.example:8780 --token ngr_… --fleet linux-large --labels large,gpu
   nagare agent --server http://ci.example:8780 --token ngr_… --image-map 'aws/codebuild/*=nagare/base:latest'
+  nagare agent --server http://ci.example:8780 --token ngr_… --instance-name web-1 --tags env=prod,role=web --no-builds
   nagare agent list --server http://ci.example:8780 --token ngr_…
   NAGARE_SERVER=http://127.0.0.1:8780 NAGARE_AGENT_TOKEN=… nagare agent --work-dir /var/lib/nagare-agent`)
     .action(async (flags: AgentFlags) => {
@@ -58,13 +64,15 @@ async function agentCommand(flags: AgentFlags): Promise<CommandOutcome> {
   // Loaded here so that other commands do not pay for the agent's modules at start.
   const { startAgent } = await import('../../agent/agent.js');
   const agent = await startAgent({ ...config, logger });
-  logger.info(`agent ${config.name} ready; ${agent.buildsRunAs}; work directory ${config.workDir}; Ctrl-C stops it`);
+  const place = config.runBuilds ? `work directory ${config.workDir}` : '';
+  const instance = config.instance ? `instance ${config.instance.instanceName}, deployment root ${config.instance.deploymentRoot}` : '';
+  logger.info(`agent ${config.name} ready; ${agent.buildsRunAs}; ${[place, instance].filter(Boolean).join('; ')}; Ctrl-C stops it`);
   const stopped = new Promise<void>((resolve) => {
     const onSignal = (): void => {
       // A second Ctrl-C takes the default action (exit at once); the lease then runs out.
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      logger.info('stopping: the running build (if any) is stopped and reported first; Ctrl-C again to leave at once');
+      logger.info('stopping: the running build or deployment (if any) is stopped and reported first; Ctrl-C again to leave at once');
       resolve();
     };
     process.on('SIGINT', onSignal);

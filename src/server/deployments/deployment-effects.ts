@@ -11,13 +11,12 @@ import { revisionKey } from '../../core/deployment.js';
 import { nextRolloutDeadline, type LifecycleEvent, type RolloutEffect } from '../../core/deployment-rollout.js';
 import { NagareError } from '../../core/errors.js';
 import type { Job } from '../../core/store.js';
-import { deployJobPayload, type DeployJobPayload, type LifecycleEventResult } from '../../protocol/deploy-job.js';
+import { deployJobId, deployJobPayload, type DeployJobPayload, type LifecycleEventResult } from '../../protocol/deploy-job.js';
 import type { ServerContext } from '../server-context.js';
 import { deployError } from './deploy-errors.js';
 import type { DeploymentsService } from './deployments-service.js';
 
-/** The job of one instance in one deployment. */
-export const deployJobId = (deploymentId: string, instanceName: string): string => `${deploymentId}.${instanceName}`;
+export { deployJobId };
 
 /** A rollback's id is derived from the deployment it undoes, so that it is created once. */
 export function rollbackDeploymentId(triggeringId: string): string {
@@ -186,6 +185,27 @@ export class DeploymentEffects {
     const { deploymentId, instanceName } = payloadOf(job);
     await this.deployments.dispatch(deploymentId, { type: 'INSTANCE_ENDED', at: this.context.clock(), instanceName, events: results.map(toLifecycleEvent) });
     return { stopRequested: false };
+  }
+
+  /**
+   * An agent restarted on an instance reports the event its predecessor was running when it
+   * stopped (the CodeDeploy agent's code 7), so that the deployment goes on by its rules at once
+   * rather than when the dead agent's lease runs out. The lease is the dead agent's, so the caller
+   * must be the agent serving the job's instance now. The job ends, and the instance ends with
+   * that event Failed and the events after it Skipped; none of them runs again. A report that
+   * comes after the server gave up on the instance changes nothing and answers stopRequested.
+   */
+  async interrupted(agentId: string, jobId: string, result: LifecycleEventResult): Promise<{ stopRequested: boolean }> {
+    if (result.status !== 'Failed') throw deployError('API_INVALID_INPUT', 'InvalidInputException', `An interrupted lifecycle event is reported Failed, not ${result.status}`);
+    const job = await this.context.store.jobs.get(jobId);
+    if (!job || job.kind !== 'deploy') throw deployError('API_NOT_FOUND', 'InvalidInputException', `No deploy job ${jobId}`);
+    const { deploymentId, instanceName } = payloadOf(job);
+    const instance = await this.context.store.instances.get(instanceName);
+    if (instance?.agentId !== agentId) throw new NagareError('AGENT_LEASE_EXPIRED', `The deploy job ${jobId} is for instance ${instanceName}, which this agent does not serve`);
+    if (job.state === 'DONE' || !(await this.context.store.jobs.cancel(jobId))) return { stopRequested: true };
+    this.context.logger.info({ jobId, agentId, event: result.name }, 'deploy job interrupted by an agent restart');
+    const transition = await this.deployments.dispatch(deploymentId, { type: 'INSTANCE_ENDED', at: this.context.clock(), instanceName, events: [toLifecycleEvent(result)] });
+    return { stopRequested: transition.error !== undefined };
   }
 
   private async heldJob(agentId: string, jobId: string): Promise<Job> {
