@@ -118,11 +118,11 @@ for (const [database, noDatabase] of await testDatabases()) {
             assert.equal((await host.exec(mark)).status, 0);
           }
           const application = `rollout-${index}`;
-          nagare('app', 'create', application);
-          nagare('deployment-group', 'create', '--application-name', application, '--deployment-group-name', 'fleet', '--on-premises-tag-filters', 'Key=fleet,Value=rollout,Type=KEY_AND_VALUE', '--deployment-config-name', scenario.config);
-          const pushed = JSON.parse(nagare('deploy', 'push', '--application-name', application, '--source', revision, '--json')) as { s3Location: { bucket: string; key: string; eTag: string } };
+          await nagare('app', 'create', application);
+          await nagare('deployment-group', 'create', '--application-name', application, '--deployment-group-name', 'fleet', '--on-premises-tag-filters', 'Key=fleet,Value=rollout,Type=KEY_AND_VALUE', '--deployment-config-name', scenario.config);
+          const pushed = JSON.parse(await nagare('deploy', 'push', '--application-name', application, '--source', revision, '--json')) as { s3Location: { bucket: string; key: string; eTag: string } };
           const { bucket, key, eTag } = pushed.s3Location;
-          const { deploymentId } = JSON.parse(nagare('deploy', 'create', '--application-name', application, '--deployment-group-name', 'fleet', '--s3-location', `bucket=${bucket},key=${key},bundleType=zip,eTag=${eTag}`, '--json')) as { deploymentId: string };
+          const { deploymentId } = JSON.parse(await nagare('deploy', 'create', '--application-name', application, '--deployment-group-name', 'fleet', '--s3-location', `bucket=${bucket},key=${key},bundleType=zip,eTag=${eTag}`, '--json')) as { deploymentId: string };
           const ended = await deploymentEnded(client, deploymentId, explain);
           assert.equal(ended.status, scenario.status, JSON.stringify(ended));
           if (scenario.errorCode) assert.equal(ended.errorInformation?.code, scenario.errorCode);

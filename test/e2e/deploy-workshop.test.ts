@@ -35,7 +35,7 @@ let server: TestServer;
 let client: NagareClient;
 let hosts: HostContainers;
 let builder: BuildAgent;
-let nagare: (...args: string[]) => string;
+let nagare: (...args: string[]) => Promise<string>;
 let work = '';
 let scratch = '';
 const commits: string[] = [];
@@ -55,12 +55,12 @@ before(async () => {
   await until('the three hosts to register as instances', async () => (await registeredInstances(client)).length === 3, explain);
 
   // Lab 1–3 with the CLI, from the example's own files.
-  nagare('repo', 'create', 'WebAppRepo');
-  nagare('project', 'create', '-f', path.join(EXAMPLE, 'ci/build-project.json'));
-  nagare('app', 'create', APP);
-  nagare('deployment-group', 'create', '-f', path.join(EXAMPLE, 'ci/beta-group.json'));
-  nagare('deployment-group', 'create', '-f', path.join(EXAMPLE, 'ci/prod-group.json'));
-  nagare('pipeline', 'apply', '-f', path.join(EXAMPLE, 'ci/pipeline.json'));
+  await nagare('repo', 'create', 'WebAppRepo');
+  await nagare('project', 'create', '-f', path.join(EXAMPLE, 'ci/build-project.json'));
+  await nagare('app', 'create', APP);
+  await nagare('deployment-group', 'create', '-f', path.join(EXAMPLE, 'ci/beta-group.json'));
+  await nagare('deployment-group', 'create', '-f', path.join(EXAMPLE, 'ci/prod-group.json'));
+  await nagare('pipeline', 'apply', '-f', path.join(EXAMPLE, 'ci/pipeline.json'));
   work = path.join(scratch, 'WebAppRepo');
   cpSync(EXAMPLE, work, { recursive: true });
   await gitOk(work, ['init', '--quiet', '--initial-branch', 'master']);
@@ -170,7 +170,7 @@ test('workshop: a push runs Source → Build (buildspec 0.1) → Deploy to the b
 
 test('workshop: approved, the same build artifact deploys to both production hosts one at a time, each recording the production group and deployment', { skip, timeout: TIMEOUT }, async () => {
   const executionId = await waitForExecution(commits[0] ?? '');
-  nagare('approve', PIPELINE, 'Approval', 'EmailApproval', '--summary', 'beta looks good');
+  await nagare('approve', PIPELINE, 'Approval', 'EmailApproval', '--summary', 'beta looks good');
   await executionEnds(executionId, 'Succeeded');
   const prodId = await deploymentOf(executionId, 'ProductionDeployment');
   assert.equal((await deploymentInfo(client, prodId)).status, 'Succeeded');
@@ -180,7 +180,7 @@ test('workshop: approved, the same build artifact deploys to both production hos
     assert.equal(await hostFile(host, '/var/codedeploy/webapp/env.properties'), envProperties(PROD, prodId));
     assert.match(await page(host), new RegExp(`Version: <code>${commits[0] ?? ''}</code>`));
   }
-  const group = JSON.parse(nagare('deployment-group', 'show', PROD, '--application-name', APP, '--json')) as { lastSuccessfulDeployment?: { deploymentId?: string } };
+  const group = JSON.parse(await nagare('deployment-group', 'show', PROD, '--application-name', APP, '--json')) as { lastSuccessfulDeployment?: { deploymentId?: string } };
   assert.equal(group.lastSuccessfulDeployment?.deploymentId, prodId);
 });
 
@@ -194,7 +194,7 @@ test('workshop: a second push runs ApplicationStop from the first revision on ev
   // stop_application names the revision it belongs to (its own copy of VERSION) and the deployment running it.
   assert.match(await hostFile(hosts.host('DevWebApp01'), '/var/log/webapp/stops.log'), new RegExp(`ApplicationStop of revision ${first} for deployment ${betaId}`));
   assert.match(await page(hosts.host('DevWebApp01')), new RegExp(`Version: <code>${second}</code>`));
-  nagare('approve', PIPELINE, 'Approval', 'EmailApproval', '--summary', 'ship the second');
+  await nagare('approve', PIPELINE, 'Approval', 'EmailApproval', '--summary', 'ship the second');
   await executionEnds(executionId, 'Succeeded');
   const prodId = await deploymentOf(executionId, 'ProductionDeployment');
   for (const name of ['ProdWebApp01', 'ProdWebApp02']) {

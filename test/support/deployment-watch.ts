@@ -3,12 +3,13 @@
  * end-to-end deployment tests need: a build agent on this machine and the compiled CLI.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { NagareClient } from '../../src/client/nagare-client.js';
 import { childEnvironment, CLI } from './cli-server.js';
+import { runProcess } from './processes.js';
 
 export interface DeploymentInfo {
   readonly deploymentId: string;
@@ -66,11 +67,14 @@ export async function until(what: string, check: () => Promise<boolean> | boolea
   }
 }
 
-/** The compiled CLI against `server` with `token` (never a profile: HOME is a fresh directory). */
-export function cliRunner(server: string, token: string, home: string): (...args: string[]) => string {
+/**
+ * The compiled CLI against `server` with `token` (never a profile: HOME is a fresh directory).
+ * Asynchronous: the test server runs in this process and must keep answering meanwhile.
+ */
+export function cliRunner(server: string, token: string, home: string): (...args: string[]) => Promise<string> {
   const env = childEnvironment({ NAGARE_SERVER: server, NAGARE_TOKEN: token, HOME: home });
-  return (...args) => {
-    const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env, timeout: 120_000 });
+  return async (...args) => {
+    const result = await runProcess(process.execPath, [CLI, ...args], { env });
     assert.equal(result.status, 0, `nagare ${args.join(' ')} exited ${String(result.status)}:\n${result.stdout}\n${result.stderr}`);
     return result.stdout;
   };
