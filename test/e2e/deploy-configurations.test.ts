@@ -4,7 +4,9 @@
  * `nagare deploy push` whose ValidateService fails on a host holding /etc/nagare-fail-validate,
  * and one deployment per rule with the outcome CodeDeploy gives it. Each scenario has an
  * application of its own, so every instance starts Unhealthy with an Unknown revision and the
- * instances run in name order (§2.9 step 2). On SQLite and on PostgreSQL.
+ * instances run in name order (§2.9 step 2); the files an earlier application installed are
+ * overwritten (`--file-exists-behavior OVERWRITE`: under the default DISALLOW, Install would fail
+ * on them, §2.2). On SQLite and on PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { NagareClient } from '../../src/client/nagare-client.js';
-import { cliRunner, deploymentEnded, instanceStatuses, lifecycleOf, registeredInstances, until } from '../support/deployment-watch.js';
+import { cliRunner, deploymentEnded, instanceStatuses, instanceTargets, lifecycleOf, registeredInstances, until } from '../support/deployment-watch.js';
 import { dockerBridgeGateway, hostContainersMissing, startHostContainers, type HostContainers } from '../support/host-containers.js';
 import { requirement } from '../support/requirements.js';
 import { startTestServer, testDatabases } from '../support/test-server.js';
@@ -122,9 +124,9 @@ for (const [database, noDatabase] of await testDatabases()) {
           await nagare('deployment-group', 'create', '--application-name', application, '--deployment-group-name', 'fleet', '--on-premises-tag-filters', 'Key=fleet,Value=rollout,Type=KEY_AND_VALUE', '--deployment-config-name', scenario.config);
           const pushed = JSON.parse(await nagare('deploy', 'push', '--application-name', application, '--source', revision, '--json')) as { s3Location: { bucket: string; key: string; eTag: string } };
           const { bucket, key, eTag } = pushed.s3Location;
-          const { deploymentId } = JSON.parse(await nagare('deploy', 'create', '--application-name', application, '--deployment-group-name', 'fleet', '--s3-location', `bucket=${bucket},key=${key},bundleType=zip,eTag=${eTag}`, '--json')) as { deploymentId: string };
+          const { deploymentId } = JSON.parse(await nagare('deploy', 'create', '--application-name', application, '--deployment-group-name', 'fleet', '--s3-location', `bucket=${bucket},key=${key},bundleType=zip,eTag=${eTag}`, '--file-exists-behavior', 'OVERWRITE', '--json')) as { deploymentId: string };
           const ended = await deploymentEnded(client, deploymentId, explain);
-          assert.equal(ended.status, scenario.status, JSON.stringify(ended));
+          assert.equal(ended.status, scenario.status, `${JSON.stringify(ended)}\n${JSON.stringify(await instanceTargets(client, deploymentId))}`);
           if (scenario.errorCode) assert.equal(ended.errorInformation?.code, scenario.errorCode);
           assert.deepEqual(await instanceStatuses(client, deploymentId), scenario.instances);
           for (const host of hosts?.hosts ?? []) {
