@@ -124,7 +124,7 @@ const MAX_INSTANCE_TAGS = 10;
  * (NAGARE_NO_BUILDS=true) leaves it only the instance's deployments. The instance's flags without
  * a name are refused rather than ignored.
  */
-export function compileInstance(flags: AgentFlags, env: NodeJS.ProcessEnv): { instance: InstanceConfig | undefined; runBuilds: boolean } {
+export function compileInstance(flags: Pick<AgentFlags, 'instanceName' | 'tags' | 'deploymentRoot' | 'builds'>, env: NodeJS.ProcessEnv): { instance: InstanceConfig | undefined; runBuilds: boolean } {
   const instanceName = flags.instanceName ?? env.NAGARE_INSTANCE_NAME;
   const tagsText = flags.tags ?? env.NAGARE_INSTANCE_TAGS;
   const root = flags.deploymentRoot ?? env.NAGARE_DEPLOYMENT_ROOT;

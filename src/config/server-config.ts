@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
 import type { ImageMapping } from '../core/image-map.js';
-import { compileAgentPlacement, compileBuildIsolation, compileImageMap, type BuildIsolationConfig } from './agent-config.js';
+import { compileAgentPlacement, compileBuildIsolation, compileImageMap, compileInstance, type BuildIsolationConfig, type InstanceConfig } from './agent-config.js';
 import { definedEnvironment } from './environment.js';
 import { parseLogLimit } from './log-limit.js';
 
@@ -35,6 +35,9 @@ export interface ServerFlags {
   readonly imageMap?: readonly string[];
   readonly retainBuildsDays?: string;
   readonly retainExecutionsDays?: string;
+  readonly instanceName?: string;
+  readonly tags?: string;
+  readonly deploymentRoot?: string;
 }
 
 export interface ServerConfig {
@@ -72,6 +75,8 @@ export interface ServerConfig {
   readonly agentLabels: readonly string[];
   /** The embedded agent's `--image-map` rules (core/image-map.ts). */
   readonly imageMap: readonly ImageMapping[];
+  /** `nagare up --instance-name`: the embedded agent also serves this host as an on-premises instance. */
+  readonly agentInstance: InstanceConfig | undefined;
 }
 
 export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env, stderrIsTty = Boolean(process.stderr.isTTY)): ServerConfig {
@@ -98,6 +103,7 @@ export function compileServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv =
     buildIsolation: compileBuildIsolation(flags, env),
     ...(({ fleet, labels }) => ({ agentFleet: fleet, agentLabels: labels }))(compileAgentPlacement(flags, env)),
     imageMap: compileImageMap(flags.imageMap, env),
+    agentInstance: compileEmbeddedInstance(flags, env),
     port,
     host: flags.host ?? env.NAGARE_HOST ?? '127.0.0.1',
     databaseUrl,
@@ -143,6 +149,15 @@ function byteLimit(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const bytes = Number(value);
   if (!Number.isSafeInteger(bytes) || bytes < 1) throw new NagareError('CONFIG_INVALID', `${name} must be a whole number of bytes, not '${value}'`);
   return bytes;
+}
+
+/**
+ * `nagare up --instance-name --tags --deployment-root`: flags only, so that the NAGARE_INSTANCE_*
+ * variables of a host's `nagare agent` never turn a `nagare server` or `up` into an instance.
+ */
+function compileEmbeddedInstance(flags: ServerFlags, env: NodeJS.ProcessEnv): InstanceConfig | undefined {
+  const { NAGARE_INSTANCE_NAME: _name, NAGARE_INSTANCE_TAGS: _tags, NAGARE_DEPLOYMENT_ROOT: _root, NAGARE_NO_BUILDS: _builds, ...rest } = env;
+  return compileInstance({ instanceName: flags.instanceName, tags: flags.tags, deploymentRoot: flags.deploymentRoot }, rest).instance;
 }
 
 /**

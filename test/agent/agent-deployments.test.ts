@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { Deployment, RevisionLocation } from '../../src/core/deployment.js';
 import { compileAgentConfig } from '../../src/config/agent-config.js';
+import { compileServerConfig } from '../../src/config/server-config.js';
 import { CLI_SOURCE, childEnvironment, runCliFromSources } from '../support/cli-server.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { createProject, startBuild, waitFor } from './agent-harness.js';
@@ -124,11 +125,14 @@ async function hookLines(instance: string, deploymentId: string): Promise<string
 
 before(async () => {
   base = await mkdtemp(path.join(os.tmpdir(), 'nagare-agent-deploy-'));
+  // As root, the agents' build user must pass through to their work directories.
+  await chmod(base, 0o711);
   server = await startTestServer({ schedulerIntervalMs: 500, leaseMs: 60_000 });
   await startInstanceAgent('web-1', [], { FAIL_VALIDATE: 'v3' });
   await startInstanceAgent('web-2');
   await startInstanceAgent('web-3', ['--no-builds']);
-  await waitFor('three instances to register', async () => (await server.services.deployments.instances.list('Registered')).length === 3, 60_000);
+  await waitFor('three instances to register', async () => (await server.services.deployments.instances.list('Registered')).length === 3, 60_000)
+    .catch((error: unknown) => assert.fail(`${String(error)}\n${agentLogs()}`));
   await server.services.deployments.applications.createApplication(APP);
   await server.services.deployments.applications.createGroup({ applicationName: APP, deploymentGroupName: 'prod', onPremisesInstanceTagFilters: [{ Key: 'env', Value: 'e2e', Type: 'KEY_AND_VALUE' }] });
 });
@@ -259,6 +263,35 @@ test('an agent killed during a hook reports that event Failed with the CodeDeplo
   }
 });
 
+test('StopDeployment stops the hook an instance is running: its process group is killed and the agent takes the next job', async () => {
+  const web2 = agents.get('web-2');
+  assert.ok(web2);
+  const pidFile = path.join(web2.out, 'sleeping.pid');
+  await rm(pidFile, { force: true });
+  const revision = await pushTgz(path.join(base, 'revisions', 'v-sleep'), `${APP}/v-sleep-again.tgz`);
+  const created = await server.services.deployments.create({ applicationName: APP, deploymentGroupName: 'solo', revision });
+  await waitFor('the hook to sleep', () => /^\d+\n$/.test(readFileSyncSafe(pidFile)), DEPLOYMENT_WAIT_MS);
+  const sleeping = Number(readFileSyncSafe(pidFile).trim());
+  const answer = await server.services.deployments.stop(created.deploymentId);
+  assert.equal(answer.status, 'Pending', 'an instance was still running its events');
+  await waitFor('the agent to kill the hook\'s process group', () => !alive(sleeping), DEPLOYMENT_WAIT_MS);
+  const stopped = await server.services.deployments.get(created.deploymentId);
+  assert.equal(stopped.rollout.status, 'Stopped');
+  // The agent is free again: the next deployment to its instance runs.
+  const next = await server.services.deployments.create({ applicationName: APP, deploymentGroupName: 'solo', revision: await pushTgz(path.join(base, 'revisions', 'v2'), `${APP}/v2-solo.tgz`) });
+  const ended = await deploymentEnded(next.deploymentId);
+  assert.equal(ended.rollout.status, 'Succeeded', `${JSON.stringify(ended.rollout, null, 1)}\n${agentLogs()}`);
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function readFileSyncSafe(file: string): string {
   try {
     return readFileSync(file, 'utf8');
@@ -286,7 +319,7 @@ test('an agent started with --no-builds registers for deploy jobs only and is ne
     assert.equal(build.currentPhase, 'QUEUED');
     const context = build.record.phases.find((p) => p.phaseType === 'QUEUED')?.contexts.find((c) => c.statusCode === 'NO_MATCHING_AGENT');
     assert.match(context?.message ?? '', /No agent outside any fleet that runs build jobs is connected/);
-    assert.match(stderr, /this agent runs no builds \(--no-builds\)/);
+    await waitFor('the agent to say it runs no builds', () => /this agent runs no builds \(--no-builds\)/.test(stderr));
   } finally {
     child.kill('SIGKILL');
     await alone.stop();
@@ -315,6 +348,10 @@ test('bad instance flags (a tag without =, a bad instance name, --no-builds or -
   assert.deepEqual(config.instance, { instanceName: 'web-1', tags: [{ Key: 'env', Value: 'prod' }, { Key: 'role', Value: 'web=1' }], deploymentRoot: process.getuid?.() === 0 ? '/opt/nagare/deployment-root' : '/home/someone/.local/state/nagare/deployment-root' });
   assert.equal(config.runBuilds, false);
   assert.equal(compileAgentConfig({ ...flags, builds: true }, { NAGARE_INSTANCE_NAME: 'web-1', NAGARE_NO_BUILDS: 'true' }).runBuilds, false);
+  const up = compileServerConfig({ dataDir: '/srv/nagare', instanceName: 'local', tags: 'env=dev' }, { HOME: '/home/someone', NAGARE_INSTANCE_NAME: 'not-for-up' });
+  assert.equal(up.agentInstance?.instanceName, 'local', 'nagare up --instance-name serves the host from the embedded agent');
+  assert.equal(compileServerConfig({ dataDir: '/srv/nagare' }, { NAGARE_INSTANCE_NAME: 'web-1' }).agentInstance, undefined, 'an agent\'s variables do not make the server an instance');
+  assert.throws(() => compileServerConfig({ dataDir: '/srv/nagare', tags: 'oops' }, {}), /--tags is for an agent that serves an instance/);
   const help = await runCliFromSources(['agent', '--help']);
   for (const flag of ['--instance-name', '--tags', '--deployment-root', '--no-builds']) assert.match(help.stdout, new RegExp(flag));
 });

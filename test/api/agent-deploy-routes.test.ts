@@ -63,3 +63,40 @@ test('an agent registering with --instance-name serves that instance; only it ma
   assert.deepEqual(await done.json(), { stopRequested: false });
   assert.equal((await server.services.deployments.get(deployment.deploymentId)).rollout.status, 'Succeeded');
 });
+
+test('an agent restarted on an instance reports the event its predecessor was running as Failed; only the agent serving that instance may, and only once', async () => {
+  const killed = await register('host-killed', 'restart-host');
+  // The group selects this test's instance and the first test's (both env=prod); AllAtOnce runs them together.
+  await setUpGroup(server, 'restart-app', { deploymentConfigName: 'CodeDeployDefault.AllAtOnce' });
+  const deployment = await server.services.deployments.create({ applicationName: 'restart-app', deploymentGroupName: 'prod', revision: await pushRevision(server, 'restart-app/v1.zip') });
+  const leased = await call('/agent/v1/jobs/lease', killed.sessionToken, { waitSeconds: 0 });
+  const jobId = ((await leased.json()) as { job: { id: string } }).job.id;
+  assert.equal(jobId, `${deployment.deploymentId}.restart-host`);
+  await call(`/agent/v1/deploy-jobs/${jobId}/events`, killed.sessionToken, { event: { name: 'ApplicationStop', status: 'Succeeded', startTime: 1, endTime: 2 } });
+
+  const interrupted = { name: 'DownloadBundle', status: 'Failed', startTime: 3, endTime: 4, diagnostics: { errorCode: 'UnknownError', scriptName: '', message: 'Failed: Failing in-progress lifecycle event after an agent restart.', logTail: '' } };
+  const stranger = await register('host-stranger');
+  assert.equal((await call(`/agent/v1/deploy-jobs/${jobId}/interrupted`, stranger.sessionToken, { event: interrupted })).status, 409, 'an agent not serving the instance');
+  const restarted = await register('host-restarted', 'restart-host');
+  assert.equal((await call(`/agent/v1/deploy-jobs/${jobId}/interrupted`, restarted.sessionToken, { event: { ...interrupted, status: 'Succeeded' } })).status, 400, 'only a failure');
+  const reported = await call(`/agent/v1/deploy-jobs/${jobId}/interrupted`, restarted.sessionToken, { event: interrupted });
+  assert.deepEqual(await reported.json(), { stopRequested: false });
+  const ended = await server.services.deployments.get(deployment.deploymentId);
+  const instance = ended.rollout.instances.find((i) => i.instanceName === 'restart-host');
+  assert.deepEqual(instance?.lifecycleEvents.map((e) => `${e.lifecycleEventName} ${e.status}`), ['ApplicationStop Succeeded', 'DownloadBundle Failed', 'BeforeInstall Skipped', 'Install Skipped', 'AfterInstall Skipped', 'ApplicationStart Skipped', 'ValidateService Skipped']);
+  assert.equal(instance?.failure, undefined);
+  const again = await call(`/agent/v1/deploy-jobs/${jobId}/interrupted`, restarted.sessionToken, { event: interrupted });
+  assert.deepEqual(await again.json(), { stopRequested: true }, 'a second report changes nothing');
+  assert.equal((await call(`/agent/v1/deploy-jobs/${jobId}/heartbeat`, killed.sessionToken, {})).status, 409, 'the killed agent\'s lease is over');
+});
+
+test('an instance agent that joined a fleet is given its instance\'s deploy jobs (the job carries its fleet)', async () => {
+  await server.services.fleets.create({ name: 'web-fleet', baseCapacity: 1, environmentType: 'LINUX_CONTAINER', computeType: 'BUILD_GENERAL1_SMALL' });
+  const answer = await call('/agent/v1/register', server.token, { name: 'fleet-host', kinds: ['build', 'deploy'], fleet: 'web-fleet', instanceName: 'fleet-host', instanceTags: [{ Key: 'role', Value: 'fleet' }] });
+  const agent = (await answer.json()) as { sessionToken: string };
+  await setUpGroup(server, 'fleet-app', { onPremisesInstanceTagFilters: [{ Key: 'role', Value: 'fleet', Type: 'KEY_AND_VALUE' }] });
+  const deployment = await server.services.deployments.create({ applicationName: 'fleet-app', deploymentGroupName: 'prod', revision: await pushRevision(server, 'fleet-app/v1.zip') });
+  const leased = await call('/agent/v1/jobs/lease', agent.sessionToken, { waitSeconds: 0 });
+  assert.equal(leased.status, 200);
+  assert.equal(((await leased.json()) as { job: { id: string } }).job.id, `${deployment.deploymentId}.fleet-host`);
+});

@@ -39,5 +39,5 @@ test('every command and command group has a description in nagare --help', async
   // --help names what is built: deployments (a deploy command, and agents that deploy) are CodeDeploy's.
   assert.ok(commands.some((line) => /^ {2}deploy/.test(line)), 'a deploy command');
   assert.match(run.stdout, /CodeDeploy appspecs/);
-  assert.match(commands.find((line) => /^ {2}agent/.test(line)) ?? '', /deployments/);
+  assert.match(commands.find((line) => /^ {2}agent \[/.test(line)) ?? '', /deployments/);
 });

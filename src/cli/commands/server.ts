@@ -37,7 +37,10 @@ function embeddedAgentOptions(command: Command): Command {
     .option('--allow-root-builds', 'let a buildspec say run-as: root (builds can then read the data directory)')
     .option('--fleet <name>', 'the embedded agent joins this fleet (created when missing) and runs only its builds ($NAGARE_AGENT_FLEET)')
     .option('--labels <a,b>', 'labels the embedded agent advertises besides docker ($NAGARE_AGENT_LABELS)')
-    .option('--image-map <pattern=image>', "run projects whose image matches PATTERN (* is a wildcard) in IMAGE instead, e.g. 'aws/codebuild/*=nagare/base:latest' (repeatable; $NAGARE_IMAGE_MAP)", (value: string, previous: string[] = []) => [...previous, value]);
+    .option('--image-map <pattern=image>', "run projects whose image matches PATTERN (* is a wildcard) in IMAGE instead, e.g. 'aws/codebuild/*=nagare/base:latest' (repeatable; $NAGARE_IMAGE_MAP)", (value: string, previous: string[] = []) => [...previous, value])
+    .option('--instance-name <name>', 'the embedded agent also serves CodeDeploy deployments to this host as this on-premises instance')
+    .option('--tags <k=v,...>', 'with --instance-name: the instance\'s tags, e.g. env=dev (at most 10)')
+    .option('--deployment-root <dir>', 'with --instance-name: revisions, install records and scripts.log (default /opt/nagare/deployment-root as root, else <state-dir>/deployment-root)');
 }
 
 export function registerServerCommands(program: Command, done: (outcome: CommandOutcome) => void): void {
@@ -94,9 +97,11 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
         logLimitBytes: config.maxLogBytes,
         ...config.buildIsolation,
         imageMap: config.imageMap,
+        instance: config.agentInstance,
       })
     : undefined;
   if (agent) process.stderr.write(`Builds: ${agent.buildsRunAs}; work directory ${config.agentWorkDir}\n`);
+  if (agent && config.agentInstance) process.stderr.write(`Deployments: this host is instance ${config.agentInstance.instanceName}; deployment root ${config.agentInstance.deploymentRoot}\n`);
   process.stderr.write(`nagare ${embeddedAgent ? 'up' : 'server'} at ${server.url} (data in ${config.dataDir}); Ctrl-C stops it\n`);
   process.stderr.write(`Dashboard: ${server.url}/ (sign in with an API token)\n`);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

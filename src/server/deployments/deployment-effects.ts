@@ -85,8 +85,11 @@ export class DeploymentEffects {
       ignoreApplicationStopFailures: deployment.ignoreApplicationStopFailures,
       events: [...events],
     };
+    // The job is the target agent's alone; it carries that agent's fleet, since an agent of a
+    // fleet takes only its fleet's jobs (core/job-routing.ts).
+    const fleet = (await this.context.store.agents.get(instance.agentId))?.fleet;
     try {
-      await this.context.store.jobs.enqueue({ id: deployJobId(deployment.deploymentId, instanceName), kind: 'deploy', target: instance.agentId, projectName: `deploy:${deployment.applicationName}`, queuedAt: this.context.clock(), payload });
+      await this.context.store.jobs.enqueue({ id: deployJobId(deployment.deploymentId, instanceName), kind: 'deploy', target: instance.agentId, fleet, projectName: `deploy:${deployment.applicationName}`, queuedAt: this.context.clock(), payload });
     } catch (error) {
       // Enqueued before (a retried effect, or another server's reconciliation): it runs once.
       if (error instanceof NagareError && error.code === 'STORE_CONFLICT') return;
