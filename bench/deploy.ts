@@ -4,10 +4,11 @@
  * compiled CLI on this machine — with OneAtATime and AllAtOnce, against running the same hook
  * scripts directly. Issue 10's target: < 300 ms per instance of overhead.
  *
- * - OneAtATime runs the instances one after another: the overhead per instance is the deployment's
- *   time divided by the instances, less the time of the five scripts run one after another.
- * - AllAtOnce runs them together: its overhead is the deployment's time less the time of ten
- *   sequences of the five scripts run at once, and per instance that divided by ten.
+ * - OneAtATime runs the instances one after another: its baseline is the five scripts run one
+ *   after another ten times; the overhead per instance is (deployment − baseline) / 10.
+ * - AllAtOnce runs them together: its baseline is ten sequences of the five scripts run at once;
+ *   the overhead per instance is again (deployment − baseline) / 10.
+ * The baseline is measured right before each deployment (the machine's load changes).
  *
  * A deployment's time is its record's completeTime − createTime (the server's clock, not this
  * process's polling). One warm-up deployment per group first (the first deployment to an instance
@@ -77,13 +78,24 @@ async function scriptsDirectly(scripts: readonly string[]): Promise<number> {
   return performance.now() - started;
 }
 
-async function deploy(group: string, revision: Json): Promise<{ ms: number; failed: string }> {
+/** Each instance's lifecycle as its agent reported it: first event's start to last event's end, ms. */
+async function hostSpans(deploymentId: string): Promise<number[]> {
+  const { targetIds } = await client.codeDeploy<{ targetIds: string[] }>('ListDeploymentTargets', { deploymentId });
+  const { deploymentTargets } = await client.codeDeploy<{ deploymentTargets: { instanceTarget: { lifecycleEvents: { startTime?: number; endTime?: number }[] } }[] }>('BatchGetDeploymentTargets', { deploymentId, targetIds });
+  return deploymentTargets.map(({ instanceTarget }) => {
+    const starts = instanceTarget.lifecycleEvents.flatMap((e) => (e.startTime === undefined ? [] : [e.startTime]));
+    const ends = instanceTarget.lifecycleEvents.flatMap((e) => (e.endTime === undefined ? [] : [e.endTime]));
+    return (Math.max(...ends) - Math.min(...starts)) * 1000;
+  });
+}
+
+async function deploy(group: string, revision: Json): Promise<{ ms: number; failed: string; deploymentId: string }> {
   const { deploymentId } = await client.codeDeploy<{ deploymentId: string }>('CreateDeployment', { applicationName: 'bench', deploymentGroupName: group, revision });
   for (;;) {
     const { deploymentInfo: info } = await client.codeDeploy<{ deploymentInfo: { status: string; createTime: number; completeTime?: number; errorInformation?: { message: string } } }>('GetDeployment', { deploymentId });
     if (['Succeeded', 'Failed', 'Stopped'].includes(info.status)) {
       // The AWS API's times are epoch seconds with milliseconds.
-      return { ms: ((info.completeTime ?? info.createTime) - info.createTime) * 1000, failed: info.status === 'Succeeded' ? '' : `${deploymentId} ${info.status}: ${info.errorInformation?.message ?? ''}` };
+      return { deploymentId, ms: ((info.completeTime ?? info.createTime) - info.createTime) * 1000, failed: info.status === 'Succeeded' ? '' : `${deploymentId} ${info.status}: ${info.errorInformation?.message ?? ''}` };
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -108,39 +120,50 @@ try {
   if (revisionPush.status !== 0) throw new Error(revisionPush.output);
   const revision = { revisionType: 'S3', s3Location: { ...(JSON.parse(revisionPush.output) as { s3Location: Json }).s3Location, bundleType: 'zip' } };
 
-  const direct: number[] = [];
-  const directAtOnce: number[] = [];
-  for (let i = 0; i < Math.max(runs * 2, 10); i++) direct.push(await scriptsDirectly(scripts));
-  for (let i = 0; i < runs; i++) {
+  // The baseline is measured right before each deployment, so that both see the same load.
+  const directOne = async (): Promise<number> => {
+    let total = 0;
+    for (let i = 0; i < instances; i++) total += await scriptsDirectly(scripts);
+    return total;
+  };
+  const directAll = async (): Promise<number> => {
     const started = performance.now();
     await Promise.all(Array.from({ length: instances }, () => scriptsDirectly(scripts)));
-    directAtOnce.push(performance.now() - started);
-  }
-  const directMs = percentile(direct, 50);
-  const directAtOnceMs = percentile(directAtOnce, 50);
-
+    return performance.now() - started;
+  };
   const rows: string[][] = [];
+  const lines: string[] = [];
   for (const config of ['CodeDeployDefault.OneAtATime', 'CodeDeployDefault.AllAtOnce']) {
     const group = config.split('.')[1] ?? config;
+    const oneAtATime = config.endsWith('OneAtATime');
     await client.codeDeploy('CreateDeploymentGroup', { applicationName: 'bench', deploymentGroupName: group, deploymentConfigName: config, onPremisesInstanceTagFilters: [{ Key: 'env', Value: 'bench', Type: 'KEY_AND_VALUE' }] });
     const warmUp = await deploy(group, revision);
     if (warmUp.failed) throw new Error(warmUp.failed);
     const totals: number[] = [];
+    const baselines: number[] = [];
+    const overheads: number[] = [];
+    const spans: number[] = [];
+    const between: number[] = [];
     for (let i = 0; i < runs; i++) {
+      const baseline = oneAtATime ? await directOne() : await directAll();
       const result = await deploy(group, revision);
       if (result.failed) throw new Error(result.failed);
       totals.push(result.ms);
+      baselines.push(baseline);
+      overheads.push((result.ms - baseline) / instances);
+      const hosts = await hostSpans(result.deploymentId);
+      spans.push(...hosts);
+      // One after another, what is not an instance's lifecycle is the server and the agents between them.
+      if (oneAtATime) between.push((result.ms - hosts.reduce((sum, span) => sum + span, 0)) / instances);
     }
     const total = percentile(totals, 50);
-    const oneAtATime = config.endsWith('OneAtATime');
-    const baseline = oneAtATime ? directMs * instances : directAtOnceMs;
-    const overheadPerInstance = (total - baseline) / instances;
-    rows.push([config, `${fixed(total, 0)} ms`, `${fixed(percentile(totals, 90), 0)} ms`, `${fixed(total / instances, 0)} ms`, `${fixed(baseline, 0)} ms`, `${fixed(overheadPerInstance, 0)} ms`]);
-    console.log(`${config}: ${instances} instances, median of ${runs} deployments ${fixed(total, 0)} ms (${totals.map((t) => fixed(t, 0)).join(', ')})`);
+    rows.push([config, `${fixed(total, 0)} ms`, `${fixed(percentile(totals, 90), 0)} ms`, `${fixed(total / instances, 0)} ms`, `${fixed(percentile(baselines, 50), 0)} ms`, `${fixed(percentile(overheads, 50), 0)} ms (${fixed(Math.min(...overheads), 0)}–${fixed(Math.max(...overheads), 0)})`]);
+    lines.push(`${config}: deployments ${totals.map((t) => fixed(t, 0)).join(', ')} ms; scripts directly ${baselines.map((t) => fixed(t, 0)).join(', ')} ms; an instance's lifecycle on its host, median ${fixed(percentile(spans, 50), 0)} ms${oneAtATime ? `; server and agents per instance (deployment less the lifecycles, / ${instances}), median ${fixed(percentile(between, 50), 0)} ms` : ''}`);
   }
   console.log(`\nbench/deploy: ${instances} host-shell agents (${flags.database}), a no-op script for each of ${HOOKS.length} hooks, Node ${process.version}, ${machineLoad()}`);
-  console.log(`scripts run directly: one instance's ${HOOKS.length} scripts ${fixed(directMs, 1)} ms (median of ${direct.length}); ${instances} instances' at once ${fixed(directAtOnceMs, 0)} ms (median of ${directAtOnce.length})\n`);
-  console.log(table(['configuration', 'deployment, median', 'p90', 'per instance', 'scripts directly', 'overhead per instance (target < 300 ms)'], rows));
+  for (const line of lines) console.log(line);
+  console.log('');
+  console.log(table(['configuration', 'deployment, median', 'p90', 'per instance', `scripts directly (${instances} instances)`, 'overhead per instance, median (range) — target < 300 ms'], rows));
 } finally {
   await Promise.all(agents.map((agent) => new Promise((resolve) => {
     if (agent.exitCode !== null || agent.signalCode !== null) return resolve(undefined);
