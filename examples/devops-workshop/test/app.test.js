@@ -1,3 +1,4 @@
+/* global fetch -- Node.js 18 and newer have it */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { test } from 'node:test';
