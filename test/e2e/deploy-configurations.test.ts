@@ -139,6 +139,7 @@ for (const [database, noDatabase] of await testDatabases()) {
     } finally {
       await hosts?.remove();
       await server.stop();
+      await rm(server.dataDir, { recursive: true, force: true });
       await rm(scratch, { recursive: true, force: true });
     }
   });

@@ -71,6 +71,7 @@ after(async () => {
   await hosts?.remove();
   await builder?.stop();
   await server?.stop();
+  if (server) await rm(server.dataDir, { recursive: true, force: true });
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
