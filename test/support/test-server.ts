@@ -41,6 +41,8 @@ export interface TestServerOptions {
   readonly clock?: () => number;
   readonly approvalWebhookUrl?: string;
   readonly approvalWebhookSecret?: string;
+  /** 127.0.0.1 by default; the Docker bridge's gateway lets containers reach the server (test/support/host-containers.ts). */
+  readonly host?: string;
   /** 0 (a free port) by default; a fixed port lets a restarted server keep its URL. */
   readonly port?: number;
   /** Repositories may mirror file:// and local paths (the tests' upstreams are local). */
@@ -77,7 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const server = await startServer({
     dataDir,
     databaseUrl,
-    host: '127.0.0.1',
+    host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     secretKey: undefined,
     logLevel: 'info',

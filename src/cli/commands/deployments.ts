@@ -81,7 +81,7 @@ function registerApplicationCommands(program: Command, done: Done): void {
 }
 
 interface GroupFlags extends ClientFlags {
-  applicationName: string;
+  applicationName?: string;
   deploymentGroupName?: string;
   newDeploymentGroupName?: string;
   deploymentConfigName?: string;
@@ -94,9 +94,12 @@ interface GroupFlags extends ClientFlags {
 
 async function groupBody(flags: GroupFlags): Promise<Json> {
   const fromFile = flags.file === undefined ? {} : (JSON.parse(await readFile(flags.file, 'utf8')) as Json);
+  // The JSON of `aws deploy create-deployment-group --cli-input-json` names its application; a flag overrides it.
+  const applicationName = flags.applicationName ?? fromFile.applicationName;
+  if (typeof applicationName !== 'string' || applicationName === '') throw new NagareError('CONFIG_INVALID', 'name the application: --application-name NAME, or applicationName in the -f JSON');
   return {
     ...fromFile,
-    applicationName: flags.applicationName,
+    applicationName,
     ...(flags.deploymentConfigName ? { deploymentConfigName: flags.deploymentConfigName } : {}),
     ...(flags.serviceRoleArn ? { serviceRoleArn: flags.serviceRoleArn } : {}),
     ...(flags.onPremisesTagFilters ? { onPremisesInstanceTagFilters: flags.onPremisesTagFilters.map((f) => shorthand(f, '--on-premises-tag-filters')) } : {}),
@@ -107,7 +110,7 @@ async function groupBody(flags: GroupFlags): Promise<Json> {
 
 function groupOptions(command: Command): Command {
   return withClientOptions(command)
-    .requiredOption('--application-name <name>', 'the application')
+    .option('--application-name <name>', 'the application (or applicationName in the -f JSON)')
     .option('--deployment-config-name <name>', 'CodeDeployDefault.OneAtATime (default), HalfAtATime, AllAtOnce or a custom one')
     .option('--on-premises-tag-filters <Key=…,Value=…,Type=…>', 'an instance tag filter (repeatable; any one matches)', collect)
     .option('--ec2-tag-filters <Key=…,Value=…,Type=…>', 'read as on-premises tag filters (repeatable)', collect)
