@@ -8,22 +8,14 @@ import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import Docker from 'dockerode';
 import type { RunningAgent } from '../../src/agent/agent.js';
-import { requirement } from '../support/requirements.js';
+import { dockerImageMissing, requirement } from '../support/requirements.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { agentFor, createProject, startBuild, storedLog, waitForBuild } from './agent-harness.js';
 
 const IMAGE = 'nagare/base:test';
 
-async function missing(): Promise<string | undefined> {
-  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-  if (!(await docker.ping().then(() => true, () => false))) return 'no Docker engine at /var/run/docker.sock';
-  if (!(await docker.getImage(IMAGE).inspect().then(() => true, () => false))) return `image ${IMAGE} is missing (run scripts/build-base-image.sh)`;
-  return undefined;
-}
-
-const skip = requirement('a Docker engine and nagare/base:test', await missing());
+const skip = requirement('a Docker engine and nagare/base:test', await dockerImageMissing(IMAGE));
 
 let server: TestServer | undefined;
 let agent: RunningAgent | undefined;

@@ -11,20 +11,14 @@ import { after, before, test } from 'node:test';
 import Docker from 'dockerode';
 import type { RunningAgent } from '../../src/agent/agent.js';
 import { registryMissing, startRegistry, type TestRegistry } from '../support/registry.js';
-import { requirement } from '../support/requirements.js';
+import { dockerImageMissing, requirement } from '../support/requirements.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { agentFor, createProject, startBuild, storedLog, waitForBuild } from './agent-harness.js';
 
 const BASE = 'nagare/base:test';
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
-async function missing(): Promise<string | undefined> {
-  if (!(await docker.ping().then(() => true, () => false))) return 'no Docker engine at /var/run/docker.sock';
-  if (!(await docker.getImage(BASE).inspect().then(() => true, () => false))) return `image ${BASE} is missing (run scripts/build-base-image.sh)`;
-  return registryMissing();
-}
-
-const skip = requirement('a Docker engine, nagare/base:test and docker-registry', await missing());
+const skip = requirement('a Docker engine, nagare/base:test and docker-registry', (await dockerImageMissing(BASE)) ?? registryMissing());
 const credentials = { username: 'puller', password: `registry-pw-${randomUUID()}` };
 let server: TestServer;
 let agent: RunningAgent;

@@ -6,16 +6,15 @@
  * rights), and the host directories must stay as they were.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { chmod, chown, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import Docker from 'dockerode';
 import type { Executor } from '../../src/core/executor.js';
 import { DockerExecutor } from '../../src/executors/docker-executor.js';
 import { ShellExecutor } from '../../src/executors/shell-executor.js';
-import { requirement } from '../support/requirements.js';
+import { buildUserMissing, dockerImageMissing, requirement } from '../support/requirements.js';
 import { hostEnvironment, outputLines, runBuildspec, type RunResult } from './run-buildspec.js';
 import { tempDir } from './temp-tree.js';
 
@@ -24,30 +23,8 @@ const IMAGE = 'nagare/base:test';
 const BUILD_USER = 'nagare-test';
 const SECRET = 'host secret of finding 2';
 
-async function dockerMissing(): Promise<string | undefined> {
-  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-  if (!(await docker.ping().then(() => true, () => false))) return 'no Docker engine at /var/run/docker.sock';
-  if (!(await docker.getImage(IMAGE).inspect().then(() => true, () => false))) return `image ${IMAGE} is missing (run scripts/build-base-image.sh)`;
-  return undefined;
-}
-
-function rootMissing(): string | undefined {
-  if (process.getuid?.() !== 0) return `needs root to run a shell build as the user ${BUILD_USER}`;
-  try {
-    execFileSync('id', [BUILD_USER], { stdio: 'ignore' });
-  } catch {
-    // Another test file may create the user at the same moment: what counts is that it exists.
-    try {
-      execFileSync('useradd', ['--no-create-home', '--shell', '/bin/sh', BUILD_USER], { stdio: 'ignore' });
-    } catch {
-      execFileSync('id', [BUILD_USER], { stdio: 'ignore' });
-    }
-  }
-  return undefined;
-}
-
-const dockerSkip = requirement('a Docker engine and nagare/base:test', await dockerMissing());
-const shellSkip = requirement(`root, to run shell builds as ${BUILD_USER}`, rootMissing());
+const dockerSkip = requirement('a Docker engine and nagare/base:test', await dockerImageMissing(IMAGE));
+const shellSkip = requirement(`root, to run shell builds as ${BUILD_USER}`, buildUserMissing(BUILD_USER));
 
 const docker = (): Executor => new DockerExecutor({ image: IMAGE });
 const shell = (): Executor => new ShellExecutor({ hostEnvironment: hostEnvironment() });

@@ -12,12 +12,11 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import Docker from 'dockerode';
 import { resolveArtifactFiles, writeArtifactZip } from '../../src/build/artifacts.js';
 import { collectReportGroup } from '../../src/build/reports.js';
 import type { Executor } from '../../src/core/executor.js';
 import { DockerExecutor } from '../../src/executors/docker-executor.js';
-import { requirement } from '../support/requirements.js';
+import { dockerImageMissing, requirement } from '../support/requirements.js';
 import { runBuildspec } from './run-buildspec.js';
 import { makeTree, readZip, tempDir } from './temp-tree.js';
 
@@ -66,13 +65,7 @@ test('an artifact path through a symlinked directory the build points out of the
 
 const SOCKET = '/var/run/docker.sock';
 const IMAGE = 'nagare/base:test';
-async function dockerMissing(): Promise<string | undefined> {
-  const docker = new Docker({ socketPath: SOCKET });
-  if (!(await docker.ping().then(() => true, () => false))) return `no Docker engine at ${SOCKET} (start dockerd)`;
-  if (!(await docker.getImage(IMAGE).inspect().then(() => true, () => false))) return `image ${IMAGE} is missing (run scripts/build-base-image.sh)`;
-  return undefined;
-}
-const noDocker = requirement('a Docker engine and nagare/base:test', await dockerMissing());
+const noDocker = requirement('a Docker engine and nagare/base:test', await dockerImageMissing(IMAGE, SOCKET));
 
 test('an artifact path through a symlinked directory the build points out of the source is refused (Docker)', { skip: noDocker }, async () => {
   await escapingArtifact(new DockerExecutor({ image: IMAGE, socketPath: SOCKET }));

@@ -6,43 +6,20 @@
  * is not collected, and a host path is never read on behalf of a Docker build.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import Docker from 'dockerode';
 import { escapesRoot } from '../../src/build/artifacts.js';
 import { DockerExecutor } from '../../src/executors/docker-executor.js';
-import { requirement } from '../support/requirements.js';
+import { buildUserMissing, dockerImageMissing, requirement } from '../support/requirements.js';
 import { outputLines, phaseStatuses, runBuildspec } from './run-buildspec.js';
 import { readZip, tempDir } from './temp-tree.js';
 
 const IMAGE = 'nagare/base:test';
 const BUILD_USER = 'nagare-test';
 
-async function dockerMissing(): Promise<string | undefined> {
-  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-  if (!(await docker.ping().then(() => true, () => false))) return 'no Docker engine at /var/run/docker.sock';
-  if (!(await docker.getImage(IMAGE).inspect().then(() => true, () => false))) return `image ${IMAGE} is missing (run scripts/build-base-image.sh)`;
-  return undefined;
-}
-
-function rootMissing(): string | undefined {
-  if (process.getuid?.() !== 0) return `needs root to run a shell build as the user ${BUILD_USER}`;
-  try {
-    execFileSync('id', [BUILD_USER], { stdio: 'ignore' });
-  } catch {
-    try {
-      execFileSync('useradd', ['--no-create-home', '--shell', '/bin/sh', BUILD_USER], { stdio: 'ignore' });
-    } catch {
-      execFileSync('id', [BUILD_USER], { stdio: 'ignore' });
-    }
-  }
-  return undefined;
-}
-
-const dockerSkip = requirement(`a Docker engine and ${IMAGE}`, await dockerMissing());
-const userSkip = requirement(`root, to run a shell build as ${BUILD_USER}`, rootMissing());
+const dockerSkip = requirement(`a Docker engine and ${IMAGE}`, await dockerImageMissing(IMAGE));
+const userSkip = requirement(`root, to run a shell build as ${BUILD_USER}`, buildUserMissing(BUILD_USER));
 
 async function entries(location: string | undefined): Promise<string[]> {
   assert.ok(location, 'an artifact was written');

@@ -15,18 +15,12 @@ import { DockerExecutor } from '../../src/executors/docker-executor.js';
 import { staticDockerClient } from '../../src/executors/docker-images.js';
 import { makeSource, runBuildspec } from '../build/run-buildspec.js';
 import { registryMissing, startRegistry, type TestRegistry } from '../support/registry.js';
-import { requirement } from '../support/requirements.js';
+import { dockerImageMissing, requirement } from '../support/requirements.js';
 
 const BASE = 'nagare/base:test';
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
-async function missing(): Promise<string | undefined> {
-  if (!(await docker.ping().then(() => true, () => false))) return 'no Docker engine at /var/run/docker.sock';
-  if (!(await docker.getImage(BASE).inspect().then(() => true, () => false))) return `image ${BASE} is missing (run scripts/build-base-image.sh)`;
-  return registryMissing();
-}
-
-const skip = requirement('a Docker engine, nagare/base:test and docker-registry', await missing());
+const skip = requirement('a Docker engine, nagare/base:test and docker-registry', (await dockerImageMissing(BASE)) ?? registryMissing());
 const registries: TestRegistry[] = [];
 after(async () => {
   await Promise.all(registries.map((registry) => registry.stop()));
