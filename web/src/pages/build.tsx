@@ -9,28 +9,19 @@ import { ansiSegments } from '../ansi.js';
 import { useLive } from '../live.js';
 import { navigate } from '../router.js';
 import { batchHref } from './build-batch.js';
+import type { BuildSummary } from './builds.js';
 import { ErrorNote, Loading, Status, Time, duration, useAction, useData } from '../ui.js';
 
 interface Phase { readonly phaseType: string; readonly phaseStatus?: string; readonly startTime: string; readonly endTime?: string; readonly durationInSeconds?: number }
 interface TestCase { readonly name: string; readonly prefix?: string; readonly status: string; readonly message?: string }
 interface Report { readonly name: string; readonly type: string; readonly status?: string; readonly summary?: { total: number; statusCounts: Record<string, number> }; readonly testCases?: readonly TestCase[] }
-interface Build {
-  readonly id: string;
-  readonly projectName: string;
-  readonly buildNumber?: number;
-  readonly buildStatus: string;
-  readonly currentPhase: string;
-  readonly initiator?: string;
-  readonly startTime: string;
-  readonly endTime?: string;
-  readonly resolvedSourceVersion?: string;
+interface Build extends BuildSummary {
   readonly phases: readonly Phase[];
   readonly artifacts?: { location: string; sha256sum?: string };
   readonly secondaryArtifacts: readonly { artifactIdentifier?: string; location: string }[];
   readonly exportedEnvironmentVariables: readonly { name: string; value: string }[];
   readonly reports: readonly Report[];
   readonly buildComplete: boolean;
-  readonly batch?: { readonly id: string; readonly identifier: string };
 }
 
 function LiveLog({ id }: { id: string }): preact.JSX.Element {
