@@ -145,6 +145,9 @@ for (const [database, noDatabase] of await testDatabases()) {
         } else {
           await until('restart-2 to miss a heartbeat', () => /heartbeat of deploy job \S+ failed/.test(restart2.output()), explain);
         }
+        const restart3 = agents[2];
+        assert.ok(restart3);
+        assert.deepEqual(await hookLines(restart3, deploymentId), [], 'restart-3 has not started: its job comes from the restarted server');
         servers.push(await startCliServer('server', dataDir, args));
         if (opens === 'back') {
           // A few of the agent's heartbeats (every 2 s) go to the new server while the hook still runs.
@@ -152,6 +155,7 @@ for (const [database, noDatabase] of await testDatabases()) {
           await writeFile(gate, '');
         }
 
+        if (opens === 'down') assert.match(restart2.output(), /POST \/deploy-jobs\/\S+\/events failed .*; retrying/, 'restart-2 reported its events to a server that was down');
         const ended = await deploymentEnded(client, deploymentId, () => Promise.resolve(explain()));
         assert.equal(ended.status, 'Succeeded', `${JSON.stringify(ended)}\n${explain()}`);
         const targets = await instanceTargets(client, deploymentId);
