@@ -4,10 +4,12 @@
  * the compiled CLI on a fixed port, and three `nagare agent --instance-name restart-N --no-builds`
  * with deployment roots of their own on this machine. A OneAtATime deployment runs a revision
  * whose hooks append a line per run to the instance's hooks.log; on restart-2, ApplicationStart
- * waits at a gate. Once restart-1 has succeeded and restart-2 waits, the server is killed; the
- * gate opens while it is down, so restart-2 ends its hooks and must deliver their reports to the
- * server that comes back (same data directory or schema, same port). The agents are never
- * restarted: they find the new server by themselves.
+ * waits at a gate. Once restart-1 has succeeded and restart-2 waits, the server is killed and
+ * started again (same data directory or schema, same port). The gate opens either while no server
+ * answers, so restart-2 ends its hooks and must deliver their reports to the server that comes
+ * back, or once it is back, so the hook runs across the restart. restart-3 then gets its job from
+ * the new server. The agents are never restarted: they find the new server by themselves. Needs
+ * `npm run build`.
  *
  * The instances share this host, so each agent's hooks write under their own directory, named by
  * HOOK_OUT in the agent's environment (hooks inherit the agent's environment).
