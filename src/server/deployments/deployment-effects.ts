@@ -64,9 +64,7 @@ export class DeploymentEffects {
           await this.context.store.jobs.cancel(deployJobId(deployment.deploymentId, effect.instanceName));
           break;
         case 'RECORD_INSTANCE_HEALTH':
-          for (const i of effect.instances) {
-            await this.deployments.instances.recordDeployment(i.instanceName, deployment.deploymentGroupId, { deploymentId: deployment.deploymentId, revisionKey: revisionKey(deployment.revision), succeeded: i.succeeded });
-          }
+          await this.recordHealth(deployment, effect.instances);
           break;
         case 'DEPLOYMENT_ENDED':
           await this.ended(deployment, effect.status);
@@ -109,6 +107,18 @@ export class DeploymentEffects {
       throw error;
     }
     this.context.notifier.notify('jobs');
+  }
+
+  /** Each instance's last deployment in the group, unless one created later was recorded first (a late ending). */
+  private async recordHealth(deployment: Deployment, instances: readonly { readonly instanceName: string; readonly succeeded: boolean }[]): Promise<void> {
+    for (const i of instances) {
+      const recorded = (await this.context.store.instances.get(i.instanceName))?.lastDeployments[deployment.deploymentGroupId];
+      if (recorded && recorded.deploymentId !== deployment.deploymentId) {
+        const other = await this.context.store.deployments.get(recorded.deploymentId);
+        if (other && other.deployment.rollout.createTime > deployment.rollout.createTime) continue;
+      }
+      await this.deployments.instances.recordDeployment(i.instanceName, deployment.deploymentGroupId, { deploymentId: deployment.deploymentId, revisionKey: revisionKey(deployment.revision), succeeded: i.succeeded });
+    }
   }
 
   private async ended(deployment: Deployment, status: 'Succeeded' | 'Failed' | 'Stopped'): Promise<void> {

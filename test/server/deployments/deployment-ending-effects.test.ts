@@ -36,9 +36,14 @@ function dieAfterSavingTheEnding(s: TestServer): void {
   s.services.deployments.effects.settle = () => Promise.reject(new Error('the server died after saving the ending'));
 }
 
-/** The server dies after carrying out the ending effects, before clearing them. */
-function dieBeforeClearingTheEffects(s: TestServer): void {
-  s.services.deployments.clearPendingEffects = () => Promise.reject(new Error('the server died before clearing the ending effects'));
+/** The server dies after carrying out the ending effects, before clearing them; returns the undo. */
+function dieBeforeClearingTheEffects(s: TestServer): () => void {
+  const { deployments } = s.services;
+  const clear = deployments.clearPendingEffects.bind(deployments);
+  deployments.clearPendingEffects = () => Promise.reject(new Error('the server died before clearing the ending effects'));
+  return () => {
+    deployments.clearPendingEffects = clear;
+  };
 }
 
 /** What the ending effects write, to compare before and after another sweep. */
@@ -48,7 +53,8 @@ async function written(s: TestServer, instances: readonly string[]): Promise<unk
   const deployments = await s.services.deployments.list({ applicationName: APP, deploymentGroupName: 'prod' }, { limit: 100 });
   const jobIds = deployments.items.flatMap((id) => instances.map((name) => `${id}.${name}`));
   const jobs = (await s.services.context.store.jobs.getMany(jobIds)).map((j) => [j.id, j.state, j.attempts]);
-  return { group, health, deployments: deployments.items, jobs };
+  const rollbackInfos = (await s.services.deployments.getMany(deployments.items)).map((d) => [d.deploymentId, d.rollbackInfo]);
+  return { group, health, deployments: deployments.items, rollbackInfos, jobs };
 }
 
 /** Deploys `revision` to completion with the first server healthy. */
@@ -124,27 +130,33 @@ for (const [database, skip] of await testDatabases()) {
       assert.deepEqual((await second.services.deployments.applications.group(APP, 'prod')).targetRevision, good);
     });
 
-    test('ending effects carried out but not cleared before the crash are carried out again without a second rollback', async () => {
+    test('ending effects carried out but not cleared before the crash are carried out again without a second rollback or overwriting the newer rollback', async () => {
       const first = await server(database);
       const agents = [await registerHost(first, 'e-1', { env: 'prod' })];
       await setUpGroup(first, APP, { autoRollbackConfiguration: { enabled: true, events: ['DEPLOYMENT_FAILURE'] } });
       const good = await pushRevision(first, `${APP}/good.zip`);
       const goodId = await deployGood(first, agents, good);
-      dieBeforeClearingTheEffects(first);
+      const recover = dieBeforeClearingTheEffects(first);
       const bad = await first.services.deployments.create({ applicationName: APP, deploymentGroupName: 'prod', revision: await pushRevision(first, `${APP}/bad.zip`) });
       await assert.rejects(playAgents(first, bad.deploymentId, agents, { 'e-1': 'Install' }), /died before clearing/);
       const rollbackId = rollbackDeploymentId(bad.deploymentId);
+      // The rollback runs to success before the crash: the failed deployment's ending, carried out
+      // again, must keep the rollback as the group's last deployments and the instance's health.
+      recover();
+      await playAgents(first, rollbackId, agents);
       const before = await written(first, ['e-1']);
-      assert.ok((await first.services.deployments.get(bad.deploymentId)).pendingEffects, 'the effects are still pending');
+      const lastGroup = (await first.services.deployments.applications.group(APP, 'prod'));
+      assert.deepEqual([lastGroup.lastAttemptedDeployment?.deploymentId, lastGroup.lastSuccessfulDeployment?.deploymentId], [rollbackId, rollbackId]);
+      assert.deepEqual((await first.services.context.store.deployments.withPendingEffects()).map((d) => d.deployment.deploymentId), [bad.deploymentId], 'the failed deployment’s effects are still pending');
 
       const second = await restart(first);
       await second.services.deployments.effects.sweep();
-      assert.equal((await second.services.deployments.get(bad.deploymentId)).pendingEffects, undefined);
+      assert.deepEqual(await second.services.context.store.deployments.withPendingEffects(), []);
       assert.deepEqual(await written(second, ['e-1']), before, 'carrying them out again changed nothing');
       const ids = (await second.services.deployments.list({ applicationName: APP, deploymentGroupName: 'prod' }, { limit: 100 })).items;
       assert.deepEqual(ids, [rollbackId, bad.deploymentId, goodId], 'one rollback');
       const job = await second.services.context.store.jobs.get(`${rollbackId}.e-1`);
-      assert.deepEqual([job?.state, job?.attempts], ['QUEUED', 0], 'the rollback’s job is enqueued once');
+      assert.deepEqual([job?.state, job?.attempts], ['DONE', 1], 'the rollback’s job ran once');
     });
   });
 }
