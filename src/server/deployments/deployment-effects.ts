@@ -256,7 +256,10 @@ export class DeploymentEffects {
    */
   async sweep(): Promise<void> {
     const { store, clock } = this.context;
-    for (const { deployment } of await store.deployments.withPendingEffects()) await this.settle(deployment);
+    for (const { deployment } of await store.deployments.withPendingEffects()) {
+      // One deployment whose effects fail (they stay pending, for the next pass) holds up no other work.
+      await this.settle(deployment).catch((error: unknown) => this.context.logger.error({ err: error, deploymentId: deployment.deploymentId }, 'carrying out the ending effects of a deployment failed; retried next pass'));
+    }
     for (const job of await store.jobs.expired(clock())) {
       if (job.kind !== 'deploy') continue;
       if (!(await store.jobs.cancel(job.id))) continue;
