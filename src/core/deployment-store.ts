@@ -73,6 +73,8 @@ export interface DeploymentsRepo {
   list(filter: DeploymentFilter, page: PageRequest): Promise<Page<string>>;
   /** Deployments not yet Succeeded, Failed or Stopped, oldest first (what a restarted server carries on). */
   active(): Promise<StoredDeployment[]>;
+  /** Deployments saved with `pendingEffects` (ending effects not yet carried out), oldest first. */
+  withPendingEffects(): Promise<StoredDeployment[]>;
 }
 
 export interface InstancesRepo {

@@ -3,7 +3,7 @@
  * revisions, deployments and on-premises instances, named and shaped as the CodeDeploy API names
  * them so that the AWS routes answer them nearly as they are.
  */
-import type { AutoRollbackEvent, DeploymentRollout } from './deployment-rollout-types.js';
+import type { AutoRollbackEvent, DeploymentRollout, RolloutEffect } from './deployment-rollout-types.js';
 
 export interface Application {
   readonly applicationId: string;
@@ -125,6 +125,11 @@ export interface Deployment {
   /** The bundle instances download: a blob of the revision store, set when the deployment starts. */
   readonly bundle?: { readonly blobKey: string; readonly bundleType: 'zip' | 'tar' | 'tgz' } | undefined;
   readonly rollout: DeploymentRollout;
+  /**
+   * The effects of the transition that ended the rollout, saved with it and cleared once carried
+   * out: a server that dies in between leaves them here for the periodic sweep (an outbox).
+   */
+  readonly pendingEffects?: readonly RolloutEffect[] | undefined;
 }
 
 /** An on-premises instance: a host running `nagare agent --instance-name`. */

@@ -93,6 +93,14 @@ const rollout = z.object({
   errorInformation: z.object({ code: z.enum(['HEALTH_CONSTRAINTS', 'HEALTH_CONSTRAINTS_INVALID', 'NO_INSTANCES', 'MANUAL_STOP', 'REVISION_MISSING', 'INTERNAL_ERROR']), message: text }).optional(),
 });
 
+const effect = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('RUN_INSTANCE'), instanceName: text, lifecycleEvents: z.array(text) }),
+  z.object({ type: z.literal('CANCEL_INSTANCE'), instanceName: text }),
+  z.object({ type: z.literal('DEPLOYMENT_ENDED'), status: z.enum(['Succeeded', 'Failed', 'Stopped']) }),
+  z.object({ type: z.literal('RECORD_INSTANCE_HEALTH'), instances: z.array(z.object({ instanceName: text, succeeded: z.boolean() })) }),
+  z.object({ type: z.literal('ROLLBACK'), reason: z.enum(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST']) }),
+]);
+
 const deployment = z.object({
   deploymentId: text,
   applicationName: text,
@@ -111,6 +119,7 @@ const deployment = z.object({
   parentSpanId: text.optional(),
   bundle: z.object({ blobKey: text, bundleType: z.enum(['zip', 'tar', 'tgz']) }).optional(),
   rollout,
+  pendingEffects: z.array(effect).optional(),
 });
 
 const instance = z.object({

@@ -1,7 +1,8 @@
 /**
  * Deployments: one row each, the deployment with its rollout (instances and lifecycle events) as
  * JSON, saved under an optimistic revision so that two servers applying events to one deployment
- * cannot overwrite each other. Custom deployment configurations live here too.
+ * cannot overwrite each other. `effects_pending` mirrors `pendingEffects` (migration 0014). Custom
+ * deployment configurations live here too.
  */
 import type { Kysely } from 'kysely';
 import type { TracedEvent } from '../core/aws-event.js';
@@ -37,6 +38,7 @@ export class KyselyDeploymentsRepo implements DeploymentsRepo {
         create_time: deployment.rollout.createTime,
         json: JSON.stringify(deployment),
         revision: 0,
+        effects_pending: effectsPending(deployment),
       })
       .execute();
     await conflictAs(insert, `deployment ${deployment.deploymentId}`);
@@ -58,7 +60,7 @@ export class KyselyDeploymentsRepo implements DeploymentsRepo {
   async save(deployment: Deployment, expectedRevision: number, events: readonly TracedEvent[] = []): Promise<boolean> {
     const update = (db: Kysely<Tables>) => db
       .updateTable('deployments')
-      .set({ status: deployment.rollout.status, json: JSON.stringify(deployment), revision: expectedRevision + 1 })
+      .set({ status: deployment.rollout.status, json: JSON.stringify(deployment), revision: expectedRevision + 1, effects_pending: effectsPending(deployment) })
       .where('id', '=', deployment.deploymentId)
       .where('revision', '=', expectedRevision)
       .executeTakeFirst();
@@ -92,6 +94,16 @@ export class KyselyDeploymentsRepo implements DeploymentsRepo {
     const rows = await this.#db.selectFrom('deployments').select(['id', 'json', 'revision']).where('status', 'in', ACTIVE).orderBy('create_time').orderBy('id').execute();
     return rows.map((r) => ({ deployment: parseDeployment(r.json, r.id), revision: Number(r.revision) }));
   }
+
+  async withPendingEffects(): Promise<StoredDeployment[]> {
+    const rows = await this.#db.selectFrom('deployments').select(['id', 'json', 'revision']).where('effects_pending', '=', 1).orderBy('create_time').orderBy('id').execute();
+    return rows.map((r) => ({ deployment: parseDeployment(r.json, r.id), revision: Number(r.revision) }));
+  }
+}
+
+/** The indexed marker of `pendingEffects`, so the sweep finds them without reading every deployment. */
+function effectsPending(deployment: Deployment): number {
+  return deployment.pendingEffects === undefined ? 0 : 1;
 }
 
 export class KyselyDeploymentConfigsRepo implements DeploymentConfigsRepo {

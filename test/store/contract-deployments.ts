@@ -134,6 +134,23 @@ export function deploymentsContract({ fresh, another, check }: ContractContext):
     assert.deepEqual(await store.deployments.active(), []);
   });
 
+  check('a deployment saved with pending effects is found until it is saved without them', async () => {
+    const store = await fresh();
+    const deployment = sampleDeployment('d-AAAAAAAA1', T0);
+    await store.deployments.insert(deployment);
+    await store.deployments.insert(sampleDeployment('d-AAAAAAAA2', T0 + 1));
+    assert.deepEqual(await store.deployments.withPendingEffects(), []);
+    const ended = applyRolloutEvent(deployment.rollout, { type: 'ABORT', at: T0 + 1, code: 'REVISION_MISSING', message: 'gone' });
+    const pending = { ...deployment, rollout: ended.rollout, pendingEffects: ended.effects };
+    assert.equal(await store.deployments.save(pending, 0), true);
+    const found = await store.deployments.withPendingEffects();
+    assert.deepEqual(found.map((d) => [d.deployment.deploymentId, d.revision]), [['d-AAAAAAAA1', 1]]);
+    assert.deepEqual(found[0]?.deployment.pendingEffects, [{ type: 'DEPLOYMENT_ENDED', status: 'Failed' }]);
+    assert.equal(await store.deployments.save({ ...deployment, rollout: ended.rollout }, 1), true);
+    assert.deepEqual(await store.deployments.withPendingEffects(), []);
+    assert.equal((await store.deployments.get('d-AAAAAAAA1'))?.deployment.pendingEffects, undefined);
+  });
+
   check('deployments list newest first, filtered by group and status, page by page', async () => {
     const store = await fresh();
     for (let i = 0; i < 5; i++) await store.deployments.insert(sampleDeployment(`d-AAAAAAAA${i}`, T0 + i, i % 2 === 0 ? 'beta' : 'prod'));

@@ -4,9 +4,14 @@
  * reconciliation — never runs an instance twice), cancellations, the instances' health, the
  * group's last deployments and target revision, the next queued deployment, automatic rollback.
  * Also the agent's reports on deploy jobs and the periodic sweep (lost agents, timeouts, catching up).
+ *
+ * Every effect may be carried out again (a crash after the ending transition was saved leaves its
+ * `pendingEffects` for the sweep): jobs and the rollback have derived ids, the health records and
+ * the group's summaries are written as the same values, and a late ending never overwrites the
+ * summary of a deployment created after it.
  */
 import { createHash } from 'node:crypto';
-import type { Deployment } from '../../core/deployment.js';
+import type { Deployment, DeploymentSummary } from '../../core/deployment.js';
 import { revisionKey } from '../../core/deployment.js';
 import { nextRolloutDeadline, type LifecycleEvent, type RolloutEffect } from '../../core/deployment-rollout.js';
 import { NagareError } from '../../core/errors.js';
@@ -43,6 +48,12 @@ export class DeploymentEffects {
     private readonly deployments: DeploymentsService,
   ) {}
 
+  /** Carries out the ending effects saved with a finished deployment, then clears them. */
+  async settle(deployment: Deployment): Promise<void> {
+    await this.carryOut(deployment, deployment.pendingEffects ?? []);
+    await this.deployments.clearPendingEffects(deployment.deploymentId);
+  }
+
   async carryOut(deployment: Deployment, effects: readonly RolloutEffect[]): Promise<void> {
     for (const effect of effects) {
       switch (effect.type) {
@@ -53,9 +64,7 @@ export class DeploymentEffects {
           await this.context.store.jobs.cancel(deployJobId(deployment.deploymentId, effect.instanceName));
           break;
         case 'RECORD_INSTANCE_HEALTH':
-          for (const i of effect.instances) {
-            await this.deployments.instances.recordDeployment(i.instanceName, deployment.deploymentGroupId, { deploymentId: deployment.deploymentId, revisionKey: revisionKey(deployment.revision), succeeded: i.succeeded });
-          }
+          await this.recordHealth(deployment, effect.instances);
           break;
         case 'DEPLOYMENT_ENDED':
           await this.ended(deployment, effect.status);
@@ -100,14 +109,28 @@ export class DeploymentEffects {
     this.context.notifier.notify('jobs');
   }
 
+  /** Each instance's last deployment in the group, unless one created later was recorded first (a late ending). */
+  private async recordHealth(deployment: Deployment, instances: readonly { readonly instanceName: string; readonly succeeded: boolean }[]): Promise<void> {
+    for (const i of instances) {
+      const recorded = (await this.context.store.instances.get(i.instanceName))?.lastDeployments[deployment.deploymentGroupId];
+      if (recorded && recorded.deploymentId !== deployment.deploymentId) {
+        const other = await this.context.store.deployments.get(recorded.deploymentId);
+        if (other && other.deployment.rollout.createTime > deployment.rollout.createTime) continue;
+      }
+      await this.deployments.instances.recordDeployment(i.instanceName, deployment.deploymentGroupId, { deploymentId: deployment.deploymentId, revisionKey: revisionKey(deployment.revision), succeeded: i.succeeded });
+    }
+  }
+
   private async ended(deployment: Deployment, status: 'Succeeded' | 'Failed' | 'Stopped'): Promise<void> {
     const group = await this.context.store.deploymentGroups.get(deployment.applicationName, deployment.deploymentGroupName);
     const summary = { deploymentId: deployment.deploymentId, status, createTime: deployment.rollout.createTime, endTime: deployment.rollout.completeTime };
+    // An ending carried out late (by the sweep, after a crash) keeps what a newer deployment wrote.
+    const newer = (kept: DeploymentSummary | undefined) => kept !== undefined && kept.deploymentId !== deployment.deploymentId && kept.createTime > deployment.rollout.createTime;
     if (group) {
       await this.deployments.applications.saveGroup({
         ...group,
-        lastAttemptedDeployment: summary,
-        ...(status === 'Succeeded' ? { lastSuccessfulDeployment: summary, targetRevision: deployment.revision } : {}),
+        ...(newer(group.lastAttemptedDeployment) ? {} : { lastAttemptedDeployment: summary }),
+        ...(status === 'Succeeded' && !newer(group.lastSuccessfulDeployment) ? { lastSuccessfulDeployment: summary, targetRevision: deployment.revision } : {}),
       });
     }
     this.context.logger.info({ deploymentId: deployment.deploymentId, status, error: deployment.rollout.errorInformation?.code, traceId: traceIdOf(deployment.traceParent) }, 'deployment ended');
@@ -118,6 +141,9 @@ export class DeploymentEffects {
 
   /** A new deployment of the group's last good revision (§2.10), rollbackInfo on both. */
   private async rollback(deployment: Deployment, reason: 'DEPLOYMENT_FAILURE' | 'DEPLOYMENT_STOP_ON_REQUEST'): Promise<void> {
+    const rollbackId = rollbackDeploymentId(deployment.deploymentId);
+    // Created by an earlier attempt at this effect (rollbackInfo is set before it is created).
+    if (await this.context.store.deployments.get(rollbackId)) return;
     const group = await this.context.store.deploymentGroups.get(deployment.applicationName, deployment.deploymentGroupName);
     const lastGood = group?.lastSuccessfulDeployment;
     const previous = lastGood && lastGood.deploymentId !== deployment.deploymentId ? await this.context.store.deployments.get(lastGood.deploymentId) : undefined;
@@ -125,7 +151,6 @@ export class DeploymentEffects {
       await this.deployments.setRollbackInfo(deployment.deploymentId, { rollbackMessage: 'Automatic rollback was not performed: the deployment group has no earlier successful deployment to roll back to.' });
       return;
     }
-    const rollbackId = rollbackDeploymentId(deployment.deploymentId);
     await this.deployments.setRollbackInfo(deployment.deploymentId, { rollbackDeploymentId: rollbackId, rollbackMessage: `${reason === 'DEPLOYMENT_FAILURE' ? 'The deployment failed' : 'The deployment was stopped'}; rolled back by ${rollbackId} to the revision of ${previous.deployment.deploymentId}` });
     try {
       await this.deployments.create({
@@ -224,12 +249,17 @@ export class DeploymentEffects {
   }
 
   /**
-   * One pass of periodic work: deploy jobs whose agent stopped heartbeating fail their instance
-   * (AGENT_ISSUE); instances past their timeout fail (TIMEOUT); deployments a crash left Created
-   * or Queued start; running instances whose job was never enqueued get it.
+   * One pass of periodic work: ending effects a crash left pending are carried out; deploy jobs
+   * whose agent stopped heartbeating fail their instance (AGENT_ISSUE); instances past their
+   * timeout fail (TIMEOUT); deployments a crash left Created or Queued start; running instances
+   * whose job was never enqueued get it.
    */
   async sweep(): Promise<void> {
     const { store, clock } = this.context;
+    for (const { deployment } of await store.deployments.withPendingEffects()) {
+      // One deployment whose effects fail (they stay pending, for the next pass) holds up no other work.
+      await this.settle(deployment).catch((error: unknown) => this.context.logger.error({ err: error, deploymentId: deployment.deploymentId }, 'carrying out the ending effects of a deployment failed; retried next pass'));
+    }
     for (const job of await store.jobs.expired(clock())) {
       if (job.kind !== 'deploy') continue;
       if (!(await store.jobs.cancel(job.id))) continue;

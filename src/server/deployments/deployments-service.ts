@@ -3,7 +3,9 @@
  * picks the group's instances by tag and starts the rollout machine (core/deployment-rollout.ts);
  * every change goes through `dispatch`, which applies one event to the stored rollout under its
  * optimistic revision and then carries out the effects (deployment-effects.ts): a `deploy` job per
- * instance, cancellations, the instances' health, the group's last deployments, the rollback.
+ * instance, cancellations, the instances' health, the group's last deployments, the rollback. The
+ * transition that ends a deployment is saved with its effects as `pendingEffects`, cleared once
+ * they are carried out, so that a server dying in between leaves them for the sweep.
  * One deployment at a time per group: a second waits Queued until the first ends.
  *
  * Each saved change stores its CodeDeploy events (deployment-events.ts) in the same transaction and,
@@ -186,11 +188,15 @@ export class DeploymentsService {
       if (!stored) throw notFound('DeploymentDoesNotExistException', `The deployment ${deploymentId} does not exist`);
       const transition = applyRolloutEvent(stored.deployment.rollout, event);
       if (transition.error) return transition;
-      const updated: Deployment = { ...stored.deployment, rollout: transition.rollout };
+      // The ending transition's effects are saved with it (no later transition would redo them);
+      // the others are re-derived from the rollout by the sweep.
+      const ending = isRolloutComplete(transition.rollout);
+      const updated: Deployment = { ...stored.deployment, rollout: transition.rollout, ...(ending ? { pendingEffects: transition.effects } : {}) };
       const events = deploymentEvents(this.context, stored.deployment, updated);
       if (!(await this.context.store.deployments.save(updated, stored.revision, events))) continue;
       if (events.length > 0) this.context.events.publish({ type: 'DeploymentChanged', deployment: updated, previousStatus: stored.deployment.rollout.status });
-      await this.#effects.carryOut(updated, transition.effects);
+      if (ending) await this.#effects.settle(updated);
+      else await this.#effects.carryOut(updated, transition.effects);
       this.context.notifier.notify(`deployment:${deploymentId}`);
       return transition;
     }
@@ -200,6 +206,11 @@ export class DeploymentsService {
   /** Records rollback information on a deployment (no rollout change). */
   setRollbackInfo(deploymentId: string, info: RollbackInfo): Promise<void> {
     return this.patch(deploymentId, (d) => ({ ...d, rollbackInfo: { ...d.rollbackInfo, ...info } }));
+  }
+
+  /** The ending effects are carried out: they leave the deployment (no-op when already gone). */
+  clearPendingEffects(deploymentId: string): Promise<void> {
+    return this.patch(deploymentId, ({ pendingEffects: _, ...rest }) => rest);
   }
 
   /** Changes fields of a deployment other than its rollout, under the same optimistic revision. */

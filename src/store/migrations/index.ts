@@ -16,6 +16,7 @@ import * as deployments from './0010-deployments.js';
 import * as events from './0011-events.js';
 import * as buildBatches from './0012-build-batches.js';
 import * as agentImageMap from './0013-agent-image-map.js';
+import * as deploymentEffectsPending from './0014-deployment-effects-pending.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-tables': createTables,
@@ -31,6 +32,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0011-events': events,
   '0012-build-batches': buildBatches,
   '0013-agent-image-map': agentImageMap,
+  '0014-deployment-effects-pending': deploymentEffectsPending,
 };
 
 export const migrationProvider: MigrationProvider = {
