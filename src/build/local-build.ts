@@ -114,7 +114,9 @@ export async function runLocalBuild(options: LocalBuildOptions, loaded: LoadedBu
   const stateDir = path.resolve(options.stateDir);
   const copy = path.join(stateDir, 'sources', `${encodeURIComponent(options.projectName)}-${randomUUID()}`);
   try {
-    await copySourceTree(original, copy, stateDir);
+    // The state directory is left out when it lies in the source; when it is the source itself
+    // (--state-dir .), only the folder the copies go to is.
+    await copySourceTree(original, copy, stateDir === original ? path.dirname(copy) : stateDir);
     return await buildIn(copy, options, loaded);
   } finally {
     await rm(copy, { recursive: true, force: true });

@@ -84,11 +84,12 @@ test('Ctrl-C stops the build: STOPPED, exit 130, and no process of the build is 
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
       if (stderr.includes('started\n')) resolve();
     });
+    child.on('exit', (code) => reject(new Error(`the build ended (${code}) before its command started:\n${stderr}`)));
   });
   child.kill('SIGINT');
   const status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
