@@ -161,7 +161,14 @@ async function buildIn(sourceDir: string, options: LocalBuildOptions, loaded: Lo
       cacheLimitBytes: options.cacheLimitBytes,
       timeoutInMinutes: options.timeoutInMinutes,
       logLimitBytes: options.logLimitBytes,
-      log: { write: (text) => { options.log.write(text); logCopy.write(text); } },
+      log: {
+        write: (text) => { options.log.write(text); logCopy.write(text); },
+        writeBytes: (bytes) => {
+          if (options.log.writeBytes) options.log.writeBytes(bytes);
+          else options.log.write(bytes.toString('utf8'));
+          logCopy.write(bytes);
+        },
+      },
       clock,
       signal: options.signal,
     });

@@ -235,8 +235,11 @@ function plainVariables(dump: string, env: Readonly<Record<string, string>>): Re
 
 /** Length of the longest tail of `data` that is a beginning of `marker` (kept back until more arrives). */
 function partialMarkerLength(data: Buffer, marker: Buffer): number {
-  for (let k = Math.min(data.length, marker.length - 1); k > 0; k -= 1) {
-    if (data.subarray(data.length - k).equals(marker.subarray(0, k))) return k;
+  // Only a tail that starts with the marker's first byte can begin it: most output has none, and
+  // is passed on after one short scan instead of a comparison per possible length.
+  const first = marker[0] ?? 0;
+  for (let at = data.indexOf(first, Math.max(0, data.length - (marker.length - 1))); at !== -1; at = data.indexOf(first, at + 1)) {
+    if (data.subarray(at).equals(marker.subarray(0, data.length - at))) return data.length - at;
   }
   return 0;
 }
