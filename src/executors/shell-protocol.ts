@@ -85,6 +85,20 @@ export class ShellProtocol {
     return this.endedWith !== undefined;
   }
 
+  /** Whether the shell waits for its next command: such a shell can be asked to end (`exitScript`). */
+  get idle(): boolean {
+    return this.active === undefined && this.endedWith === undefined;
+  }
+
+  /**
+   * The control line that ends an idle shell at once. It drops the EXIT trap first: the state the
+   * trap dumps serves only a command that ends the shell, and at the end of a build it cost a
+   * `set | sed | while read` pipeline while the transport watched /proc for the shell to go.
+   */
+  exitScript(): string {
+    return 'trap - EXIT; exit 0\n';
+  }
+
   lastGood(): ShellState {
     return this.good;
   }
