@@ -3,7 +3,6 @@
  * keeps the per-project build number in the state directory, and hands everything to the runner.
  */
 import { execFile } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { readConfinedFile } from '../executors/confine.js';
 import { parseBuildspec } from '../spec/buildspec.js';
 import type { BatchMembership, BuildIdentity } from './environment.js';
 import type { LogSink } from '../executors/command-log.js';
+import { openLogCopy } from './log-copy.js';
 import { StaticParameterSource } from './parameters.js';
 import type { BuildRecord } from './result.js';
 import { runBuild } from './runner.js';
@@ -128,8 +128,7 @@ async function buildIn(sourceDir: string, options: LocalBuildOptions, loaded: Lo
   // The log is kept beside the build numbers: CODEBUILD_BUILD_URL points at it.
   const logFile = path.join(path.resolve(options.stateDir), 'logs', encodeURIComponent(options.projectName), `${buildNumber}.log`);
   await mkdir(path.dirname(logFile), { recursive: true });
-  const logCopy = createWriteStream(logFile);
-  logCopy.on('error', (error) => options.log.write(`[nagare] The log is not kept in ${logFile}: ${error.message}\n`));
+  const logCopy = openLogCopy(logFile, options.log);
   const identity: BuildIdentity = {
     buildId: `${options.projectName}:${randomUUID()}`,
     buildNumber,
@@ -173,7 +172,7 @@ async function buildIn(sourceDir: string, options: LocalBuildOptions, loaded: Lo
       signal: options.signal,
     });
   } finally {
-    await new Promise<void>((resolve) => logCopy.end(resolve));
+    logCopy.close();
   }
 }
 
