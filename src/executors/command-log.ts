@@ -176,7 +176,21 @@ export class BuildLog {
    */
   output(chunk: Buffer): void {
     if (this.truncated) return;
-    const data = this.partial.length === 0 ? chunk : Buffer.concat([this.partial, chunk]);
+    let data = chunk;
+    if (this.partial.length > 0) {
+      // The line begun in an earlier chunk is completed on its own: the rest of the chunk is not copied.
+      const firstNewline = chunk.indexOf(10);
+      if (firstNewline === -1) {
+        this.partial = Buffer.concat([this.partial, chunk]);
+        if (this.partial.length > MAX_PARTIAL_LINE) this.flushLongLine();
+        return;
+      }
+      const line = Buffer.concat([this.partial, chunk.subarray(0, firstNewline + 1)]);
+      this.partial = Buffer.alloc(0);
+      this.emitLines(line);
+      if (this.truncated) return;
+      data = chunk.subarray(firstNewline + 1);
+    }
     const lastNewline = data.lastIndexOf(10);
     if (lastNewline === -1) {
       this.partial = data;
