@@ -123,8 +123,8 @@ export async function runLocalBuild(options: LocalBuildOptions, loaded: LoadedBu
 
 async function buildIn(sourceDir: string, options: LocalBuildOptions, loaded: LoadedBuildspec): Promise<BuildRecord> {
   const clock = options.clock ?? Date.now;
-  const git = await gitInfo(sourceDir);
-  const buildNumber = await nextBuildNumber(options.stateDir, options.projectName);
+  // Independent, and each waits on a process or the disk: at once rather than one after the other.
+  const [git, buildNumber] = await Promise.all([gitInfo(sourceDir), nextBuildNumber(options.stateDir, options.projectName)]);
   // The log is kept beside the build numbers: CODEBUILD_BUILD_URL points at it.
   const logFile = path.join(path.resolve(options.stateDir), 'logs', encodeURIComponent(options.projectName), `${buildNumber}.log`);
   await mkdir(path.dirname(logFile), { recursive: true });
@@ -182,7 +182,8 @@ export async function gitInfo(dir: string): Promise<{ head: string | undefined; 
     execFileAsync('git', ['-C', dir, ...args], { timeout: 10_000 }).then((r) => r.stdout.trim() || undefined, () => undefined);
   const inside = await git('rev-parse', '--is-inside-work-tree');
   if (inside !== 'true') return { head: undefined, remoteUrl: undefined };
-  return { head: await git('rev-parse', 'HEAD'), remoteUrl: await git('remote', 'get-url', 'origin') };
+  const [head, remoteUrl] = await Promise.all([git('rev-parse', 'HEAD'), git('remote', 'get-url', 'origin')]);
+  return { head, remoteUrl };
 }
 
 /**
