@@ -3,7 +3,6 @@
  * keeps the per-project build number in the state directory, and hands everything to the runner.
  */
 import { execFile } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -16,6 +15,7 @@ import { readConfinedFile } from '../executors/confine.js';
 import { parseBuildspec } from '../spec/buildspec.js';
 import type { BatchMembership, BuildIdentity } from './environment.js';
 import type { LogSink } from '../executors/command-log.js';
+import { openLogCopy } from './log-copy.js';
 import { StaticParameterSource } from './parameters.js';
 import type { BuildRecord } from './result.js';
 import { runBuild } from './runner.js';
@@ -125,13 +125,12 @@ export async function runLocalBuild(options: LocalBuildOptions, loaded: LoadedBu
 
 async function buildIn(sourceDir: string, options: LocalBuildOptions, loaded: LoadedBuildspec): Promise<BuildRecord> {
   const clock = options.clock ?? Date.now;
-  const git = await gitInfo(sourceDir);
-  const buildNumber = await nextBuildNumber(options.stateDir, options.projectName);
+  // Independent, and each waits on a process or the disk: at once rather than one after the other.
+  const [git, buildNumber] = await Promise.all([gitInfo(sourceDir), nextBuildNumber(options.stateDir, options.projectName)]);
   // The log is kept beside the build numbers: CODEBUILD_BUILD_URL points at it.
   const logFile = path.join(path.resolve(options.stateDir), 'logs', encodeURIComponent(options.projectName), `${buildNumber}.log`);
   await mkdir(path.dirname(logFile), { recursive: true });
-  const logCopy = createWriteStream(logFile);
-  logCopy.on('error', (error) => options.log.write(`[nagare] The log is not kept in ${logFile}: ${error.message}\n`));
+  const logCopy = openLogCopy(logFile, options.log);
   const identity: BuildIdentity = {
     buildId: `${options.projectName}:${randomUUID()}`,
     buildNumber,
@@ -163,12 +162,19 @@ async function buildIn(sourceDir: string, options: LocalBuildOptions, loaded: Lo
       cacheLimitBytes: options.cacheLimitBytes,
       timeoutInMinutes: options.timeoutInMinutes,
       logLimitBytes: options.logLimitBytes,
-      log: { write: (text) => { options.log.write(text); logCopy.write(text); } },
+      log: {
+        write: (text) => { options.log.write(text); logCopy.write(text); },
+        writeBytes: (bytes) => {
+          if (options.log.writeBytes) options.log.writeBytes(bytes);
+          else options.log.write(bytes.toString('utf8'));
+          logCopy.write(bytes);
+        },
+      },
       clock,
       signal: options.signal,
     });
   } finally {
-    await new Promise<void>((resolve) => logCopy.end(resolve));
+    logCopy.close();
   }
 }
 
@@ -178,7 +184,8 @@ export async function gitInfo(dir: string): Promise<{ head: string | undefined; 
     execFileAsync('git', ['-C', dir, ...args], { timeout: 10_000 }).then((r) => r.stdout.trim() || undefined, () => undefined);
   const inside = await git('rev-parse', '--is-inside-work-tree');
   if (inside !== 'true') return { head: undefined, remoteUrl: undefined };
-  return { head: await git('rev-parse', 'HEAD'), remoteUrl: await git('remote', 'get-url', 'origin') };
+  const [head, remoteUrl] = await Promise.all([git('rev-parse', 'HEAD'), git('remote', 'get-url', 'origin')]);
+  return { head, remoteUrl };
 }
 
 /**

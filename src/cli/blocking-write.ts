@@ -7,8 +7,8 @@ import { writeSync } from 'node:fs';
 
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
-export function blockingWrite(fd: number, text: string): void {
-  let buffer = Buffer.from(text);
+export function blockingWrite(fd: number, text: string | Buffer): void {
+  let buffer = typeof text === 'string' ? Buffer.from(text) : text;
   while (buffer.length > 0) {
     try {
       const written = writeSync(fd, buffer);

@@ -3,9 +3,11 @@
  * server come back as NagareError with the server's code and message.
  */
 import { NagareError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
-import { listAgentsAnswer, type ListAgentsAnswer } from '../protocol/native-agents.js';
-import { getBuildBatchAnswer, type GetBuildBatchAnswer } from '../protocol/native-build-batches.js';
-import { deployedFleetAnswer, getDeploymentAnswer, listDeploymentsAnswer, type DeployedFleetAnswer, type GetDeploymentAnswer, type ListDeploymentsAnswer } from '../protocol/native-deployments.js';
+// The answers' schemas (zod) are imported where a call checks them, not here: every CLI command
+// imports this client, and loading zod at start cost a trivial `nagare build` tens of milliseconds.
+import type { ListAgentsAnswer } from '../protocol/native-agents.js';
+import type { GetBuildBatchAnswer } from '../protocol/native-build-batches.js';
+import type { DeployedFleetAnswer, GetDeploymentAnswer, ListDeploymentsAnswer } from '../protocol/native-deployments.js';
 import { isConnectionReset, isIdempotent } from './connection-reset.js';
 
 export interface ClientOptions {
@@ -38,7 +40,9 @@ export class NagareClient {
 
   /** Agents with fleet, labels, health and current jobs, checked against the protocol's schema. */
   async listAgents(): Promise<ListAgentsAnswer> {
-    return listAgentsAnswer.parse(await this.call('GET', '/agents'));
+    const answer = await this.call('GET', '/agents');
+    const { listAgentsAnswer } = await import('../protocol/native-agents.js');
+    return listAgentsAnswer.parse(answer);
   }
   /** Signs in with an API token: the server sets the session cookie (the browser keeps it, not the page). */
   signIn(token: string): Promise<SessionAnswer> {
@@ -252,19 +256,27 @@ export class NagareClient {
   async listDeployments(filter: { application?: string | undefined; group?: string | undefined; status?: string | undefined; limit?: number | undefined; nextToken?: string | undefined } = {}): Promise<ListDeploymentsAnswer> {
     const query = new URLSearchParams(Object.entries(filter).flatMap(([key, value]): [string, string][] => (value === undefined || value === '' ? [] : [[key, String(value)]])));
     const rest = query.size === 0 ? '' : `?${query.toString()}`;
-    return listDeploymentsAnswer.parse(await this.call('GET', `/deploy/deployments${rest}`));
+    const answer = await this.call('GET', `/deploy/deployments${rest}`);
+    const { listDeploymentsAnswer } = await import('../protocol/native-deployments.js');
+    return listDeploymentsAnswer.parse(answer);
   }
   /** One deployment with its instances' lifecycle events (status, times, diagnostics of a failure). */
   async getDeployment(deploymentId: string): Promise<GetDeploymentAnswer> {
-    return getDeploymentAnswer.parse(await this.call('GET', `/deploy/deployments/${encodeURIComponent(deploymentId)}`));
+    const answer = await this.call('GET', `/deploy/deployments/${encodeURIComponent(deploymentId)}`);
+    const { getDeploymentAnswer } = await import('../protocol/native-deployments.js');
+    return getDeploymentAnswer.parse(answer);
   }
   /** Application → deployment group → instances → the revision each serves, with the agents' health. */
   async deployedFleet(nextToken?: string): Promise<DeployedFleetAnswer> {
-    return deployedFleetAnswer.parse(await this.call('GET', `/deploy/fleet${nextToken === undefined ? '' : `?nextToken=${encodeURIComponent(nextToken)}`}`));
+    const answer = await this.call('GET', `/deploy/fleet${nextToken === undefined ? '' : `?nextToken=${encodeURIComponent(nextToken)}`}`);
+    const { deployedFleetAnswer } = await import('../protocol/native-deployments.js');
+    return deployedFleetAnswer.parse(answer);
   }
   /** A build batch with its build groups and their builds. */
   async getBuildBatch(id: string): Promise<GetBuildBatchAnswer> {
-    return getBuildBatchAnswer.parse(await this.call('GET', `/build-batches/${encodeURIComponent(id)}`));
+    const answer = await this.call('GET', `/build-batches/${encodeURIComponent(id)}`);
+    const { getBuildBatchAnswer } = await import('../protocol/native-build-batches.js');
+    return getBuildBatchAnswer.parse(answer);
   }
   /** Uploads a revision bundle into the server's revision store and registers it with the application. */
   pushRevision(applicationName: string, bundle: Uint8Array, options: { key: string; bundleType: 'zip' | 'tar' | 'tgz'; description?: string | undefined }): Promise<{ revision: Json }> {

@@ -6,16 +6,40 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
 import { NagareError } from '../core/errors.js';
 
 export const DEFAULT_PROFILE = 'default';
 
-const profileSchema = z.object({ server: z.string().min(1), token: z.string().min(1) });
-const userConfigSchema = z.object({ profiles: z.record(z.string(), profileSchema).default({}) });
+export interface Profile {
+  server: string;
+  token: string;
+}
+export interface UserConfig {
+  profiles: Record<string, Profile>;
+}
 
-export type Profile = z.infer<typeof profileSchema>;
-export type UserConfig = z.infer<typeof userConfigSchema>;
+/**
+ * The file's problems, checked by hand rather than with zod: every command reads this file, and
+ * loading zod for two strings per profile cost `nagare build` tens of milliseconds at start.
+ */
+function userConfigIssues(value: unknown): string[] {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return [': expected an object'];
+  const profiles = (value as { profiles?: unknown }).profiles;
+  if (profiles === undefined) return [];
+  if (typeof profiles !== 'object' || profiles === null || Array.isArray(profiles)) return ['profiles: expected an object'];
+  const issues: string[] = [];
+  for (const [name, profile] of Object.entries(profiles)) {
+    if (typeof profile !== 'object' || profile === null || Array.isArray(profile)) {
+      issues.push(`profiles.${name}: expected an object`);
+      continue;
+    }
+    for (const key of ['server', 'token'] as const) {
+      const field = (profile as Record<string, unknown>)[key];
+      if (typeof field !== 'string' || field.length === 0) issues.push(`profiles.${name}.${key}: expected a non-empty string`);
+    }
+  }
+  return issues;
+}
 
 export function userConfigFile(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CONFIG_HOME ?? path.join(env.HOME ?? os.homedir(), '.config'), 'nagare', 'config.json');
@@ -43,9 +67,10 @@ export function readUserConfig(file: string): UserConfig {
   } catch {
     throw new NagareError('CONFIG_INVALID', `${file} is not JSON; fix or delete it (nagare login writes it again)`);
   }
-  const result = userConfigSchema.safeParse(parsed);
-  if (!result.success) throw new NagareError('CONFIG_INVALID', `${file} is not a nagare config: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return result.data;
+  const issues = userConfigIssues(parsed);
+  if (issues.length > 0) throw new NagareError('CONFIG_INVALID', `${file} is not a nagare config: ${issues.join('; ')}`);
+  const profiles = (parsed as { profiles?: Record<string, Profile> }).profiles ?? {};
+  return { profiles: Object.fromEntries(Object.entries(profiles).map(([name, { server, token }]) => [name, { server, token }])) };
 }
 
 /** Writes the whole file atomically (a reader never sees half of it), readable by its owner only. */

@@ -6,18 +6,26 @@
  */
 import { readFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { z } from 'zod';
 import { checkPlainName, writeFileAtomically } from './deployment-root.js';
 
-const Marker = z.object({
-  deploymentId: z.string(),
-  deploymentGroupId: z.string(),
-  event: z.string(),
-  startTime: z.number(),
-});
-
 /** An event that was running when the agent stopped. */
-export type InterruptedEvent = z.infer<typeof Marker>;
+export interface InterruptedEvent {
+  readonly deploymentId: string;
+  readonly deploymentGroupId: string;
+  readonly event: string;
+  readonly startTime: number;
+}
+
+/**
+ * A marker read back from its file, checked by hand: four fields do not need zod, which `nagare
+ * deploy local` would otherwise load at start for this alone (start-up time, docs/benchmarks.md).
+ */
+function asMarker(value: unknown): InterruptedEvent | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { deploymentId, deploymentGroupId, event, startTime } = value as Record<string, unknown>;
+  if (typeof deploymentId !== 'string' || typeof deploymentGroupId !== 'string' || typeof event !== 'string' || typeof startTime !== 'number') return undefined;
+  return { deploymentId, deploymentGroupId, event, startTime };
+}
 
 function markersDir(deploymentRoot: string): string {
   return path.join(deploymentRoot, 'ongoing-events');
@@ -51,8 +59,8 @@ export async function interruptedEvents(deploymentRoot: string): Promise<Interru
     } catch {
       continue;
     }
-    const parsed = Marker.safeParse(value);
-    if (parsed.success) events.push(parsed.data);
+    const marker = asMarker(value);
+    if (marker) events.push(marker);
   }
   return events;
 }

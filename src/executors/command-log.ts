@@ -6,14 +6,21 @@
  * across two writes (finding 9). The log has a size limit (finding 11): past it, command output
  * is dropped and one line says so; the build goes on, as CodeBuild never fails a build for its log.
  */
-import { StringDecoder } from 'node:string_decoder';
+import { isUtf8 } from 'node:buffer';
 import { DEFAULT_LOG_LIMIT_BYTES, RUNNER_LOG_SLACK_BYTES } from '../core/log-limits.js';
 
 /** Where log text goes. `text` is always one or more whole lines, each ending in `\n`. */
 export interface LogSink {
   write(text: string): void;
+  /**
+   * The same as `write(bytes.toString('utf8'))`, for a sink that can take the bytes as they are
+   * (a file, a terminal): `bytes` are whole lines of valid UTF-8 with no secret in them. Command
+   * output takes this way when it can, so that it is neither decoded nor encoded again.
+   */
+  writeBytes?(bytes: Buffer): void;
 }
 
+/** Bytes of a line with no end kept before it goes out in pieces. */
 const MAX_PARTIAL_LINE = 64 * 1024;
 
 export function logTruncatedLine(limitBytes: number): string {
@@ -27,6 +34,8 @@ function formatBytes(bytes: number): string {
 
 export class Masker {
   private readonly secrets: string[];
+  /** The secrets in UTF-8: in valid UTF-8, a secret's bytes occur exactly where its text does. */
+  private readonly secretBytes: Buffer[];
   /** Length of the longest secret, in UTF-16 code units (as the log's text is held). */
   readonly longest: number;
 
@@ -39,6 +48,7 @@ export class Masker {
       for (const line of secret.split(/\r?\n/)) if (line.length > 0) all.add(line);
     }
     this.secrets = [...all];
+    this.secretBytes = this.secrets.map((secret) => Buffer.from(secret));
     this.longest = this.secrets.reduce((max, secret) => Math.max(max, secret.length), 0);
   }
 
@@ -49,6 +59,11 @@ export class Masker {
   /** Whether any secret occurs anywhere in `text`: one scan per secret, no allocation. */
   occursIn(text: string): boolean {
     return this.secrets.some((secret) => text.includes(secret));
+  }
+
+  /** Whether any secret's UTF-8 bytes occur in `bytes` (a lone surrogate in a secret only ever finds too much). */
+  occursInBytes(bytes: Buffer): boolean {
+    return this.secretBytes.some((secret) => bytes.includes(secret));
   }
 
   /**
@@ -114,8 +129,8 @@ export function containerLine(at: number, message: string): string {
 }
 
 export class BuildLog {
-  private readonly decoder = new StringDecoder('utf8');
-  private partial = '';
+  /** Output after the last line break, as bytes: a line break never falls inside a UTF-8 character. */
+  private partial: Buffer = Buffer.alloc(0);
   private bytes = 0;
   private truncated = false;
 
@@ -153,37 +168,65 @@ export class BuildLog {
     this.emit(text, this.limitBytes + RUNNER_LOG_SLACK_BYTES);
   }
 
-  /** Raw command output as it arrives; whole lines are written at once, the rest waits. */
+  /**
+   * Raw command output as it arrives; whole lines are written at once, the rest waits. Lines are
+   * cut from the bytes (a `\n` byte is always a line break in UTF-8), and whole lines of valid
+   * UTF-8 with no secret in them go to the sink as bytes: the common case costs one scan per
+   * secret and one validation, instead of a decode, a copy and an encode per sink.
+   */
   output(chunk: Buffer): void {
     if (this.truncated) return;
-    const text = this.partial + this.decoder.write(chunk);
-    const lastNewline = text.lastIndexOf('\n');
-    if (lastNewline === -1) {
-      this.partial = text;
-      if (this.partial.length > MAX_PARTIAL_LINE) this.flushLongLine();
-      return;
+    let data = chunk;
+    if (this.partial.length > 0) {
+      // The line begun in an earlier chunk is completed on its own: the rest of the chunk is not copied.
+      const firstNewline = chunk.indexOf(10);
+      if (firstNewline === -1) {
+        this.partial = Buffer.concat([this.partial, chunk]);
+        if (this.partial.length > MAX_PARTIAL_LINE) this.flushLongLine();
+        return;
+      }
+      const line = Buffer.concat([this.partial, chunk.subarray(0, firstNewline + 1)]);
+      this.partial = Buffer.alloc(0);
+      this.emitLines(line);
+      if (this.truncated) return;
+      data = chunk.subarray(firstNewline + 1);
     }
-    this.partial = text.slice(lastNewline + 1);
-    this.emit(this.maskLines(text.slice(0, lastNewline + 1)), this.limitBytes);
+    const lastNewline = data.lastIndexOf(10);
+    if (lastNewline === -1) {
+      this.partial = data;
+    } else {
+      // A short rest is copied, so that it does not hold on to the whole chunk.
+      this.partial = Buffer.from(data.subarray(lastNewline + 1));
+      this.emitLines(data.subarray(0, lastNewline + 1));
+    }
     if (this.partial.length > MAX_PARTIAL_LINE) this.flushLongLine();
   }
 
   /** Writes what is left of the current command's output (called when a command ends). */
   flushOutput(): void {
-    const rest = this.partial + this.decoder.end();
-    this.partial = '';
+    // An incomplete character at the end becomes U+FFFD, as a string decoder's end() gives.
+    const rest = this.partial.toString('utf8');
+    this.partial = Buffer.alloc(0);
     if (rest.length > 0 && !this.truncated) this.emit(this.maskLines(rest + '\n'), this.limitBytes);
+  }
+
+  private emitLines(lines: Buffer): void {
+    if ((this.masker.size === 0 || !this.masker.occursInBytes(lines)) && isUtf8(lines)) this.emit(lines, this.limitBytes);
+    else this.emit(this.maskLines(lines.toString('utf8')), this.limitBytes);
   }
 
   /** A line with no end in sight goes out in pieces, keeping back what could start a secret. */
   private flushLongLine(): void {
-    let cut = this.masker.safeCut(this.partial);
+    // The whole characters go to the masker; the bytes of one cut short wait for the rest.
+    const whole = this.partial.length - incompleteCharacterLength(this.partial);
+    const text = this.partial.subarray(0, whole).toString('utf8');
+    const held = this.partial.subarray(whole);
+    let cut = this.masker.safeCut(text);
     // Only a secret of 64 KiB or more holds everything back; memory still has a bound.
-    if (cut === 0 && this.partial.length > 16 * MAX_PARTIAL_LINE) cut = this.partial.length;
+    if (cut === 0 && this.partial.length > 16 * MAX_PARTIAL_LINE) cut = text.length;
     if (cut === 0) return;
-    const head = this.partial.slice(0, cut);
-    this.partial = this.partial.slice(cut);
-    this.emit(this.masker.mask(head) + '\n', this.limitBytes);
+    this.partial = Buffer.concat([Buffer.from(text.slice(cut)), held]);
+    this.emit(this.masker.mask(text.slice(0, cut)) + '\n', this.limitBytes);
   }
 
   private maskLines(text: string): string {
@@ -193,20 +236,39 @@ export class BuildLog {
     return text.split('\n').map((line) => this.masker.mask(line)).join('\n');
   }
 
-  /** Writes unless the log would pass `limit`; the first refusal writes the marker line instead. */
-  private emit(text: string, limit: number): void {
-    let size = Buffer.byteLength(text);
+  /**
+   * Writes unless the log would pass `limit`; the first refusal writes the marker line instead.
+   * Bytes are whole lines of valid UTF-8 with no secret (see `output`).
+   */
+  private emit(text: string | Buffer, limit: number): void {
+    let size = typeof text === 'string' ? Buffer.byteLength(text) : text.length;
     if (this.bytes + size > limit) {
       if (this.truncated) return;
       this.truncated = true;
-      this.partial = '';
+      this.partial = Buffer.alloc(0);
       text = logTruncatedLine(this.limitBytes) + '\n';
       size = Buffer.byteLength(text);
       if (this.bytes + size > limit + RUNNER_LOG_SLACK_BYTES) return;
     }
     this.bytes += size;
-    this.sink.write(text);
+    if (typeof text === 'string') this.sink.write(text);
+    else if (this.sink.writeBytes) this.sink.writeBytes(text);
+    else this.sink.write(text.toString('utf8'));
   }
+}
+
+/**
+ * How many bytes at the end of `bytes` begin a UTF-8 character that is not complete yet (0–3):
+ * the bytes a streaming decoder would hold back for the next chunk.
+ */
+function incompleteCharacterLength(bytes: Buffer): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back += 1) {
+    const byte = bytes[bytes.length - back] ?? 0;
+    if ((byte & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const needs = (byte & 0xe0) === 0xc0 ? 2 : (byte & 0xf0) === 0xe0 ? 3 : (byte & 0xf8) === 0xf0 ? 4 : 1;
+    return needs > back ? back : 0;
+  }
+  return 0;
 }
 
 /** Keeps the last `limit` bytes of a command's output, for RETRY matching (decision 1). */

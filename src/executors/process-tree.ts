@@ -65,7 +65,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * SIGKILL rounds if the kernel is slow to reap (processes in uninterruptible sleep).
  */
 export async function killSession(sessionId: number, graceMs: number): Promise<void> {
-  signalAll(sessionProcesses(sessionId), 'SIGTERM');
+  const found = sessionProcesses(sessionId);
+  // Nothing left (a shell that exited with nothing in the background): one scan of /proc is enough.
+  if (found.length === 0) return;
+  signalAll(found, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   // Most processes are gone within a few milliseconds of SIGTERM: look again soon, then back off.
   for (let wait = 2; Date.now() < deadline; wait = Math.min(wait * 2, 50)) {

@@ -115,6 +115,12 @@ class HostShellSession extends ProtocolShellSession {
   }
 
   protected override async kill(graceMs: number): Promise<void> {
+    // An idle shell (a build's end) is asked to exit, so that one look at /proc finds only what
+    // it left running in the background, instead of signalling it and looking until it is gone.
+    if (graceMs > 0 && this.protocol.idle && !this.child.stdin.destroyed) {
+      this.child.stdin.write(this.protocol.exitScript());
+      await within(this.exited, Math.min(graceMs, 500));
+    }
     if (this.child.pid !== undefined) await killSession(this.child.pid, graceMs);
     this.child.stdin.destroy();
     await within(this.exited, 1000);

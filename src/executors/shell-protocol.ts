@@ -85,6 +85,20 @@ export class ShellProtocol {
     return this.endedWith !== undefined;
   }
 
+  /** Whether the shell waits for its next command: such a shell can be asked to end (`exitScript`). */
+  get idle(): boolean {
+    return this.active === undefined && this.endedWith === undefined;
+  }
+
+  /**
+   * The control line that ends an idle shell at once. It drops the EXIT trap first: the state the
+   * trap dumps serves only a command that ends the shell, and at the end of a build it cost a
+   * `set | sed | while read` pipeline while the transport watched /proc for the shell to go.
+   */
+  exitScript(): string {
+    return 'trap - EXIT; exit 0\n';
+  }
+
   lastGood(): ShellState {
     return this.good;
   }
@@ -235,8 +249,11 @@ function plainVariables(dump: string, env: Readonly<Record<string, string>>): Re
 
 /** Length of the longest tail of `data` that is a beginning of `marker` (kept back until more arrives). */
 function partialMarkerLength(data: Buffer, marker: Buffer): number {
-  for (let k = Math.min(data.length, marker.length - 1); k > 0; k -= 1) {
-    if (data.subarray(data.length - k).equals(marker.subarray(0, k))) return k;
+  // Only a tail that starts with the marker's first byte can begin it: most output has none, and
+  // is passed on after one short scan instead of a comparison per possible length.
+  const first = marker[0] ?? 0;
+  for (let at = data.indexOf(first, Math.max(0, data.length - (marker.length - 1))); at !== -1; at = data.indexOf(first, at + 1)) {
+    if (data.subarray(at).equals(marker.subarray(0, data.length - at))) return data.length - at;
   }
   return 0;
 }

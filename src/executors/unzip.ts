@@ -14,7 +14,7 @@ import { lstat, mkdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import { NagareError } from '../core/errors.js';
 import { confine, createExclusive, isInsideRoot } from './confine.js';
 
@@ -120,9 +120,11 @@ function inTheWay(error: NodeJS.ErrnoException, name: string): never {
   throw error;
 }
 
-function openZip(zip: Buffer): Promise<yauzl.ZipFile> {
+async function openZip(zip: Buffer): Promise<yauzl.ZipFile> {
+  // Loaded on the first archive, not when the CLI starts: most commands never open one.
+  const { default: zipReader } = await import('yauzl');
   return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(zip, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true }, (error, file) =>
+    zipReader.fromBuffer(zip, { lazyEntries: true, decodeStrings: true, validateEntrySizes: true }, (error, file) =>
       error ? reject(invalid(`The input artifact is not a readable zip: ${error.message}`)) : resolve(file));
   });
 }

@@ -79,3 +79,55 @@ test('finding 11: past the limit command output is dropped, one marker line says
   assert.match(all, /Phase complete: BUILD State: SUCCEEDED\n$/);
   assert.ok(log.wasTruncated);
 });
+
+/** A log whose sink takes bytes as well as text; what it was given, in order, as text. */
+function byteCollectingLog(secrets: readonly string[]): { log: BuildLog; text: () => string; byteWrites: () => number } {
+  let text = '';
+  let byteWrites = 0;
+  const sink = {
+    write: (chunk: string): void => {
+      text += chunk;
+    },
+    writeBytes: (bytes: Buffer): void => {
+      byteWrites += 1;
+      text += bytes.toString('utf8');
+    },
+  };
+  return { log: new BuildLog(sink, new Masker(secrets), () => 0), text: () => text, byteWrites: () => byteWrites };
+}
+
+test('a sink that takes bytes sees the same log as one that takes text, cut anywhere', () => {
+  const secret = 'pässwörd-€-𝄞';
+  const output = Buffer.from(`first é line\nsecond ${secret} line\n€𝄞 third\n\xff invalid\npartial ${secret.slice(0, 4)}`, 'utf8');
+  const withInvalid = Buffer.concat([output.subarray(0, 30), Buffer.from([0xe2, 0x82]), output.subarray(30)]);
+  for (const bytes of [output, withInvalid]) {
+    for (let cut = 1; cut < bytes.length; cut += 1) {
+      const expected = written([secret], bytes, [cut]);
+      const { log, text } = byteCollectingLog([secret]);
+      log.output(bytes.subarray(0, cut));
+      log.output(bytes.subarray(cut));
+      log.flushOutput();
+      assert.equal(text(), expected, `cut at ${cut}`);
+      assert.ok(!text().includes(secret));
+    }
+  }
+});
+
+test('whole lines with no secret go to a byte sink as bytes; a line with one is masked as text', () => {
+  const { log, text, byteWrites } = byteCollectingLog(['hunter2']);
+  log.output(Buffer.from('plain line\nanother\n'));
+  assert.equal(byteWrites(), 1);
+  log.output(Buffer.from('the hunter2 line\n'));
+  assert.equal(byteWrites(), 1);
+  log.flushOutput();
+  assert.equal(text(), 'plain line\nanother\nthe *** line\n');
+});
+
+test('a character cut by the 64 KiB flush of a long line comes out whole', () => {
+  const line = Buffer.from('é'.repeat(40_000) + '\n');
+  for (const cut of [65_537, 65_538, 65_539, 70_001]) {
+    const text = written([], line, [cut]);
+    assert.ok(text.split('\n').length > 2, 'the line went out in pieces');
+    assert.equal(text.replaceAll('\n', ''), 'é'.repeat(40_000));
+  }
+});

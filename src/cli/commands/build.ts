@@ -8,7 +8,7 @@ import { buildspecWarnings, loadBuildspec, runLocalBuild, type LocalBuildOptions
 import type { BuildRecord } from '../../build/result.js';
 import { compileBuildConfig, type BuildConfig, type BuildFlags } from '../../config/build-config.js';
 import { resolveImage } from '../../core/image-map.js';
-import { containerLine } from '../../executors/command-log.js';
+import { containerLine, type LogSink } from '../../executors/command-log.js';
 import { createExecutor, DEFAULT_IMAGE, staticDockerClient } from '../../executors/index.js';
 import { blockingWrite } from '../blocking-write.js';
 import { colorLogLines, formatBatchSummary, formatBuildSummary, style, type Style } from '../output.js';
@@ -104,6 +104,12 @@ async function buildCommand(flags: BuildFlags): Promise<CommandOutcome> {
   }
 }
 
+/** The log on the terminal; without colour, command output goes through as the bytes it came as. */
+function logSink(fd: number, colors: Style | undefined): LogSink {
+  if (colors) return { write: (text) => blockingWrite(fd, colorLogLines(text, colors)) };
+  return { write: (text) => blockingWrite(fd, text), writeBytes: (bytes) => blockingWrite(fd, bytes) };
+}
+
 function localOptions(config: BuildConfig, signal: AbortSignal, fd: number, s: Style): Omit<LocalBuildOptions, 'executor'> {
   return {
     sourceDir: config.sourceDir,
@@ -122,7 +128,7 @@ function localOptions(config: BuildConfig, signal: AbortSignal, fd: number, s: S
     region: config.region,
     initiator: config.initiator,
     image: config.image ?? 'nagare/shell',
-    log: { write: (text) => blockingWrite(fd, config.color && !config.json ? colorLogLines(text, s) : text) },
+    log: logSink(fd, config.color && !config.json ? s : undefined),
     signal,
   };
 }
