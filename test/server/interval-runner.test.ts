@@ -23,7 +23,7 @@ for (const [database, skip] of await testDatabases()) {
     const server = await startTestServer({ database, schedulerIntervalMs: 3_600_000 });
     try {
       const before = await api(server, 'GET', '/components');
-      assert.deepEqual((before.json.components as { name: string }[]).map((c) => c.name), ['event-rules', 'mirror-poller', 'notification-delivery', 'pipeline-reconciler', 'scheduler']);
+      assert.deepEqual((before.json.components as { name: string }[]).map((c) => c.name), ['build-batches', 'deployments', 'event-rules', 'mirror-poller', 'notification-delivery', 'pipeline-reconciler', 'scheduler']);
       assert.equal(await server.intervalRunner.runNow('scheduler'), true);
       const ran = (await api(server, 'GET', '/components')).json.components as { name: string; lastRanAt?: number; lastRanBy?: string; paused: boolean }[];
       const scheduler = ran.find((c) => c.name === 'scheduler');
