@@ -52,7 +52,7 @@ function Instance({ instance }: { instance: DeploymentInstanceView }): preact.JS
 
 export function DeploymentPage({ id }: { id: string }): preact.JSX.Element {
   const { data, error, reload } = useData(async () => (await client.getDeployment(id)).deployment, [id]);
-  useLive(() => false, reload);
+  useLive((change) => change.type === 'DeploymentChanged' && change.deploymentId === id, reload);
   usePeriodicRefresh(reload, data === undefined || !ENDED.has(data.status) ? 3_000 : 15_000);
   const stop = useAction(reload);
   if (data === undefined) return <>{error !== undefined ? <ErrorNote error={error} /> : <Loading />}</>;

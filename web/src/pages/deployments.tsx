@@ -19,7 +19,7 @@ export function DeploymentsPage({ query }: { query: URLSearchParams }): preact.J
   const status = query.get('status') ?? '';
   const next = query.get('nextToken') ?? undefined;
   const { data, error, reload } = useData(() => client.listDeployments({ application, group: application === '' ? undefined : group, status, limit: 25, nextToken: next }), [application, group, status, next]);
-  useLive(() => false, reload);
+  useLive((change) => change.type === 'DeploymentChanged', reload);
   usePeriodicRefresh(reload, data?.deployments.some((d) => !ENDED.has(d.status)) ? 3_000 : 15_000);
   const filter = (event: Event): void => {
     event.preventDefault();

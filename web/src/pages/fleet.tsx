@@ -65,7 +65,7 @@ function Group({ application, group }: { application: string; group: FleetGroupV
 
 function DeployedWhere({ from }: { from: string | undefined }): preact.JSX.Element {
   const { data, error, reload } = useData(() => client.deployedFleet(from), [from]);
-  useLive((change) => change.type === 'BuildStateChanged', reload);
+  useLive((change) => change.type === 'BuildStateChanged' || change.type === 'DeploymentChanged', reload);
   usePeriodicRefresh(reload, 15_000);
   return (
     <section aria-labelledby="deployed-where">
@@ -100,7 +100,7 @@ function DeployedWhere({ from }: { from: string | undefined }): preact.JSX.Eleme
 
 function Agents(): preact.JSX.Element {
   const { data, error, reload } = useData(() => client.listAgents(), []);
-  useLive((change) => change.type === 'BuildStateChanged', reload);
+  useLive((change) => change.type === 'BuildStateChanged' || change.type === 'DeploymentChanged', reload);
   usePeriodicRefresh(reload, 15_000);
   return (
     <section aria-labelledby="agents">
