@@ -211,7 +211,8 @@ test('every other page passes the accessibility check, at 1280x800 and at phone 
   for (const [where, heading] of [['/pipelines/web-demo', 'web-demo'], ['/builds', 'Builds'], ['/repositories', 'Repositories'], ['/repositories/web-demo', 'web-demo'], ['/fleet', 'Fleet']] as const) {
     await page.goto(`${up.url}${where}`);
     await page.getByRole('heading', { name: heading, exact: true }).waitFor();
-    await page.locator('main .muted', { hasText: 'Loading…' }).waitFor({ state: 'detached' });
+    // A page may load several sections at once (the fleet: deployed where, and agents): wait for all.
+    await page.waitForFunction("![...document.querySelectorAll('main .muted')].some((element) => element.textContent === 'Loading…')");
     await checkAccessibility(where);
     if (where === '/fleet' || where === '/repositories/web-demo' || where === '/builds') await screenshot(where.slice(1).replace('/', '-'));
   }
