@@ -212,7 +212,9 @@ test('every other page passes the accessibility check, at 1280x800 and at phone 
     await page.goto(`${up.url}${where}`);
     await page.getByRole('heading', { name: heading, exact: true }).waitFor();
     // A page may load several sections at once (the fleet: deployed where, and agents): wait for all.
-    await page.waitForFunction("![...document.querySelectorAll('main .muted')].some((element) => element.textContent === 'Loading…')");
+    // (A locator, not waitForFunction: the page's CSP forbids evaluating strings.)
+    const loading = page.locator('main .muted', { hasText: 'Loading…' });
+    while ((await loading.count()) > 0) await loading.first().waitFor({ state: 'detached' });
     await checkAccessibility(where);
     if (where === '/fleet' || where === '/repositories/web-demo' || where === '/builds') await screenshot(where.slice(1).replace('/', '-'));
   }
