@@ -10,11 +10,10 @@ import { chmod, mkdtemp, readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import Docker from 'dockerode';
 import type { AgentOptions } from '../../src/agent/agent.js';
 import type { StoredBuild } from '../../src/core/store.js';
 import { hostEnvironment } from '../support/processes.js';
-import { requirement } from '../support/requirements.js';
+import { dockerImageMissing, requirement } from '../support/requirements.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { agentFor, createProject, phasesOf, startBuild, storedLog, waitForBuild } from './agent-harness.js';
 
@@ -116,16 +115,8 @@ test('finding 6: run-as a user the agent does not allow is refused; one it allow
   assert.match(allowed.log, /^user=daemon$/m);
 });
 
-async function dockerMissing(): Promise<string | undefined> {
-  try {
-    await new Docker({ socketPath: '/var/run/docker.sock' }).getImage('nagare/base:latest').inspect();
-    return undefined;
-  } catch {
-    return 'no Docker engine or no nagare/base:latest (run scripts/build-base-image.sh)';
-  }
-}
 
-test('finding 6: a Docker build sees no NAGARE_ variable but its trace id and no credential of the agent', { skip: requirement('Docker with nagare/base:latest', await dockerMissing()) }, async () => {
+test('finding 6: a Docker build sees no NAGARE_ variable but its trace id and no credential of the agent', { skip: requirement('Docker with nagare/base:latest', await dockerImageMissing('nagare/base:latest')) }, async () => {
   const { build, log } = await runBuild(
     buildspecOf(['env | grep NAGARE_ | grep -v ^NAGARE_TRACE_ID= || echo "no NAGARE_ variables"', 'env']),
     { hostEnvironment: { ...hostEnvironment(), NAGARE_AGENT_TOKEN: server.token, AWS_SECRET_ACCESS_KEY: AGENT_AWS_SECRET } },

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import Docker from 'dockerode';
 import {
   BatchGetBuildsCommand,
   BatchGetFleetsCommand,
@@ -21,20 +20,12 @@ import {
 import { AgentClient } from '../../src/client/agent-client.js';
 import { codeBuildClient, projectInput } from '../api/aws/codebuild-server.js';
 import { agentFor, createProject, recordData, startBuild, waitForBuild } from '../agent/agent-harness.js';
-import { requirement } from '../support/requirements.js';
+import { dockerImageMissing, requirement } from '../support/requirements.js';
 import { startTestServer, testDatabases } from '../support/test-server.js';
 
 const BUILDSPEC = ['version: 0.2', 'phases:', '  build:', '    commands:', '      - echo routed', ''].join('\n');
 
-async function dockerMissing(): Promise<string | undefined> {
-  try {
-    await new Docker({ socketPath: '/var/run/docker.sock' }).getImage('nagare/base:latest').inspect();
-    return undefined;
-  } catch {
-    return 'no Docker engine or no nagare/base:latest (run scripts/build-base-image.sh)';
-  }
-}
-const noDocker = requirement('Docker with nagare/base:latest', await dockerMissing());
+const noDocker = requirement('Docker with nagare/base:latest', await dockerImageMissing('nagare/base:latest'));
 
 for (const [database, skip] of await testDatabases()) {
   test(`${database}: a build needing Docker is not leased by a shell-only agent and runs on a Docker-capable one`, { skip: skip || noDocker }, async () => {
