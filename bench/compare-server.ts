@@ -18,6 +18,7 @@
  *
  *   npm run build && node --import tsx bench/compare-server.ts [--builds 300] [--paced 30] [--rounds 2]
  *     [--postgres-url postgres://postgres@127.0.0.1:5432/test] [--before DIR] [--only nagare,buildbot]
+ *     [--databases sqlite,postgres] [--cpu-prof DIR]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -37,6 +38,9 @@ const { values: flags } = parseArgs({
     'postgres-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     before: { type: 'string' },
     only: { type: 'string', default: 'nagare,buildbot' },
+    databases: { type: 'string', default: 'sqlite,postgres' },
+    /** A V8 CPU profile of each nagare server, in DIR/<system>/ (written when the server stops). */
+    'cpu-prof': { type: 'string' },
   },
 });
 const BUILDS = Number(flags.builds);
@@ -52,8 +56,11 @@ interface System {
   /** Requests one build; the handle its other calls take. */
   request(): Promise<string>;
   taken(handle: string): Promise<boolean>;
-  /** How many of `handles` are complete (and how many of those failed). */
-  completed(handles: readonly string[]): Promise<{ done: number; failed: number }>;
+  /**
+   * Which of `handles` are complete, each with whether it succeeded. It may stop at the first one
+   * still running (builds end roughly in the order requested); the caller asks again for the rest.
+   */
+  completed(handles: readonly string[]): Promise<ReadonlyMap<string, boolean>>;
   /** The processes whose CPU counts: server or master, then agents or workers. */
   readonly pids: readonly number[];
   stop(): Promise<void>;
@@ -99,10 +106,19 @@ async function requestMany(system: System, count: number): Promise<string[]> {
   return handles;
 }
 
+/**
+ * Polls until every handle is complete, asking only about those not yet seen complete: polling
+ * them all again on every round would make the client's load on the server grow with the square of
+ * the builds, and a slower system pay more of it per build.
+ */
 async function waitAll(system: System, handles: readonly string[], everyMs = 100): Promise<{ failed: number }> {
+  let pending = handles;
+  let failed = 0;
   for (;;) {
-    const { done, failed } = await system.completed(handles);
-    if (done === handles.length) return { failed };
+    const complete = await system.completed(pending);
+    for (const succeeded of complete.values()) if (!succeeded) failed += 1;
+    pending = pending.filter((handle) => !complete.has(handle));
+    if (pending.length === 0) return { failed };
     await sleep(everyMs);
   }
 }
@@ -116,10 +132,10 @@ async function json<T>(url: string, init: RequestInit = {}): Promise<T> {
 
 // ---- nagare ---------------------------------------------------------------------------------
 
-async function startNagare(tmp: string, database: 'sqlite' | 'postgres', nagareCli: string): Promise<System> {
+async function startNagare(tmp: string, database: 'sqlite' | 'postgres', nagareCli: string, label: string): Promise<System> {
   const postgres = database === 'postgres' ? await postgresSchema(flags['postgres-url'], 'bench_compare') : undefined;
   const dataDir = path.join(tmp, `nagare-${database}`);
-  const server = await startServerProcess({ dataDir, databaseUrl: postgres?.url, cpuProfDir: undefined, cli: nagareCli });
+  const server = await startServerProcess({ dataDir, databaseUrl: postgres?.url, cpuProfDir: flags['cpu-prof'] && path.join(path.resolve(flags['cpu-prof']), label), cli: nagareCli });
   const { token } = JSON.parse(await readFile(path.join(dataDir, 'initial-credentials.json'), 'utf8')) as { token: string };
   const api = (route: string, init: RequestInit = {}): Promise<Record<string, unknown>> =>
     json(`${server.url}/api/v1${route}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
@@ -134,15 +150,13 @@ async function startNagare(tmp: string, database: 'sqlite' | 'postgres', nagareC
     request: async () => String(((await api('/projects/bench/builds', { method: 'POST', body: '{}' })).build as { id: string }).id),
     taken: async (id) => (await build(id)).currentPhase !== 'QUEUED',
     completed: async (ids) => {
-      let done = 0;
-      let failed = 0;
+      const complete = new Map<string, boolean>();
       for (const id of ids) {
         const b = await build(id);
         if (b.buildComplete !== true) break; // builds end roughly in order: the rest waits
-        done += 1;
-        if (b.buildStatus !== 'SUCCEEDED') failed += 1;
+        complete.set(id, b.buildStatus === 'SUCCEEDED');
       }
-      return { done, failed };
+      return complete;
     },
     pids: [server.pid, ...agents.map((agent) => agent.pid ?? 0)],
     stop: async () => {
@@ -267,8 +281,7 @@ async function startBuildbot(tmp: string, database: 'sqlite' | 'postgres'): Prom
       const wanted = new Set(brids.map(Number));
       const smallest = Math.min(...wanted);
       const { buildrequests } = await json<{ buildrequests: { buildrequestid: number; complete: boolean; results: number | null }[] }>(`${base}/buildrequests?buildrequestid__ge=${smallest}&field=buildrequestid&field=complete&field=results`);
-      const mine = buildrequests.filter((r) => wanted.has(r.buildrequestid) && r.complete);
-      return { done: mine.length, failed: mine.filter((r) => r.results !== 0).length };
+      return new Map(buildrequests.filter((r) => wanted.has(r.buildrequestid) && r.complete).map((r) => [String(r.buildrequestid), r.results === 0]));
     },
     pids: [master.pid ?? 0, ...workers.map((w) => w.pid ?? 0)],
     stop: async () => {
@@ -295,11 +308,13 @@ async function main(): Promise<void> {
   const candidates: Candidate[] = [];
   const skipped: string[] = [];
   if (only.has('nagare')) {
-    candidates.push({ name: 'nagare, SQLite', start: (tmp) => startNagare(tmp, 'sqlite', cli) }, { name: 'nagare, PostgreSQL', start: (tmp) => startNagare(tmp, 'postgres', cli) });
+    const databases = (['sqlite', 'postgres'] as const).filter((database) => flags.databases.split(',').includes(database));
+    const named = { sqlite: 'SQLite', postgres: 'PostgreSQL' } as const;
+    for (const database of databases) candidates.push({ name: `nagare, ${named[database]}`, start: (tmp) => startNagare(tmp, database, cli, database) });
     const before = flags.before;
     if (before) {
       const beforeCli = path.join(path.resolve(before), 'dist/cli/main.js');
-      candidates.push({ name: 'before: nagare, SQLite', start: (tmp) => startNagare(tmp, 'sqlite', beforeCli) }, { name: 'before: nagare, PostgreSQL', start: (tmp) => startNagare(tmp, 'postgres', beforeCli) });
+      for (const database of databases) candidates.push({ name: `before: nagare, ${named[database]}`, start: (tmp) => startNagare(tmp, database, beforeCli, `before-${database}`) });
     }
   }
   if (only.has('buildbot')) {

@@ -3,8 +3,9 @@
  * component registered here once. Each tick of a component takes the database lock named after it
  * (a PostgreSQL advisory lock; in-process on SQLite), so that with several servers on one database
  * one server at a time runs each piece; a server whose lock is taken skips that tick. A tick still
- * running when the next is due is not doubled. Each run is recorded (when, by which server) and a
- * paused component is skipped by every server; both are visible at `GET /api/v1/components`.
+ * running when the next is due is not doubled. Runs are recorded (when, by which server; at most
+ * every RECORD_RUN_EVERY_MS) and a paused component is skipped by every server; both are visible at
+ * `GET /api/v1/components`.
  */
 import type { ComponentRecord, Store } from '../core/store.js';
 import { NagareError } from '../core/errors.js';
@@ -28,7 +29,16 @@ interface Entry {
   readonly component: Component;
   timer: NodeJS.Timeout | undefined;
   running: Promise<boolean> | undefined;
+  /** When this server last recorded a run of it. */
+  recordedAt: number | undefined;
 }
+
+/**
+ * A run is recorded at most this often per component and server: the record says which server runs
+ * it and that it still does, and writing it on every tick (several a second while events flow) was
+ * a measurable part of the server's CPU per build (bench/compare-server).
+ */
+export const RECORD_RUN_EVERY_MS = 10_000;
 
 export class IntervalRunner {
   readonly #entries = new Map<string, Entry>();
@@ -42,7 +52,7 @@ export class IntervalRunner {
 
   register(component: Component): void {
     if (this.#entries.has(component.name)) throw new Error(`component ${component.name} is registered twice`);
-    this.#entries.set(component.name, { component, timer: undefined, running: undefined });
+    this.#entries.set(component.name, { component, timer: undefined, running: undefined, recordedAt: undefined });
   }
 
   start(): void {
@@ -89,7 +99,7 @@ export class IntervalRunner {
 
   #tick(entry: Entry): Promise<boolean> {
     if (this.#stopping.signal.aborted) return Promise.resolve(false);
-    entry.running ??= this.#runLocked(entry.component)
+    entry.running ??= this.#runLocked(entry)
       .catch((error: unknown) => {
         this.context.logger.error({ err: error, component: entry.component.name }, 'a periodic component failed');
         return true;
@@ -100,11 +110,16 @@ export class IntervalRunner {
     return entry.running;
   }
 
-  async #runLocked(component: Component): Promise<boolean> {
+  async #runLocked(entry: Entry): Promise<boolean> {
     const { store, clock } = this.context;
+    const { component } = entry;
     const result = await store.components.runExclusive(component.name, async () => {
       if ((await store.components.get(component.name))?.paused) return false;
-      await store.components.recordRun(component.name, clock(), this.serverName);
+      const now = clock();
+      if (entry.recordedAt === undefined || now - entry.recordedAt >= RECORD_RUN_EVERY_MS || now < entry.recordedAt) {
+        await store.components.recordRun(component.name, now, this.serverName);
+        entry.recordedAt = now;
+      }
       await component.run(this.#stopping.signal);
       return true;
     });

@@ -6,6 +6,7 @@ import type { PhaseType, StatusType } from '../core/build-phases.js';
 import { NagareError } from '../core/errors.js';
 import type { TracedEvent } from '../core/aws-event.js';
 import type { BuildPatch, BuildsRepo, NewJob, Page, PageRequest, StoredBuild } from '../core/store.js';
+import type { BuildRecord } from '../core/build-life.js';
 import { appendEvents } from './kysely-events-repo.js';
 import { insertJob } from './kysely-job-queue.js';
 import { decodePageToken, encodePageToken, pageLimit } from './page-token.js';
@@ -160,7 +161,13 @@ async function insertBuild(db: Kysely<Database>, build: StoredBuild): Promise<vo
   await conflictAs(insert, `build ${build.id}`);
 }
 
+/**
+ * The row as a build. Its record is parsed when first read, not here: most reads (an agent's
+ * heartbeat, a log chunk, a status poll's columns) never look at it, and checking it against its
+ * schema was a large part of the server's CPU per build (bench/compare-server).
+ */
 function toBuild(row: Selectable<BuildsTable>): StoredBuild {
+  let record: BuildRecord | undefined;
   return {
     id: row.id,
     projectName: row.project_name,
@@ -172,7 +179,10 @@ function toBuild(row: Selectable<BuildsTable>): StoredBuild {
     stopRequested: row.stop_requested !== 0,
     logBytes: row.log_bytes,
     logNextSequence: row.log_next_sequence,
-    record: parseStoredJson(buildRecordSchema, row.record, `record of build ${row.id}`, BUILD_RECORD_SCHEMA_VERSION),
+    get record(): BuildRecord {
+      record ??= parseStoredJson(buildRecordSchema, row.record, `record of build ${row.id}`, BUILD_RECORD_SCHEMA_VERSION);
+      return record;
+    },
   };
 }
 

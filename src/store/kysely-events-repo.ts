@@ -14,23 +14,31 @@ import type { Database } from './schema.js';
 /** The advisory lock's key: any fixed number no other lock of nagare uses. */
 const EVENT_APPEND_LOCK = 1_200_011;
 
+/** Rows per INSERT of events: well under SQLite's limit of bound parameters per statement (5 a row). */
+const ROWS_PER_INSERT = 500;
+
 /** Appends in the given transaction, in order; returns the events with their sequences. */
 export async function appendEvents<DB>(transaction: Transaction<DB>, events: readonly TracedEvent[]): Promise<StoredEvent[]> {
   if (events.length === 0) return [];
   // Repositories see the database through their own table types; the events table is the same everywhere.
   const trx = transaction as unknown as Transaction<Pick<Database, 'events'>>;
   if (trx.getExecutor().adapter instanceof PostgresAdapter) await sql`select pg_advisory_xact_lock(${EVENT_APPEND_LOCK})`.execute(trx);
+  // One statement per ROWS_PER_INSERT events (a change has a handful). Sequences are handed out in
+  // the order of the rows; RETURNING promises no order, so they are sorted before being paired.
   const stored: StoredEvent[] = [];
-  for (const { traceId, ...event } of events) {
-    const row = await trx
+  for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
+    const slice = events.slice(start, start + ROWS_PER_INSERT);
+    const rows = await trx
       .insertInto('events')
-      .values({ event_id: event.id, detail_type: event['detail-type'], time: event.time, envelope: JSON.stringify(event), trace_id: traceId ?? null })
+      .values(slice.map(({ traceId, ...event }) => ({ event_id: event.id, detail_type: event['detail-type'], time: event.time, envelope: JSON.stringify(event), trace_id: traceId ?? null })))
       .returning('sequence')
-      .executeTakeFirstOrThrow();
-    stored.push({ sequence: Number(row.sequence), event, traceId });
+      .execute();
+    const sequences = rows.map((row) => Number(row.sequence)).sort((a, b) => a - b);
+    slice.forEach(({ traceId, ...event }, i) => stored.push({ sequence: sequences[i] ?? Number.NaN, event, traceId }));
   }
   return stored;
 }
+
 
 export class KyselyEventsRepo implements EventsRepo {
   readonly #db: Kysely<Database>;

@@ -2,7 +2,7 @@
  * Stored JSON in an envelope `{ schemaVersion, value }`, parsed on read with a zod schema instead of
  * cast; shared by the pipeline JSON and the build records.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { NagareError } from '../core/errors.js';
 
 /** The JSON text to store for a value: its envelope at the current schema version. */
@@ -22,9 +22,8 @@ export function parseStoredJson<T>(schema: z.ZodType<T>, json: string, what: str
   } catch {
     throw new NagareError('STORE_RECORD_INVALID', `The stored ${what} is not JSON`, { details: { record: what } });
   }
-  const envelope = z.object({ schemaVersion: z.number().int().min(1), value: z.unknown() }).safeParse(parsed);
   // Version 0: written before the envelope, the bare value in the version 1 shape.
-  const [version, value] = envelope.success ? [envelope.data.schemaVersion, envelope.data.value] : [0, parsed];
+  const [version, value] = isEnvelope(parsed) ? [parsed.schemaVersion, parsed.value] : [0, parsed];
   if (version > currentVersion) {
     throw new NagareError('STORE_SCHEMA_TOO_NEW', `The stored ${what} has schema version ${version}; this nagare reads up to ${currentVersion}. Run the newer nagare that wrote it.`, {
       details: { record: what, schemaVersion: version },
@@ -38,3 +37,13 @@ export function parseStoredJson<T>(schema: z.ZodType<T>, json: string, what: str
   return result.data;
 }
 
+
+/**
+ * `{ schemaVersion: integer ≥ 1, value }`, checked by hand: this runs on every read of a build or
+ * pipeline, and a zod schema built here per call cost more than the read (bench/compare-server).
+ */
+function isEnvelope(parsed: unknown): parsed is { schemaVersion: number; value: unknown } {
+  if (typeof parsed !== 'object' || parsed === null || !('value' in parsed) || !('schemaVersion' in parsed)) return false;
+  const { schemaVersion } = parsed;
+  return typeof schemaVersion === 'number' && Number.isInteger(schemaVersion) && schemaVersion >= 1;
+}

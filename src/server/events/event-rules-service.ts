@@ -132,12 +132,32 @@ export class EventRulesService {
     return { name: 'event-rules', intervalMs, run: () => this.runOnce() };
   }
 
-  /** One pass: the events after the cursor against every enabled pattern rule, then the due schedules. */
+  /**
+   * One pass: the events after the cursor against every enabled pattern rule, then the due
+   * schedules. Without an enabled pattern rule the events are not read at all (and the cursor stays
+   * where it is): a rule only ever matches events after its `afterSequence`, so the next pass with
+   * a rule starts from there rather than from an old cursor.
+   */
   async runOnce(): Promise<void> {
     const { store, clock } = this.context;
     const enabled = async (): Promise<EventRule[]> => (await store.eventRules.list()).filter((r) => r.state === 'ENABLED');
+    const rules = await enabled();
+    const patterned = rules.filter((r) => r.eventPattern !== undefined);
+    if (patterned.length > 0) await this.matchEvents(Math.min(...patterned.map((r) => r.afterSequence)), enabled);
+    const now = clock();
+    for (const rule of rules) {
+      if (rule.nextFireAt === undefined || rule.nextFireAt > now || rule.scheduleExpression === undefined) continue;
+      const parsed = parseSchedule(rule.scheduleExpression);
+      await this.fire(rule, `schedule@${rule.nextFireAt}`, undefined);
+      await store.eventRules.put({ ...rule, nextFireAt: 'schedule' in parsed ? nextRun(parsed.schedule, now, rule.created) : undefined });
+    }
+  }
+
+  /** The events after the cursor, or after `floor` (no rule matches at or before it), against the pattern rules. */
+  private async matchEvents(floor: number, enabled: () => Promise<EventRule[]>): Promise<void> {
+    const { store } = this.context;
     for (;;) {
-      const after = (await store.cursors.get(CURSOR)) ?? 0;
+      const after = Math.max((await store.cursors.get(CURSOR)) ?? 0, floor);
       const events = await store.events.after(after, 500);
       const last = events.at(-1);
       if (!last) break;
@@ -151,13 +171,6 @@ export class EventRulesService {
       }
       await store.cursors.advance(CURSOR, last.sequence);
       if (events.length < 500) break;
-    }
-    const now = clock();
-    for (const rule of await enabled()) {
-      if (rule.nextFireAt === undefined || rule.nextFireAt > now || rule.scheduleExpression === undefined) continue;
-      const parsed = parseSchedule(rule.scheduleExpression);
-      await this.fire(rule, `schedule@${rule.nextFireAt}`, undefined);
-      await store.eventRules.put({ ...rule, nextFireAt: 'schedule' in parsed ? nextRun(parsed.schedule, now, rule.created) : undefined });
     }
   }
 

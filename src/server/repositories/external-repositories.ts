@@ -83,7 +83,12 @@ export class ExternalRepositoriesService {
     await checkMirrorReachable(url, this.#access());
     const webhookSecret = input.webhookSecret === undefined ? undefined : this.context.secrets.seal(input.webhookSecret, sealContext(name));
     await this.repositories.create({ repositoryName: name, repositoryDescription: input.repositoryDescription, mirror: { url, pollSeconds, webhookSecret } });
+    // The first fetch is the creation's, from now: a poll finding the new mirror never fetched must
+    // not run first (before its remote is configured) and record the upstream's refs as a poll's.
+    const started = this.context.clock();
+    this.#status.set(name, { lastFetchStarted: started });
     try {
+      await this.context.store.cursors.advance(fetchStartedCursor(name), started);
       await configureMirror(this.repositories.gitDir(name), url);
       await this.fetch(name, 'mirror');
     } catch (error) {
