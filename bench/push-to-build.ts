@@ -26,7 +26,7 @@
  *     [--postgres-url postgres://postgres@127.0.0.1:5432/test] [--pause-ms 200] [--warm-up 3]
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -189,6 +189,7 @@ async function main(): Promise<void> {
   const warmUp = Number(flags['warm-up']);
   const pauseMs = Number(flags['pause-ms']);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'nagare-bench-push-'));
+  await chmod(tmp, 0o755); // agents run builds as their build user, who must reach the work directories
   const postgres = flags.database === 'postgres' ? await postgresSchema(flags['postgres-url'], 'bench_push') : undefined;
   let server: RunningServer | undefined;
   try {

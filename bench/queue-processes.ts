@@ -60,7 +60,8 @@ export function startAgentProcess(serverUrl: string, token: string, name: string
     ? [agentCli, 'agent', '--server', serverUrl, '--token', token, '--name', name, '--work-dir', workDir, '--executor', 'shell']
     : ['--import', 'tsx', path.join(root, 'bench/queue-agent.ts'), serverUrl, token, name, workDir];
   const child = track(spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: root }));
-  child.stderr?.resume();
+  if (process.env.BENCH_DEBUG) child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${chunk.toString()}`));
+  else child.stderr?.resume();
   return child;
 }
 

@@ -21,7 +21,7 @@
  *     [--rate 10] [--runs 20] [--cpu-prof DIR]
  */
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -178,6 +178,7 @@ async function main(): Promise<void> {
   const pacedBuilds = Number(flags['paced-builds']);
   const runs = Number(flags.runs);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'nagare-bench-queue-'));
+  await chmod(tmp, 0o755); // agents run builds as their build user, who must reach the work directories
   const postgres = flags.database === 'postgres' ? await postgresSchema(flags['postgres-url'], 'bench_queue') : undefined;
   let rss: RssPoller | undefined;
   try {
