@@ -108,7 +108,8 @@ try {
       const id = `${projectName}:${String(b).padStart(8, '0')}`;
       await store.builds.insert({
         ...template, id, buildNumber: b + 1, buildStatus: b % 10 === 0 ? 'FAILED' : 'SUCCEEDED', currentPhase: 'COMPLETED', startTime: at, endTime: at + 900,
-        record: { ...template.record, job: { ...job, buildId: id, buildNumber: b + 1 } },
+        // One build in ten failed, and another one in ten was started by a pipeline (the filters measured).
+        record: { ...template.record, job: { ...job, buildId: id, buildNumber: b + 1, initiator: b % 10 === 5 ? 'codepipeline/pipeline-0' : 'bench' } },
       });
     }
     // Ended builds only: a page of queued builds also explains why each waits (measured apart in docs/benchmarks.md).
@@ -145,7 +146,7 @@ try {
     ['pipelines', ['/api/v1/pipelines']],
     ['pipeline', ['/api/v1/pipelines/pipeline-5/state', '/api/v1/pipelines/pipeline-5/executions?limit=50']],
     ['execution', [`/api/v1/pipelines/pipeline-5/executions/${execution}`, '/api/v1/pipelines/pipeline-5']],
-    ['builds', ['/api/v1/builds?limit=100', '/api/v1/builds?limit=100&project=project-050', '/api/v1/projects']],
+    ['builds', ['/api/v1/builds?limit=100', '/api/v1/builds?limit=100&project=project-050', '/api/v1/builds?limit=100&status=FAILED', '/api/v1/builds?limit=100&initiator=codepipeline%2Fpipeline-0', '/api/v1/projects']],
     ['build', [`/api/v1/builds/${build}`, `/api/v1/builds/${build}/logs`]],
     ['repositories', ['/api/v1/repositories']],
     ['fleet', ['/api/v1/agents', '/api/v1/deploy/fleet']],

@@ -9,7 +9,7 @@
  *   PUT  /api/v1/deploy/revisions/:application?key=…&bundleType=zip&description=…   bundle bytes → { revision }
  *   GET  /api/v1/deploy/deployments?application=&group=&status=&limit=&nextToken=   newest first → { deployments, nextToken }
  *   GET  /api/v1/deploy/deployments/:id                  → { deployment } with its instances' lifecycle events
- *   GET  /api/v1/deploy/fleet?nextToken=                 application → group → instances → revision, agent health
+ *   GET  /api/v1/deploy/fleet?nextToken=&instancesNextToken=   application → group → instances → revision, agent health
  */
 import { Hono } from 'hono';
 import { z } from 'zod';
@@ -35,6 +35,7 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(25),
   nextToken: z.string().max(1000).optional(),
 });
+const fleetQuery = z.object({ nextToken: z.string().max(1000).optional(), instancesNextToken: z.string().max(1000).optional() });
 /** BatchGetDeployments' bound, kept by the service. */
 const GET_MANY = 25;
 
@@ -81,7 +82,7 @@ export function deployRoutes(services: Services): Hono<Env> {
     return c.json({ deployments, ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }) });
   });
   app.get('/deployments/:id', async (c) => c.json({ deployment: deploymentView(await services.deployments.get(c.req.param('id'))) }));
-  app.get('/fleet', async (c) => c.json(await deployedFleet(services, z.string().max(1000).optional().parse(c.req.query('nextToken')))));
+  app.get('/fleet', async (c) => c.json(await deployedFleet(services, fleetQuery.parse(c.req.query()))));
 
   return app;
 }

@@ -2,8 +2,9 @@
  * What is deployed where, in one answer (`GET /api/v1/deploy/fleet`): a page of applications, each
  * with its deployment groups, the instances each group selects by tag, the revision each instance
  * serves, and the health and current jobs of the agent serving it. Reads are bounded: a page of
- * applications, their groups, the registered instances, the last deployments they name (by id,
- * 25 at a time) and the agents.
+ * applications, their groups, a page of registered instances (by name), the last deployments they
+ * name (by id, 25 at a time) and the agents. The two pages turn independently: the instances of the
+ * next page (`instancesNextToken`) under the same applications, or the next applications.
  */
 import type { Deployment, DeploymentGroup } from '../core/deployment.js';
 import { groupSelects } from '../core/deployment-targets.js';
@@ -13,16 +14,25 @@ import { deploymentBrief, fleetInstanceView, revisionView } from './deploy-views
 
 const APPLICATIONS_PER_PAGE = 20;
 const MAX_GROUPS_PER_APPLICATION = 100;
+const INSTANCES_PER_PAGE = 200;
 
-export async function deployedFleet(services: Services, nextToken: string | undefined): Promise<DeployedFleetAnswer> {
+export interface DeployedFleetPages {
+  /** The page of applications. */
+  readonly nextToken?: string | undefined;
+  /** The page of registered instances. */
+  readonly instancesNextToken?: string | undefined;
+}
+
+export async function deployedFleet(services: Services, pages: DeployedFleetPages): Promise<DeployedFleetAnswer> {
   const deployments = services.deployments;
   const { applications, instances } = deployments;
-  const page = await applications.listApplications({ limit: APPLICATIONS_PER_PAGE, nextToken });
+  const page = await applications.listApplications({ limit: APPLICATIONS_PER_PAGE, nextToken: pages.nextToken });
   const groupsByApplication = await Promise.all(page.items.map(async (applicationName) => {
     const names = await applications.listGroups(applicationName, { limit: MAX_GROUPS_PER_APPLICATION });
     return { applicationName, groups: await Promise.all(names.items.map((name) => applications.group(applicationName, name))) };
   }));
-  const registered = await instances.list('Registered');
+  const instancePage = await instances.listRegisteredPage({ limit: INSTANCES_PER_PAGE, nextToken: pages.instancesNextToken });
+  const registered = instancePage.items;
   const agents = new Map((await services.agents.list()).map((agent) => [agent.id, agent]));
 
   const wanted = new Set<string>();
@@ -51,5 +61,6 @@ export async function deployedFleet(services: Services, nextToken: string | unde
     applications: answer,
     instancesInNoGroup: registered.filter((instance) => !inSomeGroup.has(instance.instanceName)).map((instance) => fleetInstanceView(instance, undefined, known, agents)),
     ...(page.nextToken === undefined ? {} : { nextToken: page.nextToken }),
+    ...(instancePage.nextToken === undefined ? {} : { instancesNextToken: instancePage.nextToken }),
   };
 }

@@ -22,6 +22,11 @@ const pageSchema = z.object({
   sortOrder: z.enum(['ASCENDING', 'DESCENDING']).optional(),
   project: z.string().optional(),
 });
+// Status and initiator (exactly, as builds record it) are filtered in the store, each through an index.
+const buildsQuerySchema = pageSchema.extend({
+  status: z.enum(['SUCCEEDED', 'FAILED', 'FAULT', 'TIMED_OUT', 'IN_PROGRESS', 'STOPPED']).optional(),
+  initiator: z.string().min(1).max(256).optional(),
+});
 const parameterPutSchema = z.object({ name: z.string(), value: z.string().max(64 * 1024), type: z.enum(['String', 'SecureString']).optional(), overwrite: z.boolean().optional() });
 const nameQuery = z.object({ name: z.string().min(1) });
 
@@ -63,8 +68,9 @@ export function nativeRoutes(services: Services): Hono<Env> {
     return c.json({ build: buildView(build, publicUrl()) }, 201);
   });
   app.get('/builds', async (c) => {
-    const page = pageSchema.parse(c.req.query());
-    const ids = page.project ? await builds.listForProject(page.project, page) : await builds.list(page);
+    const { project, status, initiator, ...page } = buildsQuerySchema.parse(c.req.query());
+    const filter = { buildStatus: status, initiator };
+    const ids = project ? await builds.listForProject(project, page, filter) : await builds.list(page, filter);
     const { builds: found } = await builds.batchGet(ids.items);
     return c.json({ builds: found.map((b) => buildView(b, publicUrl())), nextToken: ids.nextToken });
   });

@@ -69,8 +69,10 @@ export class NagareClient {
   startBuild(project: string, overrides: Json = {}): Promise<{ build: Json }> {
     return this.call('POST', `/projects/${encodeURIComponent(project)}/builds`, overrides);
   }
-  listBuilds(project?: string, limit = 20, nextToken?: string): Promise<{ builds: Json[]; nextToken?: string }> {
-    const query = new URLSearchParams({ limit: String(limit), ...(project ? { project } : {}), ...(nextToken === undefined ? {} : { nextToken }) });
+  /** Builds newest first; `filter` narrows them on the server (the initiator matched exactly). */
+  listBuilds(project?: string, limit = 20, nextToken?: string, filter: { readonly status?: string | undefined; readonly initiator?: string | undefined } = {}): Promise<{ builds: Json[]; nextToken?: string }> {
+    const { status, initiator } = filter;
+    const query = new URLSearchParams({ limit: String(limit), ...(project ? { project } : {}), ...(status ? { status } : {}), ...(initiator ? { initiator } : {}), ...(nextToken === undefined ? {} : { nextToken }) });
     return this.call('GET', `/builds?${query.toString()}`);
   }
   /** The caller the token belongs to. */
@@ -267,8 +269,9 @@ export class NagareClient {
     return getDeploymentAnswer.parse(answer);
   }
   /** Application → deployment group → instances → the revision each serves, with the agents' health. */
-  async deployedFleet(nextToken?: string): Promise<DeployedFleetAnswer> {
-    const answer = await this.call('GET', `/deploy/fleet${nextToken === undefined ? '' : `?nextToken=${encodeURIComponent(nextToken)}`}`);
+  async deployedFleet(nextToken?: string, instancesNextToken?: string): Promise<DeployedFleetAnswer> {
+    const query = new URLSearchParams({ ...(nextToken === undefined ? {} : { nextToken }), ...(instancesNextToken === undefined ? {} : { instancesNextToken }) });
+    const answer = await this.call('GET', `/deploy/fleet${query.size === 0 ? '' : `?${query.toString()}`}`);
     const { deployedFleetAnswer } = await import('../protocol/native-deployments.js');
     return deployedFleetAnswer.parse(answer);
   }

@@ -84,6 +84,8 @@ export interface InstancesRepo {
   getMany(names: readonly string[]): Promise<OnPremisesInstance[]>;
   /** Sorted by name; deregistered ones included only when asked. */
   list(filter: { readonly registrationStatus?: 'Registered' | 'Deregistered' | undefined }): Promise<OnPremisesInstance[]>;
+  /** One page of `list`, by name (keyset: a page never repeats or skips an instance); API_INVALID_INPUT for a token it did not issue. */
+  listPage(filter: { readonly registrationStatus?: 'Registered' | 'Deregistered' | undefined }, page: PageRequest): Promise<Page<OnPremisesInstance>>;
   /** Replaces the stored instance; STORE_NOT_FOUND when absent. */
   update(instance: OnPremisesInstance): Promise<void>;
 }

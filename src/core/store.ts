@@ -61,6 +61,12 @@ export interface StoredBuild {
   readonly record: BuildRecord;
 }
 
+export interface BuildFilter {
+  readonly projectName?: string | undefined;
+  readonly buildStatus?: StatusType | undefined;
+  readonly initiator?: string | undefined;
+}
+
 export type BuildPatch = Partial<Omit<StoredBuild, 'id' | 'projectName' | 'buildNumber' | 'startTime'>>;
 
 export interface BuildsRepo {
@@ -85,8 +91,11 @@ export interface BuildsRepo {
    * 'appended', 'duplicate' (already had it) or 'gap' (a chunk is missing before it).
    */
   recordLogChunk(id: string, sequence: number, bytes: number): Promise<'appended' | 'duplicate' | 'gap'>;
-  /** Build ids, newest first unless sortOrder says ASCENDING. */
-  listIds(filter: { readonly projectName?: string | undefined }, page: PageRequest): Promise<Page<string>>;
+  /**
+   * Build ids, newest first unless sortOrder says ASCENDING, of the builds matching every filter
+   * given (the initiator exactly). Each filter alone pages through an index.
+   */
+  listIds(filter: BuildFilter, page: PageRequest): Promise<Page<string>>;
   delete(ids: readonly string[]): Promise<string[]>;
   /** Completed builds that ended before `endedBefore`, oldest first, at most `limit` (retention). */
   endedBefore(endedBefore: number, limit: number): Promise<StoredBuild[]>;

@@ -119,9 +119,12 @@ export type FleetGroupView = z.output<typeof fleetGroupView>;
 
 export const deployedFleetAnswer = z.object({
   applications: z.array(z.object({ applicationName: z.string(), deploymentGroups: z.array(fleetGroupView) })),
-  /** Registered instances no deployment group of the applications shown selects. */
+  /** Registered instances of the page shown that no deployment group of the applications shown selects. */
   instancesInNoGroup: z.array(fleetInstanceView),
+  /** The next page of applications. */
   nextToken: z.string().optional(),
+  /** The next page of registered instances (200 a page, by name), under the same applications. */
+  instancesNextToken: z.string().optional(),
 });
 export type DeployedFleetAnswer = z.output<typeof deployedFleetAnswer>;
 

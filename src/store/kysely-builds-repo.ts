@@ -5,7 +5,7 @@ import { PostgresAdapter, type Kysely, type Selectable, type Updateable } from '
 import type { PhaseType, StatusType } from '../core/build-phases.js';
 import { NagareError } from '../core/errors.js';
 import type { TracedEvent } from '../core/aws-event.js';
-import type { BuildPatch, BuildsRepo, NewJob, Page, PageRequest, StoredBuild } from '../core/store.js';
+import type { BuildFilter, BuildPatch, BuildsRepo, NewJob, Page, PageRequest, StoredBuild } from '../core/store.js';
 import type { BuildRecord } from '../core/build-life.js';
 import { appendEvents } from './kysely-events-repo.js';
 import { insertJob } from './kysely-job-queue.js';
@@ -95,12 +95,14 @@ export class KyselyBuildsRepo implements BuildsRepo {
     return sequence < row.log_next_sequence ? 'duplicate' : 'gap';
   }
 
-  async listIds(filter: { readonly projectName?: string | undefined }, page: PageRequest): Promise<Page<string>> {
+  async listIds(filter: BuildFilter, page: PageRequest): Promise<Page<string>> {
     const ascending = page.sortOrder === 'ASCENDING';
     const direction = ascending ? 'asc' : 'desc';
     const limit = pageLimit(page.limit);
     let query = this.#db.selectFrom('builds').select(['id', 'start_time']).orderBy('start_time', direction).orderBy('id', direction).limit(limit + 1);
     if (filter.projectName !== undefined) query = query.where('project_name', '=', filter.projectName);
+    if (filter.buildStatus !== undefined) query = query.where('build_status', '=', filter.buildStatus);
+    if (filter.initiator !== undefined) query = query.where('initiator', '=', filter.initiator);
     if (page.nextToken !== undefined) {
       const [startTime, id] = decodePageToken(page.nextToken, ['number', 'string']) as [number, string];
       query = query.where((eb) => eb.or([eb('start_time', ascending ? '>' : '<', startTime), eb.and([eb('start_time', '=', startTime), eb('id', ascending ? '>' : '<', id)])]));
@@ -152,6 +154,7 @@ async function insertBuild(db: Kysely<Database>, build: StoredBuild): Promise<vo
       current_phase: build.currentPhase,
       start_time: build.startTime,
       end_time: build.endTime ?? null,
+      initiator: build.record.job.initiator,
       stop_requested: build.stopRequested ? 1 : 0,
       log_bytes: build.logBytes,
       log_next_sequence: build.logNextSequence,

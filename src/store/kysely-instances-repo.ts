@@ -5,12 +5,15 @@
 import type { Kysely } from 'kysely';
 import type { OnPremisesInstance } from '../core/deployment.js';
 import type { InstancesRepo } from '../core/deployment-store.js';
+import type { Page, PageRequest } from '../core/store.js';
 import { NagareError } from '../core/errors.js';
 import type { DeploymentTables } from './deployment-tables.js';
 import { parseInstance } from './deployment-json.js';
+import { decodePageToken, encodePageToken, pageLimit } from './page-token.js';
 import type { Database } from './schema.js';
 
 type Tables = Database & DeploymentTables;
+type InstanceFilter = { readonly registrationStatus?: 'Registered' | 'Deregistered' | undefined };
 
 export class KyselyInstancesRepo implements InstancesRepo {
   readonly #db: Kysely<Tables>;
@@ -44,11 +47,27 @@ export class KyselyInstancesRepo implements InstancesRepo {
     return unique.flatMap((n) => byName.get(n) ?? []);
   }
 
-  async list(filter: { readonly registrationStatus?: 'Registered' | 'Deregistered' | undefined }): Promise<OnPremisesInstance[]> {
-    let query = this.#db.selectFrom('deploy_instances').select(['name', 'json']).orderBy('name');
-    if (filter.registrationStatus !== undefined) query = query.where('deregistered', '=', filter.registrationStatus === 'Registered' ? 0 : 1);
-    const rows = await query.execute();
+  async list(filter: InstanceFilter): Promise<OnPremisesInstance[]> {
+    const rows = await this.#listQuery(filter).execute();
     return rows.map((r) => parseInstance(r.json, r.name));
+  }
+
+  async listPage(filter: InstanceFilter, page: PageRequest): Promise<Page<OnPremisesInstance>> {
+    const limit = pageLimit(page.limit);
+    let query = this.#listQuery(filter).limit(limit + 1);
+    if (page.nextToken !== undefined) {
+      const [after] = decodePageToken(page.nextToken, ['string']) as [string];
+      query = query.where('name', '>', after);
+    }
+    const rows = await query.execute();
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return { items: items.map((r) => parseInstance(r.json, r.name)), nextToken: rows.length > limit && last !== undefined ? encodePageToken([last.name]) : undefined };
+  }
+
+  #listQuery(filter: InstanceFilter) {
+    const query = this.#db.selectFrom('deploy_instances').select(['name', 'json']).orderBy('name');
+    return filter.registrationStatus === undefined ? query : query.where('deregistered', '=', filter.registrationStatus === 'Registered' ? 0 : 1);
   }
 
   async update(instance: OnPremisesInstance): Promise<void> {

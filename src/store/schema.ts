@@ -28,6 +28,8 @@ export interface BuildsTable {
   stop_requested: number;
   log_bytes: number;
   log_next_sequence: number;
+  /** The record's job.initiator, a column so that lists filter on it (migration 0015). */
+  initiator: string | null;
   /** StoredBuild.record as JSON. */
   record: string;
 }

@@ -50,7 +50,7 @@ for (const [database, skip] of await testDatabases()) {
       let buildId = '';
       await waitFor('the action build to be queued', async () => {
         buildId = (await first.services.pipelines.runtime('abandoned')).executions[0]?.actions.find((a) => a.stage === 'Build')?.status === 'InProgress'
-          ? (await first.services.builds.list({ limit: 10 }, 'abandoned-build')).items[0] ?? ''
+          ? (await first.services.builds.list({ limit: 10 }, { projectName: 'abandoned-build' })).items[0] ?? ''
           : '';
         return buildId !== '';
       });

@@ -1,7 +1,7 @@
 /** Store contract: builds, their log bookkeeping, listing and counting. */
 import assert from 'node:assert/strict';
 import { allPages } from './contract-projects.js';
-import { rejectsWith, sampleBuild, sampleRecord, T0 } from './fixtures.js';
+import { rejectsWith, sampleBuild, sampleBuildJob, sampleRecord, T0 } from './fixtures.js';
 import type { ContractContext } from './store-contract.js';
 
 export function buildsContract({ fresh, check }: ContractContext): void {
@@ -79,6 +79,34 @@ export function buildsContract({ fresh, check }: ContractContext): void {
     assert.deepEqual(newestFirst, [...ids].reverse());
     const oldestFirst = await allPages((nextToken) => store.builds.listIds({}, { limit: 5, nextToken, sortOrder: 'ASCENDING' }));
     assert.deepEqual(oldestFirst, ids);
+  });
+
+  check('a status filter pages through only the builds of that status, each once, newest first', async () => {
+    const store = await fresh();
+    const statuses = ['SUCCEEDED', 'FAILED', 'IN_PROGRESS'] as const;
+    const ids = Array.from({ length: 30 }, (_, i) => `${i % 2 === 0 ? 'alpha' : 'beta'}:${String(i).padStart(2, '0')}`);
+    for (const [i, id] of ids.entries()) await store.builds.insert(sampleBuild(id, { startTime: T0 + Math.floor(i / 3), buildStatus: statuses[i % 3] }));
+    const failed = ids.filter((_, i) => i % 3 === 1).reverse();
+    assert.deepEqual(await allPages((nextToken) => store.builds.listIds({ buildStatus: 'FAILED' }, { limit: 4, nextToken })), failed);
+    assert.deepEqual(await allPages((nextToken) => store.builds.listIds({ buildStatus: 'FAILED', projectName: 'beta' }, { limit: 2, nextToken })), failed.filter((id) => id.startsWith('beta:')));
+    assert.deepEqual(await allPages((nextToken) => store.builds.listIds({ buildStatus: 'SUCCEEDED' }, { limit: 3, nextToken, sortOrder: 'ASCENDING' })), ids.filter((_, i) => i % 3 === 0));
+    assert.deepEqual((await store.builds.listIds({ buildStatus: 'TIMED_OUT' }, { limit: 3 })).items, []);
+  });
+
+  check('an initiator filter pages through only the builds that initiator started, matched exactly', async () => {
+    const store = await fresh();
+    const initiators = ['alice', 'codepipeline/deliver', 'alice-bot'];
+    const ids = Array.from({ length: 12 }, (_, i) => `alpha:${String(i).padStart(2, '0')}`);
+    for (const [i, id] of ids.entries()) {
+      const initiator = initiators[i % 3] ?? 'alice';
+      await store.builds.insert(sampleBuild(id, { startTime: T0 + i, record: sampleRecord(id, { job: { ...sampleBuildJob(id), initiator } }) }));
+    }
+    // A status change rewrites the record; the initiator stays what the build was started by.
+    await store.builds.update('alpha:00', { buildStatus: 'SUCCEEDED', record: sampleRecord('alpha:00', { job: { ...sampleBuildJob('alpha:00'), initiator: 'alice' } }) });
+    assert.deepEqual(await allPages((nextToken) => store.builds.listIds({ initiator: 'alice' }, { limit: 2, nextToken })), ['alpha:09', 'alpha:06', 'alpha:03', 'alpha:00']);
+    assert.deepEqual(await allPages((nextToken) => store.builds.listIds({ initiator: 'alice', buildStatus: 'SUCCEEDED' }, { limit: 2, nextToken })), ['alpha:00']);
+    assert.deepEqual((await store.builds.listIds({ initiator: 'codepipeline/deliver', projectName: 'alpha' }, { limit: 10 })).items, ['alpha:10', 'alpha:07', 'alpha:04', 'alpha:01']);
+    assert.deepEqual((await store.builds.listIds({ initiator: 'ali' }, { limit: 10 })).items, []);
   });
 
   check('deleting builds returns only the ids that existed', async () => {

@@ -161,6 +161,34 @@ export function deploymentsContract({ fresh, another, check }: ContractContext):
     assert.deepEqual((await store.deployments.getMany(['d-AAAAAAAA1', 'missing', 'd-AAAAAAAA0'])).map((d) => d.deploymentId), ['d-AAAAAAAA1', 'd-AAAAAAAA0']);
   });
 
+  check('deployments of every application page newest first through their creation time, each once even at equal times, filtered or not', async () => {
+    const store = await fresh();
+    const ids = Array.from({ length: 11 }, (_, i) => `d-B${String(i).padStart(8, '0')}`);
+    for (const [i, id] of ids.entries()) await store.deployments.insert(sampleDeployment(id, T0 + Math.floor(i / 3), i % 2 === 0 ? 'beta' : 'prod'));
+    assert.deepEqual(await allPages((nextToken) => store.deployments.list({}, { limit: 3, nextToken })), [...ids].reverse());
+    assert.deepEqual(await allPages((nextToken) => store.deployments.list({ statuses: ['Created'] }, { limit: 4, nextToken })), [...ids].reverse());
+    assert.deepEqual(await allPages((nextToken) => store.deployments.list({ applicationName: 'web', deploymentGroupName: 'prod' }, { limit: 2, nextToken })), ids.filter((_, i) => i % 2 === 1).reverse());
+    await rejectsWith(store.deployments.list({}, { limit: 3, nextToken: Buffer.from('["x"]').toString('base64url') }), 'API_INVALID_INPUT');
+  });
+
+  check('registered instances page by name, each once, without the deregistered ones', async () => {
+    const store = await fresh();
+    const names = Array.from({ length: 9 }, (_, i) => `web-${i}`);
+    for (const name of [...names].reverse()) await store.instances.register(sampleInstance(name));
+    await store.instances.update({ ...sampleInstance('web-4'), deregisterTime: T0 + 1 });
+    const registered = names.filter((name) => name !== 'web-4');
+    const pages: string[][] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await store.instances.listPage({ registrationStatus: 'Registered' }, { limit: 3, nextToken });
+      pages.push(page.items.map((i) => i.instanceName));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    assert.deepEqual(pages, [registered.slice(0, 3), registered.slice(3, 6), registered.slice(6)]);
+    assert.deepEqual((await store.instances.listPage({ registrationStatus: 'Deregistered' }, { limit: 3 })).items.map((i) => i.instanceName), ['web-4']);
+    await rejectsWith(store.instances.listPage({}, { limit: 3, nextToken: 'not-a-token' }), 'API_INVALID_INPUT');
+  });
+
   check('an instance name is registered once until deregistered; deregistered ones are listed apart', async () => {
     const store = await fresh();
     await store.instances.register(sampleInstance('web-1'));

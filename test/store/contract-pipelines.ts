@@ -77,6 +77,23 @@ export function pipelinesContract({ fresh, another, check }: ContractContext): v
     assert.deepEqual((await store.pipelines.list()).map((p) => p.definition.name), ['a', 'c']);
   });
 
+  check('pipelines page by name, each exactly once across pages, with their runtimes', async () => {
+    const store = await fresh();
+    const names = Array.from({ length: 11 }, (_, i) => `p-${String(i).padStart(2, '0')}`);
+    for (const name of [...names].reverse()) await store.pipelines.create(definition(name), runtime(3), T0);
+    const seen: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await store.pipelines.listPage({ limit: 4, nextToken });
+      assert.ok(page.items.length <= 4);
+      for (const stored of page.items) assert.equal(stored.runtime.sequence, 3);
+      seen.push(...page.items.map((p) => p.definition.name));
+      nextToken = page.nextToken;
+    } while (nextToken !== undefined);
+    assert.deepEqual(seen, names);
+    await rejectsWith(store.pipelines.listPage({ limit: 4, nextToken: Buffer.from('[1]').toString('base64url') }), 'API_INVALID_INPUT');
+  });
+
   check('an ended execution saved with the runtime is in history, newest first, paged by start sequence', async () => {
     const store = await fresh();
     await store.pipelines.create(definition('deliver'), runtime(0), T0);

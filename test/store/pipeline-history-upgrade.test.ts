@@ -2,7 +2,8 @@
  * Stored pipeline JSON on both databases, written behind the store's back as an older or newer
  * nagare would have: migration 0007 moves the ended executions of a pre-0007 row into history and
  * trims its runtime; a row from a newer schema version, or of the wrong shape, is refused with a
- * STORE_ code instead of being handed to the execution machine. Build records the same way.
+ * STORE_ code instead of being handed to the execution machine. Build records the same way, and
+ * migration 0015 reads the initiator of builds stored before it out of their records.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -21,7 +22,7 @@ import { openSqlite } from '../../src/store/sqlite-database.js';
 import { freshPostgresUrl, postgresMissing } from '../support/postgres.js';
 import { requirement } from '../support/requirements.js';
 import { sampleExecution } from './contract-pipelines.js';
-import { rejectsWith, sampleBuild, sampleRecord, T0 } from './fixtures.js';
+import { rejectsWith, sampleBuild, sampleBuildJob, sampleRecord, T0 } from './fixtures.js';
 
 const directory = await mkdtemp(join(tmpdir(), 'nagare-history-'));
 after(() => rm(directory, { recursive: true, force: true }));
@@ -130,6 +131,27 @@ for (const [kind, skip] of kinds) {
         await rejectsWith(store.pipelines.get('mangled'), 'STORE_RECORD_INVALID');
       } finally {
         await store.close();
+      }
+    });
+
+    it('migration 0015 gives the builds stored before it their initiator, from records with or without the envelope', async () => {
+      const url = await urlFor('initiators');
+      const store = await openStore({ url });
+      const withInitiator = (id: string, initiator: string) => sampleBuild(id, { startTime: T0 + Number(id.split(':')[1]), record: sampleRecord(id, { job: { ...sampleBuildJob(id), initiator } }) });
+      try {
+        for (const build of [withInitiator('app:1', 'alice'), withInitiator('app:2', 'bob'), withInitiator('app:3', 'alice')]) await store.builds.insert(build);
+      } finally {
+        await store.close();
+      }
+      await migrateBackTo(kind, url, '0014-deployment-effects-pending');
+      // app:1 as a nagare before the envelope wrote it: the bare record.
+      await rawOn(kind, url, (raw) => raw(`UPDATE builds SET record = $1 WHERE id = 'app:1'`, [JSON.stringify(withInitiator('app:1', 'alice').record)]).then(() => undefined));
+      const upgraded = await openStore({ url });
+      try {
+        assert.deepEqual((await upgraded.builds.listIds({ initiator: 'alice' }, { limit: 10 })).items, ['app:3', 'app:1']);
+        assert.deepEqual((await upgraded.builds.listIds({ initiator: 'bob' }, { limit: 10 })).items, ['app:2']);
+      } finally {
+        await upgraded.close();
       }
     });
 

@@ -34,7 +34,7 @@ if (reason === undefined) {
       const stores = await Promise.all([openStore({ url }), openStore({ url }), openStore({ url })]);
       await Promise.all(stores.map((store) => store.close()));
       const applied = await admin((client) => client.query(`SELECT name FROM ${schema}.kysely_migration`));
-      assert.deepEqual(applied.rows.map((row: { name: string }) => row.name), ['0001-create-tables', '0002-repositories', '0003-pipelines', '0004-external-repositories', '0005-cursors', '0006-webhook-deliveries', '0007-pipeline-executions', '0008-job-routing', '0009-components', '0010-deployments', '0011-events', '0012-build-batches', '0013-agent-image-map', '0014-deployment-effects-pending']);
+      assert.deepEqual(applied.rows.map((row: { name: string }) => row.name), ['0001-create-tables', '0002-repositories', '0003-pipelines', '0004-external-repositories', '0005-cursors', '0006-webhook-deliveries', '0007-pipeline-executions', '0008-job-routing', '0009-components', '0010-deployments', '0011-events', '0012-build-batches', '0013-agent-image-map', '0014-deployment-effects-pending', '0015-dashboard-lists']);
     });
 
     it('an unreachable server is STORE_UNAVAILABLE, naming the URL without its password', async () => {

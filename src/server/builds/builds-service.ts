@@ -7,7 +7,7 @@
 import type { BuildJob, PipelineActionRef } from '../../core/build-job.js';
 import { NagareError } from '../../core/errors.js';
 import type { EnvironmentVariable } from '../../core/project.js';
-import type { Page, PageRequest, StoredBuild } from '../../core/store.js';
+import type { BuildFilter, Page, PageRequest, StoredBuild } from '../../core/store.js';
 import { applyBuildLife } from '../../core/build-life.js';
 import { buildJobRouting, queuedBuild } from './build-records.js';
 import { explainQueued } from './queued-explanations.js';
@@ -148,13 +148,15 @@ export class BuildsService {
     return build ?? this.require(id);
   }
 
-  list(page: PageRequest, projectName?: string): Promise<Page<string>> {
-    return this.context.store.builds.listIds({ projectName }, page);
+  /** Build ids newest first (unless ASCENDING), of the builds matching every filter given. */
+  list(page: PageRequest, filter: BuildFilter = {}): Promise<Page<string>> {
+    return this.context.store.builds.listIds(filter, page);
   }
 
-  async listForProject(projectName: string, page: PageRequest): Promise<Page<string>> {
+  /** API_NOT_FOUND when there is no such project. */
+  async listForProject(projectName: string, page: PageRequest, filter: Omit<BuildFilter, 'projectName'> = {}): Promise<Page<string>> {
     if (!(await this.context.store.projects.get(projectName))) throw new NagareError('API_NOT_FOUND', `Project cannot be found: ${projectName}`);
-    return this.list(page, projectName);
+    return this.list(page, { ...filter, projectName });
   }
 
   /**

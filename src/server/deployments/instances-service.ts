@@ -6,6 +6,7 @@
 import type { OnPremisesInstance, Tag, TagFilter } from '../../core/deployment.js';
 import { matchesAnyFilter } from '../../core/deployment-targets.js';
 import { NagareError } from '../../core/errors.js';
+import type { Page, PageRequest } from '../../core/store.js';
 import type { ServerContext } from '../server-context.js';
 import { alreadyExists, checkName, conflictAs, invalid, notFound } from './deploy-errors.js';
 
@@ -65,6 +66,11 @@ export class InstancesService {
   async list(registrationStatus: 'Registered' | 'Deregistered' | undefined, tagFilters: readonly TagFilter[] = []): Promise<OnPremisesInstance[]> {
     const all = await this.context.store.instances.list({ registrationStatus });
     return tagFilters.length === 0 ? all : all.filter((i) => matchesAnyFilter(i.tags, tagFilters));
+  }
+
+  /** A page of registered instances by name (the fleet view), never all of them at once. */
+  listRegisteredPage(page: PageRequest): Promise<Page<OnPremisesInstance>> {
+    return this.context.store.instances.listPage({ registrationStatus: 'Registered' }, page);
   }
 
   async addTags(tags: readonly Tag[], instanceNames: readonly string[]): Promise<void> {

@@ -17,6 +17,7 @@ import * as events from './0011-events.js';
 import * as buildBatches from './0012-build-batches.js';
 import * as agentImageMap from './0013-agent-image-map.js';
 import * as deploymentEffectsPending from './0014-deployment-effects-pending.js';
+import * as dashboardLists from './0015-dashboard-lists.js';
 
 const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001-create-tables': createTables,
@@ -33,6 +34,7 @@ const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0012-build-batches': buildBatches,
   '0013-agent-image-map': agentImageMap,
   '0014-deployment-effects-pending': deploymentEffectsPending,
+  '0015-dashboard-lists': dashboardLists,
 };
 
 export const migrationProvider: MigrationProvider = {

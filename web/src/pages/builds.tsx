@@ -1,4 +1,7 @@
-/** Builds, newest first, filtered by project (on the server), status and initiator (on the page shown). */
+/**
+ * Builds, newest first, filtered on the server by project, status and initiator (exactly as builds
+ * record it; the initiators of the page shown are offered), every filter in the URL.
+ */
 import { client } from '../api.js';
 import { useLive } from '../live.js';
 import { navigate } from '../router.js';
@@ -26,9 +29,9 @@ export function BuildsPage({ query }: { query: URLSearchParams }): preact.JSX.El
   const initiator = query.get('initiator') ?? '';
   const next = query.get('nextToken') ?? undefined;
   const { data, error, reload } = useData(async () => {
-    const [page, projects] = await Promise.all([client.listBuilds(project || undefined, 100, next), client.listProjects()]);
+    const [page, projects] = await Promise.all([client.listBuilds(project || undefined, 100, next, { status, initiator }), client.listProjects()]);
     return { builds: page.builds as unknown as BuildSummary[], nextToken: page.nextToken, projects: projects.projects.map((p) => String(p.name)) };
-  }, [project, next]);
+  }, [project, status, initiator, next]);
   useLive((change) => change.buildId !== undefined, reload);
   const start = useAction(reload);
   const filter = (event: Event): void => {
@@ -42,7 +45,8 @@ export function BuildsPage({ query }: { query: URLSearchParams }): preact.JSX.El
     }
     navigate(`/builds${params.size > 0 ? `?${params.toString()}` : ''}`);
   };
-  const shown = data?.builds.filter((b) => (status === '' || b.buildStatus === status) && (initiator === '' || (b.initiator ?? '').includes(initiator)));
+  const shown = data?.builds;
+  const initiators = [...new Set(shown?.flatMap((b) => (b.initiator === undefined ? [] : [b.initiator])))].sort();
   return (
     <>
       <h1>Builds</h1>
@@ -52,7 +56,8 @@ export function BuildsPage({ query }: { query: URLSearchParams }): preact.JSX.El
           {data?.projects.map((p) => <option key={p} value={p}>{p}</option>)}
         </select></label>
         <label>Status <select name="status" value={status}>{STATUSES.map((s) => <option key={s} value={s}>{s === '' ? 'Any status' : s}</option>)}</select></label>
-        <label>Initiator <input name="initiator" value={initiator} /></label>
+        <label>Initiator <input name="initiator" value={initiator} list="build-initiators" placeholder="exactly, e.g. admin" /></label>
+        <datalist id="build-initiators">{initiators.map((i) => <option key={i} value={i} />)}</datalist>
         <button type="submit">Filter</button>
         {project !== '' && <button type="button" disabled={start.busy} onClick={() => start.run(async () => navigate(`/builds/${encodeURIComponent(String((await client.startBuild(project)).build.id))}`))}>Start a build of {project}</button>}
       </form>

@@ -63,8 +63,9 @@ function Group({ application, group }: { application: string; group: FleetGroupV
   );
 }
 
-function DeployedWhere({ from }: { from: string | undefined }): preact.JSX.Element {
-  const { data, error, reload } = useData(() => client.deployedFleet(from), [from]);
+/** `from` pages the applications, `instancesFrom` the registered instances (200 a page) under them. */
+function DeployedWhere({ from, instancesFrom }: { from: string | undefined; instancesFrom: string | undefined }): preact.JSX.Element {
+  const { data, error, reload } = useData(() => client.deployedFleet(from, instancesFrom), [from, instancesFrom]);
   useLive((change) => change.type === 'BuildStateChanged' || change.type === 'DeploymentChanged', reload);
   usePeriodicRefresh(reload, 15_000);
   return (
@@ -93,6 +94,7 @@ function DeployedWhere({ from }: { from: string | undefined }): preact.JSX.Eleme
           )}
         </ul>
       )}
+      {data?.instancesNextToken !== undefined && <p><a href={`/fleet?${new URLSearchParams({ ...(from === undefined ? {} : { applications: from }), instances: data.instancesNextToken }).toString()}`}>More instances</a> <span class="muted small">(the next 200 registered instances, by name, under the same applications)</span></p>}
       {data?.nextToken !== undefined && <p><a href={`/fleet?applications=${encodeURIComponent(data.nextToken)}`}>More applications</a></p>}
     </section>
   );
@@ -138,7 +140,7 @@ export function FleetPage({ query }: { query: URLSearchParams }): preact.JSX.Ele
     <>
       <h1>Fleet</h1>
       <p class="muted">Each application’s deployment groups, the instances they pick by tag, the revision each serves and the health of the <code>nagare agent</code> on it; then every agent.</p>
-      <DeployedWhere from={query.get('applications') ?? undefined} />
+      <DeployedWhere from={query.get('applications') ?? undefined} instancesFrom={query.get('instances') ?? undefined} />
       <Agents />
     </>
   );
