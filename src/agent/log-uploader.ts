@@ -44,6 +44,8 @@ export class LogUploader implements LogSink {
   private spool: { fd: number; size: number } | undefined;
   private sending: Promise<void> | undefined;
   private abandoned = false;
+  /** The server refused a chunk for good (its log limit, a gap): the log has a hole from there. */
+  private refused = false;
   private readonly flushMs: number;
   private readonly chunkBytes: number;
   private readonly maxQueuedBytes: number;
@@ -93,7 +95,9 @@ export class LogUploader implements LogSink {
     this.timer = undefined;
     while (this.sending) await this.sending;
     if (this.abandoned || this.currentBytes === 0) return undefined;
-    if (this.currentBytes > maxTailBytes) {
+    // After a refused chunk the server expects that chunk again, so a tail carried by `complete`
+    // would be a gap and fail the result with it: it goes on its own (and is refused in turn).
+    if (this.currentBytes > maxTailBytes || this.refused) {
       await this.drain();
       return undefined;
     }
@@ -183,6 +187,7 @@ export class LogUploader implements LogSink {
           return;
         }
         // Anything else final (a gap, a refused chunk) would repeat forever: report it and go on.
+        this.refused = true;
         const reason = `${error.code}: ${error.message}`;
         this.options.logger.error(`log chunk ${next.sequence} of ${this.options.buildId} was not stored (${reason})`);
       }

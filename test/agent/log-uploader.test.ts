@@ -15,13 +15,14 @@ import { LogUploader, MAX_CHUNK_BYTES } from '../../src/agent/log-uploader.js';
 import { AgentApiError, type AgentClient } from '../../src/client/agent-client.js';
 
 /** A stand-in for the server's log endpoint: keeps chunks by sequence, refuses gaps like the server. */
-function fakeServer(options: { delayMs?: number; leaseLostAt?: number } = {}): { client: AgentClient; chunks: Buffer[] } {
+function fakeServer(options: { delayMs?: number; leaseLostAt?: number; limitBytes?: number } = {}): { client: AgentClient; chunks: Buffer[] } {
   const chunks: Buffer[] = [];
   const client = {
     async appendLog(_buildId: string, sequence: number, chunk: Uint8Array): Promise<'appended' | 'duplicate'> {
       await new Promise((resolve) => setTimeout(resolve, options.delayMs ?? 0));
       if (options.leaseLostAt !== undefined && sequence >= options.leaseLostAt) throw new AgentApiError(409, 'AGENT_LEASE_EXPIRED', 'lease expired');
       if (sequence < chunks.length) return 'duplicate';
+      if (options.limitBytes !== undefined && Buffer.concat(chunks).length + chunk.byteLength > options.limitBytes) throw new AgentApiError(413, 'AGENT_LOG_LIMIT', 'the log is full');
       if (sequence > chunks.length) throw new AgentApiError(409, 'AGENT_LOG_GAP', 'gap', { expected: chunks.length });
       chunks.push(Buffer.from(chunk));
       return 'appended';
@@ -97,5 +98,26 @@ test('finding 11: a stop drops the unsent backlog but for its last lines; sequen
   assert.ok(sent.length < 80 * 1024, `${sent.length} bytes sent of ${lines.join('').length}`);
   assert.ok(sent.startsWith('line 0\n'), 'the chunk in flight still went');
   assert.match(sent, /\[nagare\] \d+ bytes of log were not sent: the build was stopped\n(line \d+\n)+line 199999\nafter the stop\n$/);
+  uploader.close();
+});
+
+test('finding 11: after the server refuses a chunk at its log limit, the last piece is not handed to complete (it would be a gap and fail the result)', async () => {
+  const { client, chunks } = fakeServer({ limitBytes: 3 * 1024 });
+  const uploader = new LogUploader({ client, buildId: 'p:1', spoolFile: await spoolFile(), logger: silentLogger, chunkBytes: 1024, flushMs: 10_000 });
+  uploader.write('x'.repeat(8 * 1024));
+  await uploader.drain();
+  uploader.write('the last line\n');
+  assert.equal(await uploader.finish(64 * 1024), undefined, 'no tail for complete to carry');
+  assert.equal(Buffer.concat(chunks).length, 3 * 1024, 'the server kept what fitted');
+  uploader.close();
+});
+
+test('without a refused chunk the last small piece is handed to complete with the next sequence number', async () => {
+  const { client, chunks } = fakeServer();
+  const uploader = new LogUploader({ client, buildId: 'p:1', spoolFile: await spoolFile(), logger: silentLogger, chunkBytes: 1024, flushMs: 10_000 });
+  uploader.write('x'.repeat(2 * 1024));
+  await uploader.drain();
+  uploader.write('the last line\n');
+  assert.deepEqual(await uploader.finish(64 * 1024), { sequence: chunks.length, data: Buffer.from('the last line\n') });
   uploader.close();
 });
