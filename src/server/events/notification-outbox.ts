@@ -5,9 +5,10 @@
  * 1. matches the events after its cursor against the enabled rules and stores one delivery per
  *    (rule, target, event), moving the cursor in the same transaction: an event is owed or still
  *    ahead, never dropped;
- * 2. attempts the head of each (rule, target) queue that is due. 2xx is delivered; anything else
- *    (a 5xx, a timeout, a refused connection, a redirect) is tried again after a back-off with
- *    jitter, and given up (DEAD, shown by `notification-rule show`) after `maxAttempts`.
+ * 2. attempts each (rule, target) queue whose head is due, its deliveries one after another until
+ *    one fails, and stores the round's outcomes in one transaction. 2xx is delivered; anything
+ *    else (a 5xx, a timeout, a refused connection, a redirect) is tried again after a back-off
+ *    with jitter, and given up (DEAD, shown by `notification-rule show`) after `maxAttempts`.
  *
  * At least once: a server killed during a POST leaves the row PENDING and the next pass sends it
  * again with the same `X-Nagare-Delivery` / `Idempotency-Key`, so a receiver can drop the copy.
@@ -16,11 +17,12 @@ import { createHmac } from 'node:crypto';
 import { eventTime, type StoredEvent } from '../../core/aws-event.js';
 import { concernsResource, notificationEventType } from '../../core/notification-event-types.js';
 import type { NotificationDelivery, NotificationRule, NotificationTarget } from '../../core/notification-rule.js';
-import type { DueDelivery } from '../../core/store.js';
+import type { DeliveryAttempt, DueDelivery } from '../../core/store.js';
 import type { Component } from '../interval-runner.js';
 import type { ServerContext } from '../server-context.js';
 import type { NotificationsService } from './notifications-service.js';
 import { slackMessage } from './slack-message.js';
+import { WebhookPoster } from './webhook-post.js';
 
 export interface OutboxOptions {
   /** Tries before a delivery is dead-lettered (default 8). */
@@ -35,10 +37,18 @@ export interface OutboxOptions {
 
 export const OUTBOX_CURSOR = 'notification-rules';
 const BATCH = 500;
+/** Queues sent to at once. */
 const PARALLEL = 8;
+/**
+ * Deliveries of one queue sent one after another in a round before their outcomes are stored
+ * together: fewer queries and transactions per delivery, at the price of sending up to this many
+ * again (with their ids) after a crash in the middle of a round.
+ */
+const PER_QUEUE = 20;
 
 export class NotificationOutbox {
   readonly #options: Required<OutboxOptions>;
+  readonly #poster = new WebhookPoster();
 
   constructor(
     private readonly context: ServerContext,
@@ -52,26 +62,56 @@ export class NotificationOutbox {
     return { name: 'notification-delivery', intervalMs: this.#options.intervalMs, run: (signal) => this.runOnce(signal) };
   }
 
+  /** Closes the connections kept to receivers. */
+  close(): void {
+    this.#poster.close();
+  }
+
   /** One pass: match new events, then deliver what is due until nothing is. */
   async runOnce(signal?: AbortSignal): Promise<void> {
-    await this.match();
-    // The rules are read once per pass, not once per delivery.
-    const rules = new Map((await this.context.store.notificationRules.list()).map((rule) => [rule.arn, rule]));
+    // The rules are read once per pass, not once per delivery; so are the targets' signing keys.
+    const rules = await this.context.store.notificationRules.list();
+    await this.match(rules);
+    const pass: Pass = { rules: new Map(rules.map((rule) => [rule.arn, rule])), keys: new Map() };
     for (let round = 0; round < 100 && !signal?.aborted; round += 1) {
-      const due = await this.context.store.notificationRules.due(this.context.clock(), 100);
+      const due = await this.context.store.notificationRules.due(this.context.clock(), 500, PER_QUEUE);
       if (due.length === 0) return;
-      for (let i = 0; i < due.length; i += PARALLEL) await Promise.all(due.slice(i, i + PARALLEL).map((d) => this.attempt(d, rules.get(d.delivery.ruleArn))));
+      const queues = new Map<string, DueDelivery[]>();
+      for (const d of due) {
+        const key = `${d.delivery.ruleArn}\n${d.delivery.targetAddress}`;
+        queues.set(key, [...(queues.get(key) ?? []), d]);
+      }
+      const attempts: DeliveryAttempt[] = [];
+      const failures: { readonly due: DueDelivery; readonly attempt: DeliveryAttempt }[] = [];
+      const list = [...queues.values()];
+      for (let i = 0; i < list.length; i += PARALLEL) {
+        await Promise.all(list.slice(i, i + PARALLEL).map(async (queue) => {
+          // In order; the first delivery that fails holds the rest of its queue back.
+          for (const d of queue) {
+            const attempt = await this.attempt(d, pass);
+            attempts.push(attempt);
+            if (attempt.state === 'DELIVERED') continue;
+            failures.push({ due: d, attempt });
+            break;
+          }
+        }));
+      }
+      await this.context.store.notificationRules.recordAttempts(attempts);
+      for (const { due: { delivery, event }, attempt } of failures) {
+        const dead = attempt.state === 'DEAD';
+        this.context.logger.warn({ delivery: delivery.id, rule: delivery.ruleArn, attempts: attempt.attempts, dead, reason: attempt.lastError, traceId: event.traceId }, dead ? 'notification dead-lettered' : 'notification delivery failed; will retry');
+      }
     }
   }
 
-  async match(): Promise<void> {
+  async match(listed?: readonly NotificationRule[]): Promise<void> {
     const { store, clock, newId } = this.context;
     for (;;) {
       const after = (await store.cursors.get(OUTBOX_CURSOR)) ?? 0;
       const events = await store.events.after(after, BATCH);
       const last = events.at(-1);
       if (!last) return;
-      const rules = (await store.notificationRules.list()).filter((r) => r.status === 'ENABLED');
+      const rules = (listed ?? (await store.notificationRules.list())).filter((r) => r.status === 'ENABLED');
       const now = clock();
       const deliveries: NotificationDelivery[] = [];
       for (const stored of events) {
@@ -87,22 +127,23 @@ export class NotificationOutbox {
     }
   }
 
-  private async attempt({ delivery, event }: DueDelivery, rule: NotificationRule | undefined): Promise<void> {
-    const { store, clock, logger } = this.context;
-    rule ??= await store.notificationRules.get(delivery.ruleArn);
+  private async attempt({ delivery, event, envelopeJson }: DueDelivery, pass: Pass): Promise<DeliveryAttempt> {
+    const { store, clock } = this.context;
+    let rule = pass.rules.get(delivery.ruleArn);
+    if (!rule) {
+      // Not in the pass's list: made since it was read.
+      rule = await store.notificationRules.get(delivery.ruleArn);
+      if (rule) pass.rules.set(rule.arn, rule);
+    }
     const target = rule?.targets.find((t) => t.targetAddress === delivery.targetAddress);
     let error: string | undefined;
     if (!rule || !target) error = 'the target was removed from the rule';
-    else error = await this.post(rule, target, delivery, event);
+    else error = await this.post(rule, target, delivery, event, { envelopeJson, keys: pass.keys });
     const attempts = delivery.attempts + 1;
     const at = clock();
-    if (error === undefined) {
-      await store.notificationRules.recordAttempt(delivery.id, { state: 'DELIVERED', attempts, nextAttemptAt: at, lastError: undefined, at });
-      return;
-    }
+    if (error === undefined) return { id: delivery.id, state: 'DELIVERED', attempts, nextAttemptAt: at, lastError: undefined, at };
     const dead = attempts >= this.#options.maxAttempts || !rule || !target;
-    await store.notificationRules.recordAttempt(delivery.id, { state: dead ? 'DEAD' : 'PENDING', attempts, nextAttemptAt: at + this.backoff(attempts), lastError: error, at });
-    logger.warn({ delivery: delivery.id, rule: delivery.ruleArn, attempts, dead, reason: error }, dead ? 'notification dead-lettered' : 'notification delivery failed; will retry');
+    return { id: delivery.id, state: dead ? 'DEAD' : 'PENDING', attempts, nextAttemptAt: at + this.backoff(attempts), lastError: error, at };
   }
 
   /** Exponential back-off with "equal jitter": half fixed, half random, so retries of many rules spread out. */
@@ -117,13 +158,18 @@ export class NotificationOutbox {
     return Promise.all(rule.targets.map(async (target) => ({ targetAddress: target.targetAddress, error: await this.post(rule, target, { id: event.event.id }, event) })));
   }
 
-  /** POSTs the event; undefined when the receiver answered 2xx, else why not. */
-  async post(rule: NotificationRule, target: NotificationTarget, delivery: Pick<NotificationDelivery, 'id'>, event: StoredEvent): Promise<string | undefined> {
+  /**
+   * POSTs the event; undefined when the receiver answered 2xx, else why not. `reuse` gives the
+   * stored envelope (a Webhook's body, as it is) and the pass's cache of unsealed signing keys.
+   */
+  async post(rule: NotificationRule, target: NotificationTarget, delivery: Pick<NotificationDelivery, 'id'>, event: StoredEvent, reuse?: { readonly envelopeJson: string; readonly keys: Map<string, string | undefined> }): Promise<string | undefined> {
     let body: string;
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'nagare-notifications', 'x-nagare-delivery': delivery.id, 'idempotency-key': delivery.id, 'x-nagare-event': event.event['detail-type'] };
     try {
-      body = target.targetType === 'Slack' ? JSON.stringify(slackMessage(event.event, this.context.settings.publicUrl)) : JSON.stringify(event.event);
-      const key = await this.notifications.signingKey(target);
+      body = target.targetType === 'Slack' ? JSON.stringify(slackMessage(event.event, this.context.settings.publicUrl)) : (reuse?.envelopeJson ?? JSON.stringify(event.event));
+      const keyOf = `${rule.arn}\n${target.targetAddress}`;
+      const key = reuse?.keys.has(keyOf) ? reuse.keys.get(keyOf) : await this.notifications.signingKey(target);
+      reuse?.keys.set(keyOf, key);
       if (key !== undefined) {
         headers['x-nagare-signature'] = `sha256=${createHmac('sha256', key).update(body).digest('hex')}`;
         // The former approval webhook's header name, kept so that its receivers still verify.
@@ -133,13 +179,18 @@ export class NotificationOutbox {
       return `could not prepare the delivery: ${error instanceof Error ? error.message : String(error)}`;
     }
     try {
-      const response = await fetch(target.targetAddress, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.#options.timeoutMs) });
-      await response.body?.cancel();
-      return response.ok ? undefined : `the receiver answered HTTP ${response.status}`;
+      const status = await this.#poster.post(target.targetAddress, headers, body, this.#options.timeoutMs);
+      return status >= 200 && status < 300 ? undefined : `the receiver answered HTTP ${status}`;
     } catch (error) {
-      return describeFetchError(error, this.#options.timeoutMs, rule.name);
+      return describePostError(error, this.#options.timeoutMs, rule.name);
     }
   }
+}
+
+/** What one pass reads once: the rules, and each target's signing key when first needed. */
+interface Pass {
+  readonly rules: Map<string, NotificationRule>;
+  readonly keys: Map<string, string | undefined>;
 }
 
 /** A test event, as `notification-rule test` sends it to each target of a rule (outside the outbox). */
@@ -157,10 +208,9 @@ function matches(rule: NotificationRule, stored: StoredEvent): boolean {
   return rule.eventTypeIds.some((id) => notificationEventType(id)?.matches(stored.event) === true);
 }
 
-function describeFetchError(error: unknown, timeoutMs: number, ruleName: string): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
-  return `could not reach the receiver of rule ${ruleName}${cause ? `: ${cause}` : error instanceof Error ? `: ${error.message}` : ''}`;
+function describePostError(error: unknown, timeoutMs: number, ruleName: string): string {
+  if (error instanceof Error && error.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  return `could not reach the receiver of rule ${ruleName}${error instanceof Error ? `: ${error.message}` : ''}`;
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {
