@@ -1,7 +1,7 @@
 /**
  * Events through the store, the outbox and HTTP to a local receiver, and what notification rules
  * add to the server's CPU per build:
- *   node --import tsx bench/events.ts [BUILDS=300] [RULES=5] [QUEUE_BUILDS=150]
+ *   node --import tsx bench/events.ts [BUILDS=300] [RULES=5] [QUEUE_BUILDS=360]
  * (QUEUE_BUILDS 0 runs the first part alone, e.g. under --cpu-prof.)
  *
  * 1. Throughput: each build is started and stopped while queued (3 stored events: IN_PROGRESS,
@@ -9,9 +9,9 @@
  *    state changes: changes stored per second, deliveries per second end to end.
  * 2. A real queue run (the issue's measure): one server in this process, two agents in child
  *    processes (bench/queue-agent.ts) running a trivial shell build, every phase change stored as
- *    an event. Blocks of builds of one project with its 5 realistic rules (below) disabled — no
- *    rule active — alternate with blocks with them enabled; then a block of a project whose
- *    RULES rules each deliver every build state change. Server CPU per build = this process's
+ *    an event. Blocks of builds of one project with no rule active, with its 5 realistic rules
+ *    (below) enabled, and with RULES rules that each deliver every build state change enabled
+ *    instead, in ABBA order after a warm-up. Server CPU per build = this process's
  *    user + system time over a block (from the first start to the last delivery) / builds; the
  *    agents and the receiver are other processes, so not counted.
  *
@@ -27,7 +27,7 @@ import { startServer, type RunningServer } from '../src/main/server.js';
 
 const builds = Number(process.argv[2] ?? 300);
 const ruleCount = Number(process.argv[3] ?? 5);
-const queueBuilds = Number(process.argv[4] ?? 150);
+const queueBuilds = Number(process.argv[4] ?? 360);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const caller = { kind: 'API_TOKEN' as const, name: 'admin', agentId: undefined };
 const BUILDSPEC = 'version: 0.2\nphases:\n  install:\n    commands:\n      - echo install\n  build:\n    commands:\n      - echo hi\n  post_build:\n    commands:\n      - echo done\n';
@@ -150,7 +150,8 @@ async function runBuilds(server: RunningServer, project: string, count: number, 
   }
 }
 
-interface Block { readonly kind: string; readonly cpuMsPerBuild: number; readonly deliveries: number; readonly seconds: number }
+type Kind = 'none' | 'realistic' | 'chatty';
+interface Block { readonly kind: Kind; readonly cpuMsPerBuild: number; readonly deliveries: number; readonly seconds: number }
 
 async function queueRun(): Promise<Block[]> {
   return withServer(async (server) => {
@@ -160,42 +161,38 @@ async function queueRun(): Promise<Block[]> {
     await chmod(workDir, 0o755);
     const agents: ChildProcess[] = [];
     try {
-      for (const project of ['watched', 'chatty']) await createProject(server, project);
-      const realistic: string[] = [];
-      for (const rule of realisticRules('watched')) {
-        realistic.push((await services.notifications.create({ Name: rule.name, EventTypeIds: rule.types, Resource: projectArn('watched'), DetailType: 'FULL', Targets: [{ TargetType: rule.slack ? 'Slack' : 'Webhook', TargetAddress: `${hook}?rule=${rule.name}`, ...(rule.slack ? {} : { Secret: 'a-bench-secret-of-length' }) }] }, caller)).Arn);
-      }
-      const setRules = async (status: 'ENABLED' | 'DISABLED'): Promise<void> => {
-        for (const arn of realistic) await services.notifications.update(arn, { Status: status }, caller);
+      await createProject(server, 'watched');
+      const create = async (rule: { name: string; types: readonly string[]; slack: boolean }): Promise<string> => (await services.notifications.create({ Name: rule.name, EventTypeIds: [...rule.types], Resource: projectArn('watched'), DetailType: 'FULL', Targets: [{ TargetType: rule.slack ? 'Slack' : 'Webhook', TargetAddress: `${hook}?rule=${rule.name}`, ...(rule.slack ? {} : { Secret: 'a-bench-secret-of-length' }) }] }, caller)).Arn;
+      const sets: Record<Kind, string[]> = { none: [], realistic: [], chatty: [] };
+      for (const rule of realisticRules('watched')) sets.realistic.push(await create(rule));
+      for (let i = 0; i < ruleCount; i += 1) sets.chatty.push(await create({ name: `chatty-${i}`, types: ['codebuild-project-build-state-in-progress', 'codebuild-project-build-state-succeeded'], slack: false }));
+      /** Enables the rules of `kind` and disables the others: every block builds the same project. */
+      const activate = async (kind: Kind): Promise<void> => {
+        for (const [set, arns] of Object.entries(sets)) for (const arn of arns) await services.notifications.update(arn, { Status: set === kind ? 'ENABLED' : 'DISABLED' }, caller);
       };
       const token = await services.auth.createAgentToken('bench');
       for (const name of ['agent-1', 'agent-2']) agents.push(startAgent(server.url, token, name, path.join(workDir, name)));
       while ((await services.agents.list()).length < 2) await sleep(100);
-      await runBuilds(server, 'watched', 10, 4); // warm-up, not counted
-
+      const perBuild: Record<Kind, number> = { none: 0, realistic: 4, chatty: 2 * ruleCount };
       const blocks: Block[] = [];
-      const count = Math.max(1, Math.round(queueBuilds / 3));
-      // The same project's builds with its 5 rules disabled (none active) and enabled, alternating so that the machine's drift falls on both.
-      const order = [['none', 0], ['realistic', 4], ['none', 0], ['realistic', 4], ['none', 0], ['realistic', 4], ['chatty', 2 * ruleCount]] as const;
-      for (const [kind, perBuild] of order) {
-        if (kind === 'chatty') {
-          await setRules('DISABLED');
-          for (let i = 0; i < ruleCount; i += 1) {
-            await services.notifications.create({ Name: `chatty-${i}`, EventTypeIds: ['codebuild-project-build-state-in-progress', 'codebuild-project-build-state-succeeded'], Resource: projectArn('chatty'), DetailType: 'FULL', Targets: [{ TargetType: 'Webhook', TargetAddress: `${hook}?rule=chatty-${i}`, Secret: 'a-bench-secret-of-length' }] }, caller);
-          }
-        } else {
-          await setRules(kind === 'none' ? 'DISABLED' : 'ENABLED');
-        }
+      const count = Math.max(1, Math.round(queueBuilds / 12));
+      const block = async (kind: Kind, record: boolean): Promise<void> => {
+        await activate(kind);
         const base = await received();
         const cpu = process.cpuUsage();
         const start = performance.now();
-        await runBuilds(server, kind === 'chatty' ? 'chatty' : 'watched', count, 4);
-        const expected = count * perBuild;
+        await runBuilds(server, 'watched', count, 4);
+        const expected = count * perBuild[kind];
         if (!(await deliveriesDone(base, expected))) throw new Error(`the deliveries of ${kind} stopped coming`);
         const used = process.cpuUsage(cpu);
+        if (!record) return;
         blocks.push({ kind, cpuMsPerBuild: (used.user + used.system) / 1000 / count, deliveries: expected, seconds: (performance.now() - start) / 1000 });
         console.log(`  block ${kind}: ${count} builds, ${expected} deliveries, ${blocks.at(-1)?.cpuMsPerBuild.toFixed(2)} ms CPU per build, ${blocks.at(-1)?.seconds.toFixed(1)} s`);
-      }
+      };
+      // Warm-up, not counted: every code path compiled before the first block that counts.
+      for (const kind of ['chatty', 'realistic', 'none'] as const) await block(kind, false);
+      // ABBA order, twice, so that the machine's drift falls on every kind alike.
+      for (const kind of ['none', 'realistic', 'chatty', 'chatty', 'realistic', 'none', 'none', 'realistic', 'chatty', 'chatty', 'realistic', 'none'] as const) await block(kind, true);
       return blocks;
     } finally {
       for (const agent of agents) agent.kill('SIGTERM');
@@ -208,6 +205,7 @@ async function queueRun(): Promise<Block[]> {
 const mean = (values: readonly number[]): number => values.reduce((sum, v) => sum + v, 0) / values.length;
 
 try {
+  await throughput(0); // warm-up, not counted
   const without = await throughput(0);
   const withRules = await throughput(ruleCount);
   console.log(`1. throughput: ${builds} builds started and stopped while queued (3 events each), receiver on loopback, SQLite`);
@@ -217,14 +215,15 @@ try {
 
   // QUEUE_BUILDS 0: the throughput part alone (for profiles).
   if (queueBuilds > 0) {
-    console.log(`2. queue run: two agents (child processes), trivial shell builds, blocks of ~${Math.round(queueBuilds / 3)} builds`);
+    console.log(`2. queue run: two agents (child processes), trivial shell builds, 12 blocks of ${Math.max(1, Math.round(queueBuilds / 12))} builds`);
     const blocks = await queueRun();
-    const plain = mean(blocks.filter((b) => b.kind === 'none').map((b) => b.cpuMsPerBuild));
-    const watched = mean(blocks.filter((b) => b.kind === 'realistic').map((b) => b.cpuMsPerBuild));
-    const chatty = mean(blocks.filter((b) => b.kind === 'chatty').map((b) => b.cpuMsPerBuild));
-    console.log(`   no rule active:                          ${plain.toFixed(2)} ms server CPU per build`);
-    console.log(`   5 realistic rules (4 deliveries a build): ${watched.toFixed(2)} ms (+${(((watched - plain) / plain) * 100).toFixed(1)} %)`);
-    console.log(`   ${ruleCount} rules × every state change (${2 * ruleCount} a build): ${chatty.toFixed(2)} ms (+${(((chatty - plain) / plain) * 100).toFixed(1)} %)`);
+    const of = (kind: Kind): number[] => blocks.filter((b) => b.kind === kind).map((b) => b.cpuMsPerBuild);
+    const range = (values: readonly number[]): string => `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`;
+    const plain = mean(of('none'));
+    for (const [kind, label] of [['none', 'no rule active'], ['realistic', '5 realistic rules (4 deliveries a build)'], ['chatty', `${ruleCount} rules × every state change (${2 * ruleCount} a build)`]] as const) {
+      const value = mean(of(kind));
+      console.log(`   ${label}: ${value.toFixed(2)} ms server CPU per build (blocks ${range(of(kind))})${kind === 'none' ? '' : `, ${value - plain >= 0 ? '+' : ''}${(((value - plain) / plain) * 100).toFixed(1)} %`}`);
+    }
   }
 } finally {
   receiverProcess.kill();
