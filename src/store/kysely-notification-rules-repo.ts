@@ -9,6 +9,9 @@ import { pageLimit } from './page-token.js';
 import type { Database, NotificationDeliveriesTable, NotificationRulesTable } from './schema.js';
 import { conflictAs } from './store-errors.js';
 
+/** Rows (or ids) per statement: well under SQLite's and PostgreSQL's limits on bound parameters. */
+const INSERT_ROWS = 100;
+
 export class KyselyNotificationRulesRepo implements NotificationRulesRepo {
   readonly #db: Kysely<Database>;
 
@@ -45,10 +48,11 @@ export class KyselyNotificationRulesRepo implements NotificationRulesRepo {
 
   async enqueue(deliveries: readonly NotificationDelivery[], cursorName: string, upTo: number): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
-      for (const delivery of deliveries) {
+      // Many rows a statement: one statement to build and run instead of one per delivery.
+      for (let i = 0; i < deliveries.length; i += INSERT_ROWS) {
         await trx
           .insertInto('notification_deliveries')
-          .values(deliveryRow(delivery))
+          .values(deliveries.slice(i, i + INSERT_ROWS).map(deliveryRow))
           .onConflict((oc) => oc.columns(['rule_arn', 'target_address', 'event_sequence']).doNothing())
           .execute();
       }
@@ -93,13 +97,23 @@ export class KyselyNotificationRulesRepo implements NotificationRulesRepo {
 
   async recordAttempts(attempts: readonly DeliveryAttempt[]): Promise<void> {
     if (attempts.length === 0) return;
+    // Attempts with the same outcome (most often: delivered at the first try, in one round) are one statement.
+    const groups = new Map<string, { attempt: DeliveryAttempt; ids: string[] }>();
+    for (const attempt of attempts) {
+      const key = JSON.stringify([attempt.state, attempt.attempts, attempt.nextAttemptAt, attempt.lastError, attempt.at]);
+      const group = groups.get(key);
+      if (group) group.ids.push(attempt.id);
+      else groups.set(key, { attempt, ids: [attempt.id] });
+    }
     await this.#db.transaction().execute(async (trx) => {
-      for (const attempt of attempts) {
-        await trx
-          .updateTable('notification_deliveries')
-          .set({ state: attempt.state, attempts: attempt.attempts, next_attempt_at: attempt.nextAttemptAt, last_error: attempt.lastError ?? null, updated_at: attempt.at })
-          .where('id', '=', attempt.id)
-          .execute();
+      for (const { attempt, ids } of groups.values()) {
+        for (let i = 0; i < ids.length; i += INSERT_ROWS) {
+          await trx
+            .updateTable('notification_deliveries')
+            .set({ state: attempt.state, attempts: attempt.attempts, next_attempt_at: attempt.nextAttemptAt, last_error: attempt.lastError ?? null, updated_at: attempt.at })
+            .where('id', 'in', ids.slice(i, i + INSERT_ROWS))
+            .execute();
+        }
       }
     });
   }

@@ -10,8 +10,9 @@
  *    else (a 5xx, a timeout, a refused connection, a redirect) is tried again after a back-off
  *    with jitter, and given up (DEAD, shown by `notification-rule show`) after `maxAttempts`.
  *
- * At least once: a server killed during a POST leaves the row PENDING and the next pass sends it
- * again with the same `X-Nagare-Delivery` / `Idempotency-Key`, so a receiver can drop the copy.
+ * At least once: a server killed during a round leaves its rows PENDING (the delivered ones too,
+ * up to PER_QUEUE a target) and the next pass sends them again with the same `X-Nagare-Delivery` /
+ * `Idempotency-Key`, so a receiver can drop the copy.
  */
 import { createHmac } from 'node:crypto';
 import { eventTime, type StoredEvent } from '../../core/aws-event.js';
@@ -45,6 +46,8 @@ const PARALLEL = 8;
  * again (with their ids) after a crash in the middle of a round.
  */
 const PER_QUEUE = 20;
+/** Due deliveries read at once. */
+const DUE_PAGE = 500;
 
 export class NotificationOutbox {
   readonly #options: Required<OutboxOptions>;
@@ -74,33 +77,39 @@ export class NotificationOutbox {
     await this.match(rules);
     const pass: Pass = { rules: new Map(rules.map((rule) => [rule.arn, rule])), keys: new Map() };
     for (let round = 0; round < 100 && !signal?.aborted; round += 1) {
-      const due = await this.context.store.notificationRules.due(this.context.clock(), 500, PER_QUEUE);
+      const due = await this.context.store.notificationRules.due(this.context.clock(), DUE_PAGE, PER_QUEUE);
       if (due.length === 0) return;
       const queues = new Map<string, DueDelivery[]>();
       for (const d of due) {
         const key = `${d.delivery.ruleArn}\n${d.delivery.targetAddress}`;
-        queues.set(key, [...(queues.get(key) ?? []), d]);
+        const queue = queues.get(key);
+        if (queue) queue.push(d);
+        else queues.set(key, [d]);
       }
-      const attempts: DeliveryAttempt[] = [];
-      const failures: { readonly due: DueDelivery; readonly attempt: DeliveryAttempt }[] = [];
+      const outcomes: Outcome[] = [];
       const list = [...queues.values()];
       for (let i = 0; i < list.length; i += PARALLEL) {
         await Promise.all(list.slice(i, i + PARALLEL).map(async (queue) => {
           // In order; the first delivery that fails holds the rest of its queue back.
           for (const d of queue) {
-            const attempt = await this.attempt(d, pass);
-            attempts.push(attempt);
-            if (attempt.state === 'DELIVERED') continue;
-            failures.push({ due: d, attempt });
-            break;
+            const outcome = await this.attempt(d, pass);
+            outcomes.push(outcome);
+            if (outcome.error !== undefined) break;
           }
         }));
       }
+      // One time for the round: the delivered ones then differ only by id, and are stored by one statement.
+      const at = this.context.clock();
+      const attempts = outcomes.map((outcome) => this.recorded(outcome, at));
       await this.context.store.notificationRules.recordAttempts(attempts);
-      for (const { due: { delivery, event }, attempt } of failures) {
+      for (const [index, { due: { delivery, event } }] of outcomes.entries()) {
+        const attempt = attempts[index];
+        if (attempt === undefined || attempt.state === 'DELIVERED') continue;
         const dead = attempt.state === 'DEAD';
         this.context.logger.warn({ delivery: delivery.id, rule: delivery.ruleArn, attempts: attempt.attempts, dead, reason: attempt.lastError, traceId: event.traceId }, dead ? 'notification dead-lettered' : 'notification delivery failed; will retry');
       }
+      // Nothing was left behind (no queue cut at PER_QUEUE, no page cut at its limit): no need to ask again.
+      if (due.length < DUE_PAGE && list.every((queue) => queue.length < PER_QUEUE)) return;
     }
   }
 
@@ -127,22 +136,24 @@ export class NotificationOutbox {
     }
   }
 
-  private async attempt({ delivery, event, envelopeJson }: DueDelivery, pass: Pass): Promise<DeliveryAttempt> {
-    const { store, clock } = this.context;
+  private async attempt(due: DueDelivery, pass: Pass): Promise<Outcome> {
+    const { delivery, event, envelopeJson } = due;
     let rule = pass.rules.get(delivery.ruleArn);
     if (!rule) {
       // Not in the pass's list: made since it was read.
-      rule = await store.notificationRules.get(delivery.ruleArn);
+      rule = await this.context.store.notificationRules.get(delivery.ruleArn);
       if (rule) pass.rules.set(rule.arn, rule);
     }
     const target = rule?.targets.find((t) => t.targetAddress === delivery.targetAddress);
-    let error: string | undefined;
-    if (!rule || !target) error = 'the target was removed from the rule';
-    else error = await this.post(rule, target, delivery, event, { envelopeJson, keys: pass.keys });
+    if (!rule || !target) return { due, error: 'the target was removed from the rule', final: true };
+    return { due, error: await this.post(rule, target, delivery, event, { envelopeJson, keys: pass.keys }), final: false };
+  }
+
+  /** What is stored of an outcome: delivered, or tried again after a back-off, or dead-lettered. */
+  private recorded({ due: { delivery }, error, final }: Outcome, at: number): DeliveryAttempt {
     const attempts = delivery.attempts + 1;
-    const at = clock();
     if (error === undefined) return { id: delivery.id, state: 'DELIVERED', attempts, nextAttemptAt: at, lastError: undefined, at };
-    const dead = attempts >= this.#options.maxAttempts || !rule || !target;
+    const dead = final || attempts >= this.#options.maxAttempts;
     return { id: delivery.id, state: dead ? 'DEAD' : 'PENDING', attempts, nextAttemptAt: at + this.backoff(attempts), lastError: error, at };
   }
 
@@ -185,6 +196,13 @@ export class NotificationOutbox {
       return describePostError(error, this.#options.timeoutMs, rule.name);
     }
   }
+}
+
+/** One try: undefined `error` when delivered; `final` when it can never be (its target is gone). */
+interface Outcome {
+  readonly due: DueDelivery;
+  readonly error: string | undefined;
+  readonly final: boolean;
 }
 
 /** What one pass reads once: the rules, and each target's signing key when first needed. */

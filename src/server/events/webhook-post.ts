@@ -8,14 +8,26 @@ import http from 'node:http';
 import https from 'node:https';
 
 export class WebhookPoster {
-  readonly #http = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  readonly #https = new https.Agent({ keepAlive: true, maxSockets: 8 });
+  // An idle connection is closed after 4 s, before common servers' 5 s keep-alive timeout closes it under a request.
+  readonly #http = new http.Agent({ keepAlive: true, maxSockets: 8, timeout: 4000 });
+  readonly #https = new https.Agent({ keepAlive: true, maxSockets: 8, timeout: 4000 });
 
   /**
    * The receiver's HTTP status once its whole answer is read. Rejects on a refused or broken
    * connection, and with a TimeoutError when there is no complete answer within `timeoutMs`.
+   * A kept connection the receiver closed just as it was reused is tried once more on a new one
+   * (the delivery carries its idempotency key, so a receiver that did get it can drop the copy).
    */
-  post(url: string, headers: Readonly<Record<string, string>>, body: string, timeoutMs: number): Promise<number> {
+  async post(url: string, headers: Readonly<Record<string, string>>, body: string, timeoutMs: number): Promise<number> {
+    try {
+      return await this.#send(url, headers, body, timeoutMs);
+    } catch (error) {
+      if (!(error instanceof StaleConnection)) throw error;
+      return this.#send(url, headers, body, timeoutMs);
+    }
+  }
+
+  #send(url: string, headers: Readonly<Record<string, string>>, body: string, timeoutMs: number): Promise<number> {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
     return new Promise((resolve, reject) => {
@@ -23,7 +35,8 @@ export class WebhookPoster {
       const timer = setTimeout(() => request.destroy(timeoutError(timeoutMs)), timeoutMs);
       const fail = (error: Error): void => {
         clearTimeout(timer);
-        reject(error);
+        const reset = (error as NodeJS.ErrnoException).code === 'ECONNRESET' && request.reusedSocket;
+        reject(reset ? new StaleConnection(error) : error);
       };
       request.once('error', fail);
       request.once('response', (response) => {
@@ -42,6 +55,12 @@ export class WebhookPoster {
   close(): void {
     this.#http.destroy();
     this.#https.destroy();
+  }
+}
+
+class StaleConnection extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
   }
 }
 
