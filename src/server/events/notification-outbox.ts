@@ -72,9 +72,9 @@ export class NotificationOutbox {
 
   /** One pass: match new events, then deliver what is due until nothing is. */
   async runOnce(signal?: AbortSignal): Promise<void> {
+    await this.match();
     // The rules are read once per pass, not once per delivery; so are the targets' signing keys.
     const rules = await this.context.store.notificationRules.list();
-    await this.match(rules);
     const pass: Pass = { rules: new Map(rules.map((rule) => [rule.arn, rule])), keys: new Map() };
     for (let round = 0; round < 100 && !signal?.aborted; round += 1) {
       const due = await this.context.store.notificationRules.due(this.context.clock(), DUE_PAGE, PER_QUEUE);
@@ -113,14 +113,15 @@ export class NotificationOutbox {
     }
   }
 
-  async match(listed?: readonly NotificationRule[]): Promise<void> {
+  async match(): Promise<void> {
     const { store, clock, newId } = this.context;
     for (;;) {
       const after = (await store.cursors.get(OUTBOX_CURSOR)) ?? 0;
       const events = await store.events.after(after, BATCH);
       const last = events.at(-1);
       if (!last) return;
-      const rules = (listed ?? (await store.notificationRules.list())).filter((r) => r.status === 'ENABLED');
+      // Read after the events, so that a rule made meanwhile (its afterSequence past them) is never skipped by the cursor.
+      const rules = (await store.notificationRules.list()).filter((r) => r.status === 'ENABLED');
       const now = clock();
       const deliveries: NotificationDelivery[] = [];
       for (const stored of events) {
@@ -140,7 +141,7 @@ export class NotificationOutbox {
     const { delivery, event, envelopeJson } = due;
     let rule = pass.rules.get(delivery.ruleArn);
     if (!rule) {
-      // Not in the pass's list: made since it was read.
+      // Not in the pass's list: made since it was read (after match).
       rule = await this.context.store.notificationRules.get(delivery.ruleArn);
       if (rule) pass.rules.set(rule.arn, rule);
     }
