@@ -20,7 +20,7 @@ import type { DeployJobPayload } from '../protocol/deploy-job.js';
 import { MAX_BUNDLE_BYTES } from '../deploy/bundle.js';
 import { shellBuildEnvironment } from './build-environment.js';
 import { reportDeployFault, reportInterruptedEvents, runDeployJob } from './run-deploy-job.js';
-import { silentLogger, type AgentLogger } from './agent-logger.js';
+import { jobFields, silentLogger, type AgentLogger } from './agent-logger.js';
 import { reportJobFault } from './job-fault.js';
 import { DEFAULT_BUILD_USER, ensureBuildUser, type RunAsPolicy } from './build-user.js';
 import type { ImageMapping } from '../core/image-map.js';
@@ -168,7 +168,9 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   };
 
   const runBuild = async (jobId: string, build: BuildJob, stopRequested: boolean | undefined): Promise<void> => {
-    logger.info(`leased ${jobId}`);
+    // Every line about this build carries its id and trace id (the same as the server's lines about it).
+    const jobLogger = logger.child(jobFields(jobId, build));
+    jobLogger.info(`leased ${jobId}`);
     try {
       const outcome = await runBuildJob({
         client,
@@ -184,14 +186,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         leaseAnswer: stopRequested === undefined ? undefined : { stopRequested },
         killGraceMs: options.killGraceMs,
         logLimitBytes: options.logLimitBytes,
-        logger,
+        logger: jobLogger,
         signal: stopping.signal,
       });
       options.onBuildFinished?.(jobId, outcome.buildStatus);
     } catch (error) {
       // nagare's own failure on this host: reported at once, so the build ends FAULT with the reason.
-      logger.error(`build ${jobId} could not be run: ${error instanceof Error ? error.message : String(error)}`);
-      const reported = await reportJobFault(client, build, options.name, error, logger, stopping.signal);
+      jobLogger.error(`build ${jobId} could not be run: ${error instanceof Error ? error.message : String(error)}`);
+      const reported = await reportJobFault(client, build, options.name, error, jobLogger, stopping.signal);
       options.onBuildFinished?.(jobId, reported ? 'FAULT' : undefined);
     }
   };
@@ -200,7 +202,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     const instance = options.instance;
     // The server targets deploy jobs at agents registered with an instance name only.
     if (!instance) throw new NagareError('AGENT_PROTOCOL_MISMATCH', `This agent serves no instance, so it cannot run deploy job ${jobId}`);
-    logger.info(`leased ${jobId}: deployment ${deploy.deploymentId} of ${deploy.applicationName}/${deploy.deploymentGroupName}`);
+    const jobLogger = logger.child(jobFields(jobId, deploy));
+    jobLogger.info(`leased ${jobId}: deployment ${deploy.deploymentId} of ${deploy.applicationName}/${deploy.deploymentGroupName}`);
     try {
       await runDeployJob({
         client,
@@ -210,12 +213,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
         hookEnvironment: shellBuildEnvironment(options.hostEnvironment, [options.token], undefined),
         heartbeatMs: options.heartbeatMs ?? 2000,
         maxBundleBytes: instance.maxBundleBytes ?? MAX_BUNDLE_BYTES,
-        logger,
+        logger: jobLogger,
         signal: stopping.signal,
       });
     } catch (error) {
-      logger.error(`deploy job ${jobId} could not be run: ${error instanceof Error ? error.message : String(error)}`);
-      await reportDeployFault(client, jobId, deploy, options.name, error, logger);
+      jobLogger.error(`deploy job ${jobId} could not be run: ${error instanceof Error ? error.message : String(error)}`);
+      await reportDeployFault(client, jobId, deploy, options.name, error, jobLogger);
     }
   };
   const done = loop().finally(() => workDir.release()).catch((error: unknown) => {

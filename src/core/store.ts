@@ -410,6 +410,18 @@ export interface EventsRepo {
 export interface DueDelivery {
   readonly delivery: NotificationDelivery;
   readonly event: StoredEvent;
+  /** The event's envelope as stored: the exact JSON a Webhook target receives (signed as it is, not serialised again). */
+  readonly envelopeJson: string;
+}
+
+/** What one attempt at a delivery came to. */
+export interface DeliveryAttempt {
+  readonly id: string;
+  readonly state: DeliveryState;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly lastError: string | undefined;
+  readonly at: number;
 }
 
 /** Notification rules and their outbox of deliveries. */
@@ -430,12 +442,15 @@ export interface NotificationRulesRepo {
    */
   enqueue(deliveries: readonly NotificationDelivery[], cursorName: string, upTo: number): Promise<void>;
   /**
-   * The head of each (rule, target) queue, the oldest PENDING delivery, when it is due by `now`:
-   * a later delivery of the same queue waits for it (ordered per rule and target).
+   * The head of each (rule, target) queue, the oldest PENDING delivery, when it is due by `now`,
+   * followed by up to `perQueue - 1` more PENDING deliveries of the same queue, in sequence order
+   * (at most `limit` in all). A later delivery of a queue waits for the one before it (ordered per
+   * rule and target): the caller sends a queue's deliveries one after another and stops at the
+   * first that fails.
    */
-  due(now: number, limit: number): Promise<DueDelivery[]>;
-  /** Records an attempt's outcome. */
-  recordAttempt(id: string, outcome: { readonly state: DeliveryState; readonly attempts: number; readonly nextAttemptAt: number; readonly lastError: string | undefined; readonly at: number }): Promise<void>;
+  due(now: number, limit: number, perQueue?: number): Promise<DueDelivery[]>;
+  /** Records the outcomes of attempts, all in one transaction. */
+  recordAttempts(attempts: readonly DeliveryAttempt[]): Promise<void>;
   /** A rule's deliveries in one state, newest first. */
   deliveries(ruleArn: string, state: DeliveryState, limit: number): Promise<NotificationDelivery[]>;
   /** How many deliveries of the rule are in each state. */

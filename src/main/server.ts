@@ -183,6 +183,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       unsubscribeEventWakeUps();
       unsubscribeBuildBatches();
       await intervalRunner.stop();
+      services.notificationOutbox.close();
       await mirrorPoller.stop();
       await notifier.close();
       await store.close();

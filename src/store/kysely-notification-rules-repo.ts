@@ -2,11 +2,15 @@
 import type { Kysely, Selectable } from 'kysely';
 import { NagareError } from '../core/errors.js';
 import type { DeliveryState, NotificationDelivery, NotificationRule, NotificationTarget } from '../core/notification-rule.js';
-import type { DueDelivery, NotificationRulesRepo } from '../core/store.js';
+import type { StoredEvent } from '../core/aws-event.js';
+import type { DeliveryAttempt, DueDelivery, NotificationRulesRepo } from '../core/store.js';
 import { storedEventOf } from './kysely-events-repo.js';
 import { pageLimit } from './page-token.js';
 import type { Database, NotificationDeliveriesTable, NotificationRulesTable } from './schema.js';
 import { conflictAs } from './store-errors.js';
+
+/** Rows (or ids) per statement: well under SQLite's and PostgreSQL's limits on bound parameters. */
+const INSERT_ROWS = 100;
 
 export class KyselyNotificationRulesRepo implements NotificationRulesRepo {
   readonly #db: Kysely<Database>;
@@ -44,10 +48,11 @@ export class KyselyNotificationRulesRepo implements NotificationRulesRepo {
 
   async enqueue(deliveries: readonly NotificationDelivery[], cursorName: string, upTo: number): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
-      for (const delivery of deliveries) {
+      // Many rows a statement: one statement to build and run instead of one per delivery.
+      for (let i = 0; i < deliveries.length; i += INSERT_ROWS) {
         await trx
           .insertInto('notification_deliveries')
-          .values(deliveryRow(delivery))
+          .values(deliveries.slice(i, i + INSERT_ROWS).map(deliveryRow))
           .onConflict((oc) => oc.columns(['rule_arn', 'target_address', 'event_sequence']).doNothing())
           .execute();
       }
@@ -59,38 +64,58 @@ export class KyselyNotificationRulesRepo implements NotificationRulesRepo {
     });
   }
 
-  async due(now: number, limit: number): Promise<DueDelivery[]> {
+  async due(now: number, limit: number, perQueue = 1): Promise<DueDelivery[]> {
+    // Each PENDING delivery with its place in its (rule, target) queue and when the queue's head is due.
+    const pending = this.#db
+      .selectFrom('notification_deliveries')
+      .selectAll()
+      .select((eb) => [
+        eb.fn.agg<number>('row_number').over((ob) => ob.partitionBy(['rule_arn', 'target_address']).orderBy('event_sequence')).as('position'),
+        eb.fn.agg<number>('first_value', ['next_attempt_at']).over((ob) => ob.partitionBy(['rule_arn', 'target_address']).orderBy('event_sequence')).as('head_due'),
+      ])
+      .where('state', '=', 'PENDING')
+      .as('d');
     const rows = await this.#db
-      .selectFrom('notification_deliveries as d')
+      .selectFrom(pending)
       .innerJoin('events as e', 'e.sequence', 'd.event_sequence')
       .selectAll('d')
-      .select(['e.envelope as envelope'])
-      .where('d.state', '=', 'PENDING')
-      .where('d.next_attempt_at', '<=', now)
-      .where((eb) =>
-        eb(
-          'd.event_sequence',
-          '=',
-          eb
-            .selectFrom('notification_deliveries as h')
-            .select((h) => h.fn.min('h.event_sequence').as('head'))
-            .whereRef('h.rule_arn', '=', 'd.rule_arn')
-            .whereRef('h.target_address', '=', 'd.target_address')
-            .where('h.state', '=', 'PENDING'),
-        ),
-      )
+      .select(['e.envelope as envelope', 'e.trace_id as trace_id'])
+      .where('d.position', '<=', perQueue)
+      .where('d.head_due', '<=', now)
       .orderBy('d.event_sequence')
       .limit(pageLimit(limit))
       .execute();
-    return rows.map((row) => ({ delivery: deliveryOf(row), event: storedEventOf({ sequence: row.event_sequence, envelope: row.envelope }) }));
+    // One event goes to every rule that matched it: parsed once.
+    const events = new Map<number, StoredEvent>();
+    return rows.map((row) => {
+      const sequence = Number(row.event_sequence);
+      let event = events.get(sequence);
+      if (!event) events.set(sequence, (event = storedEventOf({ sequence, envelope: row.envelope, trace_id: row.trace_id })));
+      return { delivery: deliveryOf(row), event, envelopeJson: row.envelope };
+    });
   }
 
-  async recordAttempt(id: string, outcome: { state: DeliveryState; attempts: number; nextAttemptAt: number; lastError: string | undefined; at: number }): Promise<void> {
-    await this.#db
-      .updateTable('notification_deliveries')
-      .set({ state: outcome.state, attempts: outcome.attempts, next_attempt_at: outcome.nextAttemptAt, last_error: outcome.lastError ?? null, updated_at: outcome.at })
-      .where('id', '=', id)
-      .execute();
+  async recordAttempts(attempts: readonly DeliveryAttempt[]): Promise<void> {
+    if (attempts.length === 0) return;
+    // Attempts with the same outcome (most often: delivered at the first try, in one round) are one statement.
+    const groups = new Map<string, { attempt: DeliveryAttempt; ids: string[] }>();
+    for (const attempt of attempts) {
+      const key = JSON.stringify([attempt.state, attempt.attempts, attempt.nextAttemptAt, attempt.lastError, attempt.at]);
+      const group = groups.get(key);
+      if (group) group.ids.push(attempt.id);
+      else groups.set(key, { attempt, ids: [attempt.id] });
+    }
+    await this.#db.transaction().execute(async (trx) => {
+      for (const { attempt, ids } of groups.values()) {
+        for (let i = 0; i < ids.length; i += INSERT_ROWS) {
+          await trx
+            .updateTable('notification_deliveries')
+            .set({ state: attempt.state, attempts: attempt.attempts, next_attempt_at: attempt.nextAttemptAt, last_error: attempt.lastError ?? null, updated_at: attempt.at })
+            .where('id', 'in', ids.slice(i, i + INSERT_ROWS))
+            .execute();
+        }
+      }
+    });
   }
 
   async deliveries(ruleArn: string, state: DeliveryState, limit: number): Promise<NotificationDelivery[]> {

@@ -8,6 +8,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { lineLogger } from '../../src/agent/agent-logger.js';
 import { AgentClient } from '../../src/client/agent-client.js';
 import { compileAgentConfig } from '../../src/config/agent-config.js';
 import { freePort } from '../support/processes.js';
@@ -29,7 +30,7 @@ test('an agent whose first server refuses connections registers with the next an
   const server = await startTestServer();
   const refused = `http://127.0.0.1:${await freePort()}`;
   const failovers: string[] = [];
-  const agent = await agentFor(server, { serverUrl: `${refused},${server.url}`, logger: { info: () => undefined, warn: (message: string) => failovers.push(message), error: () => undefined } });
+  const agent = await agentFor(server, { serverUrl: `${refused},${server.url}`, logger: lineLogger((line) => failovers.push(line)) });
   try {
     const build = await waitForBuild(server, await startBuild(server, await createProject(server, 'version: 0.2\nphases:\n  build:\n    commands: [echo ran-on-the-second]\n')));
     assert.equal(build.buildStatus, 'SUCCEEDED');

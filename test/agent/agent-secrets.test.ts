@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { BatchGetBuildsCommand } from '@aws-sdk/client-codebuild';
-import type { AgentLogger } from '../../src/agent/agent-logger.js';
+import { lineLogger, type AgentLogger } from '../../src/agent/agent-logger.js';
 import { startTestServer } from '../support/test-server.js';
 import { requirement } from '../support/requirements.js';
 import { codeBuildClient } from '../api/aws/codebuild-server.js';
@@ -42,7 +42,8 @@ const AGENT_BUILDSPEC = LEAKING_BUILDSPEC.slice(0, LEAKING_BUILDSPEC.indexOf('ar
 
 function collectingLogger(): AgentLogger & { lines: string[] } {
   const lines: string[] = [];
-  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
+  const logger = lineLogger((line) => lines.push(line));
+  return { ...logger, lines };
 }
 
 for (const [executor, image, skip] of IMAGES) {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { lineLogger } from '../../src/agent/agent-logger.js';
 import { freePort } from '../support/processes.js';
 import { startTestServer } from '../support/test-server.js';
 import { agentFor, createProject, startBuild, storedLog, waitFor, waitForBuild } from './agent-harness.js';
@@ -14,7 +15,7 @@ test('the agent rides out a server restart mid-build: the build completes and no
   let server = await startTestServer({ port });
   const { dataDir } = server;
   const warnings: string[] = [];
-  const agent = await agentFor(server, { logger: { info: () => undefined, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) } });
+  const agent = await agentFor(server, { logger: lineLogger((line) => { if (!line.includes(' INFO ')) warnings.push(line); }) });
   try {
     const name = await createProject(server, 'version: 0.2\nphases:\n  build:\n    commands:\n      - for i in $(seq 1 60); do echo "tick $i"; sleep 0.05; done\n  post_build:\n    commands: [echo after-restart]\n');
     const id = await startBuild(server, name);

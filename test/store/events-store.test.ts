@@ -76,14 +76,35 @@ for (const database of ['sqlite', 'postgres'] as const) {
       await store.notificationRules.enqueue([delivery('again', 'arn:r1', first.sequence)], 'outbox', second.sequence);
       assert.equal(await store.cursors.get('outbox'), second.sequence);
       assert.deepEqual((await store.notificationRules.due(T0, 10)).map((d) => d.delivery.id).sort(), ['d1', 'd3'], 'd2 waits for d1');
-      await store.notificationRules.recordAttempt('d1', { state: 'PENDING', attempts: 1, nextAttemptAt: T0 + 1000, lastError: 'HTTP 503', at: T0 });
+      await store.notificationRules.recordAttempts([{ id: 'd1', state: 'PENDING', attempts: 1, nextAttemptAt: T0 + 1000, lastError: 'HTTP 503', at: T0 }]);
       assert.deepEqual((await store.notificationRules.due(T0, 10)).map((d) => d.delivery.id), ['d3'], 'd1 backs off, and d2 still waits');
-      await store.notificationRules.recordAttempt('d1', { state: 'DEAD', attempts: 8, nextAttemptAt: T0, lastError: 'gone', at: T0 });
+      await store.notificationRules.recordAttempts([{ id: 'd1', state: 'DEAD', attempts: 8, nextAttemptAt: T0, lastError: 'gone', at: T0 }]);
       assert.deepEqual((await store.notificationRules.due(T0, 10)).map((d) => d.delivery.id).sort(), ['d2', 'd3'], 'a dead letter unblocks its queue');
       assert.deepEqual(await store.notificationRules.countByState('arn:r1'), { PENDING: 2, DELIVERED: 0, DEAD: 1 });
       assert.equal((await store.notificationRules.due(T0, 10)).find((d) => d.delivery.id === 'd2')?.event.event.id, 'x2');
       assert.equal(await store.notificationRules.delete('arn:r1'), true);
       assert.deepEqual(await store.notificationRules.due(T0, 10), [], 'its deliveries went with it');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test(`the outbox hands out a due queue's head with the deliveries behind it, in order, and none of a queue whose head backs off (${database})`, { skip: database === 'postgres' ? postgres : false }, async () => {
+    const store = await open(database);
+    try {
+      const events = await store.events.append([event('y1'), event('y2'), event('y3')]);
+      const [s1, s2, s3] = events.map((e) => e.sequence);
+      assert.ok(s1 !== undefined && s2 !== undefined && s3 !== undefined);
+      await store.notificationRules.create(rule('arn:r2', 'two'));
+      await store.notificationRules.enqueue([delivery('a1', 'arn:r2', s1), delivery('a2', 'arn:r2', s2), delivery('a3', 'arn:r2', s3), delivery('b1', 'arn:r2', s2, 'http://b/')], 'outbox', s3);
+      const ids = async (perQueue: number): Promise<string[]> => (await store.notificationRules.due(T0, 10, perQueue)).map((d) => d.delivery.id);
+      assert.deepEqual(await ids(2), ['a1', 'a2', 'b1'], 'two of queue a, in sequence order, and queue b');
+      assert.deepEqual(await ids(10), ['a1', 'a2', 'b1', 'a3']);
+      const [head] = await store.notificationRules.due(T0, 1, 10);
+      assert.equal(head?.envelopeJson, JSON.stringify(event('y1')), 'the envelope as stored, for the body');
+      await store.notificationRules.recordAttempts([{ id: 'a1', state: 'DELIVERED', attempts: 1, nextAttemptAt: T0, lastError: undefined, at: T0 }, { id: 'a2', state: 'PENDING', attempts: 1, nextAttemptAt: T0 + 1000, lastError: 'HTTP 503', at: T0 }]);
+      assert.deepEqual(await ids(10), ['b1'], 'a2 backs off and a3 waits behind it');
+      assert.deepEqual(await store.notificationRules.countByState('arn:r2'), { PENDING: 3, DELIVERED: 1, DEAD: 0 });
     } finally {
       await store.close();
     }

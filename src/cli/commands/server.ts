@@ -7,6 +7,8 @@ import type { Command } from 'commander';
 import { compileServerConfig, type ServerConfig, type ServerFlags } from '../../config/server-config.js';
 import { isNagareError } from '../../core/errors.js';
 import type { FleetsService } from '../../server/agents/fleets-service.js';
+import type { Logger } from '../../server/logger.js';
+import type { AgentLogger } from '../../agent/agent-logger.js';
 import { DEFAULT_PROFILE, readUserConfig, saveProfile, userConfigFile } from '../../config/user-config.js';
 import type { CommandOutcome } from '../outcome.js';
 
@@ -100,6 +102,7 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
         ...config.buildIsolation,
         imageMap: config.imageMap,
         instance: config.agentInstance,
+        logger: embeddedAgentLogger(server.logger.child({ agent: 'embedded' })),
       })
     : undefined;
   if (agent) process.stderr.write(`Builds: ${agent.buildsRunAs}; work directory ${config.agentWorkDir}\n`);
@@ -119,6 +122,19 @@ async function run(config: ServerConfig, embeddedAgent: boolean): Promise<Comman
   await server.stop();
   process.stderr.write('stopped\n');
   return { kind: 'stopped' };
+}
+
+/**
+ * The embedded agent's lines go to the server's log as records of their own, their fields
+ * (`buildId`, `traceId` …) beside the server's, so that one search by trace id finds both.
+ */
+function embeddedAgentLogger(logger: Logger): AgentLogger {
+  return {
+    info: (message) => logger.info(message),
+    warn: (message) => logger.warn(message),
+    error: (message) => logger.error(message),
+    child: (fields) => embeddedAgentLogger(logger.child(Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)))),
+  };
 }
 
 /** `nagare up --fleet NAME`: the fleet exists afterwards (a new one is a small Linux fleet, as CreateFleet's defaults). */

@@ -231,11 +231,11 @@ export class DeploymentEffects {
     if (result.status !== 'Failed') throw deployError('API_INVALID_INPUT', 'InvalidInputException', `An interrupted lifecycle event is reported Failed, not ${result.status}`);
     const job = await this.context.store.jobs.get(jobId);
     if (!job || job.kind !== 'deploy') throw deployError('API_NOT_FOUND', 'InvalidInputException', `No deploy job ${jobId}`);
-    const { deploymentId, instanceName } = payloadOf(job);
+    const { deploymentId, instanceName, traceParent } = payloadOf(job);
     const instance = await this.context.store.instances.get(instanceName);
     if (instance?.agentId !== agentId) throw new NagareError('AGENT_LEASE_EXPIRED', `The deploy job ${jobId} is for instance ${instanceName}, which this agent does not serve`);
     if (job.state === 'DONE' || !(await this.context.store.jobs.cancel(jobId))) return { stopRequested: true };
-    this.context.logger.info({ jobId, agentId, event: result.name }, 'deploy job interrupted by an agent restart');
+    this.context.logger.info({ jobId, agentId, deploymentId, event: result.name, traceId: traceIdOf(traceParent) }, 'deploy job interrupted by an agent restart');
     const transition = await this.deployments.dispatch(deploymentId, { type: 'INSTANCE_ENDED', at: this.context.clock(), instanceName, events: [toLifecycleEvent(result)] });
     return { stopRequested: transition.error !== undefined };
   }
@@ -258,7 +258,7 @@ export class DeploymentEffects {
     const { store, clock } = this.context;
     for (const { deployment } of await store.deployments.withPendingEffects()) {
       // One deployment whose effects fail (they stay pending, for the next pass) holds up no other work.
-      await this.settle(deployment).catch((error: unknown) => this.context.logger.error({ err: error, deploymentId: deployment.deploymentId }, 'carrying out the ending effects of a deployment failed; retried next pass'));
+      await this.settle(deployment).catch((error: unknown) => this.context.logger.error({ err: error, deploymentId: deployment.deploymentId, traceId: traceIdOf(deployment.traceParent) }, 'carrying out the ending effects of a deployment failed; retried next pass'));
     }
     for (const job of await store.jobs.expired(clock())) {
       if (job.kind !== 'deploy') continue;

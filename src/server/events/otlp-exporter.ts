@@ -1,11 +1,11 @@
 /**
- * `--otlp-endpoint`: spans of pushes, pipeline executions, action attempts, builds and deployments
- * POSTed as OTLP/HTTP JSON to `<endpoint>/v1/traces` (otlp-spans.ts). One component of the
- * interval runner (one server of a cluster exports), registered only when an endpoint is set: off
- * by default, and then nothing runs and nothing is kept.
+ * `--otlp-endpoint`: spans of pushes, pipeline executions, action attempts, builds, deployments,
+ * their instances and lifecycle events POSTed as OTLP/HTTP JSON to `<endpoint>/v1/traces`
+ * (otlp-spans.ts). One component of the interval runner (one server of a cluster exports),
+ * registered only when an endpoint is set: off by default, and then nothing runs and nothing is kept.
  *
  * The event log is the outbox. Each pass reads the events after its cursor, turns those that end
- * something (a push, an ended action, execution, build or deployment) into spans from the stored
+ * something (a push, an ended action, execution, build, deployment or instance) into spans from the stored
  * state, POSTs them, and moves the cursor only when the collector answered 2xx. So a span is sent
  * at least once, even across a restart or a collector that is down for hours; a repeat carries the
  * same trace and span ids (they are derived, not random), which collectors merge.
@@ -18,8 +18,8 @@ import type { StoredEvent } from '../../core/aws-event.js';
 import type { ExecutionState } from '../../core/pipeline-execution.js';
 import type { Component } from '../interval-runner.js';
 import type { ServerContext } from '../server-context.js';
-import { DEPLOYMENT_STATE_CHANGE } from './deployment-events.js';
-import { actionSpan, buildSpan, deploymentSpan, executionSpan, exportTraceServiceRequest, pushSpan, type OtlpSpan } from './otlp-spans.js';
+import { DEPLOYMENT_STATE_CHANGE, INSTANCE_STATE_CHANGE } from './deployment-events.js';
+import { actionSpan, buildSpan, deploymentSpan, executionSpan, exportTraceServiceRequest, instanceSpans, pushSpan, type OtlpSpan } from './otlp-spans.js';
 
 export interface OtlpExportOptions {
   /** The collector's base URL (`http://collector:4318`); spans go to `<endpoint>/v1/traces`. */
@@ -39,6 +39,7 @@ const BATCH = 200;
 const ENDED_PIPELINE = new Set(['SUCCEEDED', 'FAILED', 'STOPPED', 'SUPERSEDED', 'CANCELED']);
 const ENDED_ACTION = new Set(['SUCCEEDED', 'FAILED', 'ABANDONED', 'CANCELED']);
 const ENDED_DEPLOYMENT = new Set(['SUCCESS', 'FAILURE', 'STOP']);
+const ENDED_INSTANCE = new Set(['SUCCESS', 'FAILURE']);
 
 export class OtlpExporter {
   readonly #options: Required<OtlpExportOptions>;
@@ -106,6 +107,12 @@ export class OtlpExporter {
         const stored = await store.deployments.get(text('deploymentId'));
         const deployed = stored ? deploymentSpan(stored.deployment) : undefined;
         return deployed ? [deployed] : [];
+      }
+      case INSTANCE_STATE_CHANGE: {
+        if (!ENDED_INSTANCE.has(text('state'))) return [];
+        const stored = await store.deployments.get(text('deploymentId'));
+        const instance = stored?.deployment.rollout.instances.find((i) => i.instanceName === text('instanceId'));
+        return stored && instance ? instanceSpans(stored.deployment, instance) : [];
       }
       default:
         return [];

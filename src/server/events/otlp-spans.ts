@@ -6,14 +6,16 @@
  * (executions, builds, deployments) rather than recorded in memory, so no SDK state is needed.
  *
  * The spans of one push: the push (root) → the pipeline execution → each action attempt → the build
- * or deployment the attempt started. An API caller's span stands where the push's would.
+ * or deployment the attempt started → each instance of a deployment → that instance's lifecycle
+ * events. An API caller's span stands where the push's would.
  * Attributes name things (ids, names, statuses), never a variable, a log line or a secret.
  */
 import type { AwsEvent } from '../../core/aws-event.js';
 import type { Deployment } from '../../core/deployment.js';
+import type { RolloutInstance } from '../../core/deployment-rollout-types.js';
 import type { ActionRun, ExecutionState } from '../../core/pipeline-execution.js';
 import type { StoredBuild } from '../../core/store.js';
-import { actionSpanId, executionSpanId, executionTraceId, pushSpanId, spanIdOf, traceIdOf } from './trace.js';
+import { actionSpanId, executionSpanId, executionTraceId, instanceSpanId, lifecycleEventSpanId, pushSpanId, spanIdOf, traceIdOf } from './trace.js';
 
 type AnyValue = { readonly stringValue: string } | { readonly intValue: string } | { readonly boolValue: boolean };
 export interface OtlpAttribute {
@@ -146,6 +148,50 @@ export function deploymentSpan(deployment: Deployment): OtlpSpan | undefined {
     attributes: attributes({ 'nagare.application': deployment.applicationName, 'nagare.deployment_group': deployment.deploymentGroupName, 'nagare.deployment_id': deployment.deploymentId, 'nagare.status': rollout.status, 'nagare.instances': rollout.instances.length }),
     status: status(rollout.status === 'Succeeded', `${rollout.status}${rollout.errorInformation ? `: ${rollout.errorInformation.code}` : ''}`),
   });
+}
+
+/**
+ * An ended instance of a deployment: its span under the deployment's, and one child span per
+ * lifecycle event it ran (Skipped and never-started events have none). Diagnostics go as the
+ * error code and the script's name only: their message and log tail are the hook's output.
+ */
+export function instanceSpans(deployment: Deployment, instance: RolloutInstance): OtlpSpan[] {
+  const traceId = traceIdOf(deployment.traceParent);
+  const deploymentSpanId = spanIdOf(deployment.traceParent);
+  if (traceId === undefined || deploymentSpanId === undefined || instance.startTime === undefined) return [];
+  const { deploymentId } = deployment;
+  const end = instance.endTime ?? deployment.rollout.completeTime ?? instance.startTime;
+  const parentSpanId = instanceSpanId(deploymentId, instance.instanceName);
+  const events = instance.lifecycleEvents.flatMap((event): OtlpSpan[] => {
+    if (event.startTime === undefined || event.status === 'Skipped' || event.status === 'Pending') return [];
+    const code = event.diagnostics?.errorCode;
+    return [span({
+      traceId,
+      spanId: lifecycleEventSpanId(deploymentId, instance.instanceName, event.lifecycleEventName),
+      parentSpanId,
+      name: event.lifecycleEventName,
+      kind: SPAN_KIND_INTERNAL,
+      start: event.startTime,
+      end: event.endTime ?? end,
+      attributes: attributes({ 'nagare.deployment_id': deploymentId, 'nagare.instance': instance.instanceName, 'nagare.lifecycle_event': event.lifecycleEventName, 'nagare.status': event.status, 'nagare.error_code': code, 'nagare.script': event.diagnostics?.scriptName || undefined }),
+      status: status(event.status === 'Succeeded', `${event.status}${code ? `: ${code}` : ''}`),
+    })];
+  });
+  const failure = instance.failure?.code ?? instance.lifecycleEvents.find((e) => e.status === 'Failed')?.lifecycleEventName;
+  return [
+    span({
+      traceId,
+      spanId: parentSpanId,
+      parentSpanId: deploymentSpanId,
+      name: `instance ${instance.instanceName}`,
+      kind: SPAN_KIND_INTERNAL,
+      start: instance.startTime,
+      end,
+      attributes: attributes({ 'nagare.deployment_id': deploymentId, 'nagare.instance': instance.instanceName, 'nagare.status': instance.status, 'nagare.failure': instance.failure?.code }),
+      status: status(instance.status === 'Succeeded', `${instance.status}${failure ? `: ${failure}` : ''}`),
+    }),
+    ...events,
+  ];
 }
 
 /** The request body of `POST /v1/traces`: one resource (this server), one scope. */

@@ -111,3 +111,13 @@ export async function pipelineActionTrace(store: Pick<Store, 'pipelines'>, ref: 
   const execution = (await store.pipelines.get(ref.pipelineName))?.runtime.executions.find((e) => e.pipelineExecutionId === ref.executionId);
   return actionTraceContext({ pipelineExecutionId: ref.executionId, traceParent: execution?.traceParent }, ref);
 }
+
+/** One instance's part of a deployment: a span under the deployment's, parent of its lifecycle events. */
+export function instanceSpanId(deploymentId: string, instanceName: string): string {
+  return hex(`span:instance:${JSON.stringify([deploymentId, instanceName])}`, 16);
+}
+
+/** One lifecycle event (a hook or DownloadBundle, Install …) of one instance in a deployment. */
+export function lifecycleEventSpanId(deploymentId: string, instanceName: string, lifecycleEventName: string): string {
+  return hex(`span:lifecycle:${JSON.stringify([deploymentId, instanceName, lifecycleEventName])}`, 16);
+}

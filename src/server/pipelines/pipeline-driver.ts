@@ -19,7 +19,7 @@ import { pendingEffects, nextDeadline, type AbandonedAction, type PipelineEffect
 import { sourceActionsTriggeredBy } from '../../core/pipeline-triggers.js';
 import type { PushEvent } from '../../core/store.js';
 import type { DomainEvent } from '../events/event-bus.js';
-import { executionTraceId, pushTraceParent } from '../events/trace.js';
+import { executionTraceId, pushTraceParent, traceIdOf } from '../events/trace.js';
 import type { ActionResult } from './providers/action-provider.js';
 import { defaultProviders, type ActionProviderRegistry } from './providers/registry.js';
 import type { Component } from '../interval-runner.js';
@@ -100,7 +100,7 @@ export class PipelineDriver {
         traceParent: pushTraceParent(push.repositoryName, push.sequence),
       }).catch((error: unknown) => {
         if (error instanceof NagareError && error.details.awsException === 'ConflictException') return; // already started
-        this.context.logger.error({ err: error, pipeline: stored.definition.name }, 'could not start a pipeline for a push');
+        this.context.logger.error({ err: error, pipeline: stored.definition.name, traceId: traceIdOf(pushTraceParent(push.repositoryName, push.sequence)) }, 'could not start a pipeline for a push');
       });
     }
     await this.context.store.cursors.advance(PUSH_CURSOR, push.sequence);
@@ -154,7 +154,17 @@ export class PipelineDriver {
         }
       }
     } catch (error) {
-      this.context.logger.error({ err: error, pipeline: pipelineName, effect: effect.type }, 'a pipeline effect failed');
+      this.context.logger.error({ err: error, pipeline: pipelineName, executionId: effect.executionId, effect: effect.type, traceId: await this.traceIdOf(pipelineName, effect.executionId) }, 'a pipeline effect failed');
+    }
+  }
+
+  /** An execution's trace id for a line about a failure; none when the execution cannot be read either. */
+  private async traceIdOf(pipelineName: string, executionId: string): Promise<string | undefined> {
+    try {
+      const execution = await this.services.pipelines.execution(pipelineName, executionId);
+      return execution ? executionTraceId(executionId, execution.traceParent) : undefined;
+    } catch {
+      return undefined;
     }
   }
 
@@ -209,7 +219,11 @@ export class PipelineDriver {
       ? { type: 'ACTION_SUCCEEDED' as const, ...common, outputArtifacts: result.outputArtifacts, outputVariables: result.outputVariables, ...(result.summary ? { summary: result.summary } : {}), ...(result.externalExecutionId ? { externalExecutionId: result.externalExecutionId } : {}), ...(result.revision ? { revision: result.revision } : {}) }
       : { type: 'ACTION_FAILED' as const, ...common, message: result.message, ...(result.externalExecutionId ? { externalExecutionId: result.externalExecutionId } : {}) };
     // A late result for an action that was abandoned or retried is refused by the machine: fine.
-    await this.services.pipelines.dispatch(pipelineName, command).catch((error: unknown) => this.context.logger.warn({ err: error, pipeline: pipelineName, action: ref.actionName }, 'action result not applied'));
+    try {
+      await this.services.pipelines.dispatch(pipelineName, command);
+    } catch (error) {
+      this.context.logger.warn({ err: error, pipeline: pipelineName, executionId: ref.executionId, action: ref.actionName, traceId: await this.traceIdOf(pipelineName, ref.executionId) }, 'action result not applied');
+    }
   }
 }
 

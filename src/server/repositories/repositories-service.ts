@@ -25,6 +25,7 @@ import { KeyedLock } from '../../git/keyed-lock.js';
 import { checkRepositoryName } from '../../git/repository-name.js';
 import type { ServerContext } from '../server-context.js';
 import { pushEvents } from '../events/aws-events.js';
+import { pushTraceParent, traceIdOf } from '../events/trace.js';
 
 export type { CommitInfo, GitPerson } from '../../git/git-objects.js';
 export type { PushEvent, StoredRepository } from '../../core/store.js';
@@ -201,7 +202,8 @@ export class RepositoriesService {
     const events = await Promise.all(updates.map(async (update) => ({ ...update, repositoryName: repository.name, changedPaths: await changedPaths(gitDir, update), pushedAt, pusher })));
     const recorded = await this.context.store.repositories.recordPush(events, (stored) => pushEvents(this.context, repository, stored));
     await this.#chooseDefaultBranch(repository, recorded);
-    this.context.logger.info({ repository: repository.name, pusher, refs: recorded.map((e) => e.ref) }, 'push received');
+    // Each ref a push changes starts a trace of its own (docs/events.md): one trace id per ref, in the same order.
+    this.context.logger.info({ repository: repository.name, pusher, refs: recorded.map((e) => e.ref), traceIds: recorded.map((e) => traceIdOf(pushTraceParent(e.repositoryName, e.sequence))) }, 'push received');
     for (const push of recorded) this.context.events.publish({ type: 'Pushed', push });
     return recorded;
   }

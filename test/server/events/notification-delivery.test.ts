@@ -111,6 +111,8 @@ test('deliveries survive 503s and a timeout, arrive signed, in order, with the s
     assert.equal(r.idempotencyKey, r.deliveryId);
   }
   assert.equal(new Set(mine.map((r) => r.deliveryId)).size, mine.length, 'no duplicates here; a duplicate would carry the same id');
+  // The receiver has the last POST before the server has stored its answer.
+  await waitFor('the six to be recorded', async () => ((await api('GET', `/${encodeURIComponent(arn)}`, server.token)).json.deliveries as { PENDING: number }).PENDING === 0, 20_000);
   const shown = await api('GET', `/${encodeURIComponent(arn)}`, server.token);
   assert.deepEqual(shown.json.deliveries, { PENDING: 0, DELIVERED: 6, DEAD: 0 });
   assert.ok(!JSON.stringify(shown.json).includes(SECRET), 'the secret is never shown');

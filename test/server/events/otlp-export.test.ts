@@ -2,7 +2,7 @@
  * `--otlp-endpoint`: a push → its pipeline execution → two builds reach an OTLP receiver (a small
  * node:http server decoding OTLP/HTTP JSON) as spans of one trace with correct parent links:
  * push (root) → execution → action attempts → builds; a deployment hangs under the attempt that
- * started it. A refused export is sent again; with no endpoint nothing is registered.
+ * started it, its instances under it and their lifecycle events under them. A refused export is sent again; with no endpoint nothing is registered.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -141,6 +141,23 @@ test('a deployment started under an action attempt is exported as a span under t
   assert.ok(span);
   assert.deepEqual([span.traceId, span.parentSpanId, attribute(span, 'nagare.deployment_id'), attribute(span, 'nagare.status')], [parentTrace.traceId, parentTrace.spanId, created.deploymentId, 'Failed']);
   assert.equal(span.status.code, 2, 'a failed deployment is STATUS_CODE_ERROR');
+
+  // Its instance hangs under it, and the instance's lifecycle events under the instance.
+  await waitFor('the instance spans to be exported', () => [...received().values()].some((s) => s.name === 'instance web-1' && s.traceId === parentTrace.traceId));
+  const spans = [...received().values()].filter((s) => s.traceId === parentTrace.traceId);
+  const instance = spans.find((s) => s.name === 'instance web-1');
+  assert.ok(instance);
+  assert.deepEqual([instance.parentSpanId, attribute(instance, 'nagare.instance'), attribute(instance, 'nagare.status'), instance.status.code], [span.spanId, 'web-1', 'Failed', 2]);
+  const events = spans.filter((s) => s.parentSpanId === instance.spanId);
+  assert.deepEqual(events.map((s) => s.name), ['ApplicationStop', 'DownloadBundle', 'BeforeInstall', 'Install', 'AfterInstall', 'ApplicationStart', 'ValidateService'], 'one span per lifecycle event, in order');
+  for (const event of events) {
+    assert.equal(attribute(event, 'nagare.lifecycle_event'), event.name);
+    assert.ok(BigInt(event.endTimeUnixNano) >= BigInt(event.startTimeUnixNano));
+  }
+  const failed = events.find((s) => s.name === 'ValidateService');
+  assert.deepEqual([failed?.status.code, attribute(failed ?? span, 'nagare.error_code'), attribute(failed ?? span, 'nagare.script')], [2, 'ScriptFailed', 'scripts/check.sh']);
+  assert.ok(events.filter((s) => s !== failed).every((s) => s.status.code === 1), 'the events before it succeeded');
+  assert.ok(!JSON.stringify(requests).includes('health check failed'), 'a hook\'s output (its log tail) is never in a span');
 });
 
 test('with no --otlp-endpoint nothing exports spans (the component is not registered)', async () => {

@@ -1,7 +1,7 @@
 /**
  * One trace id per pipeline execution: every build its actions start carries it in a W3C
  * traceparent, which reaches the build as TRACEPARENT and NAGARE_TRACE_ID (so tools inside the
- * build continue the trace) and the server's "build queued" log line.
+ * build continue the trace), the server's log lines about it and the agent's lines about its job.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -10,8 +10,11 @@ import { codebuildVariables, type BuildIdentity } from '../../../src/build/envir
 import type { AwsEvent } from '../../../src/core/aws-event.js';
 import { buildJobSchema } from '../../../src/protocol/build-job.js';
 import { executionTraceId } from '../../../src/server/events/trace.js';
+import { lineLogger } from '../../../src/agent/agent-logger.js';
+import { parsePipeline } from '../../../src/spec/pipeline.js';
+import { authedUrl, commitFiles, gitOk, tempDir } from '../../git/git-client.js';
 import { startTestServer, type TestServer } from '../../support/test-server.js';
-import { waitFor } from '../../agent/agent-harness.js';
+import { agentFor, waitFor } from '../../agent/agent-harness.js';
 import { pipelineFixture } from '../pipeline-fixture.js';
 
 let server: TestServer;
@@ -105,4 +108,55 @@ test('the AWS StartBuild (SigV4, the official SDK) honours the request\'s tracep
   const job = (await server.services.builds.get(build.id)).record.job;
   assert.equal(job.traceParent?.split('-')[1], '0af7651916cd43dd8448eb211c80319c');
   assert.equal(job.parentSpanId, 'b7ad6b7169203331');
+});
+
+test('one push → execution → two builds → approval: the events, the server\'s log lines and the agent\'s lines about each job carry one trace id', async () => {
+  await server.services.repositories.create({ repositoryName: 'journey' });
+  const buildAction = (name: string) => ({ name, actionTypeId: { category: 'Build', owner: 'AWS', provider: 'CodeBuild', version: '1' }, configuration: { ProjectName: `journey-${name.toLowerCase()}` }, inputArtifacts: [{ name: 'SourceArtifact' }] });
+  for (const project of ['journey-unit', 'journey-lint']) {
+    await server.services.projects.create({ name: project, source: { type: 'CODEPIPELINE', buildspec: 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo built\n' }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' } });
+  }
+  await server.services.pipelines.apply(parsePipeline(JSON.stringify({
+    name: 'journey',
+    stages: [
+      { name: 'Source', actions: [{ name: 'Source', actionTypeId: { category: 'Source', owner: 'AWS', provider: 'CodeCommit', version: '1' }, configuration: { RepositoryName: 'journey', BranchName: 'main' }, outputArtifacts: [{ name: 'SourceArtifact' }] }] },
+      { name: 'Build', actions: [buildAction('Unit'), buildAction('Lint')] },
+      { name: 'Approval', actions: [{ name: 'Approve', actionTypeId: { category: 'Approval', owner: 'AWS', provider: 'Manual', version: '1' } }] },
+    ],
+  }), 'pipeline.json'));
+  const agentLines: string[] = [];
+  const agent = await agentFor(server, { logger: lineLogger((line) => agentLines.push(line)) });
+  try {
+    const work = await tempDir('journey');
+    await gitOk(work, ['init', '--quiet', '--initial-branch', 'main']);
+    await commitFiles(work, { 'README.md': 'hi\n' }, 'first');
+    await gitOk(work, ['push', '--quiet', authedUrl(server.url, 'journey', server.token), 'main']);
+    await waitFor('the approval to wait', async () => (await server.services.pipelines.runtime('journey')).executions[0]?.stages.Approval?.status === 'InProgress', 60_000);
+    const [execution] = (await server.services.pipelines.runtime('journey')).executions;
+    assert.ok(execution);
+    const traceId = executionTraceId(execution.pipelineExecutionId, execution.traceParent);
+    const builds = (await Promise.all(['journey-unit', 'journey-lint'].map(async (project) => (await server.services.builds.listForProject(project, { limit: 5 })).items))).flat();
+    assert.equal(builds.length, 2);
+
+    const events = await server.services.context.store.events.after(0, 10_000, { traceId });
+    const kinds = new Set(events.map((e) => e.event['detail-type']));
+    for (const kind of ['CodeCommit Repository State Change', 'CodePipeline Pipeline Execution State Change', 'CodePipeline Action Execution State Change', 'CodeBuild Build State Change', 'CodeBuild Build Phase Change']) assert.ok(kinds.has(kind), `${kind} in the trace's events`);
+    assert.ok(events.some((e) => e.event.detail.state === 'STARTED' && (e.event.detail.type as { category?: string } | undefined)?.category === 'Approval'), 'the approval\'s STARTED event is in the trace');
+
+    const serverLines = server.logs().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { msg: string; traceId?: string; traceIds?: string[]; buildId?: string; executionId?: string });
+    const aboutThis = (l: (typeof serverLines)[number]): boolean => builds.some((b) => l.buildId === b) || l.executionId === execution.pipelineExecutionId;
+    for (const line of serverLines.filter(aboutThis)) assert.equal(line.traceId, traceId, `the server's line "${line.msg}" carries the trace id`);
+    const traced = serverLines.filter((l) => l.traceId === traceId || l.traceIds?.includes(traceId)).map((l) => l.msg);
+    for (const msg of ['push received', 'pipeline execution started', 'build queued', 'build leased', 'build completed', 'manual approval waiting']) assert.ok(traced.includes(msg), `"${msg}" in ${traced.join(', ')}`);
+
+    // The agent says a build ended after the server took its result, which may come after the approval waits.
+    await waitFor('the agent to log both results', () => builds.every((b) => agentLines.some((l) => l.includes(b) && l.includes(' SUCCEEDED'))));
+    for (const buildId of builds) {
+      const lines = agentLines.filter((l) => l.includes(buildId));
+      assert.ok(lines.some((l) => l.includes(' leased ')) && lines.some((l) => l.includes(' SUCCEEDED')), `the agent's lines about ${buildId}: ${lines.join('')}`);
+      for (const line of lines) assert.ok(line.includes(`traceId=${traceId}`) && line.includes(`buildId=${buildId}`), `the agent's line carries the build and its trace: ${line}`);
+    }
+  } finally {
+    await agent.stop();
+  }
 });
