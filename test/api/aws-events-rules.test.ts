@@ -91,3 +91,25 @@ test('EventBridge refuses bad rules: a malformed pattern, a bad schedule, a cidr
   assert.equal((await events('ListRules', {})).body.Rules instanceof Array, true);
   assert.deepEqual(((await events('ListRules', { NamePrefix: 'every' })).body.Rules as { Name: string }[]).map((r) => r.Name), ['every-minute']);
 });
+
+test('a rule enabled after events passed (no pattern rule enabled then) fires only for events after it, not for those it missed', async () => {
+  const buildspec = 'version: 0.2\nphases:\n  build:\n    commands:\n      - echo hi\n';
+  for (const name of ['watched', 'on-watched-target']) {
+    await server.services.projects.create({ name, source: { type: 'NO_SOURCE', buildspec }, environment: { image: 'shell' }, artifacts: { type: 'NO_ARTIFACTS' } });
+  }
+  assert.equal((await events('DisableRule', { Name: 'after-upstream' })).status, 200, 'no pattern rule is enabled now');
+  const pattern = { source: ['aws.codebuild'], 'detail-type': ['CodeBuild Build State Change'], detail: { 'project-name': ['watched'], 'build-status': ['IN_PROGRESS'] } };
+  assert.equal((await events('PutRule', { Name: 'on-watched', EventPattern: JSON.stringify(pattern), State: 'DISABLED' })).status, 200);
+  assert.equal((await events('PutTargets', { Rule: 'on-watched', Targets: [{ Id: 'build', Arn: 'arn:aws:codebuild:us-east-1:000000000000:project/on-watched-target' }] })).body.FailedEntryCount, 0);
+  const targetBuilds = async (): Promise<number> => (await server.services.builds.listForProject('on-watched-target', { limit: 10 })).items.length;
+
+  await server.services.builds.startBuild({ projectName: 'watched', initiator: 'test' });
+  await server.intervalRunner.runNow('event-rules');
+  assert.equal((await events('EnableRule', { Name: 'on-watched' })).status, 200);
+  await server.intervalRunner.runNow('event-rules');
+  assert.equal(await targetBuilds(), 0, 'the build started while the rule was disabled starts nothing');
+
+  await server.services.builds.startBuild({ projectName: 'watched', initiator: 'test' });
+  await server.intervalRunner.runNow('event-rules');
+  assert.equal(await targetBuilds(), 1, 'the build started after it was enabled starts the target once');
+});

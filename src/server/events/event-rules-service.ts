@@ -134,16 +134,16 @@ export class EventRulesService {
 
   /**
    * One pass: the events after the cursor against every enabled pattern rule, then the due
-   * schedules. Without an enabled pattern rule the events are not read at all (and the cursor stays
-   * where it is): a rule only ever matches events after its `afterSequence`, so the next pass with
-   * a rule starts from there rather than from an old cursor.
+   * schedules. Without an enabled pattern rule no event is read: the cursor moves to the last event,
+   * read before the rules (a rule put or enabled after that read is not owed the events before it).
    */
   async runOnce(): Promise<void> {
     const { store, clock } = this.context;
     const enabled = async (): Promise<EventRule[]> => (await store.eventRules.list()).filter((r) => r.state === 'ENABLED');
+    const lastStored = await store.events.lastSequence();
     const rules = await enabled();
-    const patterned = rules.filter((r) => r.eventPattern !== undefined);
-    if (patterned.length > 0) await this.matchEvents(Math.min(...patterned.map((r) => r.afterSequence)), enabled);
+    if (rules.some((r) => r.eventPattern !== undefined)) await this.matchEvents(enabled);
+    else await store.cursors.advance(CURSOR, lastStored);
     const now = clock();
     for (const rule of rules) {
       if (rule.nextFireAt === undefined || rule.nextFireAt > now || rule.scheduleExpression === undefined) continue;
@@ -153,11 +153,11 @@ export class EventRulesService {
     }
   }
 
-  /** The events after the cursor, or after `floor` (no rule matches at or before it), against the pattern rules. */
-  private async matchEvents(floor: number, enabled: () => Promise<EventRule[]>): Promise<void> {
+  /** The events after the cursor against the pattern rules. */
+  private async matchEvents(enabled: () => Promise<EventRule[]>): Promise<void> {
     const { store } = this.context;
     for (;;) {
-      const after = Math.max((await store.cursors.get(CURSOR)) ?? 0, floor);
+      const after = (await store.cursors.get(CURSOR)) ?? 0;
       const events = await store.events.after(after, 500);
       const last = events.at(-1);
       if (!last) break;

@@ -113,8 +113,18 @@ export class NotificationOutbox {
     }
   }
 
+  /**
+   * Turns the events after the cursor into deliveries of the enabled rules they match. Without an
+   * enabled rule no event is read: the cursor moves to the last event, read before the rules (a
+   * rule made or enabled after that read is not owed the events before it).
+   */
   async match(): Promise<void> {
     const { store, clock, newId } = this.context;
+    const lastStored = await store.events.lastSequence();
+    if (!(await store.notificationRules.list()).some((r) => r.status === 'ENABLED')) {
+      await store.cursors.advance(OUTBOX_CURSOR, lastStored);
+      return;
+    }
     for (;;) {
       const after = (await store.cursors.get(OUTBOX_CURSOR)) ?? 0;
       const events = await store.events.after(after, BATCH);
