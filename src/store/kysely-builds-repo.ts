@@ -6,7 +6,6 @@ import type { PhaseType, StatusType } from '../core/build-phases.js';
 import { NagareError } from '../core/errors.js';
 import type { TracedEvent } from '../core/aws-event.js';
 import type { BuildFilter, BuildPatch, BuildsRepo, NewJob, Page, PageRequest, StoredBuild } from '../core/store.js';
-import type { BuildRecord } from '../core/build-life.js';
 import { appendEvents } from './kysely-events-repo.js';
 import { insertJob } from './kysely-job-queue.js';
 import { decodePageToken, encodePageToken, pageLimit } from './page-token.js';
@@ -164,13 +163,7 @@ async function insertBuild(db: Kysely<Database>, build: StoredBuild): Promise<vo
   await conflictAs(insert, `build ${build.id}`);
 }
 
-/**
- * The row as a build. Its record is parsed when first read, not here: most reads (an agent's
- * heartbeat, a log chunk, a status poll's columns) never look at it, and checking it against its
- * schema was a large part of the server's CPU per build (bench/compare-server).
- */
 function toBuild(row: Selectable<BuildsTable>): StoredBuild {
-  let record: BuildRecord | undefined;
   return {
     id: row.id,
     projectName: row.project_name,
@@ -182,10 +175,7 @@ function toBuild(row: Selectable<BuildsTable>): StoredBuild {
     stopRequested: row.stop_requested !== 0,
     logBytes: row.log_bytes,
     logNextSequence: row.log_next_sequence,
-    get record(): BuildRecord {
-      record ??= parseStoredJson(buildRecordSchema, row.record, `record of build ${row.id}`, BUILD_RECORD_SCHEMA_VERSION);
-      return record;
-    },
+    record: parseStoredJson(buildRecordSchema, row.record, `record of build ${row.id}`, BUILD_RECORD_SCHEMA_VERSION),
   };
 }
 
