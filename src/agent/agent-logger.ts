@@ -4,6 +4,8 @@
  * that each such line carries the job's trace id beside the server's lines about the same build or
  * deployment; the field names are the server's (`traceId`, `buildId` …), so that one search finds both.
  */
+import { traceIdOf } from '../core/trace-parent.js';
+
 export interface AgentLogger {
   info(message: string): void;
   warn(message: string): void;
@@ -37,11 +39,6 @@ export function stderrLogger(now: () => Date = () => new Date()): AgentLogger {
 }
 
 export const silentLogger: AgentLogger = { info: () => undefined, warn: () => undefined, error: () => undefined, child: () => silentLogger };
-
-/** The trace id of a W3C traceparent (`00-<trace id>-<span id>-<flags>`); undefined without one. */
-export function traceIdOf(traceParent: string | undefined): string | undefined {
-  return traceParent?.split('-')[1];
-}
 
 /** The fields every line about one job carries: its id, what it runs and its trace. */
 export function jobFields(jobId: string, job: { readonly buildId: string; readonly traceParent?: string | undefined } | { readonly deploymentId: string; readonly traceParent?: string | undefined }): Record<string, string | undefined> {

@@ -72,9 +72,9 @@ export class NotificationOutbox {
 
   /** One pass: match new events, then deliver what is due until nothing is. */
   async runOnce(signal?: AbortSignal): Promise<void> {
-    await this.match();
-    // The rules are read once per pass, not once per delivery; so are the targets' signing keys.
-    const rules = await this.context.store.notificationRules.list();
+    // The rules are read once per pass (by match, its last read), not once per delivery; so are
+    // the targets' signing keys.
+    const rules = await this.match();
     const pass: Pass = { rules: new Map(rules.map((rule) => [rule.arn, rule])), keys: new Map() };
     for (let round = 0; round < 100 && !signal?.aborted; round += 1) {
       const due = await this.context.store.notificationRules.due(this.context.clock(), DUE_PAGE, PER_QUEUE);
@@ -116,22 +116,25 @@ export class NotificationOutbox {
   /**
    * Turns the events after the cursor into deliveries of the enabled rules they match. Without an
    * enabled rule no event is read: the cursor moves to the last event, read before the rules (a
-   * rule made or enabled after that read is not owed the events before it).
+   * rule made or enabled after that read is not owed the events before it). Returns every rule as
+   * last read.
    */
-  async match(): Promise<void> {
+  async match(): Promise<NotificationRule[]> {
     const { store, clock, newId } = this.context;
     const lastStored = await store.events.lastSequence();
-    if (!(await store.notificationRules.list()).some((r) => r.status === 'ENABLED')) {
+    let all = await store.notificationRules.list();
+    if (!all.some((r) => r.status === 'ENABLED')) {
       await store.cursors.advance(OUTBOX_CURSOR, lastStored);
-      return;
+      return all;
     }
     for (;;) {
       const after = (await store.cursors.get(OUTBOX_CURSOR)) ?? 0;
       const events = await store.events.after(after, BATCH);
       const last = events.at(-1);
-      if (!last) return;
+      if (!last) return all;
       // Read after the events, so that a rule made meanwhile (its afterSequence past them) is never skipped by the cursor.
-      const rules = (await store.notificationRules.list()).filter((r) => r.status === 'ENABLED');
+      all = await store.notificationRules.list();
+      const rules = all.filter((r) => r.status === 'ENABLED');
       const now = clock();
       const deliveries: NotificationDelivery[] = [];
       for (const stored of events) {
@@ -143,7 +146,7 @@ export class NotificationOutbox {
         }
       }
       await store.notificationRules.enqueue(deliveries, OUTBOX_CURSOR, last.sequence);
-      if (events.length < BATCH) return;
+      if (events.length < BATCH) return all;
     }
   }
 

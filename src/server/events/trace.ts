@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import type { PipelineActionRef } from '../../core/build-job.js';
 import type { Store } from '../../core/store.js';
+import { traceIdOf } from '../../core/trace-parent.js';
 
 /** Where a span hangs: the trace and the parent span's id. */
 export interface TraceContext {
@@ -40,10 +41,7 @@ export function formatTraceParent(traceId: string, spanId: string): string {
   return `00-${traceId}-${spanId}-01`;
 }
 
-/** The trace id of a traceparent, if there is one. */
-export function traceIdOf(traceParent: string | undefined): string | undefined {
-  return traceParent?.split('-')[1];
-}
+export { traceIdOf };
 
 /** A stored traceparent as the context a child span hangs under. */
 export function traceContextOf(traceParent: string | undefined): TraceContext | undefined {
