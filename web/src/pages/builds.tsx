@@ -51,12 +51,14 @@ export function BuildsPage({ query }: { query: URLSearchParams }): preact.JSX.El
     <>
       <h1>Builds</h1>
       <form class="filters" onSubmit={filter} aria-label="Filter builds">
-        <label>Project <select name="project" value={project}>
+        {/* Uncontrolled, keyed by the URL's value: a live update re-rendering the page must not undo what
+            is being typed or chosen before Filter; a new URL starts them afresh. */}
+        <label>Project <select name="project" key={`project-${project}`}>
           <option value="">All projects</option>
-          {data?.projects.map((p) => <option key={p} value={p}>{p}</option>)}
+          {data?.projects.map((p) => <option key={p} value={p} selected={p === project}>{p}</option>)}
         </select></label>
-        <label>Status <select name="status" value={status}>{STATUSES.map((s) => <option key={s} value={s}>{s === '' ? 'Any status' : s}</option>)}</select></label>
-        <label>Initiator <input name="initiator" value={initiator} list="build-initiators" placeholder="exactly, e.g. admin" /></label>
+        <label>Status <select name="status" key={`status-${status}`}>{STATUSES.map((s) => <option key={s} value={s} selected={s === status}>{s === '' ? 'Any status' : s}</option>)}</select></label>
+        <label>Initiator <input name="initiator" key={`initiator-${initiator}`} defaultValue={initiator} list="build-initiators" placeholder="exactly, e.g. admin" /></label>
         <datalist id="build-initiators">{initiators.map((i) => <option key={i} value={i} />)}</datalist>
         <button type="submit">Filter</button>
         {project !== '' && <button type="button" disabled={start.busy} onClick={() => start.run(async () => navigate(`/builds/${encodeURIComponent(String((await client.startBuild(project)).build.id))}`))}>Start a build of {project}</button>}

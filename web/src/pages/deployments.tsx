@@ -38,9 +38,10 @@ export function DeploymentsPage({ query }: { query: URLSearchParams }): preact.J
       <h1>Deployments</h1>
       <p class="muted">CodeDeploy deployments of revisions to deployment groups. What is deployed where: <a href="/fleet">Fleet</a>.</p>
       <form class="filters" onSubmit={filter} aria-label="Filter deployments">
-        <label>Application <input name="application" value={application} /></label>
-        <label>Deployment group <input name="group" value={group} /></label>
-        <label>Status <select name="status" value={status}>{STATUSES.map((s) => <option key={s} value={s}>{s === '' ? 'Any status' : s}</option>)}</select></label>
+        {/* Uncontrolled, keyed by the URL's value, as on the builds page: a live update must not undo what is typed. */}
+        <label>Application <input name="application" key={`application-${application}`} defaultValue={application} /></label>
+        <label>Deployment group <input name="group" key={`group-${group}`} defaultValue={group} /></label>
+        <label>Status <select name="status" key={`status-${status}`}>{STATUSES.map((s) => <option key={s} value={s} selected={s === status}>{s === '' ? 'Any status' : s}</option>)}</select></label>
         <button type="submit">Filter</button>
       </form>
       {error !== undefined && <ErrorNote error={error} />}
