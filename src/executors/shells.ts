@@ -47,6 +47,8 @@ export class BuildShells {
     if (this.terminated) return { exitCode: 128 + 15 };
     if (this.options.version === '0.1') return this.runFresh(command, user, onOutput);
     const session = await this.sessionFor(user);
+    // A stop that arrived while the shell was starting has ended it: the command never runs.
+    if (this.terminated) return { exitCode: 128 + 15 };
     const outcome = await session.run(command, onOutput);
     this.state = session.lastGood();
     if (outcome.shellExited) this.session = undefined;
@@ -93,8 +95,12 @@ export class BuildShells {
 
   private async runFresh(command: string, user: string | undefined, onOutput: (chunk: Buffer) => void): Promise<RunOutcome> {
     const session = await this.options.executor.openShell({ shell: this.options.shell, user, cwd: this.options.initial.cwd, env: this.state.env });
+    // A stop that arrived while the shell was starting ends it at once: the command never runs.
+    if (this.terminated) {
+      await session.terminate(0);
+      return { exitCode: 128 + 15 };
+    }
     this.fresh = session;
-    if (this.terminated) await session.terminate(0);
     try {
       const outcome = await session.run(command, onOutput);
       return { exitCode: outcome.exitCode };

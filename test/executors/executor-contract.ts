@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it, type TestContext } from 'node:test';
 import { isNagareError } from '../../src/core/errors.js';
 import type { CommandOutcome, Executor, ShellOptions, ShellSession } from '../../src/core/executor.js';
+import { BuildShells } from '../../src/executors/shells.js';
 
 export interface ContractOptions {
   /** Case title → why this implementation skips it. */
@@ -171,6 +172,23 @@ export function runExecutorContract(name: string, makeExecutor: () => Executor |
       await session.terminate(500); // idempotent
     });
 
+    check('a stop at any moment of a command\'s start ends the run, and a command stopped before it ran never runs', async () => {
+      // The stop of a build lands whenever the heartbeat answers: while the shell starts, while
+      // the command file is written, or once it runs. Each run must end (none left pending for ever).
+      for (const delayMs of [0, 1, 3, 10, 30, 100]) {
+        const marker = join(workDir, `stopped-${delayMs}`);
+        const shells = new BuildShells({ executor, version: '0.2', shell: 'sh', initial: { env: { ...baseEnv }, cwd: workDir } });
+        const running = shells.run(`sleep ${markerBase + 7}; touch ${shellQuote(marker)}`, undefined, () => undefined);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        await shells.terminate(0);
+        const outcome = await within(running, 10_000, `the run stopped ${delayMs} ms after it began`);
+        assert.notEqual(outcome.exitCode, 0, `stopped ${delayMs} ms after it began`);
+        assert.equal(await shells.run('true', undefined, () => undefined).then((o) => o.exitCode), 143, 'nothing starts after a stop');
+      }
+      assert.deepEqual(await processesWith([String(markerBase + 7)]), []);
+      assert.deepEqual((await readdir(workDir)).filter((name) => name.startsWith('stopped-')), []);
+    });
+
     check('dispose leaves no processes behind', async () => {
       const own = await makeExecutor();
       await own.start([workDir]);
@@ -217,6 +235,17 @@ export function runExecutorContract(name: string, makeExecutor: () => Executor |
       assert.ok(output === expected, `got ${output.length} characters, expected ${expected.length}`);
     });
   });
+}
+
+/** The promise's value, or a failure naming `what` after `ms` (a run left pending for ever fails here, not at the suite's end). */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what} was still pending after ${ms} ms`)), ms); });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function collect(session: ShellSession, command: string): Promise<{ outcome: CommandOutcome; output: string }> {

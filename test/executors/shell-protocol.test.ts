@@ -56,3 +56,13 @@ void test('the shell ending without a marker resolves the running command with i
   await assert.rejects(protocol.run('true', () => undefined), /ended/);
   await rm(dir, { recursive: true });
 });
+
+void test('a shell that ends while a command is being written resolves that command as shellExited, never leaving it pending', async () => {
+  const { protocol, sent, dir } = await fakeShell();
+  // The stop lands between run() and its control line: the command file is still being written.
+  const running = protocol.run('sleep 60', () => undefined);
+  protocol.shellEnded(137);
+  assert.deepEqual(await running, { exitCode: 137, shellExited: true });
+  assert.deepEqual(sent, [], 'nothing is sent to a shell that has ended');
+  await rm(dir, { recursive: true });
+});
