@@ -182,10 +182,20 @@ async function buildIn(sourceDir: string, options: LocalBuildOptions, loaded: Lo
 export async function gitInfo(dir: string): Promise<{ head: string | undefined; remoteUrl: string | undefined }> {
   const git = async (...args: string[]): Promise<string | undefined> =>
     execFileAsync('git', ['-C', dir, ...args], { timeout: 10_000 }).then((r) => r.stdout.trim() || undefined, () => undefined);
+  // Most sources without git have no `.git` above them: spawning git for nothing cost a few ms of start-up.
+  if (process.env.GIT_DIR === undefined && !(await gitEntryAbove(path.resolve(dir)))) return { head: undefined, remoteUrl: undefined };
   const inside = await git('rev-parse', '--is-inside-work-tree');
   if (inside !== 'true') return { head: undefined, remoteUrl: undefined };
   const [head, remoteUrl] = await Promise.all([git('rev-parse', 'HEAD'), git('remote', 'get-url', 'origin')]);
   return { head, remoteUrl };
+}
+
+/** Whether `dir` or a directory above it holds a `.git` (a repository, or a work tree's link to one). */
+async function gitEntryAbove(dir: string): Promise<boolean> {
+  for (let current = dir; ; current = path.dirname(current)) {
+    if (await stat(path.join(current, '.git')).then(() => true, () => false)) return true;
+    if (path.dirname(current) === current) return false;
+  }
 }
 
 /**

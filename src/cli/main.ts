@@ -1,24 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `nagare` command. Commands register themselves and return an outcome; this file alone
- * prints results and chooses the exit status.
+ * The `nagare` command. Commands register themselves (command-table.ts loads the ones the
+ * command line names) and return an outcome; this file alone prints results and chooses the exit status.
  */
 import { Command, CommanderError } from 'commander';
 import { debugEnabled } from '../config/environment.js';
 import { isNagareError } from '../core/errors.js';
-import { registerAgentCommand } from './commands/agent.js';
-import { registerBuildCommand } from './commands/build.js';
-import { registerDeploymentCommands } from './commands/deployments.js';
-import { registerDeployLocalCommand } from './commands/deploy-local.js';
-import { registerEventCommands } from './commands/events.js';
-import { registerParameterCommands } from './commands/parameters.js';
-import { registerPipelineCommands } from './commands/pipelines.js';
-import { registerProjectCommands } from './commands/projects.js';
-import { registerRemoteBuildCommands } from './commands/remote-builds.js';
-import { registerRepositoryCommands } from './commands/repos.js';
-import { registerRuleCommands } from './commands/rules.js';
-import { registerServerCommands } from './commands/server.js';
-import { registerSessionCommands } from './commands/session.js';
+import { registerCommands } from './command-table.js';
 import { unknownSubcommand } from './did-you-mean.js';
 import { buildExitCode, deploymentExitCode, DETACHED_EXIT_CODE, errorExitCode, type CommandOutcome } from './outcome.js';
 import { errorJson, formatError } from './output.js';
@@ -36,18 +24,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const done = (result: CommandOutcome): void => {
     outcome = result;
   };
-  registerServerCommands(program, done);
-  registerProjectCommands(program, done);
-  registerRemoteBuildCommands(registerBuildCommand(program, done).enablePositionalOptions(), done);
-  registerParameterCommands(program, done);
-  registerRepositoryCommands(program, done);
-  registerPipelineCommands(program, done);
-  registerAgentCommand(program, done);
-  registerDeploymentCommands(program, done);
-  registerDeployLocalCommand(program, done);
-  registerEventCommands(program, done);
-  registerRuleCommands(program, done);
-  registerSessionCommands(program, done);
+  // Only the modules of the command named (all of them for help or an unknown word).
+  await registerCommands(program, argv, done);
   const wantsJson = argv.includes('--json');
   const unknown = unknownSubcommand(program, argv);
   if (unknown !== undefined) {

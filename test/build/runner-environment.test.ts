@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { test } from 'node:test';
@@ -160,6 +160,10 @@ test('CODEBUILD_RESOLVED_SOURCE_VERSION is HEAD when the source is a git work tr
   const inGit = await runBuildspec(spec, { sourceDir: dir });
   assert.deepEqual(outputLines(inGit.log), [`[${head}]`]);
   assert.equal(inGit.record.resolvedSourceVersion, head);
+  // A source that is a folder inside a work tree (no .git of its own) is in git too.
+  await mkdir(path.join(dir, 'service'));
+  const inFolder = await runBuildspec(spec, { sourceDir: path.join(dir, 'service') });
+  assert.deepEqual(outputLines(inFolder.log), [`[${head}]`]);
   const plain = await runBuildspec(spec);
   assert.deepEqual(outputLines(plain.log), ['[unset]']);
 });
