@@ -19,7 +19,7 @@ import { openLogCopy } from './log-copy.js';
 import { StaticParameterSource } from './parameters.js';
 import type { BuildRecord } from './result.js';
 import { runBuild } from './runner.js';
-import { copySourceTree } from './source-copy.js';
+import { openSourceCopy } from './source-copy.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -112,14 +112,14 @@ export async function runLocalBuild(options: LocalBuildOptions, loaded: LoadedBu
   if (!info?.isDirectory()) throw new NagareError('BUILD_SOURCE_NOT_FOUND', `Source directory ${original} does not exist`);
   if (options.inPlace) return buildIn(original, options, loaded);
   const stateDir = path.resolve(options.stateDir);
-  const copy = path.join(stateDir, 'sources', `${encodeURIComponent(options.projectName)}-${randomUUID()}`);
+  const sourcesDir = path.join(stateDir, 'sources');
+  // The state directory is left out when it lies in the source; when it is the source itself
+  // (--state-dir .), only the folder the copies go to is.
+  const copy = await openSourceCopy(original, sourcesDir, encodeURIComponent(options.projectName), stateDir === original ? sourcesDir : stateDir);
   try {
-    // The state directory is left out when it lies in the source; when it is the source itself
-    // (--state-dir .), only the folder the copies go to is.
-    await copySourceTree(original, copy, stateDir === original ? path.dirname(copy) : stateDir);
-    return await buildIn(copy, options, loaded);
+    return await buildIn(copy.dir, options, loaded);
   } finally {
-    await rm(copy, { recursive: true, force: true });
+    await copy.dispose();
   }
 }
 

@@ -3,18 +3,26 @@
  * build script do, so that a second run starts from the same state as the first and the build
  * never changes the user's tree. `.git` is copied too, so git commands work in the build.
  *
- * The copy is GNU `cp -a --reflink=auto`: on a filesystem that can share blocks (btrfs, XFS)
- * files are cloned, not read and written; elsewhere they are copied. Hard links are never used:
- * a build that writes into a file in place (`>>`, `npm version`) would change the original.
- * Where GNU cp is missing (macOS), Node's copy with COPYFILE_FICLONE does the same more slowly.
+ * `openSourceCopy` gives each build its own folder under `<state>/sources`:
+ * - as root on Linux, an overlay mount (as Docker's image layers): the source is its read-only
+ *   lower layer and the build's writes go to an upper layer of its own, so a tree of any size is
+ *   "copied" in a few milliseconds and a file the build changes is copied up first, never written
+ *   in place. Dropped (unmounted, its upper layer removed) when the build ends;
+ * - elsewhere, or when the mount is refused (no overlayfs, an upper layer that cannot be one, the
+ *   state directory inside the source), a real copy with GNU `cp -a --reflink=auto`: on a
+ *   filesystem that can share blocks (btrfs, XFS) files are cloned, not read and written. Hard
+ *   links are never used: a build that writes into a file in place (`>>`, `npm version`) would
+ *   change the original. Where GNU cp is missing (macOS), Node's copy with COPYFILE_FICLONE.
+ * Each folder names its owner's pid: one left by a killed build is dropped by the next build.
  * A directory that must not be copied (the state directory holding the copy itself, when it
  * lies inside the source) is left out.
  */
 import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
-import { cp, lstat, mkdir, readdir } from 'node:fs/promises';
+import { chmod, chown, cp, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
 import { isInside } from './source-tree.js';
 
 const execFileAsync = promisify(execFile);
@@ -46,4 +54,98 @@ async function copyEntries(entries: readonly string[], to: string): Promise<void
       await cp(entry.endsWith('/.') ? entry.slice(0, -2) : entry, target, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true, mode: constants.COPYFILE_FICLONE });
     }
   }
+}
+
+/** A build's own view of its source: `dir` to build in, `dispose` when the build has ended. */
+export interface SourceCopy {
+  readonly dir: string;
+  readonly method: 'overlay' | 'copy';
+  dispose(): Promise<void>;
+}
+
+/**
+ * A fresh copy of `from` under `sourcesDir` (created), by an overlay mount where it can be one,
+ * else by copying; `excluded` is left out of the copy (an overlay is used only when it lies
+ * outside `from`). Copies left by builds that were killed are dropped first.
+ */
+export async function openSourceCopy(from: string, sourcesDir: string, name: string, excluded: string): Promise<SourceCopy> {
+  await mkdir(sourcesDir, { recursive: true });
+  await dropAbandoned(sourcesDir);
+  const folder = path.join(sourcesDir, `${name}-${randomUUID()}`);
+  await mkdir(folder);
+  await writeFile(path.join(folder, OWNER_FILE), `${process.pid}\n`);
+  const dir = path.join(folder, 'tree');
+  const dispose = async (mounted: boolean): Promise<void> => {
+    if (mounted) await unmount(dir);
+    await rm(folder, { recursive: true, force: true });
+  };
+  try {
+    if (await mountOverlay(from, folder, excluded)) return { dir, method: 'overlay', dispose: () => dispose(true) };
+    await copySourceTree(from, dir, excluded);
+    return { dir, method: 'copy', dispose: () => dispose(false) };
+  } catch (error) {
+    await dispose(false);
+    throw error;
+  }
+}
+
+const OWNER_FILE = 'owner.pid';
+/** Characters the overlay mount's option string cannot carry as they are. */
+const UNSAFE_MOUNT_PATH = /[,:\\\s]/;
+
+/** Mounts `<folder>/tree` as an overlay of `from`; false where that cannot be done (the caller copies). */
+async function mountOverlay(from: string, folder: string, excluded: string): Promise<boolean> {
+  if (process.platform !== 'linux' || process.getuid?.() !== 0) return false;
+  // A state directory inside the source would be seen through the copy (and be a layer of itself).
+  if (isInside(from, excluded) || isInside(excluded, from) || UNSAFE_MOUNT_PATH.test(from) || UNSAFE_MOUNT_PATH.test(folder)) return false;
+  const [upper, work, tree] = ['upper', 'work', 'tree'].map((part) => path.join(folder, part)) as [string, string, string];
+  await Promise.all([mkdir(upper), mkdir(work), mkdir(tree)]);
+  // The copy's root has the source's owner and mode, as `cp -a` gives it.
+  const root = await lstat(from);
+  await chown(upper, root.uid, root.gid);
+  await chmod(upper, root.mode & 0o7777);
+  // redirect_dir: a directory of the source renames as on a real copy (without it, rename(2) is EXDEV).
+  try {
+    await execFileAsync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${from},upperdir=${upper},workdir=${work},redirect_dir=on`, tree], { timeout: 10_000 });
+    return true;
+  } catch {
+    await Promise.all([upper, work].map((part) => rm(part, { recursive: true, force: true })));
+    return false;
+  }
+}
+
+/** Unmounts an overlay; lazily when something still holds it (a process the build left behind). */
+async function unmount(dir: string): Promise<void> {
+  await execFileAsync('umount', [dir], { timeout: 10_000 }).catch(() => execFileAsync('umount', ['-l', dir], { timeout: 10_000 }).catch(() => undefined));
+}
+
+/** Drops the copies whose owner is no longer running (a build killed before it could drop its own). */
+async function dropAbandoned(sourcesDir: string): Promise<void> {
+  for (const entry of await readdir(sourcesDir)) {
+    const folder = path.join(sourcesDir, entry);
+    const owner = Number((await readFile(path.join(folder, OWNER_FILE), 'utf8').catch(() => '')).trim());
+    if (!Number.isInteger(owner) || owner <= 0 || isRunning(owner)) continue;
+    const tree = path.join(folder, 'tree');
+    if (await isMountPoint(tree)) {
+      await unmount(tree);
+      // Never removed through a mount that would not go: its lower layer is the user's source.
+      if (await isMountPoint(tree)) continue;
+    }
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function isMountPoint(dir: string): Promise<boolean> {
+  const mounts = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
+  // Field 5 is the mount point, with spaces and backslashes octal-escaped.
+  return mounts.split('\n').some((line) => line.split(' ')[4]?.replace(/\\(\d{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))) === dir);
 }
