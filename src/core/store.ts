@@ -87,6 +87,13 @@ export interface BuildsRepo {
    */
   update(id: string, patch: BuildPatch, events?: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined>;
   /**
+   * Ends a build: closes its job (state DONE) and applies the patch with its events in one
+   * transaction, so a process killed in between can never leave a closed job whose build runs for
+   * ever. Only a job still open — and, with `leaseOwner`, leased by that agent — is closed;
+   * otherwise nothing changes and the answer is undefined, as it is when there is no such build.
+   */
+  endWithJob(id: string, patch: BuildPatch, events: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[], leaseOwner?: string): Promise<StoredBuild | undefined>;
+  /**
    * Appends a log chunk's bookkeeping only if `sequence` is the next expected one: returns
    * 'appended', 'duplicate' (already had it) or 'gap' (a chunk is missing before it).
    */

@@ -1,7 +1,7 @@
 /** Builds: the queried fields as columns, the rest of the AWS Build as a JSON record. */
 import { buildRecordSchema } from '../protocol/build-record.js';
 import { parseStoredJson, storedJsonOf } from './stored-json.js';
-import { PostgresAdapter, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { PostgresAdapter, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { PhaseType, StatusType } from '../core/build-phases.js';
 import { NagareError } from '../core/errors.js';
 import type { TracedEvent } from '../core/aws-event.js';
@@ -65,16 +65,22 @@ export class KyselyBuildsRepo implements BuildsRepo {
       const row = await this.#db.updateTable('builds').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
       return row === undefined ? undefined : toBuild(row);
     }
+    return this.#db.transaction().execute((trx) => updateWithEvents(trx, id, changes, events));
+  }
+
+  async endWithJob(id: string, patch: BuildPatch, events: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[], leaseOwner?: string): Promise<StoredBuild | undefined> {
     return this.#db.transaction().execute(async (trx) => {
-      // The row is locked (PostgreSQL) so that "before" is what this update changed.
-      const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
-      const select = trx.selectFrom('builds').selectAll().where('id', '=', id);
-      const beforeRow = await (postgres ? select.forUpdate() : select).executeTakeFirst();
-      if (beforeRow === undefined) return undefined;
-      const row = await trx.updateTable('builds').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
-      const after = toBuild(row);
-      await appendEvents(trx, events(toBuild(beforeRow), after));
-      return after;
+      let close = trx.updateTable('jobs').set({ state: 'DONE' }).where('id', '=', id).where('state', '<>', 'DONE');
+      if (leaseOwner !== undefined) close = close.where('state', '=', 'LEASED').where('lease_owner', '=', leaseOwner);
+      const closed = await close.executeTakeFirst();
+      if (closed.numUpdatedRows === 0n) return undefined;
+      const ended = await updateWithEvents(trx, id, toColumns(patch), events);
+      // No build: the job's close is undone with the transaction.
+      if (ended === undefined) throw new NagareError('STORE_NOT_FOUND', `build ${id} does not exist`, { details: { buildId: id } });
+      return ended;
+    }).catch((error: unknown) => {
+      if (error instanceof NagareError && error.code === 'STORE_NOT_FOUND') return undefined;
+      throw error;
     });
   }
 
@@ -140,6 +146,18 @@ export class KyselyBuildsRepo implements BuildsRepo {
 
 /** Version 1: core's BuildRecord; rows written before the envelope (version 0) have the same shape. */
 const BUILD_RECORD_SCHEMA_VERSION = 1;
+
+/** The build row is locked (PostgreSQL) so that "before" is what this update changed. */
+async function updateWithEvents(trx: Transaction<Database>, id: string, changes: Updateable<BuildsTable>, events: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined> {
+  const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
+  const select = trx.selectFrom('builds').selectAll().where('id', '=', id);
+  const beforeRow = await (postgres ? select.forUpdate() : select).executeTakeFirst();
+  if (beforeRow === undefined) return undefined;
+  const row = Object.keys(changes).length === 0 ? beforeRow : await trx.updateTable('builds').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+  const after = toBuild(row);
+  await appendEvents(trx, events(toBuild(beforeRow), after));
+  return after;
+}
 
 /** `db` may be a transaction. */
 async function insertBuild(db: Kysely<Database>, build: StoredBuild): Promise<void> {

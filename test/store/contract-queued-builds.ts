@@ -1,9 +1,13 @@
 /**
  * Store contract: a build and its job are stored together or not at all (finding 10: a crash
- * between the two inserts left builds QUEUED for ever), the builds left without a job are found,
- * and a restarted server can give every held lease a grace period.
+ * between the two inserts left builds QUEUED for ever), a build ends together with its job (a
+ * server killed between closing the job and storing the result left a build PROVISIONING for
+ * ever), the builds left without a job are found, and a restarted server can give every held
+ * lease a grace period.
  */
 import assert from 'node:assert/strict';
+import type { TracedEvent } from '../../src/core/aws-event.js';
+import type { StoredBuild } from '../../src/core/store.js';
 import { rejectsWith, sampleBuild, sampleJob, T0 } from './fixtures.js';
 import type { ContractContext } from './store-contract.js';
 
@@ -63,5 +67,53 @@ export function queuedBuildsContract({ fresh, another, check }: ContractContext)
     assert.equal((await store.jobs.get('j3'))?.leaseExpiresAt, undefined, 'a queued job gets no lease');
     assert.deepEqual(await store.jobs.expired(T0 + 30_000), []);
     assert.equal(await store.jobs.renew('j1', 'agent-a', T0 + 30_000, 1_000), true);
+  });
+
+  const ended = { currentPhase: 'COMPLETED', buildStatus: 'SUCCEEDED', endTime: T0 + 5 } as const;
+  const endEvent = (before: StoredBuild, after: StoredBuild): TracedEvent[] => [{
+    version: '0', id: `end-${after.id}`, 'detail-type': 'CodeBuild Build State Change', source: 'aws.codebuild', account: '000000000000',
+    time: '2026-12-01T00:00:00Z', region: 'us-east-1', resources: [], detail: { from: before.currentPhase, to: after.currentPhase },
+  }];
+
+  check('a build ends with its job in one transaction: the job is DONE, the build patched and its event stored, seen from another connection', async () => {
+    const store = await fresh();
+    await store.builds.insertQueued(sampleBuild('alpha:1'), sampleJob('alpha:1', 'alpha', T0));
+    await store.jobs.claim('agent-a', T0, 60_000, []);
+    const after = await store.builds.endWithJob('alpha:1', ended, endEvent, 'agent-a');
+    assert.equal(after?.buildStatus, 'SUCCEEDED');
+    const other = await another(store);
+    assert.equal((await other.jobs.get('alpha:1'))?.state, 'DONE');
+    assert.equal((await other.builds.get('alpha:1'))?.currentPhase, 'COMPLETED');
+    assert.deepEqual((await other.events.after(0, 10)).map((e) => e.event.detail), [{ from: 'QUEUED', to: 'COMPLETED' }]);
+  });
+
+  check('ending a build for an agent that does not hold its job changes neither the job nor the build', async () => {
+    const store = await fresh();
+    await store.builds.insertQueued(sampleBuild('alpha:1'), sampleJob('alpha:1', 'alpha', T0));
+    await store.jobs.claim('agent-a', T0, 60_000, []);
+    assert.equal(await store.builds.endWithJob('alpha:1', ended, endEvent, 'agent-b'), undefined);
+    assert.equal((await store.jobs.get('alpha:1'))?.state, 'LEASED');
+    assert.equal((await store.builds.get('alpha:1'))?.currentPhase, 'QUEUED');
+    assert.deepEqual(await store.events.after(0, 10), []);
+  });
+
+  check('a job already closed is not closed again: a second end of the build changes nothing', async () => {
+    const store = await fresh();
+    await store.builds.insertQueued(sampleBuild('alpha:1'), sampleJob('alpha:1', 'alpha', T0));
+    assert.ok(await store.builds.endWithJob('alpha:1', ended, endEvent), 'a queued job is closed by the server');
+    assert.equal(await store.builds.endWithJob('alpha:1', { currentPhase: 'COMPLETED', buildStatus: 'STOPPED' }, endEvent), undefined);
+    assert.equal((await store.builds.get('alpha:1'))?.buildStatus, 'SUCCEEDED');
+    assert.equal((await store.events.after(0, 10)).length, 1);
+  });
+
+  check('when the build cannot be ended its job stays open: both change or neither', async () => {
+    const store = await fresh();
+    // A job whose build row is missing: the build's half of the transaction finds nothing.
+    await store.jobs.enqueue(sampleJob('alpha:1', 'alpha', T0));
+    await store.jobs.claim('agent-a', T0, 60_000, []);
+    assert.equal(await store.builds.endWithJob('alpha:1', ended, endEvent, 'agent-a'), undefined);
+    assert.equal((await store.jobs.get('alpha:1'))?.state, 'LEASED');
+    // The store is still usable after the rolled-back transaction.
+    assert.equal(await store.jobs.renew('alpha:1', 'agent-a', T0 + 1, 60_000), true);
   });
 }

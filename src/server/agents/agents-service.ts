@@ -206,25 +206,26 @@ export class AgentsService {
   async complete(agentId: string, buildId: string, result: Completion): Promise<StoredBuild> {
     const { store, clock } = this.context;
     let build = await this.requireBuild(buildId);
-    // A retried `complete` whose first answer was lost: the same agent already finished it.
+    // A retried `complete` whose first answer was lost (or whose server died after storing it): the
+    // same agent already finished it.
     if (build.currentPhase === 'COMPLETED' && build.record.agentId === agentId && build.buildStatus === result.buildStatus) return build;
     if (result.log) {
       // The log's last chunk, sent with the result (protocol version 2): stored as its own call would.
       await this.appendLog(agentId, buildId, result.log.sequence, Buffer.from(result.log.base64, 'base64'));
       build = await this.requireBuild(buildId);
     }
-    if (!(await store.jobs.complete(buildId, agentId))) throw leaseLost(buildId);
     const now = clock();
-    const updated = await store.builds.update(buildId, applyBuildLife(build, { type: 'AGENT_COMPLETED', result, at: now }), (before, after) => buildEvents(this.context, before, after));
+    // The job is closed and the result stored in one transaction: a server killed between the two
+    // left a closed job whose build stayed PROVISIONING for ever (the agent's retry was refused).
+    const updated = await store.builds.endWithJob(buildId, applyBuildLife(build, { type: 'AGENT_COMPLETED', result, at: now }), (before, after) => buildEvents(this.context, before, after), agentId);
+    if (!updated) throw leaseLost(buildId);
     this.context.metrics.buildsFinished.inc({ status: result.buildStatus });
     this.context.metrics.buildDuration.observe((now - build.startTime) / 1000);
     this.context.notifier.notify(`build:${buildId}`);
     this.context.logger.info({ buildId, agentId, status: result.buildStatus, traceId: traceIdOf(build.record.job.traceParent) }, 'build completed');
-    if (updated) {
-      this.context.events.publish({ type: 'BuildPhaseChanged', buildId, previousPhase: build.currentPhase, currentPhase: 'COMPLETED' });
-      this.context.events.publish({ type: 'BuildStateChanged', build: updated });
-    }
-    return updated ?? build;
+    this.context.events.publish({ type: 'BuildPhaseChanged', buildId, previousPhase: build.currentPhase, currentPhase: 'COMPLETED' });
+    this.context.events.publish({ type: 'BuildStateChanged', build: updated });
+    return updated;
   }
 
   private async projectsAtLimit(): Promise<string[]> {

@@ -112,8 +112,9 @@ export class BuildsService {
     const build = await this.require(id);
     if (build.currentPhase === 'COMPLETED') return build;
     // A QUEUED build with no job (left by a crash) has nothing that would ever see the stop request.
-    if (build.currentPhase === 'QUEUED' && ((await store.jobs.cancel(id)) || !(await store.jobs.get(id)))) {
-      return this.finish(build, 'STOPPED', { statusCode: 'BUILD_STOPPED', message: 'Build was stopped while queued' }, clock());
+    if (build.currentPhase === 'QUEUED') {
+      const stopped = await this.finish(build, 'STOPPED', { statusCode: 'BUILD_STOPPED', message: 'Build was stopped while queued' }, clock());
+      if (stopped) return stopped;
     }
     const updated = await store.builds.update(id, { stopRequested: true });
     this.context.notifier.notify(`build:${id}`);
@@ -176,16 +177,23 @@ export class BuildsService {
   }
 
   /** Ends a build that no agent will finish; shared with the scheduler. */
-  async finish(build: StoredBuild, status: 'STOPPED' | 'TIMED_OUT' | 'FAULT', context: { statusCode: string; message: string }, at: number): Promise<StoredBuild> {
-    const updated = await this.context.store.builds.update(build.id, applyBuildLife(build, { type: 'ENDED_BY_SERVER', status, context, at }), (before, after) => buildEvents(this.context, before, after));
+  /**
+   * Ends a build the server decided the end of, closing its job in the same transaction (a build
+   * with no job row, left by a crash, is ended alone). Undefined, changing nothing, when its job
+   * was already closed: whoever closed it ended the build.
+   */
+  async finish(build: StoredBuild, status: 'STOPPED' | 'TIMED_OUT' | 'FAULT', context: { statusCode: string; message: string }, at: number): Promise<StoredBuild | undefined> {
+    const { store } = this.context;
+    const patch = applyBuildLife(build, { type: 'ENDED_BY_SERVER', status, context, at });
+    const events = (before: StoredBuild, after: StoredBuild) => buildEvents(this.context, before, after);
+    const updated = (await store.builds.endWithJob(build.id, patch, events)) ?? ((await store.jobs.get(build.id)) ? undefined : await store.builds.update(build.id, patch, events));
+    if (!updated) return undefined;
     this.context.metrics.buildsFinished.inc({ status });
     this.context.notifier.notify(`build:${build.id}`);
     this.context.logger.info({ buildId: build.id, status, reason: context.message, traceId: traceIdOf(build.record.job.traceParent) }, 'build ended by the server');
-    if (updated) {
-      this.context.events.publish({ type: 'BuildPhaseChanged', buildId: build.id, previousPhase: build.currentPhase, currentPhase: updated.currentPhase });
-      this.context.events.publish({ type: 'BuildStateChanged', build: updated });
-    }
-    return updated ?? build;
+    this.context.events.publish({ type: 'BuildPhaseChanged', buildId: build.id, previousPhase: build.currentPhase, currentPhase: updated.currentPhase });
+    this.context.events.publish({ type: 'BuildStateChanged', build: updated });
+    return updated;
   }
 
   private async require(id: string): Promise<StoredBuild> {

@@ -83,8 +83,10 @@ export class Scheduler {
         this.context.notifier.notify('jobs');
         continue;
       }
-      await store.jobs.cancel(job.id);
-      if (!build || build.currentPhase === 'COMPLETED') continue;
+      if (!build || build.currentPhase === 'COMPLETED') {
+        await store.jobs.cancel(job.id);
+        continue;
+      }
       await this.builds.finish(build, 'FAULT', { statusCode: 'AGENT_LOST', message: lostMessage(job, build, clock()) }, clock());
     }
   }
@@ -118,7 +120,7 @@ export class Scheduler {
       const limit = Number(job.payload.queuedTimeoutInMinutes ?? 480) * 60_000;
       if (job.queuedAt + limit > now) continue;
       const build = await store.builds.get(job.id);
-      if (!build || !(await store.jobs.cancel(job.id))) continue;
+      if (!build) continue;
       await this.builds.finish(build, 'TIMED_OUT', { statusCode: 'BUILD_TIMED_OUT', message: `Build waited in the queue longer than ${limit / 60_000} minutes` }, now);
     }
   }
