@@ -213,10 +213,13 @@ export class DeploymentEffects {
     const job = await this.context.store.jobs.get(jobId);
     if (!job || job.kind !== 'deploy') throw deployError('API_NOT_FOUND', 'InvalidInputException', `No deploy job ${jobId}`);
     const held = await this.context.store.jobs.complete(jobId, agentId);
-    if (!held) return { stopRequested: true };
+    // A job this agent held that is closed already: a retry whose first attempt closed it and may
+    // have died before the deployment heard of it (a server killed in between). The instance ends
+    // now unless it ended already (then the rollout refuses the event and nothing changes).
+    if (!held && !(job.state === 'DONE' && job.leaseOwner === agentId)) return { stopRequested: true };
     const { deploymentId, instanceName } = payloadOf(job);
-    await this.deployments.dispatch(deploymentId, { type: 'INSTANCE_ENDED', at: this.context.clock(), instanceName, events: results.map(toLifecycleEvent) });
-    return { stopRequested: false };
+    const transition = await this.deployments.dispatch(deploymentId, { type: 'INSTANCE_ENDED', at: this.context.clock(), instanceName, events: results.map(toLifecycleEvent) });
+    return { stopRequested: !held && transition.error !== undefined };
   }
 
   /**

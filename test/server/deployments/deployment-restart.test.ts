@@ -39,5 +39,24 @@ for (const [database, skip] of await testDatabases()) {
       const jobs = await Promise.all(['r-1', 'r-2'].map((name) => second.services.context.store.jobs.get(`${created.deploymentId}.${name}`)));
       assert.deepEqual(jobs.map((j) => [j?.state, j?.attempts]), [['DONE', 1], ['DONE', 1]]);
     });
+
+    test('a completion whose server died after closing the job ends the instance when the agent retries it on another server', async () => {
+      const first = await startTestServer({ database, schedulerIntervalMs: 60_000 });
+      servers.push(first);
+      const agent = await registerHost(first, 'c-1', { env: 'prod' });
+      await setUpGroup(first, 'closed-app');
+      const created = await first.services.deployments.create({ applicationName: 'closed-app', deploymentGroupName: 'prod', revision: await pushRevision(first, 'closed-app/v1.zip') });
+      const job = (await first.services.agents.lease(agent, 0))?.job;
+      assert.ok(job?.kind === 'deploy');
+      // What the first server did of the agent's report before it was killed: the job is closed, the deployment not told.
+      assert.equal(await first.services.context.store.jobs.complete(job.id, agent), true);
+      assert.equal((await first.services.deployments.get(created.deploymentId)).rollout.instances[0]?.status, 'InProgress');
+
+      assert.deepEqual(await first.services.deployments.effects.completed(agent, job.id, lifecycle()), { stopRequested: false });
+      assert.equal((await first.services.deployments.get(created.deploymentId)).rollout.status, 'Succeeded');
+      // A further repeat changes nothing and tells the agent there is nothing left to do.
+      assert.deepEqual(await first.services.deployments.effects.completed(agent, job.id, lifecycle()), { stopRequested: true });
+      assert.equal((await first.services.deployments.get(created.deploymentId)).rollout.status, 'Succeeded');
+    });
   });
 }
