@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadBuildspec, runLocalBuild } from '../src/build/local-build.js';
 import { ShellExecutor } from '../src/executors/shell-executor.js';
-import { copySourceTree } from '../src/build/source-copy.js';
+import { copySourceTree, openSourceCopy } from '../src/build/source-copy.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = path.join(root, 'dist/cli/main.js');
@@ -249,7 +249,8 @@ async function throughput(base: string, stateDir: string): Promise<void> {
 /**
  * 3. Copy versus in place (issue 9): `nagare build` builds in a fresh copy of the source. A tree of
  * `--copy-files` files making `--copy-mb` MB (with a .git of a few files) is built in place and in a
- * copy with the trivial buildspec, alternating; the copy alone (copySourceTree) is timed too.
+ * copy with the trivial buildspec, alternating; the copy alone is timed too, as the build makes it
+ * (openSourceCopy: an overlay mount as root on Linux, else cp) and as a real copy (copySourceTree).
  */
 async function copyVersusInPlace(base: string, stateDir: string): Promise<void> {
   const files = Number(flags['copy-files']);
@@ -267,9 +268,16 @@ async function copyVersusInPlace(base: string, stateDir: string): Promise<void> 
   const inPlace: number[] = [];
   const copied: number[] = [];
   const copyOnly: number[] = [];
+  const opened: number[] = [];
+  let method = '';
   for (let run = 0; run < copyRuns; run += 1) {
     inPlace.push(await inProcessBuild(source, stateDir, true));
     copied.push(await inProcessBuild(source, stateDir, false));
+    const openStart = process.hrtime.bigint();
+    const copy = await openSourceCopy(source, path.join(stateDir, 'sources'), 'bench', stateDir);
+    await copy.dispose();
+    opened.push(Number(process.hrtime.bigint() - openStart) / 1e6);
+    method = copy.method;
     const target = path.join(base, `copy-${run}`);
     const start = process.hrtime.bigint();
     await copySourceTree(source, target, stateDir);
@@ -278,11 +286,12 @@ async function copyVersusInPlace(base: string, stateDir: string): Promise<void> 
   }
   console.log(`\n## Copy versus in place: ${files} files, ${((files * bytes) / 1e6).toFixed(0)} MB, trivial buildspec, ${copyRuns} alternating runs (ms)\n`);
   console.log('| variant | p50 | mean | min |\n|---|---:|---:|---:|');
-  for (const [name, samples] of [['build --in-place', inPlace], ['build in a copy (default)', copied], ['copy alone (cp -a --reflink=auto)', copyOnly]] as const) {
+  const rows: [string, number[]][] = [['build --in-place', inPlace], ['build in a copy (default)', copied], [`the build's copy alone, opened and dropped (${method})`, opened], ['a real copy alone (cp -a --reflink=auto)', copyOnly]];
+  for (const [name, samples] of rows) {
     const s = stats(samples);
     console.log(`| ${name} | ${fmt(s.p50)} | ${fmt(s.mean)} | ${fmt(s.min)} |`);
   }
-  console.log(`\ncopy < 1 s: ${pass(stats(copyOnly).p50 < 1000)}`);
+  console.log(`\nthe build's copy < 1 s: ${pass(stats(opened).p50 < 1000)}`);
 }
 
 async function main(): Promise<void> {

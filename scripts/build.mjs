@@ -16,7 +16,7 @@ await build({
   target: 'node20',
   sourcemap: 'linked',
   // Native addons and their loaders stay in node_modules.
-  external: ['better-sqlite3', 'dockerode', 'pg-native', 'cpu-features', 'ssh2'],
+  external: ['better-sqlite3', 'pg-native'],
   // CommonJS dependencies bundled into ESM still call require().
   banner: { js: "import { createRequire as __nagareRequire } from 'node:module'; const require = __nagareRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -10,12 +10,13 @@ import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import type Docker from 'dockerode';
 import { NagareError } from '../core/errors.js';
 import type { Executor, ShellOptions, ShellSession } from '../core/executor.js';
+import { DockerEngine, DockerEngineError, isImageReference, type ContainerRef, type ImageInspect } from './docker-engine.js';
 import { pullImage, type PullOptions } from './docker-images.js';
 import { DockerShellSession } from './docker-session.js';
 import { runToCompletion } from './docker-streams.js';
+import { within } from './within.js';
 
 export interface DockerExecutorOptions {
   readonly image: string;
@@ -39,7 +40,7 @@ export const DISPOSE_GRACE_MS = 2000;
 
 interface Started {
   /** Undefined until created. */
-  readonly container: Docker.Container | undefined;
+  readonly container: ContainerRef | undefined;
   /** The attached standard input of the container's `cat`: the container lives while it is open. */
   readonly lifeline: Duplex | undefined;
   /** Started: from then on the engine removes it when `cat` ends (AutoRemove). */
@@ -65,10 +66,10 @@ export class DockerExecutor implements Executor {
 
   async start(mounts: readonly string[]): Promise<void> {
     if (this.started) throw new NagareError('EXEC_SPAWN_FAILED', 'the Docker executor was already started');
-    // dockerode is loaded here, not at the top: with its dependencies it takes ~150 ms to load,
-    // which every `nagare build` on the shell executor would otherwise pay (bench/build-overhead).
-    const { default: DockerClient } = await import('dockerode');
-    const docker = new DockerClient({ socketPath: this.socketPath });
+    if (!isImageReference(this.options.image)) {
+      throw new NagareError('EXEC_IMAGE_NOT_FOUND', `${JSON.stringify(this.options.image)} is not a valid image reference: [registry[:port]/]name[:tag][@digest], lower-case path components`, { details: { image: this.options.image } });
+    }
+    const docker = new DockerEngine(this.socketPath);
     // The image inspect is the first call (no separate ping: an engine that does not answer fails
     // it too) and its answer serves the whole run: the container's Env is the image's.
     const [image, stateRoot] = await Promise.all([this.inspectImage(docker), makeStateRoot(this.options.stateDir)]);
@@ -84,7 +85,7 @@ export class DockerExecutor implements Executor {
       // this process closes it (dispose) or dies, `cat` ends and the engine removes the container
       // itself (AutoRemove), after the build's result has been reported. As `docker run` does,
       // the attach is made between create and start.
-      const container = await docker.createContainer({
+      const container: ContainerRef = { engine: docker, id: await docker.createContainer({
         Image: this.options.image,
         Entrypoint: ['cat'],
         Cmd: [],
@@ -93,13 +94,12 @@ export class DockerExecutor implements Executor {
         AttachStdin: true,
         Labels: { 'nagare.executor': 'docker' },
         HostConfig: { Binds: binds, Init: true, AutoRemove: true },
-      });
+      }) };
       this.started = { ...this.started, container };
-      // With hijack the engine hands over the raw socket, a Duplex (dockerode types it more loosely).
-      const lifeline = (await container.attach({ stream: true, stdin: true, hijack: true })) as Duplex;
+      const lifeline = await docker.attach(container.id);
       lifeline.on('error', () => { /* the container ends with it; sessions report their own end */ });
       this.started = { ...this.started, lifeline };
-      await container.start();
+      await docker.start(container.id);
       this.started = { ...this.started, running: true };
     } catch (error) {
       await this.dispose();
@@ -107,8 +107,8 @@ export class DockerExecutor implements Executor {
     }
   }
 
-  private async inspectImage(docker: Docker): Promise<Docker.ImageInspectInfo> {
-    const inspect = (): Promise<Docker.ImageInspectInfo> => docker.getImage(this.options.image).inspect();
+  private async inspectImage(docker: DockerEngine): Promise<ImageInspect> {
+    const inspect = (): Promise<ImageInspect> => docker.inspectImage(this.options.image);
     const pull = this.options.pull;
     return inspect().catch(async (error: unknown) => {
       const status = statusCode(error);
@@ -157,28 +157,38 @@ export class DockerExecutor implements Executor {
   private async removeEverything(): Promise<void> {
     const sessions = [...this.sessions];
     this.sessions.clear();
-    await Promise.all(sessions.map((session) => session.terminate(DISPOSE_GRACE_MS).catch(() => undefined)));
+    const ending = this.started?.running === true && this.started.lifeline !== undefined;
+    // An idle session (a build's end) needs no kill exec when the container ends next: its
+    // processes, background jobs included, end with it. A session still running a command is
+    // terminated first, with its grace period.
+    await Promise.all(sessions.map(async (session) => {
+      if (ending && session.idle) session.release();
+      else await session.terminate(DISPOSE_GRACE_MS).catch(() => undefined);
+    }));
     if (!this.started) return;
     const { container, lifeline, running, stateRoot } = this.started;
     // Closing the container's standard input ends it; the engine then removes it (AutoRemove).
+    // Its end is awaited, so that nothing the build started outlives dispose.
+    const stopped = ending && container ? container.engine.waitStopped(container.id).catch(() => undefined) : undefined;
     lifeline?.end();
     lifeline?.destroy();
+    if (stopped) await within(stopped, 10_000);
     if (container && !running) {
       // Created but never started: AutoRemove does not apply, so remove it here.
-      await container.remove({ force: true }).catch((error: unknown) => {
+      await container.engine.remove(container.id).catch((error: unknown) => {
         if (statusCode(error) !== 404) throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot remove container: ${describe(error)}`, { cause: error });
       });
     }
     await rm(stateRoot, { recursive: true, force: true });
   }
 
-  private requireStarted(): Started & { readonly container: Docker.Container } {
+  private requireStarted(): Started & { readonly container: ContainerRef } {
     const started = this.started;
     if (started?.container && started.running && !this.disposing) return { ...started, container: started.container };
     throw new NagareError('EXEC_SPAWN_FAILED', 'the Docker executor is not started (call start first) or was disposed');
   }
 
-  private async lookUpUser(container: Docker.Container, user: string): Promise<{ uid: number; gid: number }> {
+  private async lookUpUser(container: ContainerRef, user: string): Promise<{ uid: number; gid: number }> {
     const uid = await runToCompletion(container, ['id', '-u', user], '0');
     const gid = await runToCompletion(container, ['id', '-g', user], '0');
     if (uid.exitCode !== 0 || gid.exitCode !== 0) {
@@ -211,7 +221,7 @@ function parseEnv(entries: readonly string[]): Record<string, string> {
 }
 
 function statusCode(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : undefined;
+  return error instanceof DockerEngineError ? error.statusCode : undefined;
 }
 
 function describe(error: unknown): string {

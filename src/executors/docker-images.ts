@@ -6,8 +6,8 @@
  */
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import type Docker from 'dockerode';
 import { NagareError } from '../core/errors.js';
+import type { DockerEngine } from './docker-engine.js';
 
 /** Basic credentials of a registry, as the engine takes them. */
 export interface RegistryAuth {
@@ -23,27 +23,16 @@ export interface PullOptions {
   readonly onProgress: (line: string) => void;
 }
 
-interface ProgressEvent {
-  readonly status?: string;
-  readonly id?: string;
-  readonly error?: string;
-  readonly errorDetail?: { readonly message?: string };
-}
-
 /** Steps repeated many times per layer; the log gets the others (waiting, complete, digest, status). */
 const CHATTY = new Set(['Downloading', 'Extracting', 'Verifying Checksum']);
 
 /** Pulls `image`, reporting progress; rejects with EXEC_IMAGE_NOT_FOUND saying the registry's answer. */
-export async function pullImage(docker: Docker, image: string, options: PullOptions): Promise<void> {
-  const auth = options.auth ? { authconfig: { username: options.auth.username, password: options.auth.password, serveraddress: options.auth.serveraddress ?? registryOf(image) } } : {};
+export async function pullImage(engine: DockerEngine, image: string, options: PullOptions): Promise<void> {
+  const auth = options.auth ? { username: options.auth.username, password: options.auth.password, serveraddress: options.auth.serveraddress ?? registryOf(image) } : undefined;
   options.onProgress(`Pulling image ${image}${options.auth ? ' with a registry credential' : ''}`);
   try {
-    const stream = await docker.pull(image, auth);
-    await new Promise<void>((resolve, reject) => {
-      docker.modem.followProgress(stream, (error: Error | null) => (error ? reject(error) : resolve()), (event: ProgressEvent) => {
-        if (event.error) return;
-        if (event.status && !CHATTY.has(event.status)) options.onProgress(event.id ? `${event.id}: ${event.status}` : event.status);
-      });
+    await engine.pull(image, auth, (event) => {
+      if (event.status && !CHATTY.has(event.status)) options.onProgress(event.id ? `${event.id}: ${event.status}` : event.status);
     });
   } catch (error) {
     throw new NagareError('EXEC_IMAGE_NOT_FOUND', `image ${image} is not in the local Docker engine and could not be pulled: ${error instanceof Error ? error.message : String(error)}`, { details: { image }, cause: error });

@@ -5,8 +5,8 @@
  * background jobs keep it after the shell is gone) and the descendants of its processes.
  */
 import type { Duplex } from 'node:stream';
-import type Docker from 'dockerode';
 import { NagareError } from '../core/errors.js';
+import type { ContainerRef } from './docker-engine.js';
 import { execExitCode, FrameReader, runToCompletion, streamFinished } from './docker-streams.js';
 import { ProtocolShellSession, ShellProtocol } from './shell-protocol.js';
 import { within } from './within.js';
@@ -50,7 +50,7 @@ exit 1
 `;
 
 export interface DockerSessionOptions {
-  readonly container: Docker.Container;
+  readonly container: ContainerRef;
   readonly shell: string;
   readonly user: string | undefined;
   readonly cwd: string;
@@ -63,8 +63,9 @@ export class DockerShellSession extends ProtocolShellSession {
   protected override readonly protocol: ShellProtocol;
   private readonly finished: Promise<void>;
   private shellPid: number | undefined;
+  private released = false;
 
-  private constructor(private readonly container: Docker.Container, exec: Docker.Exec, private readonly stream: Duplex, options: DockerSessionOptions) {
+  private constructor(private readonly container: ContainerRef, execId: string, private readonly stream: Duplex, options: DockerSessionOptions) {
     super();
     this.protocol = new ShellProtocol({
       write: (text) => { if (!stream.destroyed && stream.writable) stream.write(text); },
@@ -76,7 +77,7 @@ export class DockerShellSession extends ProtocolShellSession {
     stream.on('data', (chunk: Buffer) => frames.feed(chunk));
     stream.on('error', () => { /* reported as the end of the stream below */ });
     this.finished = streamFinished(stream).then(async () => {
-      const code = await execExitCode(exec).catch(() => null);
+      const code = this.released ? null : await execExitCode(container.engine, execId).catch(() => null);
       this.protocol.shellEnded(code ?? 255);
     });
     stream.write(this.protocol.startupScript());
@@ -85,7 +86,8 @@ export class DockerShellSession extends ProtocolShellSession {
   static async open(options: DockerSessionOptions): Promise<DockerShellSession> {
     let session: DockerShellSession;
     try {
-      const exec = await options.container.exec({
+      const { engine, id } = options.container;
+      const execId = await engine.createExec(id, {
         Cmd: [options.shell],
         AttachStdin: true,
         AttachStdout: true,
@@ -95,8 +97,8 @@ export class DockerShellSession extends ProtocolShellSession {
         WorkingDir: options.cwd,
         ...(options.user === undefined ? {} : { User: options.user }),
       });
-      const stream = await exec.start({ hijack: true, stdin: true });
-      session = new DockerShellSession(options.container, exec, stream, options);
+      const stream = await engine.startExec(execId);
+      session = new DockerShellSession(options.container, execId, stream, options);
     } catch (error) {
       throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot start ${options.shell} in the container: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
@@ -107,6 +109,21 @@ export class DockerShellSession extends ProtocolShellSession {
       throw error;
     }
     return session;
+  }
+
+  /** Whether the shell waits for a command (none runs) and has not ended. */
+  get idle(): boolean {
+    return this.protocol.idle;
+  }
+
+  /**
+   * Lets go of an idle session whose container is about to end (the executor's dispose): no kill
+   * exec, since every process of the session, background jobs included, ends with the container.
+   */
+  release(): void {
+    this.released = true;
+    this.stream.destroy();
+    this.protocol.shellEnded(137);
   }
 
   protected override async kill(graceMs: number): Promise<void> {

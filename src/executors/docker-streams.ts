@@ -4,7 +4,7 @@
  * a short command in a container to completion.
  */
 import type { Duplex } from 'node:stream';
-import type Docker from 'dockerode';
+import type { ContainerRef, DockerEngine } from './docker-engine.js';
 
 /** Splits a multiplexed attach stream into payloads, in order, whatever the stream (stdout or stderr). */
 export class FrameReader {
@@ -34,9 +34,9 @@ export function streamFinished(stream: Duplex): Promise<void> {
 }
 
 /** The exit code of a finished exec; Docker may need a moment after the stream ends to record it. */
-export async function execExitCode(exec: Docker.Exec): Promise<number | null> {
+export async function execExitCode(engine: DockerEngine, execId: string): Promise<number | null> {
   for (let attempt = 0; attempt < 40; attempt += 1) {
-    const info = await exec.inspect();
+    const info = await engine.inspectExec(execId);
     if (!info.Running) return info.ExitCode;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -44,12 +44,12 @@ export async function execExitCode(exec: Docker.Exec): Promise<number | null> {
 }
 
 /** Runs `cmd` in the container to completion and returns its status and merged output. */
-export async function runToCompletion(container: Docker.Container, cmd: readonly string[], user: string): Promise<{ exitCode: number | null; output: string }> {
-  const exec = await container.exec({ Cmd: [...cmd], User: user, AttachStdout: true, AttachStderr: true, Tty: false });
-  const stream = await exec.start({ hijack: true, stdin: false });
+export async function runToCompletion(container: ContainerRef, cmd: readonly string[], user: string): Promise<{ exitCode: number | null; output: string }> {
+  const execId = await container.engine.createExec(container.id, { Cmd: cmd, User: user, AttachStdout: true, AttachStderr: true, Tty: false });
+  const stream = await container.engine.startExec(execId);
   const chunks: Buffer[] = [];
   const frames = new FrameReader((payload) => chunks.push(Buffer.from(payload)));
   stream.on('data', (chunk: Buffer) => frames.feed(chunk));
   await streamFinished(stream);
-  return { exitCode: await execExitCode(exec), output: Buffer.concat(chunks).toString() };
+  return { exitCode: await execExitCode(container.engine, execId), output: Buffer.concat(chunks).toString() };
 }

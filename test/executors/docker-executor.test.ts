@@ -37,6 +37,15 @@ void test('an unreachable engine is EXEC_DOCKER_UNAVAILABLE', async () => {
   await executor.dispose();
 });
 
+void test('attack: an image name outside Docker\'s reference grammar is refused before the engine is called (it would change the API path)', async () => {
+  // The socket does not exist: a name that reached the engine would fail as EXEC_DOCKER_UNAVAILABLE instead.
+  for (const image of ['../../containers/json', 'busybox?all=1', 'busybox#x', 'x/../../info', 'Upper/Case', 'a b', '']) {
+    const executor = new DockerExecutor({ image, socketPath: '/nonexistent/docker.sock' });
+    await assert.rejects(executor.start([]), (error: unknown) => isNagareError(error) && error.code === 'EXEC_IMAGE_NOT_FOUND' && error.message.includes('not a valid image reference'), image);
+    await executor.dispose();
+  }
+});
+
 void test('a missing image is EXEC_IMAGE_NOT_FOUND and says how to build one', { skip: reason }, async () => {
   const executor = new DockerExecutor({ image: 'nagare/no-such-image:never', socketPath: SOCKET });
   await assert.rejects(executor.start([]), (error: unknown) => isNagareError(error) && error.code === 'EXEC_IMAGE_NOT_FOUND' && error.message.includes('build-base-image.sh'));
