@@ -159,8 +159,9 @@ export class BuildSteps {
 
   async dispose(): Promise<void> {
     try {
-      await this.shells?.terminate(0);
-      await this.request.executor.dispose();
+      // The executor ends every shell it opened: a Docker one lets idle shells end with the container.
+      this.shells?.close();
+      await this.request.executor.dispose(0);
     } finally {
       await this.cacheStaging?.dispose();
       await this.outputStaging?.dispose();

@@ -78,6 +78,9 @@ export interface Executor {
    */
   baseEnvironment(): Promise<Readonly<Record<string, string>>>;
   openShell(options: ShellOptions): Promise<ShellSession>;
-  /** Terminates every open session and releases everything (container, temporary files). Idempotent. */
-  dispose(): Promise<void>;
+  /**
+   * Terminates every open session and releases everything (container, temporary files); `graceMs`
+   * between SIGTERM and SIGKILL for what still runs (the executor's default when absent). Idempotent.
+   */
+  dispose(graceMs?: number): Promise<void>;
 }

@@ -149,12 +149,12 @@ export class DockerExecutor implements Executor {
     return session;
   }
 
-  dispose(): Promise<void> {
-    this.disposing ??= this.removeEverything();
+  dispose(graceMs = DISPOSE_GRACE_MS): Promise<void> {
+    this.disposing ??= this.removeEverything(graceMs);
     return this.disposing;
   }
 
-  private async removeEverything(): Promise<void> {
+  private async removeEverything(graceMs: number): Promise<void> {
     const sessions = [...this.sessions];
     this.sessions.clear();
     const ending = this.started?.running === true && this.started.lifeline !== undefined;
@@ -163,7 +163,7 @@ export class DockerExecutor implements Executor {
     // terminated first, with its grace period.
     await Promise.all(sessions.map(async (session) => {
       if (ending && session.idle) session.release();
-      else await session.terminate(DISPOSE_GRACE_MS).catch(() => undefined);
+      else await session.terminate(graceMs).catch(() => undefined);
     }));
     if (!this.started) return;
     const { container, lifeline, running, stateRoot } = this.started;

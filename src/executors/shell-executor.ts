@@ -71,10 +71,10 @@ export class ShellExecutor implements Executor {
     return session;
   }
 
-  async dispose(): Promise<void> {
+  async dispose(graceMs = DISPOSE_GRACE_MS): Promise<void> {
     const sessions = [...this.sessions];
     this.sessions.clear();
-    await Promise.all(sessions.map((session) => session.terminate(DISPOSE_GRACE_MS)));
+    await Promise.all(sessions.map((session) => session.terminate(graceMs)));
   }
 }
 

@@ -84,6 +84,15 @@ export class BuildShells {
     return values;
   }
 
+  /**
+   * Lets go of the shells at a build's end without ending them: nothing runs after this, and the
+   * executor's dispose ends them (a container's idle shells end with the container, no kill needed).
+   */
+  close(): void {
+    this.terminated = true;
+    this.session = undefined;
+  }
+
   /** Kills the running command and everything the shells started (timeout, stop). */
   async terminate(graceMs: number): Promise<void> {
     this.terminated = true;
