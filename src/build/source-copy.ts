@@ -64,23 +64,31 @@ export interface SourceCopy {
 }
 
 /**
- * A fresh copy of `from` under `sourcesDir` (created), by an overlay mount where it can be one,
- * else by copying; `excluded` is left out of the copy (an overlay is used only when it lies
- * outside `from`). Copies left by builds that were killed are dropped first.
+ * Trees of at most this many entries are copied even where an overlay could be mounted: `cp -a`
+ * of a few hundred small files takes about as long as spawning `mount` and `umount` (~40 ms).
  */
-export async function openSourceCopy(from: string, sourcesDir: string, name: string, excluded: string): Promise<SourceCopy> {
+export const OVERLAY_ABOVE_ENTRIES = 400;
+
+/**
+ * A fresh copy of `from` under `sourcesDir` (created), by an overlay mount where it can be one
+ * and the tree has more than `overlayAboveEntries` entries, else by copying; `excluded` is left
+ * out of the copy (an overlay is used only when it lies outside `from`). Copies left by builds
+ * that were killed are dropped first.
+ */
+export async function openSourceCopy(from: string, sourcesDir: string, name: string, excluded: string, overlayAboveEntries = OVERLAY_ABOVE_ENTRIES): Promise<SourceCopy> {
   await mkdir(sourcesDir, { recursive: true });
   await dropAbandoned(sourcesDir);
   const folder = path.join(sourcesDir, `${name}-${randomUUID()}`);
   await mkdir(folder);
   await writeFile(path.join(folder, OWNER_FILE), `${process.pid}\n`);
   const dir = path.join(folder, 'tree');
+  // Never throws: a copy that cannot go now (a mount still busy) is left for the next build to drop.
   const dispose = async (mounted: boolean): Promise<void> => {
-    if (mounted) await unmount(dir);
-    await rm(folder, { recursive: true, force: true });
+    if (mounted && !(await unmount(dir))) return;
+    await rm(folder, { recursive: true, force: true }).catch(() => undefined);
   };
   try {
-    if (await mountOverlay(from, folder, excluded)) return { dir, method: 'overlay', dispose: () => dispose(true) };
+    if (!(await hasAtMost(from, overlayAboveEntries)) && (await mountOverlay(from, folder, excluded))) return { dir, method: 'overlay', dispose: () => dispose(true) };
     await copySourceTree(from, dir, excluded);
     return { dir, method: 'copy', dispose: () => dispose(false) };
   } catch (error) {
@@ -90,6 +98,19 @@ export async function openSourceCopy(from: string, sourcesDir: string, name: str
 }
 
 const OWNER_FILE = 'owner.pid';
+
+/** Whether the tree under `dir` has at most `limit` entries; the walk stops as soon as it has more. */
+async function hasAtMost(dir: string, limit: number): Promise<boolean> {
+  let count = 0;
+  const pending = [dir];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const entries = await readdir(next, { withFileTypes: true }).catch(() => []);
+    count += entries.length;
+    if (count > limit) return false;
+    for (const entry of entries) if (entry.isDirectory()) pending.push(path.join(next, entry.name));
+  }
+  return true;
+}
 /** Characters the overlay mount's option string cannot carry as they are. */
 const UNSAFE_MOUNT_PATH = /[,:\\\s]/;
 
@@ -100,38 +121,46 @@ async function mountOverlay(from: string, folder: string, excluded: string): Pro
   if (isInside(from, excluded) || isInside(excluded, from) || UNSAFE_MOUNT_PATH.test(from) || UNSAFE_MOUNT_PATH.test(folder)) return false;
   const [upper, work, tree] = ['upper', 'work', 'tree'].map((part) => path.join(folder, part)) as [string, string, string];
   await Promise.all([mkdir(upper), mkdir(work), mkdir(tree)]);
-  // The copy's root has the source's owner and mode, as `cp -a` gives it.
-  const root = await lstat(from);
-  await chown(upper, root.uid, root.gid);
-  await chmod(upper, root.mode & 0o7777);
-  // redirect_dir: a directory of the source renames as on a real copy (without it, rename(2) is EXDEV).
   try {
+    // The copy's root has the source's owner and mode, as `cp -a` gives it.
+    const root = await lstat(from);
+    await chown(upper, root.uid, root.gid);
+    await chmod(upper, root.mode & 0o7777);
+    // redirect_dir: a directory of the source renames as on a real copy (without it, rename(2) is EXDEV).
     await execFileAsync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${from},upperdir=${upper},workdir=${work},redirect_dir=on`, tree], { timeout: 10_000 });
     return true;
   } catch {
+    // A mount that went through although `mount` failed (its time ran out) is undone first; one
+    // that will not go keeps the folder (the caller's copy then fails, and the next build drops it).
+    if (await isMountPoint(tree)) await unmount(tree);
     await Promise.all([upper, work].map((part) => rm(part, { recursive: true, force: true })));
     return false;
   }
 }
 
-/** Unmounts an overlay; lazily when something still holds it (a process the build left behind). */
-async function unmount(dir: string): Promise<void> {
+/**
+ * Unmounts an overlay; lazily when something still holds it (a process the build left behind).
+ * True when `dir` is no longer a mount point.
+ */
+async function unmount(dir: string): Promise<boolean> {
   await execFileAsync('umount', [dir], { timeout: 10_000 }).catch(() => execFileAsync('umount', ['-l', dir], { timeout: 10_000 }).catch(() => undefined));
+  return !(await isMountPoint(dir));
 }
 
-/** Drops the copies whose owner is no longer running (a build killed before it could drop its own). */
+/**
+ * Drops the copies whose owner is no longer running (a build killed before it could drop its own).
+ * Best effort: a copy that cannot go now (busy, or dropped by another build at the same moment)
+ * stays for a later build, and never stops this one.
+ */
 async function dropAbandoned(sourcesDir: string): Promise<void> {
-  for (const entry of await readdir(sourcesDir)) {
+  for (const entry of await readdir(sourcesDir).catch(() => [])) {
     const folder = path.join(sourcesDir, entry);
     const owner = Number((await readFile(path.join(folder, OWNER_FILE), 'utf8').catch(() => '')).trim());
     if (!Number.isInteger(owner) || owner <= 0 || isRunning(owner)) continue;
     const tree = path.join(folder, 'tree');
-    if (await isMountPoint(tree)) {
-      await unmount(tree);
-      // Never removed through a mount that would not go: its lower layer is the user's source.
-      if (await isMountPoint(tree)) continue;
-    }
-    await rm(folder, { recursive: true, force: true });
+    // Never removed through a mount that would not go (though overlayfs never writes its lower layer).
+    if ((await isMountPoint(tree)) && !(await unmount(tree))) continue;
+    await rm(folder, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
@@ -144,8 +173,8 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** A mount point is on another device than the folder holding it (whatever symlinks its path has). */
 async function isMountPoint(dir: string): Promise<boolean> {
-  const mounts = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  // Field 5 is the mount point, with spaces and backslashes octal-escaped.
-  return mounts.split('\n').some((line) => line.split(' ')[4]?.replace(/\\(\d{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))) === dir);
+  const [inner, outer] = await Promise.all([lstat(dir).catch(() => undefined), lstat(path.dirname(dir)).catch(() => undefined)]);
+  return inner !== undefined && outer !== undefined && inner.dev !== outer.dev;
 }

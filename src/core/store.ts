@@ -89,10 +89,11 @@ export interface BuildsRepo {
   /**
    * Ends a build: closes its job (state DONE) and applies the patch with its events in one
    * transaction, so a process killed in between can never leave a closed job whose build runs for
-   * ever. Only a job still open — and, with `leaseOwner`, leased by that agent — is closed;
-   * otherwise nothing changes and the answer is undefined, as it is when there is no such build.
+   * ever. The job is closed only while it is as `job` says; the patch is made from the build as
+   * locked in the transaction, and may decline (undefined: a build that ended already). When the
+   * job is not so, the patch declines or there is no such build, nothing changes: undefined.
    */
-  endWithJob(id: string, patch: BuildPatch, events: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[], leaseOwner?: string): Promise<StoredBuild | undefined>;
+  endWithJob(id: string, job: JobToClose, patch: (before: StoredBuild) => BuildPatch | undefined, events: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined>;
   /**
    * Appends a log chunk's bookkeeping only if `sequence` is the next expected one: returns
    * 'appended', 'duplicate' (already had it) or 'gap' (a chunk is missing before it).
@@ -110,6 +111,15 @@ export interface BuildsRepo {
 }
 
 export type { JobKind } from './job-routing.js';
+
+/** The state a build's job must be in for `endWithJob` to close it. */
+export interface JobToClose {
+  readonly state: 'QUEUED' | 'LEASED';
+  /** A LEASED job held by this agent only. */
+  readonly leaseOwner?: string | undefined;
+  /** A LEASED job whose lease ended before this time only (a lease renewed meanwhile is kept). */
+  readonly leaseEndedBefore?: number | undefined;
+}
 
 export interface Job extends JobRouting {
   readonly id: string;

@@ -68,6 +68,8 @@ interface Call {
   readonly query?: Readonly<Record<string, string>>;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Overrides the client's timeout (ms without a byte from the engine). */
+  readonly timeoutMs?: number;
 }
 
 /** Answers larger than this are not what these calls expect (an inspect is a few kB). */
@@ -97,7 +99,8 @@ export class DockerEngine {
   /** Pulls `image`, calling `onEvent` for each line of progress; rejects on the first error the engine reports. */
   async pull(image: string, auth: RegistryAuthConfig | undefined, onEvent: (event: PullEvent) => void): Promise<void> {
     const headers: Record<string, string> = auth ? { 'X-Registry-Auth': registryAuthHeader(auth) } : {};
-    const response = await this.open({ method: 'POST', path: '/images/create', query: pullQuery(image), headers }, false);
+    // A layer may extract for minutes, but not in silence: ten without a byte is a hung engine.
+    const response = await this.open({ method: 'POST', path: '/images/create', query: pullQuery(image), headers, timeoutMs: 600_000 }, true);
     await expectSuccess(response);
     let failure: string | undefined;
     let pending = '';
@@ -112,8 +115,9 @@ export class DockerEngine {
       if (event.error !== undefined || event.errorDetail?.message !== undefined) failure ??= event.errorDetail?.message ?? event.error;
       else onEvent(event);
     };
+    response.setEncoding('utf8');
     for await (const chunk of response) {
-      pending += (chunk as Buffer).toString('utf8');
+      pending += chunk as string;
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       for (const line of lines) take(line);
@@ -140,10 +144,13 @@ export class DockerEngine {
     await this.call({ method: 'DELETE', path: `/containers/${encodeURIComponent(containerId)}`, query: { force: 'true' } });
   }
 
-  /** Resolves once the container is no longer running (at once when it is gone already). */
-  async waitStopped(containerId: string): Promise<void> {
+  /**
+   * Resolves once the container is no longer running (at once when it is gone already); rejects
+   * when it still runs after `timeoutMs`, leaving no request open.
+   */
+  async waitStopped(containerId: string, timeoutMs: number): Promise<void> {
     try {
-      await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(containerId)}/wait`, query: { condition: 'not-running' } });
+      await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(containerId)}/wait`, query: { condition: 'not-running' }, timeoutMs });
     } catch (error) {
       if (!(error instanceof DockerEngineError && error.statusCode === 404)) throw error;
     }
@@ -195,7 +202,13 @@ export class DockerEngine {
       });
       // An engine that refuses answers with a plain status instead of switching protocols.
       request.on('response', (response: http.IncomingMessage) => {
-        expectSuccess(response).then(() => reject(new DockerEngineError(`the engine did not hand over the stream of ${call.path}`, response.statusCode)), reject);
+        const refused = (error: Error): void => {
+          response.destroy();
+          request.destroy();
+          reject(error);
+        };
+        if ((response.statusCode ?? 0) >= 300) expectSuccess(response).catch((error: unknown) => refused(error instanceof Error ? error : new Error(String(error))));
+        else refused(new DockerEngineError(`the engine did not hand over the stream of ${call.path}`, response.statusCode));
       });
       request.end(call.body === undefined ? undefined : JSON.stringify(call.body));
     });
@@ -208,7 +221,8 @@ export class DockerEngine {
     const request = http.request({ socketPath: this.socketPath, method: call.method, path: `${call.path}${query}`, headers, agent: false });
     request.on('error', (error: Error) => reject(new DockerEngineError(`no answer from the Docker engine at ${this.socketPath}: ${error.message}`, undefined, { cause: error })));
     if (timed) {
-      request.setTimeout(this.timeoutMs, () => request.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
+      const timeoutMs = call.timeoutMs ?? this.timeoutMs;
+      request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     }
     return request;
   }

@@ -16,7 +16,6 @@ import { DockerEngine, DockerEngineError, isImageReference, type ContainerRef, t
 import { pullImage, type PullOptions } from './docker-images.js';
 import { DockerShellSession } from './docker-session.js';
 import { runToCompletion } from './docker-streams.js';
-import { within } from './within.js';
 
 export interface DockerExecutorOptions {
   readonly image: string;
@@ -169,10 +168,10 @@ export class DockerExecutor implements Executor {
     const { container, lifeline, running, stateRoot } = this.started;
     // Closing the container's standard input ends it; the engine then removes it (AutoRemove).
     // Its end is awaited, so that nothing the build started outlives dispose.
-    const stopped = ending && container ? container.engine.waitStopped(container.id).catch(() => undefined) : undefined;
+    const stopped = ending && container ? container.engine.waitStopped(container.id, 10_000).catch(() => undefined) : undefined;
     lifeline?.end();
     lifeline?.destroy();
-    if (stopped) await within(stopped, 10_000);
+    await stopped;
     if (container && !running) {
       // Created but never started: AutoRemove does not apply, so remove it here.
       await container.engine.remove(container.id).catch((error: unknown) => {

@@ -111,11 +111,11 @@ export class ShellProtocol {
     const dir = this.options.sessionDir;
     const file = join(dir, `cmd-${seq}.sh`);
     await writeFile(file, command.endsWith('\n') ? command : `${command}\n`, { mode: 0o644 });
-    // The shell may have ended while the file was written (a stop killing it as the command
-    // starts): nothing would ever answer this command, so it ends as the shell did.
-    if (this.endedWith !== undefined) return { exitCode: this.endedWith, shellExited: true };
     for (const chunk of this.stray.splice(0)) onOutput(chunk);
     this.strayBytes = 0;
+    // The shell may have ended while the file was written (a stop killing it as the command
+    // starts): nothing would ever answer this command, which did not run, so it fails (never 0).
+    if (this.endedWith !== undefined) return { exitCode: this.endedWith === 0 ? 255 : this.endedWith, shellExited: true };
     const outcome = new Promise<CommandOutcome>((resolve, reject) => {
       this.active = { seq, onOutput, resolve, reject };
     });

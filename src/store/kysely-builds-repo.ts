@@ -5,7 +5,7 @@ import { PostgresAdapter, type Kysely, type Selectable, type Transaction, type U
 import type { PhaseType, StatusType } from '../core/build-phases.js';
 import { NagareError } from '../core/errors.js';
 import type { TracedEvent } from '../core/aws-event.js';
-import type { BuildFilter, BuildPatch, BuildsRepo, NewJob, Page, PageRequest, StoredBuild } from '../core/store.js';
+import type { BuildFilter, BuildPatch, BuildsRepo, JobToClose, NewJob, Page, PageRequest, StoredBuild } from '../core/store.js';
 import { appendEvents } from './kysely-events-repo.js';
 import { insertJob } from './kysely-job-queue.js';
 import { decodePageToken, encodePageToken, pageLimit } from './page-token.js';
@@ -65,21 +65,22 @@ export class KyselyBuildsRepo implements BuildsRepo {
       const row = await this.#db.updateTable('builds').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
       return row === undefined ? undefined : toBuild(row);
     }
-    return this.#db.transaction().execute((trx) => updateWithEvents(trx, id, changes, events));
+    return this.#db.transaction().execute((trx) => updateWithEvents(trx, id, () => patch, events));
   }
 
-  async endWithJob(id: string, patch: BuildPatch, events: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[], leaseOwner?: string): Promise<StoredBuild | undefined> {
+  async endWithJob(id: string, job: JobToClose, patch: (before: StoredBuild) => BuildPatch | undefined, events: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined> {
     return this.#db.transaction().execute(async (trx) => {
-      let close = trx.updateTable('jobs').set({ state: 'DONE' }).where('id', '=', id).where('state', '<>', 'DONE');
-      if (leaseOwner !== undefined) close = close.where('state', '=', 'LEASED').where('lease_owner', '=', leaseOwner);
+      let close = trx.updateTable('jobs').set({ state: 'DONE' }).where('id', '=', id).where('state', '=', job.state);
+      if (job.leaseOwner !== undefined) close = close.where('lease_owner', '=', job.leaseOwner);
+      if (job.leaseEndedBefore !== undefined) close = close.where('lease_expires_at', '<', job.leaseEndedBefore);
       const closed = await close.executeTakeFirst();
       if (closed.numUpdatedRows === 0n) return undefined;
-      const ended = await updateWithEvents(trx, id, toColumns(patch), events);
-      // No build: the job's close is undone with the transaction.
-      if (ended === undefined) throw new NagareError('STORE_NOT_FOUND', `build ${id} does not exist`, { details: { buildId: id } });
+      const ended = await updateWithEvents(trx, id, patch, events);
+      // No build, or one that needs no end: the job's close is undone with the transaction.
+      if (ended === undefined) throw new NothingToEnd();
       return ended;
     }).catch((error: unknown) => {
-      if (error instanceof NagareError && error.code === 'STORE_NOT_FOUND') return undefined;
+      if (error instanceof NothingToEnd) return undefined;
       throw error;
     });
   }
@@ -147,15 +148,25 @@ export class KyselyBuildsRepo implements BuildsRepo {
 /** Version 1: core's BuildRecord; rows written before the envelope (version 0) have the same shape. */
 const BUILD_RECORD_SCHEMA_VERSION = 1;
 
-/** The build row is locked (PostgreSQL) so that "before" is what this update changed. */
-async function updateWithEvents(trx: Transaction<Database>, id: string, changes: Updateable<BuildsTable>, events: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined> {
+/** Thrown inside `endWithJob`'s transaction to undo the job's close. */
+class NothingToEnd extends Error {}
+
+/**
+ * The build row is locked (PostgreSQL) so that "before" is what this update changed; the patch is
+ * made from it. Undefined, changing nothing, when there is no such build or the patch declines.
+ */
+async function updateWithEvents(trx: Transaction<Database>, id: string, patch: (before: StoredBuild) => BuildPatch | undefined, events: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined> {
   const postgres = trx.getExecutor().adapter instanceof PostgresAdapter;
   const select = trx.selectFrom('builds').selectAll().where('id', '=', id);
   const beforeRow = await (postgres ? select.forUpdate() : select).executeTakeFirst();
   if (beforeRow === undefined) return undefined;
+  const before = toBuild(beforeRow);
+  const made = patch(before);
+  if (made === undefined) return undefined;
+  const changes = toColumns(made);
   const row = Object.keys(changes).length === 0 ? beforeRow : await trx.updateTable('builds').set(changes).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
   const after = toBuild(row);
-  await appendEvents(trx, events(toBuild(beforeRow), after));
+  await appendEvents(trx, events(before, after));
   return after;
 }
 

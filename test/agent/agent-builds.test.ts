@@ -221,7 +221,7 @@ test('a lost lease stops the build on the agent, which does not complete it and 
   const id = await startBuild(server, name);
   await waitFor('the command to start', () => processesWith(`sleep\0${marker}`).length === 1);
   // What the scheduler does when a lease expires: the build ends FAULT and its job is closed with it.
-  await server.services.builds.finish(await server.services.builds.get(id), 'FAULT', { statusCode: 'AGENT_LOST', message: 'test' }, Date.now());
+  await server.services.builds.finish(await server.services.builds.get(id), 'FAULT', { statusCode: 'AGENT_LOST', message: 'test' }, Date.now(), { state: 'LEASED' });
   await waitFor('the command to be stopped', () => processesWith(`sleep\0${marker}`).length === 0, 15_000);
   const next = await waitForBuild(server, await startBuild(server, await createProject(server, 'version: 0.2\nphases:\n  build:\n    commands: [echo next]\n')));
   assert.equal(next.buildStatus, 'SUCCEEDED');

@@ -57,7 +57,7 @@ void test('as root, the copy is an overlay: the build sees the whole tree (.git,
   const base = await mkdtemp(path.join(os.tmpdir(), 'nagare-copy-'));
   const source = await sourceTree(base);
   const before = await snapshot(source);
-  const copy = await openSourceCopy(source, path.join(base, 'state', 'sources'), 'p', path.join(base, 'state'));
+  const copy = await openSourceCopy(source, path.join(base, 'state', 'sources'), 'p', path.join(base, 'state'), 0);
   assert.equal(copy.method, 'overlay');
   assert.deepEqual(await snapshot(copy.dir), before, 'the copy shows the source as it is');
   assert.equal(((await stat(copy.dir)).mode & 0o777).toString(8), '750', 'the copy\'s root has the source\'s mode');
@@ -67,9 +67,25 @@ void test('as root, the copy is an overlay: the build sees the whole tree (.git,
   await copy.dispose();
   assert.equal(await mounted(copy.dir), false, 'dispose unmounts the copy');
   assert.deepEqual(await readdir(path.join(base, 'state', 'sources')), [], 'and removes its layer');
-  const again = await openSourceCopy(source, path.join(base, 'state', 'sources'), 'p', path.join(base, 'state'));
+  const again = await openSourceCopy(source, path.join(base, 'state', 'sources'), 'p', path.join(base, 'state'), 0);
   assert.deepEqual(await snapshot(again.dir), before, 'a second copy starts from the same state');
   await again.dispose();
+  await rm(base, { recursive: true });
+});
+
+void test('a small tree is copied, not mounted: a copy of a few files costs less than mount and umount; a larger one is mounted as root', async () => {
+  const base = await mkdtemp(path.join(os.tmpdir(), 'nagare-copy-'));
+  const source = await sourceTree(base);
+  const before = await snapshot(source);
+  const small = await openSourceCopy(source, path.join(base, 'state', 'sources'), 'p', path.join(base, 'state'));
+  assert.equal(small.method, 'copy');
+  assert.deepEqual(await snapshot(small.dir), before);
+  await small.dispose();
+  // The source has 8 entries: a threshold below that counts it as large.
+  const large = await openSourceCopy(source, path.join(base, 'state', 'sources'), 'p', path.join(base, 'state'), 7);
+  assert.equal(large.method, asRoot ? 'overlay' : 'copy');
+  assert.deepEqual(await snapshot(large.dir), before);
+  await large.dispose();
   await rm(base, { recursive: true });
 });
 
@@ -95,12 +111,12 @@ void test('a copy left by a killed build is dropped (unmounted first) by the nex
   const source = await sourceTree(base);
   const before = await snapshot(source);
   const sources = path.join(base, 'state', 'sources');
-  const abandoned = await openSourceCopy(source, sources, 'killed', path.join(base, 'state'));
-  const running = await openSourceCopy(source, sources, 'running', path.join(base, 'state'));
+  const abandoned = await openSourceCopy(source, sources, 'killed', path.join(base, 'state'), 0);
+  const running = await openSourceCopy(source, sources, 'running', path.join(base, 'state'), 0);
   // The first one's owner is a process that has ended (a build killed before its finally ran).
   const ended = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
   await writeFile(path.join(path.dirname(abandoned.dir), 'owner.pid'), `${ended}\n`);
-  const next = await openSourceCopy(source, sources, 'next', path.join(base, 'state'));
+  const next = await openSourceCopy(source, sources, 'next', path.join(base, 'state'), 0);
   const left = (await readdir(sources)).sort();
   assert.deepEqual(left.map((name) => name.replace(/-[0-9a-f-]{36}$/, '')), ['next', 'running']);
   assert.equal(await mounted(abandoned.dir), false, 'the abandoned overlay is unmounted');

@@ -70,6 +70,7 @@ export function queuedBuildsContract({ fresh, another, check }: ContractContext)
   });
 
   const ended = { currentPhase: 'COMPLETED', buildStatus: 'SUCCEEDED', endTime: T0 + 5 } as const;
+  const end = (before: StoredBuild) => (before.currentPhase === 'COMPLETED' ? undefined : ended);
   const endEvent = (before: StoredBuild, after: StoredBuild): TracedEvent[] => [{
     version: '0', id: `end-${after.id}`, 'detail-type': 'CodeBuild Build State Change', source: 'aws.codebuild', account: '000000000000',
     time: '2026-12-01T00:00:00Z', region: 'us-east-1', resources: [], detail: { from: before.currentPhase, to: after.currentPhase },
@@ -79,7 +80,7 @@ export function queuedBuildsContract({ fresh, another, check }: ContractContext)
     const store = await fresh();
     await store.builds.insertQueued(sampleBuild('alpha:1'), sampleJob('alpha:1', 'alpha', T0));
     await store.jobs.claim('agent-a', T0, 60_000, []);
-    const after = await store.builds.endWithJob('alpha:1', ended, endEvent, 'agent-a');
+    const after = await store.builds.endWithJob('alpha:1', { state: 'LEASED', leaseOwner: 'agent-a' }, end, endEvent);
     assert.equal(after?.buildStatus, 'SUCCEEDED');
     const other = await another(store);
     assert.equal((await other.jobs.get('alpha:1'))?.state, 'DONE');
@@ -91,17 +92,47 @@ export function queuedBuildsContract({ fresh, another, check }: ContractContext)
     const store = await fresh();
     await store.builds.insertQueued(sampleBuild('alpha:1'), sampleJob('alpha:1', 'alpha', T0));
     await store.jobs.claim('agent-a', T0, 60_000, []);
-    assert.equal(await store.builds.endWithJob('alpha:1', ended, endEvent, 'agent-b'), undefined);
+    assert.equal(await store.builds.endWithJob('alpha:1', { state: 'LEASED', leaseOwner: 'agent-b' }, end, endEvent), undefined);
     assert.equal((await store.jobs.get('alpha:1'))?.state, 'LEASED');
     assert.equal((await store.builds.get('alpha:1'))?.currentPhase, 'QUEUED');
     assert.deepEqual(await store.events.after(0, 10), []);
   });
 
+  check('a stop meant for a queued job leaves a job leased meanwhile to its agent, and a lease renewed meanwhile is not ended as lost', async () => {
+    const store = await fresh();
+    await store.builds.insertQueued(sampleBuild('alpha:1'), sampleJob('alpha:1', 'alpha', T0));
+    await store.jobs.claim('agent-a', T0, 1_000, []);
+    assert.equal(await store.builds.endWithJob('alpha:1', { state: 'QUEUED' }, end, endEvent), undefined);
+    assert.equal(await store.jobs.renew('alpha:1', 'agent-a', T0 + 500, 60_000), true);
+    // The scheduler read the lease as ended at T0 + 1,000; the agent renewed it since.
+    assert.equal(await store.builds.endWithJob('alpha:1', { state: 'LEASED', leaseOwner: 'agent-a', leaseEndedBefore: T0 + 2_000 }, end, endEvent), undefined);
+    assert.equal((await store.jobs.get('alpha:1'))?.state, 'LEASED');
+    assert.equal((await store.builds.get('alpha:1'))?.currentPhase, 'QUEUED');
+    assert.ok(await store.builds.endWithJob('alpha:1', { state: 'LEASED', leaseOwner: 'agent-a', leaseEndedBefore: T0 + 60_501 }, end, endEvent), 'once the renewed lease has ended too');
+  });
+
+  check('the patch is made from the build as locked when its job closes, and a build already ended keeps its end and its job stays as it was', async () => {
+    const store = await fresh();
+    await store.builds.insertQueued(sampleBuild('alpha:1'), sampleJob('alpha:1', 'alpha', T0));
+    await store.builds.update('alpha:1', { logBytes: 42 });
+    const seen: number[] = [];
+    await store.builds.endWithJob('alpha:1', { state: 'QUEUED' }, (before) => {
+      seen.push(before.logBytes);
+      return ended;
+    }, endEvent);
+    assert.deepEqual(seen, [42]);
+    await store.builds.insertQueued(sampleBuild('alpha:2', { currentPhase: 'COMPLETED', buildStatus: 'STOPPED' }), sampleJob('alpha:2', 'alpha', T0));
+    assert.equal(await store.builds.endWithJob('alpha:2', { state: 'QUEUED' }, end, endEvent), undefined);
+    assert.equal((await store.builds.get('alpha:2'))?.buildStatus, 'STOPPED');
+    assert.equal((await store.jobs.get('alpha:2'))?.state, 'QUEUED', 'the close was undone with the transaction');
+    assert.equal((await store.events.after(0, 10)).length, 1);
+  });
+
   check('a job already closed is not closed again: a second end of the build changes nothing', async () => {
     const store = await fresh();
     await store.builds.insertQueued(sampleBuild('alpha:1'), sampleJob('alpha:1', 'alpha', T0));
-    assert.ok(await store.builds.endWithJob('alpha:1', ended, endEvent), 'a queued job is closed by the server');
-    assert.equal(await store.builds.endWithJob('alpha:1', { currentPhase: 'COMPLETED', buildStatus: 'STOPPED' }, endEvent), undefined);
+    assert.ok(await store.builds.endWithJob('alpha:1', { state: 'QUEUED' }, end, endEvent), 'a queued job is closed by the server');
+    assert.equal(await store.builds.endWithJob('alpha:1', { state: 'QUEUED' }, () => ({ currentPhase: 'COMPLETED', buildStatus: 'STOPPED' }), endEvent), undefined);
     assert.equal((await store.builds.get('alpha:1'))?.buildStatus, 'SUCCEEDED');
     assert.equal((await store.events.after(0, 10)).length, 1);
   });
@@ -111,7 +142,7 @@ export function queuedBuildsContract({ fresh, another, check }: ContractContext)
     // A job whose build row is missing: the build's half of the transaction finds nothing.
     await store.jobs.enqueue(sampleJob('alpha:1', 'alpha', T0));
     await store.jobs.claim('agent-a', T0, 60_000, []);
-    assert.equal(await store.builds.endWithJob('alpha:1', ended, endEvent, 'agent-a'), undefined);
+    assert.equal(await store.builds.endWithJob('alpha:1', { state: 'LEASED', leaseOwner: 'agent-a' }, end, endEvent), undefined);
     assert.equal((await store.jobs.get('alpha:1'))?.state, 'LEASED');
     // The store is still usable after the rolled-back transaction.
     assert.equal(await store.jobs.renew('alpha:1', 'agent-a', T0 + 1, 60_000), true);

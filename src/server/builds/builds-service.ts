@@ -7,7 +7,7 @@
 import type { BuildJob, PipelineActionRef } from '../../core/build-job.js';
 import { NagareError } from '../../core/errors.js';
 import type { EnvironmentVariable } from '../../core/project.js';
-import type { BuildFilter, Page, PageRequest, StoredBuild } from '../../core/store.js';
+import type { BuildFilter, JobToClose, Page, PageRequest, StoredBuild } from '../../core/store.js';
 import { applyBuildLife } from '../../core/build-life.js';
 import { buildJobRouting, queuedBuild } from './build-records.js';
 import { explainQueued } from './queued-explanations.js';
@@ -113,7 +113,8 @@ export class BuildsService {
     if (build.currentPhase === 'COMPLETED') return build;
     // A QUEUED build with no job (left by a crash) has nothing that would ever see the stop request.
     if (build.currentPhase === 'QUEUED') {
-      const stopped = await this.finish(build, 'STOPPED', { statusCode: 'BUILD_STOPPED', message: 'Build was stopped while queued' }, clock());
+      // Only while its job is still queued: a job leased meanwhile is stopped through its agent.
+      const stopped = await this.finish(build, 'STOPPED', { statusCode: 'BUILD_STOPPED', message: 'Build was stopped while queued' }, clock(), { state: 'QUEUED' });
       if (stopped) return stopped;
     }
     const updated = await store.builds.update(id, { stopRequested: true });
@@ -178,15 +179,21 @@ export class BuildsService {
 
   /** Ends a build that no agent will finish; shared with the scheduler. */
   /**
-   * Ends a build the server decided the end of, closing its job in the same transaction (a build
-   * with no job row, left by a crash, is ended alone). Undefined, changing nothing, when its job
-   * was already closed: whoever closed it ended the build.
+   * Ends a build the server decided the end of, closing its job in the same transaction while the
+   * job is as `job` says (a build with no job row, left by a crash, is ended alone). Undefined,
+   * changing nothing, when the job is not so or the build has ended already.
    */
-  async finish(build: StoredBuild, status: 'STOPPED' | 'TIMED_OUT' | 'FAULT', context: { statusCode: string; message: string }, at: number): Promise<StoredBuild | undefined> {
+  async finish(build: StoredBuild, status: 'STOPPED' | 'TIMED_OUT' | 'FAULT', context: { statusCode: string; message: string }, at: number, job: JobToClose): Promise<StoredBuild | undefined> {
     const { store } = this.context;
-    const patch = applyBuildLife(build, { type: 'ENDED_BY_SERVER', status, context, at });
+    // Made from the build as it is when its job closes: what was stored since `build` was read stays.
+    const patch = (current: StoredBuild) => (current.currentPhase === 'COMPLETED' ? undefined : applyBuildLife(current, { type: 'ENDED_BY_SERVER', status, context, at }));
     const events = (before: StoredBuild, after: StoredBuild) => buildEvents(this.context, before, after);
-    const updated = (await store.builds.endWithJob(build.id, patch, events)) ?? ((await store.jobs.get(build.id)) ? undefined : await store.builds.update(build.id, patch, events));
+    let updated = await store.builds.endWithJob(build.id, job, patch, events);
+    if (!updated && !(await store.jobs.get(build.id))) {
+      const current = await store.builds.get(build.id);
+      const orphan = current && patch(current);
+      if (orphan) updated = await store.builds.update(build.id, orphan, events);
+    }
     if (!updated) return undefined;
     this.context.metrics.buildsFinished.inc({ status });
     this.context.notifier.notify(`build:${build.id}`);

@@ -87,7 +87,8 @@ export class Scheduler {
         await store.jobs.cancel(job.id);
         continue;
       }
-      await this.builds.finish(build, 'FAULT', { statusCode: 'AGENT_LOST', message: lostMessage(job, build, clock()) }, clock());
+      // Only if the lease is still the one that ran out: an agent that renewed it meanwhile keeps its build.
+      await this.builds.finish(build, 'FAULT', { statusCode: 'AGENT_LOST', message: lostMessage(job, build, clock()) }, clock(), { state: 'LEASED', leaseOwner: job.leaseOwner, leaseEndedBefore: clock() });
     }
   }
 
@@ -121,7 +122,7 @@ export class Scheduler {
       if (job.queuedAt + limit > now) continue;
       const build = await store.builds.get(job.id);
       if (!build) continue;
-      await this.builds.finish(build, 'TIMED_OUT', { statusCode: 'BUILD_TIMED_OUT', message: `Build waited in the queue longer than ${limit / 60_000} minutes` }, now);
+      await this.builds.finish(build, 'TIMED_OUT', { statusCode: 'BUILD_TIMED_OUT', message: `Build waited in the queue longer than ${limit / 60_000} minutes` }, now, { state: 'QUEUED' });
     }
   }
 }

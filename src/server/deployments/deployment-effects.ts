@@ -218,7 +218,11 @@ export class DeploymentEffects {
     // now unless it ended already (then the rollout refuses the event and nothing changes).
     if (!held && !(job.state === 'DONE' && job.leaseOwner === agentId)) return { stopRequested: true };
     const { deploymentId, instanceName } = payloadOf(job);
-    const transition = await this.deployments.dispatch(deploymentId, { type: 'INSTANCE_ENDED', at: this.context.clock(), instanceName, events: results.map(toLifecycleEvent) });
+    const transition = await this.deployments.dispatch(deploymentId, { type: 'INSTANCE_ENDED', at: this.context.clock(), instanceName, events: results.map(toLifecycleEvent) }).catch((error: unknown) => {
+      // A deployment deleted (pruned) since: there is nothing left to tell.
+      if (!held && error instanceof NagareError && error.code === 'API_NOT_FOUND') return { error: 'gone' };
+      throw error;
+    });
     return { stopRequested: !held && transition.error !== undefined };
   }
 

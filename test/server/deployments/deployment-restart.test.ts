@@ -40,7 +40,7 @@ for (const [database, skip] of await testDatabases()) {
       assert.deepEqual(jobs.map((j) => [j?.state, j?.attempts]), [['DONE', 1], ['DONE', 1]]);
     });
 
-    test('a completion whose server died after closing the job ends the instance when the agent retries it on another server', async () => {
+    test('a completion whose server died after closing the job ends the instance when the agent retries it', async () => {
       const first = await startTestServer({ database, schedulerIntervalMs: 60_000 });
       servers.push(first);
       const agent = await registerHost(first, 'c-1', { env: 'prod' });
