@@ -66,3 +66,15 @@ void test('a shell that ends while a command is being written resolves that comm
   assert.deepEqual(sent, [], 'nothing is sent to a shell that has ended');
   await rm(dir, { recursive: true });
 });
+
+void test('a command whose shell ended with status 0 before it ran fails: a command that never ran is never a success', async () => {
+  const { protocol, sent, dir } = await fakeShell();
+  const running = protocol.run('make release', () => undefined);
+  // The shell's input closed (the exec's connection dropped) and it ended cleanly meanwhile.
+  protocol.shellEnded(0);
+  const outcome = await running;
+  assert.equal(outcome.shellExited, true);
+  assert.notEqual(outcome.exitCode, 0);
+  assert.deepEqual(sent, []);
+  await rm(dir, { recursive: true });
+});
