@@ -10,6 +10,7 @@
 import { chmod, lchown, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { NagareError } from '../core/errors.js';
+import { processAlive } from '../executors/process-tree.js';
 import type { AgentLogger } from './agent-logger.js';
 import type { BuildUser } from './build-user.js';
 
@@ -32,7 +33,7 @@ export async function claimWorkDir(workDir: string, buildUser: BuildUser | undef
   }
   const pidFile = path.join(workDir, PID_FILE);
   const holder = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
     logger.warn(`work directory ${workDir} is also used by the agent with pid ${holder}: leaving its build directories alone`);
   } else {
     const leftovers = (await readdir(workDir)).filter((name) => name.startsWith('build-'));
@@ -71,14 +72,5 @@ async function requireReachable(workDir: string, user: BuildUser): Promise<void>
       throw new NagareError('CONFIG_INVALID', `the build user ${user.name} cannot reach the work directory ${workDir}: ${dir} is mode ${(info.mode & 0o777).toString(8)}; choose another --work-dir (e.g. /var/lib/nagare/agent)`);
     }
     if (dir === path.dirname(dir)) return;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

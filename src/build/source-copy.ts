@@ -23,6 +23,7 @@ import { chmod, chown, cp, lstat, mkdir, readdir, readFile, rm, writeFile } from
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
+import { processAlive } from '../executors/process-tree.js';
 import { isInside } from './source-tree.js';
 
 const execFileAsync = promisify(execFile);
@@ -156,7 +157,7 @@ async function dropAbandoned(sourcesDir: string): Promise<void> {
   for (const entry of await readdir(sourcesDir).catch(() => [])) {
     const folder = path.join(sourcesDir, entry);
     const owner = Number((await readFile(path.join(folder, OWNER_FILE), 'utf8').catch(() => '')).trim());
-    if (!Number.isInteger(owner) || owner <= 0 || isRunning(owner)) continue;
+    if (!Number.isInteger(owner) || owner <= 0 || processAlive(owner)) continue;
     const tree = path.join(folder, 'tree');
     // Never removed through a mount that would not go (though overlayfs never writes its lower layer).
     if ((await isMountPoint(tree)) && !(await unmount(tree))) continue;
@@ -164,14 +165,6 @@ async function dropAbandoned(sourcesDir: string): Promise<void> {
   }
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A mount point is on another device than the folder holding it (whatever symlinks its path has). */
 async function isMountPoint(dir: string): Promise<boolean> {

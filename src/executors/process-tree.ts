@@ -82,3 +82,13 @@ export async function killSession(sessionId: number, graceMs: number): Promise<v
     await sleep(50);
   }
 }
+
+/** Whether a process with this pid exists (one of another user's counts: EPERM). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
