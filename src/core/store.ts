@@ -175,8 +175,11 @@ export interface JobQueue {
    * agents could not heartbeat while it was down). Returns how many leases were extended.
    */
   extendLeases(until: number): Promise<number>;
-  /** Puts an expired, never-started job back in the queue. */
-  requeue(jobId: string): Promise<boolean>;
+  /**
+   * Puts a never-started job whose lease ended before `now` back in the queue (a lease renewed
+   * since the caller found it expired is kept).
+   */
+  requeue(jobId: string, now: number): Promise<boolean>;
   /** QUEUED jobs queued before `before` (for the queued timeout). */
   queuedBefore(before: number): Promise<Job[]>;
   /** Every LEASED job, oldest lease first (agent listings). */

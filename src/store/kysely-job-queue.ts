@@ -80,13 +80,14 @@ export class KyselyJobQueue implements JobQueue {
   }
 
   /** Only a LEASED job that never started; it keeps its place (queued_at) in the queue. */
-  async requeue(jobId: string): Promise<boolean> {
+  async requeue(jobId: string, now: number): Promise<boolean> {
     const result = await this.#db
       .updateTable('jobs')
       .set({ state: 'QUEUED', lease_owner: null, lease_expires_at: null })
       .where('id', '=', jobId)
       .where('state', '=', 'LEASED')
       .where('started', '=', 0)
+      .where('lease_expires_at', '<', now)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }

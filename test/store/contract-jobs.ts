@@ -88,7 +88,7 @@ export function jobsContract({ fresh, another, check }: ContractContext): void {
     await store.jobs.claim('agent-a', T0, 1_000, []);
     // The lease ended: whoever renews late has lost it, even before another agent takes it.
     assert.equal(await store.jobs.renew('j1', 'agent-a', T0 + 1_001, 1_000), false);
-    assert.equal(await store.jobs.requeue('j1'), true);
+    assert.equal(await store.jobs.requeue('j1', T0 + 1_001), true);
     assert.equal((await store.jobs.claim('agent-b', T0 + 2_000, 1_000, []))?.attempts, 2);
     assert.equal(await store.jobs.renew('j1', 'agent-a', T0 + 2_100, 1_000), false);
     assert.equal(await store.jobs.markStarted('j1', 'agent-a'), false);
@@ -100,7 +100,7 @@ export function jobsContract({ fresh, another, check }: ContractContext): void {
     const store = await fresh();
     await store.jobs.enqueue(sampleJob('j1', 'alpha', T0));
     await store.jobs.claim('agent-a', T0, 1_000, []);
-    await store.jobs.requeue('j1');
+    await store.jobs.requeue('j1', T0 + 2_000);
     await store.jobs.claim('agent-b', T0 + 2_000, 1_000, []);
     assert.equal(await store.jobs.complete('j1', 'agent-a'), false);
     assert.equal(await store.jobs.complete('j1', 'agent-b'), true);
@@ -116,10 +116,11 @@ export function jobsContract({ fresh, another, check }: ContractContext): void {
     await store.jobs.claim('agent-a', T0, 1_000, []);
     await store.jobs.claim('agent-a', T0, 1_000, []);
     assert.equal(await store.jobs.markStarted('j2', 'agent-a'), true);
-    assert.equal(await store.jobs.requeue('j2'), false, 'a started job is not run twice');
-    assert.equal(await store.jobs.requeue('j1'), true);
-    assert.equal(await store.jobs.requeue('j1'), false, 'a queued job is not requeued');
-    assert.equal(await store.jobs.requeue('ghost'), false);
+    assert.equal(await store.jobs.requeue('j2', T0 + 5_000), false, 'a started job is not run twice');
+    assert.equal(await store.jobs.requeue('j1', T0 + 999), false, 'a lease still running (or renewed since it was found expired) is kept');
+    assert.equal(await store.jobs.requeue('j1', T0 + 5_000), true);
+    assert.equal(await store.jobs.requeue('j1', T0 + 5_000), false, 'a queued job is not requeued');
+    assert.equal(await store.jobs.requeue('ghost', T0 + 5_000), false);
     const again = await store.jobs.claim('agent-b', T0 + 5_000, 1_000, []);
     assert.equal(again?.id, 'j1');
     assert.equal(again?.started, false);

@@ -76,7 +76,7 @@ export class Scheduler {
       metrics.leaseExpiries.inc();
       const build = await store.builds.get(job.id);
       const attemptsLeft = job.attempts < this.context.settings.maxJobAttempts;
-      if (!job.started && attemptsLeft && build && build.currentPhase !== 'COMPLETED' && (await store.jobs.requeue(job.id))) {
+      if (!job.started && attemptsLeft && build && build.currentPhase !== 'COMPLETED' && (await store.jobs.requeue(job.id, clock()))) {
         // The next agent logs from sequence 0: what the lost one sent before any command ran is replaced.
         await store.builds.update(job.id, { logNextSequence: 0, logBytes: 0, currentPhase: 'QUEUED' });
         logger.warn({ buildId: job.id, agentId: job.leaseOwner, traceId: traceIdOf(build.record.job.traceParent) }, 'agent lost before the build started; re-queued');
