@@ -156,6 +156,13 @@ export class DockerEngine {
     }
   }
 
+  /** The host pid of a running container's first process (undefined when it has none). */
+  async containerPid(containerId: string): Promise<number | undefined> {
+    const info = (await this.call({ method: 'GET', path: `/containers/${encodeURIComponent(containerId)}/json` })) as { State?: { Pid?: number } } | undefined;
+    const pid = info?.State?.Pid;
+    return typeof pid === 'number' && pid > 0 ? pid : undefined;
+  }
+
   /** Creates an exec in a running container; answers its id. */
   async createExec(containerId: string, spec: ExecSpec): Promise<string> {
     return ((await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(containerId)}/exec`, body: spec })) as { Id: string }).Id;

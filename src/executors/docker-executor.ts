@@ -6,7 +6,7 @@
  * directory that is itself bind-mounted. Docker starts every exec in a session of its own, so the
  * shell's pid is the session id `terminate` kills inside the container.
  */
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { access, chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -48,6 +48,8 @@ interface Started {
   /** Variables the container adds to every exec; unset in sessions whose env lacks them. */
   readonly implicitNames: readonly string[];
   readonly imageEnv: Readonly<Record<string, string>>;
+  /** The host pid of the container's init, once started. */
+  readonly initPid?: Promise<number | undefined>;
 }
 
 export class DockerExecutor implements Executor {
@@ -99,7 +101,9 @@ export class DockerExecutor implements Executor {
       lifeline.on('error', () => { /* the container ends with it; sessions report their own end */ });
       this.started = { ...this.started, lifeline };
       await docker.start(container.id);
-      this.started = { ...this.started, running: true };
+      // Asked now, answered while the build runs: dispose watches this process end (see there).
+      const initPid = docker.containerPid(container.id).catch(() => undefined);
+      this.started = { ...this.started, running: true, initPid };
     } catch (error) {
       await this.dispose();
       throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot start a container from ${this.options.image}: ${describe(error)}`, { cause: error });
@@ -167,10 +171,16 @@ export class DockerExecutor implements Executor {
     if (!this.started) return;
     const { container, lifeline, running, stateRoot } = this.started;
     // Closing the container's standard input ends it; the engine then removes it (AutoRemove).
-    // Its end is awaited, so that nothing the build started outlives dispose.
-    const stopped = ending && container ? container.engine.waitStopped(container.id, 10_000).catch(() => undefined) : undefined;
+    // Its end is awaited, so that nothing the build started outlives dispose: its init is gone
+    // only once every process of the container is (the kernel ends the pid namespace with it),
+    // which this host sees ~150 ms before the engine has done its bookkeeping. An init this
+    // process cannot see (nagare in a container of its own) is waited for through the engine.
+    const initPid = ending ? await this.started.initPid : undefined;
+    const watched = initPid !== undefined && (await processVisible(initPid));
+    const stopped = ending && container && !watched ? container.engine.waitStopped(container.id, 10_000).catch(() => undefined) : undefined;
     lifeline?.end();
     lifeline?.destroy();
+    if (watched) await processGone(initPid, 10_000);
     await stopped;
     if (container && !running) {
       // Created but never started: AutoRemove does not apply, so remove it here.
@@ -195,6 +205,16 @@ export class DockerExecutor implements Executor {
     }
     return { uid: Number(uid.output.trim()), gid: Number(gid.output.trim()) };
   }
+}
+
+async function processVisible(pid: number): Promise<boolean> {
+  return access(`/proc/${pid}`).then(() => true, () => false);
+}
+
+/** Polls until `/proc/<pid>` is gone (at most `timeoutMs`), every 2 ms: a container ends in tens of ms. */
+async function processGone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && (await processVisible(pid))) await new Promise((resolve) => setTimeout(resolve, 2));
 }
 
 async function makeStateRoot(stateDir: string | undefined): Promise<string> {
