@@ -6,7 +6,7 @@
  * directory that is itself bind-mounted. Docker starts every exec in a session of its own, so the
  * shell's pid is the session id `terminate` kills inside the container.
  */
-import { access, chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { access, chmod, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
@@ -176,7 +176,7 @@ export class DockerExecutor implements Executor {
     // which this host sees ~150 ms before the engine has done its bookkeeping. An init this
     // process cannot see (nagare in a container of its own) is waited for through the engine.
     const initPid = ending ? await this.started.initPid : undefined;
-    const watched = initPid !== undefined && (await processVisible(initPid));
+    const watched = initPid !== undefined && (await seesInit(initPid));
     const stopped = ending && container && !watched ? container.engine.waitStopped(container.id, 10_000).catch(() => undefined) : undefined;
     lifeline?.end();
     lifeline?.destroy();
@@ -209,6 +209,15 @@ export class DockerExecutor implements Executor {
 
 async function processVisible(pid: number): Promise<boolean> {
   return access(`/proc/${pid}`).then(() => true, () => false);
+}
+
+/**
+ * Whether this process sees the container's init as `pid` (`docker-init -- cat`): in another pid
+ * namespace the number may be an unrelated process, which would be waited for in vain.
+ */
+async function seesInit(pid: number): Promise<boolean> {
+  const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return command.endsWith('\0--\0cat\0');
 }
 
 /** Polls until `/proc/<pid>` is gone (at most `timeoutMs`), every 2 ms: a container ends in tens of ms. */
