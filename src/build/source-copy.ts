@@ -112,6 +112,7 @@ async function hasAtMost(dir: string, limit: number): Promise<boolean> {
   }
   return true;
 }
+
 /** Characters the overlay mount's option string cannot carry as they are. */
 const UNSAFE_MOUNT_PATH = /[,:\\\s]/;
 
@@ -164,7 +165,6 @@ async function dropAbandoned(sourcesDir: string): Promise<void> {
     await rm(folder, { recursive: true, force: true }).catch(() => undefined);
   }
 }
-
 
 /** A mount point is on another device than the folder holding it (whatever symlinks its path has). */
 async function isMountPoint(dir: string): Promise<boolean> {

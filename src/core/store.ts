@@ -90,10 +90,10 @@ export interface BuildsRepo {
    * Ends a build: closes its job (state DONE) and applies the patch with its events in one
    * transaction, so a process killed in between can never leave a closed job whose build runs for
    * ever. The job is closed only while it is as `job` says; the patch is made from the build as
-   * locked in the transaction, and may decline (undefined: a build that ended already). When the
-   * job is not so, the patch declines or there is no such build, nothing changes: undefined.
+   * locked in the transaction. When the job is not so, the build has ended already (COMPLETED) or
+   * there is no such build, nothing changes: undefined.
    */
-  endWithJob(id: string, job: JobToClose, patch: (before: StoredBuild) => BuildPatch | undefined, events: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined>;
+  endWithJob(id: string, job: JobToClose, patch: (before: StoredBuild) => BuildPatch, events: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined>;
   /**
    * Appends a log chunk's bookkeeping only if `sequence` is the next expected one: returns
    * 'appended', 'duplicate' (already had it) or 'gap' (a chunk is missing before it).

@@ -68,14 +68,15 @@ export class KyselyBuildsRepo implements BuildsRepo {
     return this.#db.transaction().execute((trx) => updateWithEvents(trx, id, () => patch, events));
   }
 
-  async endWithJob(id: string, job: JobToClose, patch: (before: StoredBuild) => BuildPatch | undefined, events: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined> {
+  async endWithJob(id: string, job: JobToClose, patch: (before: StoredBuild) => BuildPatch, events: (before: StoredBuild, after: StoredBuild) => readonly TracedEvent[]): Promise<StoredBuild | undefined> {
     return this.#db.transaction().execute(async (trx) => {
       let close = trx.updateTable('jobs').set({ state: 'DONE' }).where('id', '=', id).where('state', '=', job.state);
       if (job.leaseOwner !== undefined) close = close.where('lease_owner', '=', job.leaseOwner);
       if (job.leaseEndedBefore !== undefined) close = close.where('lease_expires_at', '<', job.leaseEndedBefore);
       const closed = await close.executeTakeFirst();
       if (closed.numUpdatedRows === 0n) return undefined;
-      const ended = await updateWithEvents(trx, id, patch, events);
+      // A build is ended once: one that has (stopped, timed out) keeps its end.
+      const ended = await updateWithEvents(trx, id, (before) => (before.currentPhase === 'COMPLETED' ? undefined : patch(before)), events);
       // No build, or one that needs no end: the job's close is undone with the transaction.
       if (ended === undefined) throw new NothingToEnd();
       return ended;

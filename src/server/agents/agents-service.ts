@@ -217,7 +217,7 @@ export class AgentsService {
     const now = clock();
     // The job is closed and the result stored in one transaction: a server killed between the two
     // left a closed job whose build stayed PROVISIONING for ever (the agent's retry was refused).
-    const updated = await store.builds.endWithJob(buildId, { state: 'LEASED', leaseOwner: agentId }, (current) => (current.currentPhase === 'COMPLETED' ? undefined : applyBuildLife(current, { type: 'AGENT_COMPLETED', result, at: now })), (before, after) => buildEvents(this.context, before, after));
+    const updated = await store.builds.endWithJob(buildId, { state: 'LEASED', leaseOwner: agentId }, (current) => applyBuildLife(current, { type: 'AGENT_COMPLETED', result, at: now }), (before, after) => buildEvents(this.context, before, after));
     if (!updated) throw leaseLost(buildId);
     this.context.metrics.buildsFinished.inc({ status: result.buildStatus });
     this.context.metrics.buildDuration.observe((now - build.startTime) / 1000);

@@ -186,13 +186,12 @@ export class BuildsService {
   async finish(build: StoredBuild, status: 'STOPPED' | 'TIMED_OUT' | 'FAULT', context: { statusCode: string; message: string }, at: number, job: JobToClose): Promise<StoredBuild | undefined> {
     const { store } = this.context;
     // Made from the build as it is when its job closes: what was stored since `build` was read stays.
-    const patch = (current: StoredBuild) => (current.currentPhase === 'COMPLETED' ? undefined : applyBuildLife(current, { type: 'ENDED_BY_SERVER', status, context, at }));
+    const patch = (current: StoredBuild) => applyBuildLife(current, { type: 'ENDED_BY_SERVER', status, context, at });
     const events = (before: StoredBuild, after: StoredBuild) => buildEvents(this.context, before, after);
     let updated = await store.builds.endWithJob(build.id, job, patch, events);
     if (!updated && !(await store.jobs.get(build.id))) {
       const current = await store.builds.get(build.id);
-      const orphan = current && patch(current);
-      if (orphan) updated = await store.builds.update(build.id, orphan, events);
+      if (current && current.currentPhase !== 'COMPLETED') updated = await store.builds.update(build.id, patch(current), events);
     }
     if (!updated) return undefined;
     this.context.metrics.buildsFinished.inc({ status });
