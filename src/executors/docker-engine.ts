@@ -131,9 +131,9 @@ export class DockerEngine {
     return ((await this.call({ method: 'POST', path: '/containers/create', body: spec })) as { Id: string }).Id;
   }
 
-  /** The container's standard input (and output), attached before it starts as `docker run` does. */
+  /** The container's standard streams (output multiplexed), attached before it starts as `docker run` does. */
   attach(containerId: string): Promise<Duplex> {
-    return this.hijack({ method: 'POST', path: `/containers/${encodeURIComponent(containerId)}/attach`, query: { stream: '1', stdin: '1' } });
+    return this.hijack({ method: 'POST', path: `/containers/${encodeURIComponent(containerId)}/attach`, query: { stream: '1', stdin: '1', stdout: '1', stderr: '1' } });
   }
 
   async start(containerId: string): Promise<void> {

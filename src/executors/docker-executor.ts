@@ -1,10 +1,12 @@
 /**
  * The Docker executor: one container per build, started from the project's image with the build's
- * directories bind-mounted at the same paths, kept alive by `cat` reading the standard input this
- * process holds attached, under Docker's init (which reaps orphans). Each shell session is one `docker exec` of the shell with stdin attached,
- * speaking the same marker protocol as the host shell (shell-protocol.ts) through a session
- * directory that is itself bind-mounted. Docker starts every exec in a session of its own, so the
- * shell's pid is the session id `terminate` kills inside the container.
+ * directories bind-mounted at the same paths, under Docker's init (which reaps orphans), kept up
+ * by its own process (CONTAINER_PROCESS) while the standard input this process holds attached
+ * stays open. That process starts the build's first shell when asked, through the same streams;
+ * every other shell session is a `docker exec` of the shell with stdin attached. All speak the
+ * marker protocol of the host shell (shell-protocol.ts) through a session directory that is
+ * itself bind-mounted. Docker starts every exec in a session of its own, so an exec's shell pid
+ * is the session id `terminate` kills inside the container.
  */
 import { access, chmod, chown, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,7 @@ import type { Executor, ShellOptions, ShellSession } from '../core/executor.js';
 import { DockerEngine, DockerEngineError, isImageReference, type ContainerRef, type ImageInspect } from './docker-engine.js';
 import { pullImage, type PullOptions } from './docker-images.js';
 import { DockerShellSession } from './docker-session.js';
+import { exportable } from './shell-protocol.js';
 import { runToCompletion } from './docker-streams.js';
 
 export interface DockerExecutorOptions {
@@ -37,6 +40,21 @@ export interface DockerExecutorOptions {
 /** Grace period `dispose` gives processes between SIGTERM and SIGKILL before removing the container. */
 export const DISPOSE_GRACE_MS = 2000;
 
+/** The container's process's name (`$0`), by which this host tells its init in /proc. */
+const CONTAINER_PROCESS_NAME = 'nagare-container';
+
+/**
+ * The container's own process (`sh -c`, under Docker's init): it reads one line, `<shell>
+ * <marker prefix>`, starts that shell on the rest of its standard input (the build's first
+ * session, saving the ~90 ms of an exec), prints `<prefix>:E:<status>` once the shell has ended,
+ * and then holds the container up with `cat` until the standard input closes (dispose, or this
+ * process's death). A build that never asks for the first shell closes the input during `read`.
+ */
+const CONTAINER_PROCESS = `read -r shell prefix || exit 0
+"$shell"
+printf '%s:E:%s\\n' "$prefix" "$?"
+exec cat >/dev/null`;
+
 interface Started {
   /** Undefined until created. */
   readonly container: ContainerRef | undefined;
@@ -50,6 +68,8 @@ interface Started {
   readonly imageEnv: Readonly<Record<string, string>>;
   /** The host pid of the container's init, once started. */
   readonly initPid?: Promise<number | undefined>;
+  /** Whether the container's process has been asked for its shell (at most once). */
+  readonly firstShellTaken?: boolean;
 }
 
 export class DockerExecutor implements Executor {
@@ -82,19 +102,22 @@ export class DockerExecutor implements Executor {
     const imageEnv = parseEnv(image.Config?.Env ?? []);
     this.started = { container: undefined, lifeline: undefined, running: false, stateRoot, implicitNames: [...Object.keys(imageEnv), 'HOSTNAME', 'HOME'], imageEnv };
     try {
-      // `cat` holds the container up while its standard input, attached here, stays open: when
-      // this process closes it (dispose) or dies, `cat` ends and the engine removes the container
-      // itself (AutoRemove), after the build's result has been reported. As `docker run` does,
-      // the attach is made between create and start.
+      // The container's process holds it up while its standard input, attached here, stays
+      // open: when this process closes it (dispose) or dies, the container ends and the engine
+      // removes it itself (AutoRemove), after the build's result has been reported. As `docker
+      // run` does, the attach is made between create and start. Its output is the first shell's,
+      // read through the attach only: no log driver keeps a copy.
       const container: ContainerRef = { engine: docker, id: await docker.createContainer({
         Image: this.options.image,
-        Entrypoint: ['cat'],
+        Entrypoint: ['/bin/sh', '-c', CONTAINER_PROCESS, CONTAINER_PROCESS_NAME],
         Cmd: [],
         OpenStdin: true,
         StdinOnce: true,
         AttachStdin: true,
+        AttachStdout: true,
+        AttachStderr: true,
         Labels: { 'nagare.executor': 'docker' },
-        HostConfig: { Binds: binds, Init: true, AutoRemove: true },
+        HostConfig: { Binds: binds, Init: true, AutoRemove: true, LogConfig: { Type: 'none', Config: {} } },
       }) };
       this.started = { ...this.started, container };
       const lifeline = await docker.attach(container.id);
@@ -139,7 +162,7 @@ export class DockerExecutor implements Executor {
     const identity = options.user === undefined ? undefined : await this.lookUpUser(started.container, options.user);
     const sessionDir = await mkdtemp(join(started.stateRoot, 'session-'));
     if (identity) await chown(sessionDir, identity.uid, identity.gid);
-    const session = await DockerShellSession.open({
+    const sessionOptions = {
       container: started.container,
       shell: resolveShell(options.shell),
       user: options.user,
@@ -147,7 +170,13 @@ export class DockerExecutor implements Executor {
       env: options.env,
       unset: started.implicitNames.filter((name) => !(name in options.env)),
       sessionDir,
-    });
+    };
+    // The container's own process starts the first shell that runs as the image's user and
+    // whose environment a shell can take through `export`; any other is an exec.
+    const adopt = !started.firstShellTaken && options.user === undefined && !/\s/.test(sessionOptions.shell) && Object.keys(options.env).every(exportable);
+    if (adopt) this.started = { ...started, firstShellTaken: true };
+    const opening = adopt ? DockerShellSession.adopt(sessionOptions, started.lifeline) : DockerShellSession.open(sessionOptions);
+    const session = await opening;
     this.sessions.add(session);
     return session;
   }
@@ -161,11 +190,11 @@ export class DockerExecutor implements Executor {
     const sessions = [...this.sessions];
     this.sessions.clear();
     const ending = this.started?.running === true && this.started.lifeline !== undefined;
-    // An idle session (a build's end) needs no kill exec when the container ends next: its
-    // processes, background jobs included, end with it. A session still running a command is
-    // terminated first, with its grace period.
+    // A session with no command running (a build's end) needs no kill exec when the container
+    // ends next: its processes, background jobs included, end with it. A session still running a
+    // command is terminated first, with its grace period.
     await Promise.all(sessions.map(async (session) => {
-      if (ending && session.idle) session.release();
+      if (ending && !session.busy) session.release();
       else await session.terminate(graceMs).catch(() => undefined);
     }));
     if (!this.started) return;
@@ -191,9 +220,9 @@ export class DockerExecutor implements Executor {
     await rm(stateRoot, { recursive: true, force: true });
   }
 
-  private requireStarted(): Started & { readonly container: ContainerRef } {
+  private requireStarted(): Started & { readonly container: ContainerRef; readonly lifeline: Duplex } {
     const started = this.started;
-    if (started?.container && started.running && !this.disposing) return { ...started, container: started.container };
+    if (started?.container && started.lifeline && started.running && !this.disposing) return { ...started, container: started.container, lifeline: started.lifeline };
     throw new NagareError('EXEC_SPAWN_FAILED', 'the Docker executor is not started (call start first) or was disposed');
   }
 
@@ -212,12 +241,13 @@ async function processVisible(pid: number): Promise<boolean> {
 }
 
 /**
- * Whether this process sees the container's init as `pid` (`docker-init -- cat`): in another pid
- * namespace the number may be an unrelated process, which would be waited for in vain.
+ * Whether this process sees the container's init as `pid` (`docker-init -- /bin/sh -c …
+ * nagare-container`): in another pid namespace the number may be an unrelated process, which
+ * would be waited for in vain.
  */
 async function seesInit(pid: number): Promise<boolean> {
   const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return command.endsWith('\0--\0cat\0');
+  return command.includes('\0--\0/bin/sh\0-c\0') && command.endsWith(`\0${CONTAINER_PROCESS_NAME}\0`);
 }
 
 /** Polls until `/proc/<pid>` is gone (at most `timeoutMs`), every 2 ms: a container ends in tens of ms. */

@@ -1,8 +1,12 @@
 /**
- * One shell session in a container: a `docker exec` of the shell with stdin attached, driven by
- * the shared marker protocol. Termination runs a small POSIX sh script in another exec that walks
- * the container's /proc for the shell's session (Docker gives every exec a session of its own;
- * background jobs keep it after the shell is gone) and the descendants of its processes.
+ * One shell session in a container, driven by the shared marker protocol: either a `docker exec`
+ * of the shell with stdin attached, or the container's first shell, which its own process starts
+ * (see CONTAINER_PROCESS in docker-executor.ts) and which is reached through the container's
+ * attached standard streams, saving an exec (~90 ms). Termination runs a small POSIX sh script in
+ * another exec that walks the container's /proc for the shell's session (Docker gives every exec
+ * a session of its own; background jobs keep it after the shell is gone) and the descendants of
+ * its processes. The first shell shares its session with the container's init and the wrapper
+ * that started it, which the script spares.
  */
 import type { Duplex } from 'node:stream';
 import { NagareError } from '../core/errors.js';
@@ -11,9 +15,18 @@ import { execExitCode, FrameReader, runToCompletion, streamFinished } from './do
 import { ProtocolShellSession, ShellProtocol } from './shell-protocol.js';
 import { within } from './within.js';
 
-/** `sh -c KILL_SESSION nagare-kill <session id> <grace in tenths of a second>` */
+/**
+ * `sh -c KILL_SESSION nagare-kill <session id> <grace in tenths of a second> [<wrapper pid>]`: with
+ * a wrapper, the session is the wrapper's, and neither the wrapper nor the session's leader is
+ * killed (the container's init and the process that keeps the container up).
+ */
 const KILL_SESSION = `
-sid=$1; tenths=$2
+root=$1; sid=$1; tenths=$2; wrapper=$3; spare=" "
+if [ -n "$wrapper" ]; then
+  read -r line < "/proc/$wrapper/stat" || exit 0
+  set -- \${line##*) }
+  sid=$4; spare=" $sid $wrapper "
+fi
 members() {
   tab=$(for d in /proc/[0-9]*; do
     read -r line < "$d/stat" 2>/dev/null || continue
@@ -24,8 +37,8 @@ members() {
   while [ "$more" = 1 ]; do
     more=0
     while read -r pid parent session; do
-      case "$found" in *" $pid "*) continue ;; esac
-      if [ "$session" = "$sid" ] || [ "$pid" = "$sid" ]; then found="$found$pid "; more=1; continue; fi
+      case "$found$spare" in *" $pid "*) continue ;; esac
+      if [ "$session" = "$sid" ] || [ "$pid" = "$sid" ] || [ "$pid" = "$root" ]; then found="$found$pid "; more=1; continue; fi
       case "$found" in *" $parent "*) found="$found$pid "; more=1 ;; esac
     done <<NAGARE_TABLE
 $tab
@@ -59,30 +72,43 @@ export interface DockerSessionOptions {
   readonly sessionDir: string;
 }
 
+/** How the session reaches its shell: an exec of its own, or the container's attached streams. */
+type Transport =
+  | { readonly kind: 'exec'; readonly execId: string }
+  | { readonly kind: 'container' };
+
 export class DockerShellSession extends ProtocolShellSession {
   protected override readonly protocol: ShellProtocol;
   private readonly finished: Promise<void>;
   private shellPid: number | undefined;
   private released = false;
 
-  private constructor(private readonly container: ContainerRef, execId: string, private readonly stream: Duplex, options: DockerSessionOptions) {
+  private constructor(private readonly container: ContainerRef, private readonly transport: Transport, private readonly stream: Duplex, options: DockerSessionOptions) {
     super();
     this.protocol = new ShellProtocol({
       write: (text) => { if (!stream.destroyed && stream.writable) stream.write(text); },
       sessionDir: options.sessionDir,
       initialState: { env: options.env, cwd: options.cwd },
       unset: options.unset,
+      applyInitialState: transport.kind === 'container',
     });
-    const frames = new FrameReader((payload) => this.protocol.feed(payload));
+    // The container's streams outlive its first shell (and carry what its orphans print after
+    // it): only what comes while the shell lives is the session's.
+    const frames = new FrameReader((payload) => { if (!this.protocol.exited) this.protocol.feed(payload); });
     stream.on('data', (chunk: Buffer) => frames.feed(chunk));
     stream.on('error', () => { /* reported as the end of the stream below */ });
-    this.finished = streamFinished(stream).then(async () => {
-      const code = this.released ? null : await execExitCode(container.engine, execId).catch(() => null);
+    const streamEnded = streamFinished(stream).then(async () => {
+      const code = this.released || transport.kind === 'container' ? null : await execExitCode(container.engine, transport.execId).catch(() => null);
       this.protocol.shellEnded(code ?? 255);
     });
+    this.finished = transport.kind === 'container' ? Promise.race([this.protocol.whenEnded(), streamEnded]) : streamEnded;
+    // The container's process reads one line, the shell to start and the marker prefix for the
+    // line it prints once that shell has ended; then the shell reads the rest.
+    if (transport.kind === 'container') stream.write(`${options.shell} ${this.protocol.markerPrefix}\n`);
     stream.write(this.protocol.startupScript());
   }
 
+  /** A session in a new `docker exec` of the shell. */
   static async open(options: DockerSessionOptions): Promise<DockerShellSession> {
     let session: DockerShellSession;
     try {
@@ -98,40 +124,61 @@ export class DockerShellSession extends ProtocolShellSession {
         ...(options.user === undefined ? {} : { User: options.user }),
       });
       const stream = await engine.startExec(execId);
-      session = new DockerShellSession(options.container, execId, stream, options);
+      session = new DockerShellSession(options.container, { kind: 'exec', execId }, stream, options);
     } catch (error) {
       throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot start ${options.shell} in the container: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
-    try {
-      session.shellPid = await session.protocol.ready();
-    } catch (error) {
-      await session.terminate(0);
-      throw error;
-    }
-    return session;
-  }
-
-  /** Whether the shell waits for a command (none runs) and has not ended. */
-  get idle(): boolean {
-    return this.protocol.idle;
+    return session.ready();
   }
 
   /**
-   * Lets go of an idle session whose container is about to end (the executor's dispose): no kill
+   * A session in the shell the container's own process starts, as the image's user, through the
+   * container's attached standard streams (`streams`, multiplexed output). The startup script
+   * sets the environment and directory, so every name in `env` must be `exportable`.
+   */
+  static adopt(options: DockerSessionOptions, streams: Duplex): Promise<DockerShellSession> {
+    return new DockerShellSession(options.container, { kind: 'container' }, streams, options).ready();
+  }
+
+  private async ready(): Promise<this> {
+    try {
+      this.shellPid = await this.protocol.ready();
+    } catch (error) {
+      await this.terminate(0);
+      throw error;
+    }
+    return this;
+  }
+
+  /** Whether a command runs in the shell. */
+  get busy(): boolean {
+    return this.protocol.busy;
+  }
+
+  /**
+   * Lets go of a session with no command running whose container is about to end (the executor's dispose): no kill
    * exec, since every process of the session, background jobs included, ends with the container.
+   * The container's own shell is asked to exit, so that its process can go on to end.
    */
   release(): void {
     this.released = true;
-    this.stream.destroy();
+    if (this.transport.kind === 'container') {
+      if (this.protocol.idle) this.stream.write(this.protocol.exitScript());
+    } else {
+      this.stream.destroy();
+    }
     this.protocol.shellEnded(137);
   }
 
   protected override async kill(graceMs: number): Promise<void> {
-    if (this.shellPid !== undefined) {
+    const shellPid = this.shellPid;
+    if (shellPid !== undefined) {
       const tenths = String(Math.max(0, Math.ceil(graceMs / 100)));
-      await runToCompletion(this.container, ['sh', '-c', KILL_SESSION, 'nagare-kill', String(this.shellPid), tenths], '0').catch(() => undefined);
+      const wrapper = this.transport.kind === 'container' ? [String(this.protocol.shellParentPid ?? '')] : [];
+      await runToCompletion(this.container, ['sh', '-c', KILL_SESSION, 'nagare-kill', String(shellPid), tenths, ...wrapper], '0').catch(() => undefined);
     }
-    this.stream.destroy();
+    // The container's streams stay open: they hold the container up for the build's other shells.
+    if (this.transport.kind === 'exec') this.stream.destroy();
     await within(this.finished, 1000);
     this.protocol.shellEnded(137);
   }

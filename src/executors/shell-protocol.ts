@@ -7,8 +7,11 @@
  * of the original standard output that commands run without. An EXIT trap prints
  * `<nonce>:X:<status>` when a command ends the shell (`exit 3`, `set -e`), after dumping the
  * exported environment, `pwd` and the plain variables (`set`), so that the next shell starts from
- * the state the command left; and a handshake prints `<nonce>:P:<pid>` so the transport learns the
- * shell's pid in its own pid namespace.
+ * the state the command left; and a handshake prints `<nonce>:P:<pid>:<parent pid>` so the
+ * transport learns the shell's pid in its own pid namespace. A transport whose output stream
+ * outlives the shell (Docker's first shell, the container's own process) has its wrapper print
+ * `<nonce>:E:<status>` once the shell has ended, and sets the environment and directory through
+ * the startup script (`applyInitialState`), since it could not give them to the process.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -35,6 +38,23 @@ export interface ShellProtocolOptions {
   readonly initialState: ShellState;
   /** Variables the transport cannot keep out of the shell's environment (Docker's image `Env`). */
   readonly unset?: readonly string[];
+  /**
+   * The shell was started without the initial state (the container's own process): the startup
+   * script enters its directory and exports its environment. Every name must pass `exportable`.
+   */
+  readonly applyInitialState?: boolean;
+}
+
+/** Variables the shell itself manages (some read-only in bash): never set again in a new shell. */
+const SHELL_OWN_VARIABLE = /^(?:__nagare_\w*|BASH\w*|HIST\w*|COMP_\w*|PPID|PWD|OLDPWD|IFS|OPTIND|OPTARG|LINENO|PS[1-4]|_|EUID|UID|GROUPS|SHELLOPTS|RANDOM|SRANDOM|SECONDS|EPOCHREALTIME|EPOCHSECONDS|FUNCNAME|DIRSTACK|PIPESTATUS|HOSTTYPE|MACHTYPE|OSTYPE|SHLVL|HOSTNAME|MAILCHECK|LINES|COLUMNS)$/;
+
+/**
+ * Whether a shell can take `name` through `export` exactly as it would from its environment at
+ * start: a plain identifier that no shell reads at start or manages itself (`BASH_ENV`, `ENV`,
+ * `CDPATH`, `IFS`, bash's read-only `UID`…).
+ */
+export function exportable(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !SHELL_OWN_VARIABLE.test(name) && !/^(?:ENV|CDPATH|POSIXLY_CORRECT)$/.test(name);
 }
 
 export class ShellProtocol {
@@ -49,27 +69,47 @@ export class ShellProtocol {
   /** Reading the state a command left when it ended the shell; the end waits for it. */
   private exitState: Promise<void> | undefined;
   private shellPid: number | undefined;
+  private parentPid: number | undefined;
+  private readonly endWaiters: (() => void)[] = [];
   private readonly readyWaiters: { resolve: (pid: number) => void; reject: (error: unknown) => void }[] = [];
 
   constructor(private readonly options: ShellProtocolOptions) {
     this.good = options.initialState;
   }
 
-  /** Control lines to send once, first: merge stderr, save fd 9, trap EXIT, say the pid. */
+  /** What every marker begins with: a wrapper around the shell prints `<prefix>:E:<status>` after it. */
+  get markerPrefix(): string {
+    return this.nonce.toString();
+  }
+
+  /** The pid of the shell's parent in the shell's pid namespace, once ready. */
+  get shellParentPid(): number | undefined {
+    return this.parentPid;
+  }
+
+  /**
+   * Control lines to send once, first: merge stderr, save fd 9, (enter the directory and export
+   * the environment), trap EXIT, say the pid.
+   */
   startupScript(): string {
     const nonce = this.nonce.toString();
     const names = (this.options.unset ?? []).filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
     const dir = this.options.sessionDir;
+    const { env, cwd } = this.options.initialState;
+    const state = this.options.applyInitialState
+      ? [`cd -- ${quote(cwd)} || exit 126`, ...Object.entries(env).filter(([name]) => exportable(name)).map(([name, value]) => `export ${name}=${quote(value)}`)]
+      : [];
     // Each variable `set` lists, as NAME=value NUL-terminated, so values with newlines survive.
     const variables = String.raw`set | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' | while read -r __nagare_n; do ` +
       String.raw`eval "[ -n \"\${$__nagare_n+set}\" ] && printf '%s=%s\\000' \"\$__nagare_n\" \"\${$__nagare_n}\""; done`;
     return [
       'exec 2>&1 9>&1',
       ...(names.length > 0 ? [`unset ${names.join(' ')}`] : []),
+      ...state,
       `__nagare_exit() { export -p >|${quote(join(dir, 'exit-env'))}; pwd >|${quote(join(dir, 'exit-cwd'))}; ` +
         `{ ${variables}; } >|${quote(join(dir, 'exit-vars'))}; printf '%s:X:%s\\n' ${nonce} "$1" >&9; }`,
       `trap '__nagare_exit "$?"' EXIT`,
-      `printf '%s:P:%s\\n' ${nonce} "$$" >&9`,
+      `printf '%s:P:%s:%s\\n' ${nonce} "$$" "$PPID" >&9`,
       '',
     ].join('\n');
   }
@@ -83,6 +123,11 @@ export class ShellProtocol {
 
   get exited(): boolean {
     return this.endedWith !== undefined;
+  }
+
+  /** Whether a command runs (and the shell has not ended). */
+  get busy(): boolean {
+    return this.active !== undefined;
   }
 
   /** Whether the shell waits for its next command: such a shell can be asked to end (`exitScript`). */
@@ -127,6 +172,12 @@ export class ShellProtocol {
     return outcome;
   }
 
+  /** Resolves once the shell has ended (whatever told: the transport, the EXIT trap, the wrapper). */
+  whenEnded(): Promise<void> {
+    if (this.endedWith !== undefined) return Promise.resolve();
+    return new Promise((resolve) => this.endWaiters.push(resolve));
+  }
+
   /** Feeds the shell's merged output. */
   feed(chunk: Buffer): void {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
@@ -166,6 +217,7 @@ export class ShellProtocol {
     if (this.endedWith !== undefined) return;
     this.endedWith = status;
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(this.startFailure());
+    for (const waiter of this.endWaiters.splice(0)) waiter();
     const active = this.active;
     this.active = undefined;
     active?.resolve({ exitCode: status, shellExited: true });
@@ -180,10 +232,13 @@ export class ShellProtocol {
     const [, kind, first, second] = marker.split(':');
     if (kind === 'P' && first !== undefined) {
       this.shellPid = Number(first);
+      this.parentPid = second === undefined ? undefined : Number(second);
       for (const waiter of this.readyWaiters.splice(0)) waiter.resolve(this.shellPid);
     } else if (kind === 'X' && first !== undefined) {
       const status = Number(first);
       this.exitState ??= this.readExitState().then(() => this.end(status));
+    } else if (kind === 'E' && first !== undefined) {
+      this.shellEnded(Number(first));
     } else if (kind === 'C' && this.active && Number(first) === this.active.seq) {
       const active = this.active;
       const status = Number(second);
@@ -233,9 +288,6 @@ export class ShellProtocol {
     }
   }
 }
-
-/** Variables the shell itself manages (some read-only in bash): never set again in a new shell. */
-const SHELL_OWN_VARIABLE = /^(?:__nagare_\w*|BASH\w*|HIST\w*|COMP_\w*|PPID|PWD|OLDPWD|IFS|OPTIND|OPTARG|LINENO|PS[1-4]|_|EUID|UID|GROUPS|SHELLOPTS|RANDOM|SRANDOM|SECONDS|EPOCHREALTIME|EPOCHSECONDS|FUNCNAME|DIRSTACK|PIPESTATUS|HOSTTYPE|MACHTYPE|OSTYPE|SHLVL|HOSTNAME|MAILCHECK|LINES|COLUMNS)$/;
 
 /** The unexported variables of a `NAME=value\0` dump: those not in `env` and not the shell's own. */
 function plainVariables(dump: string, env: Readonly<Record<string, string>>): Record<string, string> {

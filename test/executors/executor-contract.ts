@@ -248,7 +248,7 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
-async function collect(session: ShellSession, command: string): Promise<{ outcome: CommandOutcome; output: string }> {
+export async function collect(session: ShellSession, command: string): Promise<{ outcome: CommandOutcome; output: string }> {
   const chunks: Buffer[] = [];
   const outcome = await session.run(command, (chunk) => chunks.push(Buffer.from(chunk)));
   return { outcome, output: Buffer.concat(chunks).toString() };
@@ -259,7 +259,7 @@ function shellQuote(value: string): string {
 }
 
 /** Host pids whose command line has one of `args` as an argument (containers' processes included). */
-async function processesWith(args: readonly string[]): Promise<number[]> {
+export async function processesWith(args: readonly string[]): Promise<number[]> {
   const found: number[] = [];
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -269,7 +269,7 @@ async function processesWith(args: readonly string[]): Promise<number[]> {
   return found;
 }
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+export async function waitFor(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

@@ -3,14 +3,15 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ShellProtocol } from '../../src/executors/shell-protocol.js';
+import { execFileSync } from 'node:child_process';
+import { exportable, ShellProtocol } from '../../src/executors/shell-protocol.js';
 
 /** A protocol wired to no shell: the test plays the shell by feeding bytes. */
 async function fakeShell(): Promise<{ protocol: ShellProtocol; sent: string[]; nonce: () => string; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'nagare-protocol-'));
   const sent: string[] = [];
   const protocol = new ShellProtocol({ write: (text) => sent.push(text), sessionDir: dir, initialState: { env: { A: '1' }, cwd: '/' } });
-  const nonce = (): string => /printf '%s:P:%s\\n' (\S+)/.exec(protocol.startupScript())?.[1] ?? '';
+  const nonce = (): string => protocol.markerPrefix;
   return { protocol, sent, nonce, dir };
 }
 
@@ -77,4 +78,30 @@ void test('a command whose shell ended with status 0 before it ran fails: a comm
   assert.notEqual(outcome.exitCode, 0);
   assert.deepEqual(sent, []);
   await rm(dir, { recursive: true });
+});
+
+void test("a wrapper's end marker ends the shell with its status: the running command resolves as shellExited after the output before it", async () => {
+  const { protocol, sent, nonce, dir } = await fakeShell();
+  const chunks: string[] = [];
+  const running = protocol.run('sleep 60', (chunk) => chunks.push(chunk.toString()));
+  await sentCommand(sent);
+  protocol.feed(Buffer.from(`last words${nonce()}:E:143\n`));
+  assert.deepEqual(await running, { exitCode: 143, shellExited: true });
+  assert.equal(chunks.join(''), 'last words');
+  await protocol.whenEnded();
+  await rm(dir, { recursive: true });
+});
+
+void test('with applyInitialState the startup script enters the directory and exports the environment, values taken literally', async () => {
+  const dir = await mkdtemp(join(tmpdir(), "nagare-protocol-it's-"));
+  const tricky = `it's "quoted" $HOME \`tick\` \\back\nsecond line\ttab é`;
+  const protocol = new ShellProtocol({ write: () => undefined, sessionDir: dir, initialState: { env: { TRICKY: tricky, EMPTY: '' }, cwd: dir }, unset: ['DROPPED'], applyInitialState: true });
+  const output = execFileSync('sh', { input: `${protocol.startupScript()}trap - EXIT; printf '%s|%s|%s|' "$TRICKY" "\${EMPTY-unset}" "\${DROPPED-unset}"; pwd\n`, env: { PATH: process.env.PATH, DROPPED: 'x' } }).toString();
+  assert.ok(output.endsWith(`${tricky}||unset|${dir}\n`), output);
+  await rm(dir, { recursive: true });
+});
+
+void test('exportable: a plain identifier that no shell reads at start or manages itself', () => {
+  for (const name of ['PATH', 'CODEBUILD_SRC_DIR', '_private', 'a1']) assert.equal(exportable(name), true, name);
+  for (const name of ['DOTTED.NAME', '1ST', 'A-B', '', 'IFS', 'BASH_ENV', 'ENV', 'CDPATH', 'UID', 'SHELLOPTS', 'PPID']) assert.equal(exportable(name), false, name);
 });
