@@ -10,9 +10,12 @@
  * A failed call rejects with a DockerEngineError carrying the HTTP status (undefined when no engine
  * answered) and the engine's message.
  */
-import http from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+// Not `import … from 'node:http'`: its ES module facade reads every export, and the lazy
+// fetch-related ones load undici (~30 ms at every start). The CommonJS module has no facade.
+const http = process.getBuiltinModule('node:http');
 
 export class DockerEngineError extends Error {
   constructor(
@@ -190,7 +193,7 @@ export class DockerEngine {
     }
   }
 
-  private open(call: Call, timed: boolean): Promise<http.IncomingMessage> {
+  private open(call: Call, timed: boolean): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
       const request = this.request(call, timed, reject);
       request.on('response', resolve);
@@ -201,14 +204,14 @@ export class DockerEngine {
   private hijack(call: Call): Promise<Duplex> {
     return new Promise((resolve, reject) => {
       const request = this.request({ ...call, headers: { ...call.headers, Connection: 'Upgrade', Upgrade: 'tcp' } }, true, reject);
-      request.on('upgrade', (_response: http.IncomingMessage, socket: Socket, head: Buffer) => {
+      request.on('upgrade', (_response: IncomingMessage, socket: Socket, head: Buffer) => {
         request.setTimeout(0);
         socket.setTimeout(0);
         if (head.length > 0) socket.unshift(head);
         resolve(socket);
       });
       // An engine that refuses answers with a plain status instead of switching protocols.
-      request.on('response', (response: http.IncomingMessage) => {
+      request.on('response', (response: IncomingMessage) => {
         const refused = (error: Error): void => {
           response.destroy();
           request.destroy();
@@ -221,7 +224,7 @@ export class DockerEngine {
     });
   }
 
-  private request(call: Call, timed: boolean, reject: (error: unknown) => void): http.ClientRequest {
+  private request(call: Call, timed: boolean, reject: (error: unknown) => void): ClientRequest {
     const query = call.query ? `?${new URLSearchParams(call.query).toString()}` : '';
     const headers: Record<string, string> = { ...call.headers, ...(call.body === undefined ? {} : { 'Content-Type': 'application/json' }) };
     // No connection pool: a Unix socket connects in microseconds, and a pooled idle socket would hold the process open.
@@ -242,7 +245,7 @@ function registryAuthHeader(auth: RegistryAuthConfig): string {
 }
 
 /** Rejects, with the engine's message, unless the answer's status is 1xx or 2xx (a redirect is not followed). */
-async function expectSuccess(response: http.IncomingMessage): Promise<void> {
+async function expectSuccess(response: IncomingMessage): Promise<void> {
   const status = response.statusCode ?? 0;
   if (status < 300) return;
   const text = await readAll(response).catch(() => '');
@@ -256,7 +259,7 @@ async function expectSuccess(response: http.IncomingMessage): Promise<void> {
   throw new DockerEngineError(`(HTTP code ${status}) ${message || http.STATUS_CODES[status] || 'error'}`, status);
 }
 
-async function readAll(response: http.IncomingMessage): Promise<string> {
+async function readAll(response: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of response) {
