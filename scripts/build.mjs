@@ -23,10 +23,14 @@ await build({
 });
 cpSync('src/build/helpers', 'dist/cli/helpers', { recursive: true });
 // The command itself is a small file that turns on Node's compile cache (Node 22+; Node 20 has none)
-// before the bundle loads, so V8 reuses the bundle's compiled code from the previous run.
+// before the bundle loads, so V8 reuses the bundle's compiled code from the previous run, and keeps
+// the young generation at its first size (src/cli/young-generation.ts says why; server and agent
+// let it grow again).
 writeFileSync('dist/cli/main.js', `#!/usr/bin/env node
 import module from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 module.enableCompileCache?.();
+setFlagsFromString('--semi-space-growth-factor=1');
 await import('./nagare.js');
 `);
 chmodSync('dist/cli/main.js', 0o755);

@@ -9,6 +9,7 @@ import { stderrLogger } from '../../agent/agent-logger.js';
 import { clientFrom, table, withClientOptions } from '../client-options.js';
 import type { ClientFlags } from '../../config/server-config.js';
 import type { CommandOutcome } from '../outcome.js';
+import { growYoungGenerationAgain } from '../young-generation.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -45,6 +46,7 @@ Examples:
   nagare agent list --server http://ci.example:8780 --token ngr_…
   NAGARE_SERVER=http://127.0.0.1:8780 NAGARE_AGENT_TOKEN=… nagare agent --work-dir /var/lib/nagare-agent`)
     .action(async (flags: AgentFlags) => {
+      growYoungGenerationAgain();
       done(await agentCommand(flags));
     });
 

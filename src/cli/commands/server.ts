@@ -11,6 +11,7 @@ import type { Logger } from '../../server/logger.js';
 import type { AgentLogger } from '../../agent/agent-logger.js';
 import { DEFAULT_PROFILE, readUserConfig, saveProfile, userConfigFile } from '../../config/user-config.js';
 import type { CommandOutcome } from '../outcome.js';
+import { growYoungGenerationAgain } from '../young-generation.js';
 
 function serverOptions(command: Command): Command {
   return command
@@ -57,6 +58,7 @@ export function registerServerCommands(program: Command, done: (outcome: Command
 }
 
 async function run(config: ServerConfig, embeddedAgent: boolean): Promise<CommandOutcome> {
+  growYoungGenerationAgain();
   // Loaded here, not at the top: `nagare build` should not pay for the server's modules at start.
   const [{ startServer }, { startAgent }] = await Promise.all([import('../../main/server.js'), import('../../agent/agent.js')]);
   const server = await startServer({
