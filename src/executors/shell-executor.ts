@@ -3,13 +3,14 @@
  * session (see shell-protocol.ts). Each shell leads its own session (setsid), which is how
  * `terminate` finds every process it started, background jobs included (process-tree.ts).
  */
-import { spawn, execFile, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chown, mkdtemp, rm, stat } from 'node:fs/promises';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NagareError } from '../core/errors.js';
 import type { Executor, ShellOptions, ShellSession, ShellState } from '../core/executor.js';
+import { lookUpUser } from './host-users.js';
 import { killSession } from './process-tree.js';
 import { ProtocolShellSession, ShellProtocol } from './shell-protocol.js';
 import { within } from './within.js';
@@ -148,19 +149,3 @@ async function requireDirectory(path: string): Promise<void> {
   if (!info?.isDirectory()) throw new NagareError('EXEC_SPAWN_FAILED', `working directory ${path} does not exist`);
 }
 
-interface UserIdentity {
-  readonly uid: number;
-  readonly gid: number;
-}
-
-/** Resolves a user name through the system's user database (`id`, so NSS sources work too). */
-async function lookUpUser(user: string, hostEnvironment: Readonly<Record<string, string>>): Promise<UserIdentity> {
-  const id = (flag: string): Promise<number> =>
-    new Promise((resolve, reject) => {
-      execFile(existsSync('/usr/bin/id') ? '/usr/bin/id' : 'id', [flag, '--', user], { env: { ...hostEnvironment } }, (error, stdout) => {
-        if (error) reject(new NagareError('EXEC_USER_UNKNOWN', `user ${JSON.stringify(user)} does not exist on this host`, { details: { user }, cause: error }));
-        else resolve(Number(stdout.trim()));
-      });
-    });
-  return { uid: await id('-u'), gid: await id('-g') };
-}
