@@ -25,6 +25,8 @@ export interface RunOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Keep stdout and stderr (for errors); otherwise they go to /dev/null. */
   readonly capture?: boolean;
+  /** Read stdout through a pipe and drop it, as a terminal or a CI log collector would (stderr is kept). */
+  readonly drain?: boolean;
 }
 
 let runs = 0;
@@ -36,9 +38,9 @@ export async function measure(command: string, args: readonly string[], options:
   const timeFile = path.join(os.tmpdir(), `nagare-bench-time-${process.pid}-${runs}`);
   const [file, argv] = useTime ? [TIME, ['-f', '%U %S %M', '-o', timeFile, command, ...args]] : [command, [...args]];
   const start = process.hrtime.bigint();
-  const child = spawn(file, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', options.capture ? 'pipe' : 'ignore', options.capture ? 'pipe' : 'ignore'] });
+  const child = spawn(file, argv, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', options.capture || options.drain ? 'pipe' : 'ignore', options.capture || options.drain ? 'pipe' : 'ignore'] });
   const chunks: Buffer[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk));
+  child.stdout?.on('data', (chunk: Buffer) => { if (!options.drain) chunks.push(chunk); });
   child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk));
   const status = await new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
