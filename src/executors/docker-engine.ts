@@ -11,11 +11,12 @@
  * answered) and the engine's message.
  */
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 // Not `import … from 'node:http'`: its ES module facade reads every export, and the lazy
 // fetch-related ones load undici (~30 ms at every start). The CommonJS module has no facade.
-const http = process.getBuiltinModule('node:http');
+const http = createRequire(import.meta.url)('node:http') as typeof import('node:http');
 
 export class DockerEngineError extends Error {
   constructor(
@@ -141,6 +142,15 @@ export class DockerEngine {
 
   async start(containerId: string): Promise<void> {
     await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(containerId)}/start` });
+  }
+
+  /** SIGKILL to the container's processes; a container already gone or stopped is not an error. */
+  async kill(containerId: string): Promise<void> {
+    try {
+      await this.call({ method: 'POST', path: `/containers/${encodeURIComponent(containerId)}/kill` });
+    } catch (error) {
+      if (!(error instanceof DockerEngineError && (error.statusCode === 404 || error.statusCode === 409))) throw error;
+    }
   }
 
   async remove(containerId: string): Promise<void> {

@@ -16,9 +16,9 @@ import { NagareError } from '../core/errors.js';
 import type { Executor, ShellOptions, ShellSession } from '../core/executor.js';
 import { DockerEngine, DockerEngineError, isImageReference, type ContainerRef, type ImageInspect } from './docker-engine.js';
 import { pullImage, type PullOptions } from './docker-images.js';
-import { DockerShellSession } from './docker-session.js';
+import { DockerShellSession, type ContainerStreams } from './docker-session.js';
 import { exportable } from './shell-protocol.js';
-import { runToCompletion } from './docker-streams.js';
+import { FrameReader, runToCompletion, streamFinished } from './docker-streams.js';
 
 export interface DockerExecutorOptions {
   readonly image: string;
@@ -49,10 +49,18 @@ const CONTAINER_PROCESS_NAME = 'nagare-container';
  * session, saving the ~90 ms of an exec), prints `<prefix>:E:<status>` once the shell has ended,
  * and then holds the container up with `cat` until the standard input closes (dispose, or this
  * process's death). A build that never asks for the first shell closes the input during `read`.
+ * It shares its process group with that shell, so it catches the signals a build sends its group
+ * (`kill 0`, `trap 'kill 0' EXIT`: the shell gets them with their default action, caught
+ * dispositions being reset by exec) and ignores them once the shell is gone; its errors (a shell
+ * the image lacks) come in order with the end marker; the shell counts its SHLVL from 1.
  */
-const CONTAINER_PROCESS = `read -r shell prefix || exit 0
+const CONTAINER_PROCESS = `exec 2>&1
+trap : HUP INT QUIT TERM USR1 USR2 ALRM
+unset SHLVL
+read -r shell prefix || exit 0
 "$shell"
 printf '%s:E:%s\\n' "$prefix" "$?"
+trap '' HUP INT QUIT TERM USR1 USR2 ALRM
 exec cat >/dev/null`;
 
 interface Started {
@@ -68,8 +76,8 @@ interface Started {
   readonly imageEnv: Readonly<Record<string, string>>;
   /** The host pid of the container's init, once started. */
   readonly initPid?: Promise<number | undefined>;
-  /** Whether the container's process has been asked for its shell (at most once). */
-  readonly firstShellTaken?: boolean;
+  /** The container's streams for its first shell (read from the start, so its output never blocks). */
+  readonly streams?: ContainerStreams;
 }
 
 export class DockerExecutor implements Executor {
@@ -79,6 +87,8 @@ export class DockerExecutor implements Executor {
   private started: Started | undefined;
   private readonly sessions = new Set<DockerShellSession>();
   private disposing: Promise<void> | undefined;
+  /** Whether the container's process has been asked for its shell (at most once). */
+  private firstShellTaken = false;
 
   constructor(private readonly options: DockerExecutorOptions) {
     this.description = `image ${options.image}`;
@@ -122,7 +132,7 @@ export class DockerExecutor implements Executor {
       this.started = { ...this.started, container };
       const lifeline = await docker.attach(container.id);
       lifeline.on('error', () => { /* the container ends with it; sessions report their own end */ });
-      this.started = { ...this.started, lifeline };
+      this.started = { ...this.started, lifeline, streams: containerStreams(lifeline) };
       await docker.start(container.id);
       // Asked now, answered while the build runs: dispose watches this process end (see there).
       const initPid = docker.containerPid(container.id).catch(() => undefined);
@@ -159,24 +169,27 @@ export class DockerExecutor implements Executor {
 
   async openShell(options: ShellOptions): Promise<ShellSession> {
     const started = this.requireStarted();
+    const shell = resolveShell(options.shell);
+    // The container's own process starts the first shell that runs as the image's user and
+    // whose environment a shell can take through `export`; any other is an exec. Decided before
+    // any wait, so that two shells opened at once cannot both take it.
+    const streams = started.streams;
+    const adopt = !this.firstShellTaken && streams !== undefined && !streams.input.destroyed && streams.input.writable &&
+      options.user === undefined && !/\s/.test(shell) && Object.keys(options.env).every(exportable);
+    if (adopt) this.firstShellTaken = true;
     const identity = options.user === undefined ? undefined : await this.lookUpUser(started.container, options.user);
     const sessionDir = await mkdtemp(join(started.stateRoot, 'session-'));
     if (identity) await chown(sessionDir, identity.uid, identity.gid);
     const sessionOptions = {
       container: started.container,
-      shell: resolveShell(options.shell),
+      shell,
       user: options.user,
       cwd: options.cwd,
       env: options.env,
       unset: started.implicitNames.filter((name) => !(name in options.env)),
       sessionDir,
     };
-    // The container's own process starts the first shell that runs as the image's user and
-    // whose environment a shell can take through `export`; any other is an exec.
-    const adopt = !started.firstShellTaken && options.user === undefined && !/\s/.test(sessionOptions.shell) && Object.keys(options.env).every(exportable);
-    if (adopt) this.started = { ...started, firstShellTaken: true };
-    const opening = adopt ? DockerShellSession.adopt(sessionOptions, started.lifeline) : DockerShellSession.open(sessionOptions);
-    const session = await opening;
+    const session = await (adopt && streams ? DockerShellSession.adopt(sessionOptions, streams) : DockerShellSession.open(sessionOptions));
     this.sessions.add(session);
     return session;
   }
@@ -206,11 +219,19 @@ export class DockerExecutor implements Executor {
     // process cannot see (nagare in a container of its own) is waited for through the engine.
     const initPid = ending ? await this.started.initPid : undefined;
     const watched = initPid !== undefined && (await seesInit(initPid));
-    const stopped = ending && container && !watched ? container.engine.waitStopped(container.id, 10_000).catch(() => undefined) : undefined;
+    const ended = (timeoutMs: number): Promise<boolean> => {
+      if (watched) return processGone(initPid, timeoutMs);
+      return container ? container.engine.waitStopped(container.id, timeoutMs).then(() => true, () => false) : Promise.resolve(true);
+    };
+    const stopping = ending && container ? ended(1000) : undefined;
     lifeline?.end();
     lifeline?.destroy();
-    if (watched) await processGone(initPid, 10_000);
-    await stopped;
+    if (stopping && container && !(await stopping)) {
+      // The container's process did not end with its input: the build kept its first shell from
+      // exiting (an alias or function named exit or trap). The engine kills the container.
+      await container.engine.kill(container.id).catch(() => undefined);
+      await ended(10_000);
+    }
     if (container && !running) {
       // Created but never started: AutoRemove does not apply, so remove it here.
       await container.engine.remove(container.id).catch((error: unknown) => {
@@ -250,10 +271,22 @@ async function seesInit(pid: number): Promise<boolean> {
   return command.includes('\0--\0/bin/sh\0-c\0') && command.endsWith(`\0${CONTAINER_PROCESS_NAME}\0`);
 }
 
-/** Polls until `/proc/<pid>` is gone (at most `timeoutMs`), every 2 ms: a container ends in tens of ms. */
-async function processGone(pid: number, timeoutMs: number): Promise<void> {
+/** Polls until `/proc/<pid>` is gone (at most `timeoutMs`), every 2 ms: a container ends in tens of ms. Whether it went. */
+async function processGone(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline && (await processVisible(pid))) await new Promise((resolve) => setTimeout(resolve, 2));
+  for (;;) {
+    if (!(await processVisible(pid))) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** The container's streams as its first shell reads them: demultiplexed from the start, ended once. */
+function containerStreams(lifeline: Duplex): ContainerStreams {
+  let onPayload: ((payload: Buffer) => void) | undefined;
+  const frames = new FrameReader((payload) => onPayload?.(payload));
+  lifeline.on('data', (chunk: Buffer) => frames.feed(chunk));
+  return { input: lifeline, listen: (listener) => { onPayload = listener; }, ended: streamFinished(lifeline) };
 }
 
 async function makeStateRoot(stateDir: string | undefined): Promise<string> {

@@ -18,12 +18,12 @@ import { within } from './within.js';
 /**
  * `sh -c KILL_SESSION nagare-kill <session id> <grace in tenths of a second> [<wrapper pid>]`: with
  * a wrapper, the session is the wrapper's, and neither the wrapper nor the session's leader is
- * killed (the container's init and the process that keeps the container up).
+ * killed (the container's init and the process that keeps the container up); a wrapper that
+ * cannot be read leaves the shell and its descendants.
  */
 const KILL_SESSION = `
 root=$1; sid=$1; tenths=$2; wrapper=$3; spare=" "
-if [ -n "$wrapper" ]; then
-  read -r line < "/proc/$wrapper/stat" || exit 0
+if [ -n "$wrapper" ] && read -r line 2>/dev/null < "/proc/$wrapper/stat"; then
   set -- \${line##*) }
   sid=$4; spare=" $sid $wrapper "
 fi
@@ -72,40 +72,59 @@ export interface DockerSessionOptions {
   readonly sessionDir: string;
 }
 
+/** The container's attached standard streams, read from the container's start on by the executor. */
+export interface ContainerStreams {
+  /** The container's standard input. */
+  readonly input: Duplex;
+  /** Sends the container's output from now on, payload by payload, to `onPayload`. */
+  listen(onPayload: (payload: Buffer) => void): void;
+  /** Resolves once the streams have ended (the container is gone). */
+  readonly ended: Promise<void>;
+}
+
 /** How the session reaches its shell: an exec of its own, or the container's attached streams. */
 type Transport =
-  | { readonly kind: 'exec'; readonly execId: string }
-  | { readonly kind: 'container' };
+  | { readonly kind: 'exec'; readonly execId: string; readonly stream: Duplex }
+  | { readonly kind: 'container'; readonly streams: ContainerStreams };
 
 export class DockerShellSession extends ProtocolShellSession {
   protected override readonly protocol: ShellProtocol;
   private readonly finished: Promise<void>;
+  private readonly input: Duplex;
   private shellPid: number | undefined;
   private released = false;
 
-  private constructor(private readonly container: ContainerRef, private readonly transport: Transport, private readonly stream: Duplex, options: DockerSessionOptions) {
+  private constructor(private readonly container: ContainerRef, private readonly transport: Transport, options: DockerSessionOptions) {
     super();
+    const input = transport.kind === 'exec' ? transport.stream : transport.streams.input;
+    this.input = input;
     this.protocol = new ShellProtocol({
-      write: (text) => { if (!stream.destroyed && stream.writable) stream.write(text); },
+      write: (text) => { if (!input.destroyed && input.writable) input.write(text); },
       sessionDir: options.sessionDir,
       initialState: { env: options.env, cwd: options.cwd },
       unset: options.unset,
       applyInitialState: transport.kind === 'container',
     });
-    // The container's streams outlive its first shell (and carry what its orphans print after
-    // it): only what comes while the shell lives is the session's.
-    const frames = new FrameReader((payload) => { if (!this.protocol.exited) this.protocol.feed(payload); });
-    stream.on('data', (chunk: Buffer) => frames.feed(chunk));
-    stream.on('error', () => { /* reported as the end of the stream below */ });
-    const streamEnded = streamFinished(stream).then(async () => {
-      const code = this.released || transport.kind === 'container' ? null : await execExitCode(container.engine, transport.execId).catch(() => null);
-      this.protocol.shellEnded(code ?? 255);
-    });
-    this.finished = transport.kind === 'container' ? Promise.race([this.protocol.whenEnded(), streamEnded]) : streamEnded;
-    // The container's process reads one line, the shell to start and the marker prefix for the
-    // line it prints once that shell has ended; then the shell reads the rest.
-    if (transport.kind === 'container') stream.write(`${options.shell} ${this.protocol.markerPrefix}\n`);
-    stream.write(this.protocol.startupScript());
+    if (transport.kind === 'exec') {
+      const { stream, execId } = transport;
+      const frames = new FrameReader((payload) => this.protocol.feed(payload));
+      stream.on('data', (chunk: Buffer) => frames.feed(chunk));
+      stream.on('error', () => { /* reported as the end of the stream below */ });
+      this.finished = streamFinished(stream).then(async () => {
+        const code = this.released ? null : await execExitCode(container.engine, execId).catch(() => null);
+        this.protocol.shellEnded(code ?? 255);
+      });
+    } else {
+      // The container's streams outlive its first shell (and carry what its orphans print after
+      // it): only what comes while the shell lives is the session's.
+      transport.streams.listen((payload) => { if (!this.protocol.exited) this.protocol.feed(payload); });
+      void transport.streams.ended.then(() => this.protocol.shellEnded(255));
+      this.finished = this.protocol.whenEnded();
+      // The container's process reads one line, the shell to start and the marker prefix for the
+      // line it prints once that shell has ended; then the shell reads the rest.
+      input.write(`${options.shell} ${this.protocol.markerPrefix}\n`);
+    }
+    input.write(this.protocol.startupScript());
   }
 
   /** A session in a new `docker exec` of the shell. */
@@ -124,7 +143,7 @@ export class DockerShellSession extends ProtocolShellSession {
         ...(options.user === undefined ? {} : { User: options.user }),
       });
       const stream = await engine.startExec(execId);
-      session = new DockerShellSession(options.container, { kind: 'exec', execId }, stream, options);
+      session = new DockerShellSession(options.container, { kind: 'exec', execId, stream }, options);
     } catch (error) {
       throw new NagareError('EXEC_DOCKER_UNAVAILABLE', `cannot start ${options.shell} in the container: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
@@ -133,11 +152,11 @@ export class DockerShellSession extends ProtocolShellSession {
 
   /**
    * A session in the shell the container's own process starts, as the image's user, through the
-   * container's attached standard streams (`streams`, multiplexed output). The startup script
-   * sets the environment and directory, so every name in `env` must be `exportable`.
+   * container's attached standard streams. The startup script sets the environment and
+   * directory, so every name in `env` must be `exportable`.
    */
-  static adopt(options: DockerSessionOptions, streams: Duplex): Promise<DockerShellSession> {
-    return new DockerShellSession(options.container, { kind: 'container' }, streams, options).ready();
+  static adopt(options: DockerSessionOptions, streams: ContainerStreams): Promise<DockerShellSession> {
+    return new DockerShellSession(options.container, { kind: 'container', streams }, options).ready();
   }
 
   private async ready(): Promise<this> {
@@ -163,9 +182,9 @@ export class DockerShellSession extends ProtocolShellSession {
   release(): void {
     this.released = true;
     if (this.transport.kind === 'container') {
-      if (this.protocol.idle) this.stream.write(this.protocol.exitScript());
+      if (this.protocol.idle && !this.input.destroyed && this.input.writable) this.input.write(this.protocol.exitScript());
     } else {
-      this.stream.destroy();
+      this.input.destroy();
     }
     this.protocol.shellEnded(137);
   }
@@ -178,7 +197,7 @@ export class DockerShellSession extends ProtocolShellSession {
       await runToCompletion(this.container, ['sh', '-c', KILL_SESSION, 'nagare-kill', String(shellPid), tenths, ...wrapper], '0').catch(() => undefined);
     }
     // The container's streams stay open: they hold the container up for the build's other shells.
-    if (this.transport.kind === 'exec') this.stream.destroy();
+    if (this.transport.kind === 'exec') this.input.destroy();
     await within(this.finished, 1000);
     this.protocol.shellEnded(137);
   }

@@ -36,11 +36,11 @@ async function accountFilesStamp(): Promise<string> {
   return stamps.join('|');
 }
 
-/** One `id -- user`: `uid=N(name) gid=N(name) groups=…` in the C locale (the words are translatable). */
+/** One `id -- user`: `uid=N(name) gid=N(name) groups=…` in the C locale (the words are translatable; a name may hold spaces). */
 function askId(user: string, hostEnvironment: Readonly<Record<string, string>>): Promise<UserIdentity> {
   return new Promise((resolve, reject) => {
     execFile(existsSync('/usr/bin/id') ? '/usr/bin/id' : 'id', ['--', user], { env: { ...hostEnvironment, LC_ALL: 'C' } }, (error, stdout) => {
-      const match = /^uid=(\d+)\S* gid=(\d+)/.exec(stdout);
+      const match = /^uid=(\d+)(?:\(.*?\))? gid=(\d+)/.exec(stdout);
       if (error || !match) reject(new NagareError('EXEC_USER_UNKNOWN', `user ${JSON.stringify(user)} does not exist on this host`, { details: { user }, ...(error ? { cause: error } : {}) }));
       else resolve({ uid: Number(match[1]), gid: Number(match[2]) });
     });

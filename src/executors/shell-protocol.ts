@@ -51,10 +51,11 @@ const SHELL_OWN_VARIABLE = /^(?:__nagare_\w*|BASH\w*|HIST\w*|COMP_\w*|PPID|PWD|O
 /**
  * Whether a shell can take `name` through `export` exactly as it would from its environment at
  * start: a plain identifier that no shell reads at start or manages itself (`BASH_ENV`, `ENV`,
- * `CDPATH`, `IFS`, bash's read-only `UID`…).
+ * `CDPATH`, `IFS`, bash's read-only `UID`…), and that does not act on the shell process itself
+ * when it starts (`LD_PRELOAD`, `GLIBC_TUNABLES`).
  */
 export function exportable(name: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !SHELL_OWN_VARIABLE.test(name) && !/^(?:ENV|CDPATH|POSIXLY_CORRECT)$/.test(name);
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !SHELL_OWN_VARIABLE.test(name) && !/^(?:ENV|CDPATH|POSIXLY_CORRECT|LD_\w*|GLIBC_TUNABLES|MALLOC_\w*)$/.test(name);
 }
 
 export class ShellProtocol {
@@ -97,7 +98,7 @@ export class ShellProtocol {
     const dir = this.options.sessionDir;
     const { env, cwd } = this.options.initialState;
     const state = this.options.applyInitialState
-      ? [`cd -- ${quote(cwd)} || exit 126`, ...Object.entries(env).filter(([name]) => exportable(name)).map(([name, value]) => `export ${name}=${quote(value)}`)]
+      ? [`cd -P -- ${quote(cwd)} || exit 126`, 'unset OLDPWD', ...Object.entries(env).filter(([name]) => exportable(name)).map(([name, value]) => `export ${name}=${quote(value)}`)]
       : [];
     // Each variable `set` lists, as NAME=value NUL-terminated, so values with newlines survive.
     const variables = String.raw`set | sed -n 's/^\([A-Za-z_][A-Za-z0-9_]*\)=.*/\1/p' | while read -r __nagare_n; do ` +
@@ -230,7 +231,7 @@ export class ShellProtocol {
 
   private onMarker(marker: string): void {
     const [, kind, first, second] = marker.split(':');
-    if (kind === 'P' && first !== undefined) {
+    if (kind === 'P' && first !== undefined && this.shellPid === undefined) {
       this.shellPid = Number(first);
       this.parentPid = second === undefined ? undefined : Number(second);
       for (const waiter of this.readyWaiters.splice(0)) waiter.resolve(this.shellPid);

@@ -84,6 +84,8 @@ void describe("the container's first shell (its own process, no exec)", { skip: 
       assert.equal(output, `${tricky}||unset|unset|${dir}\n`);
       const next = await executor.openShell({ shell: 'sh', user: undefined, cwd: dir, env });
       assert.match((await collect(next, PARENT)).output, /^\|0\n$/, 'a second shell is an exec');
+      const shellOwn = 'printf "%s|" "${OLDPWD-unset}" "${SHLVL-unset}" "$PWD"';
+      assert.equal((await collect(session, shellOwn)).output, (await collect(next, shellOwn)).output, 'OLDPWD, SHLVL and PWD as in an exec');
     });
   });
 
@@ -112,6 +114,35 @@ void describe("the container's first shell (its own process, no exec)", { skip: 
       assert.deepEqual(await processesWith(markers), []);
       const next = await executor.openShell({ shell: 'sh', user: undefined, cwd: dir, env });
       assert.equal((await collect(next, 'echo alive')).output, 'alive\n');
+    });
+  });
+
+  void test('kill 0 from a build (trap "kill 0" EXIT) ends its shell, not the container: the next shell runs', async () => {
+    await withContainer(async (executor, dir, env) => {
+      const first = await executor.openShell({ shell: 'sh', user: undefined, cwd: dir, env });
+      const outcome = (await collect(first, 'kill -TERM 0; sleep 5')).outcome;
+      assert.equal(outcome.shellExited, true);
+      const next = await executor.openShell({ shell: 'sh', user: undefined, cwd: dir, env });
+      assert.equal((await collect(next, 'echo alive')).output, 'alive\n');
+    });
+  });
+
+  void test('attack: a build that keeps its first shell from exiting (exit and trap aliased) cannot keep its container, or anything in it, past dispose', async () => {
+    const marker = String(randomInt(100_000, 999_999) * 10 + 8);
+    await withContainer(async (executor, dir, env) => {
+      const first = await executor.openShell({ shell: 'sh', user: undefined, cwd: dir, env });
+      assert.equal((await collect(first, `sleep ${marker} & alias exit='while :; do sleep 1; done;' trap=':'`)).outcome.exitCode, 0);
+      await waitFor(async () => (await processesWith([marker])).length === 1);
+    });
+    assert.deepEqual(await processesWith([marker]), []);
+  });
+
+  void test('output to the container\'s own standard output never blocks a build, before or without a first shell', { timeout: 60_000 }, async () => {
+    await withContainer(async (executor, dir, env) => {
+      // As root by name: an exec, so the container's process has no shell yet and no session reads its output.
+      const root = await executor.openShell({ shell: 'sh', user: 'root', cwd: dir, env });
+      const { outcome, output } = await collect(root, 'head -c 32000000 /dev/zero > /proc/1/fd/1; echo written');
+      assert.deepEqual({ outcome, output }, { outcome: { exitCode: 0, shellExited: false }, output: 'written\n' });
     });
   });
 

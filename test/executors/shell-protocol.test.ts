@@ -103,5 +103,5 @@ void test('with applyInitialState the startup script enters the directory and ex
 
 void test('exportable: a plain identifier that no shell reads at start or manages itself', () => {
   for (const name of ['PATH', 'CODEBUILD_SRC_DIR', '_private', 'a1']) assert.equal(exportable(name), true, name);
-  for (const name of ['DOTTED.NAME', '1ST', 'A-B', '', 'IFS', 'BASH_ENV', 'ENV', 'CDPATH', 'UID', 'SHELLOPTS', 'PPID']) assert.equal(exportable(name), false, name);
+  for (const name of ['DOTTED.NAME', '1ST', 'A-B', '', 'IFS', 'BASH_ENV', 'ENV', 'CDPATH', 'UID', 'SHELLOPTS', 'PPID', 'LD_PRELOAD', 'GLIBC_TUNABLES']) assert.equal(exportable(name), false, name);
 });
