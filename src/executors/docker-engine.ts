@@ -10,13 +10,14 @@
  * A failed call rejects with a DockerEngineError carrying the HTTP status (undefined when no engine
  * answered) and the engine's message.
  */
+import type * as Http from 'node:http';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 // Not `import … from 'node:http'`: its ES module facade reads every export, and the lazy
 // fetch-related ones load undici (~30 ms at every start). The CommonJS module has no facade.
-const http = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+const http = createRequire(import.meta.url)('node:http') as typeof Http;
 
 export class DockerEngineError extends Error {
   constructor(
