@@ -51,15 +51,17 @@ const CONTAINER_PROCESS_NAME = 'nagare-container';
  * process's death). A build that never asks for the first shell closes the input during `read`.
  * It shares its process group with that shell, so it catches the signals a build sends its group
  * (`kill 0`, `trap 'kill 0' EXIT`: the shell gets them with their default action, caught
- * dispositions being reset by exec) and ignores them once the shell is gone; its errors (a shell
- * the image lacks) come in order with the end marker; the shell counts its SHLVL from 1.
+ * dispositions being reset by exec) and ignores them once the shell is gone. Signals it cannot
+ * catch (`kill -9 0`) end the container with the shell. A shell the image lacks is reported on
+ * the output, in order with the end marker; the wrapper's own messages (a job's "Terminated")
+ * go nowhere. The shell counts its SHLVL from 1.
  */
-const CONTAINER_PROCESS = `exec 2>&1
+const CONTAINER_PROCESS = `exec 2>/dev/null
 trap : HUP INT QUIT TERM USR1 USR2 ALRM
 unset SHLVL
 read -r shell prefix || exit 0
-"$shell"
-printf '%s:E:%s\\n' "$prefix" "$?"
+if [ -x "$shell" ]; then "$shell"; status=$?; else echo "$shell: not found in the image"; status=127; fi
+printf '%s:E:%s\\n' "$prefix" "$status"
 trap '' HUP INT QUIT TERM USR1 USR2 ALRM
 exec cat >/dev/null`;
 
@@ -171,11 +173,12 @@ export class DockerExecutor implements Executor {
     const started = this.requireStarted();
     const shell = resolveShell(options.shell);
     // The container's own process starts the first shell that runs as the image's user and
-    // whose environment a shell can take through `export`; any other is an exec. Decided before
+    // whose environment a shell can take through `export`, but for variables it already has as
+    // the image sets them (an image's LD_LIBRARY_PATH); any other is an exec. Decided before
     // any wait, so that two shells opened at once cannot both take it.
     const streams = started.streams;
     const adopt = !this.firstShellTaken && streams !== undefined && !streams.input.destroyed && streams.input.writable &&
-      options.user === undefined && !/\s/.test(shell) && Object.keys(options.env).every(exportable);
+      options.user === undefined && !/\s/.test(shell) && Object.entries(options.env).every(([name, value]) => exportable(name) || started.imageEnv[name] === value);
     if (adopt) this.firstShellTaken = true;
     const identity = options.user === undefined ? undefined : await this.lookUpUser(started.container, options.user);
     const sessionDir = await mkdtemp(join(started.stateRoot, 'session-'));

@@ -153,7 +153,7 @@ export class DockerShellSession extends ProtocolShellSession {
   /**
    * A session in the shell the container's own process starts, as the image's user, through the
    * container's attached standard streams. The startup script sets the environment and
-   * directory, so every name in `env` must be `exportable`.
+   * directory; a name that is not `exportable` must have its value in the container already.
    */
   static adopt(options: DockerSessionOptions, streams: ContainerStreams): Promise<DockerShellSession> {
     return new DockerShellSession(options.container, { kind: 'container', streams }, options).ready();

@@ -40,7 +40,9 @@ export interface ShellProtocolOptions {
   readonly unset?: readonly string[];
   /**
    * The shell was started without the initial state (the container's own process): the startup
-   * script enters its directory and exports its environment. Every name must pass `exportable`.
+   * script enters its directory and exports its environment. A name that is not `exportable`
+   * is left as the process has it: the transport starts such a shell only where that is the
+   * value asked for.
    */
   readonly applyInitialState?: boolean;
 }

@@ -120,8 +120,17 @@ void describe("the container's first shell (its own process, no exec)", { skip: 
   void test('kill 0 from a build (trap "kill 0" EXIT) ends its shell, not the container: the next shell runs', async () => {
     await withContainer(async (executor, dir, env) => {
       const first = await executor.openShell({ shell: 'sh', user: undefined, cwd: dir, env });
-      const outcome = (await collect(first, 'kill -TERM 0; sleep 5')).outcome;
+      const { outcome, output } = await collect(first, 'kill -TERM 0; sleep 5');
       assert.equal(outcome.shellExited, true);
+      assert.equal(output, '', 'nothing from the container\'s own process (a job status line) in the build\'s log');
+      const next = await executor.openShell({ shell: 'sh', user: undefined, cwd: dir, env });
+      assert.equal((await collect(next, 'echo alive')).output, 'alive\n');
+    });
+  });
+
+  void test('a first shell the image lacks fails to open, saying so, and the container serves the next shell', async () => {
+    await withContainer(async (executor, dir, env) => {
+      await assert.rejects(executor.openShell({ shell: '/bin/no-such-shell', user: undefined, cwd: dir, env }), (error: unknown) => isNagareError(error) && error.message.includes('/bin/no-such-shell: not found in the image'));
       const next = await executor.openShell({ shell: 'sh', user: undefined, cwd: dir, env });
       assert.equal((await collect(next, 'echo alive')).output, 'alive\n');
     });
