@@ -49,10 +49,12 @@ const CONTAINER_PROCESS_NAME = 'nagare-container';
  * session, saving the ~90 ms of an exec), prints `<prefix>:E:<status>` once the shell has ended,
  * and then holds the container up with `cat` until the standard input closes (dispose, or this
  * process's death). A build that never asks for the first shell closes the input during `read`.
- * It shares its process group with that shell, so it catches the signals a build sends its group
- * (`kill 0`, `trap 'kill 0' EXIT`: the shell gets them with their default action, caught
- * dispositions being reset by exec) and ignores them once the shell is gone. Signals it cannot
- * catch (`kill -9 0`) end the container with the shell. A shell the image lacks is reported on
+ * The shell leads a session and process group of its own, as an exec's does, where the image
+ * has `setsid` (util-linux, busybox: the wrapper's child leads no group, so it does not fork).
+ * Without it the shell shares the wrapper's group, so the wrapper catches the signals a build
+ * sends its group (`kill 0`, `trap 'kill 0' EXIT`: the shell gets them with their default
+ * action, caught dispositions being reset by exec), ignores them once the shell is gone, and
+ * ends with the container on those it cannot catch (`kill -9 0`). A shell the image lacks is reported on
  * the output, in order with the end marker; the wrapper's own messages (a job's "Terminated")
  * go nowhere. The shell counts its SHLVL from 1.
  */
@@ -60,7 +62,9 @@ const CONTAINER_PROCESS = `exec 2>/dev/null
 trap : HUP INT QUIT TERM USR1 USR2 ALRM
 unset SHLVL
 read -r shell prefix || exit 0
-if [ -x "$shell" ]; then "$shell"; status=$?; else echo "$shell: not found in the image"; status=127; fi
+if ! [ -x "$shell" ]; then echo "$shell: not found in the image"; status=127
+elif command -v setsid >/dev/null; then setsid "$shell"; status=$?
+else "$shell"; status=$?; fi
 printf '%s:E:%s\\n' "$prefix" "$status"
 trap '' HUP INT QUIT TERM USR1 USR2 ALRM
 exec cat >/dev/null`;

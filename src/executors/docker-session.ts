@@ -17,9 +17,9 @@ import { within } from './within.js';
 
 /**
  * `sh -c KILL_SESSION nagare-kill <session id> <grace in tenths of a second> [<wrapper pid>]`: with
- * a wrapper, the session is the wrapper's, and neither the wrapper nor the session's leader is
- * killed (the container's init and the process that keeps the container up); a wrapper that
- * cannot be read leaves the shell and its descendants.
+ * a wrapper, the wrapper's session is killed too (a shell started without setsid shares it), but
+ * neither the wrapper nor that session's leader (the container's init and the process that keeps
+ * the container up); a wrapper that cannot be read leaves the shell's own session and descendants.
  */
 const KILL_SESSION = `
 root=$1; sid=$1; tenths=$2; wrapper=$3; spare=" "
@@ -38,7 +38,7 @@ members() {
     more=0
     while read -r pid parent session; do
       case "$found$spare" in *" $pid "*) continue ;; esac
-      if [ "$session" = "$sid" ] || [ "$pid" = "$sid" ] || [ "$pid" = "$root" ]; then found="$found$pid "; more=1; continue; fi
+      if [ "$session" = "$sid" ] || [ "$session" = "$root" ] || [ "$pid" = "$sid" ] || [ "$pid" = "$root" ]; then found="$found$pid "; more=1; continue; fi
       case "$found" in *" $parent "*) found="$found$pid "; more=1 ;; esac
     done <<NAGARE_TABLE
 $tab

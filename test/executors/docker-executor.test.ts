@@ -117,14 +117,24 @@ void describe("the container's first shell (its own process, no exec)", { skip: 
     });
   });
 
-  void test('kill 0 from a build (trap "kill 0" EXIT) ends its shell, not the container: the next shell runs', async () => {
+  for (const signal of ['TERM', 'KILL']) {
+    void test(`kill -${signal} 0 from a build (trap "kill 0" EXIT) ends its shell, not the container: the next shell runs`, async () => {
+      await withContainer(async (executor, dir, env) => {
+        const first = await executor.openShell({ shell: 'sh', user: undefined, cwd: dir, env });
+        const { outcome, output } = await collect(first, `kill -${signal} 0; sleep 5`);
+        assert.equal(outcome.shellExited, true);
+        assert.equal(output, '', 'nothing from the container\'s own process (a job status line) in the build\'s log');
+        const next = await executor.openShell({ shell: 'sh', user: undefined, cwd: dir, env });
+        assert.equal((await collect(next, 'echo alive')).output, 'alive\n');
+      });
+    });
+  }
+
+  void test('the first shell leads its own session and process group, as an exec\'s shell does', async () => {
     await withContainer(async (executor, dir, env) => {
       const first = await executor.openShell({ shell: 'sh', user: undefined, cwd: dir, env });
-      const { outcome, output } = await collect(first, 'kill -TERM 0; sleep 5');
-      assert.equal(outcome.shellExited, true);
-      assert.equal(output, '', 'nothing from the container\'s own process (a job status line) in the build\'s log');
-      const next = await executor.openShell({ shell: 'sh', user: undefined, cwd: dir, env });
-      assert.equal((await collect(next, 'echo alive')).output, 'alive\n');
+      const leader = 'read -r line < /proc/$$/stat; set -- ${line##*) }; [ "$3" = $$ ] && [ "$4" = $$ ] && echo leader';
+      assert.equal((await collect(first, leader)).output, 'leader\n');
     });
   });
 
