@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { fixed, machineLoad, measure, measureOk, percentile, table, type Run, type RunOptions } from './support/measure.js';
+import { fixed, machineLoad, measure, measureOk, percentile, table, type Run } from './support/measure.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: flags } = parseArgs({
@@ -139,13 +139,6 @@ async function rotate(variants: readonly Variant[]): Promise<void> {
   console.log('\nTargets: `nagare build` ≤ bash + 80 ms; `nagare build --image` ≤ 1.3 × `docker run --rm`.\n');
 }
 
-/** `measure`, failing on a non-zero exit (the output is not kept: only its status can be told). */
-async function measureSucceeded(command: string, args: readonly string[], options: RunOptions): Promise<Run> {
-  const run = await measure(command, args, options);
-  if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${run.status}${run.output ? `: ${run.output.slice(-2000)}` : ''}`);
-  return run;
-}
-
 async function logThroughput(base: string): Promise<void> {
   const bytes = Number(flags.mb) * 1_000_000;
   const print = `yes ${LINE} | head -c ${bytes}`;
@@ -161,9 +154,9 @@ async function logThroughput(base: string): Promise<void> {
   const clis: [string, string][] = [['nagare build, 1 secret masked', path.join(root, 'dist/cli/main.js')]];
   if (flags.before) clis.push(['before: nagare build, 1 secret masked', path.join(path.resolve(flags.before), 'dist/cli/main.js')]);
   const variants: Variant[] = [];
-  for (const [consumer, options] of [['to /dev/null', {}], ['read from a pipe', { drain: true }]] as const) {
-    variants.push({ name: `bash -c (${consumer})`, run: () => measureSucceeded('bash', ['-c', print], options) });
-    for (const [name, cli] of clis) variants.push({ name: `${name} (${consumer})`, run: () => measureSucceeded(node, nagare(cli), options) });
+  for (const [consumer, options] of [['to /dev/null', { capture: false }], ['read from a pipe', { capture: false, drain: true }]] as const) {
+    variants.push({ name: `bash -c (${consumer})`, run: () => measureOk('bash', ['-c', print], options) });
+    for (const [name, cli] of clis) variants.push({ name: `${name} (${consumer})`, run: () => measureOk(node, nagare(cli), options) });
   }
   const samples = new Map<string, Run[]>(variants.map((v) => [v.name, []]));
   for (let round = 0; round < Number(flags['log-runs']); round += 1) {

@@ -59,9 +59,9 @@ export async function measure(command: string, args: readonly string[], options:
   return { ms, cpuMs, maxRssKb, status, output: Buffer.concat(chunks).toString() };
 }
 
-/** Like `measure`, but a non-zero exit is an error naming the command and its output. */
+/** Like `measure` (output kept unless `capture: false`), but a non-zero exit is an error naming the command and its output. */
 export async function measureOk(command: string, args: readonly string[], options: RunOptions = {}): Promise<Run> {
-  const run = await measure(command, args, { ...options, capture: true });
+  const run = await measure(command, args, { capture: true, ...options });
   if (run.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${run.status}: ${run.output.slice(-2000)}`);
   return run;
 }

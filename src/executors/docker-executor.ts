@@ -72,9 +72,12 @@ exec cat >/dev/null`;
 interface Started {
   /** Undefined until created. */
   readonly container: ContainerRef | undefined;
-  /** The attached standard input of the container's `cat`: the container lives while it is open. */
-  readonly lifeline: Duplex | undefined;
-  /** Started: from then on the engine removes it when `cat` ends (AutoRemove). */
+  /**
+   * The container's attached standard streams, read from the start (its output never blocks):
+   * the container lives while their input is open, and its first shell speaks through them.
+   */
+  readonly streams: ContainerStreams | undefined;
+  /** Started: from then on the engine removes it when its process ends (AutoRemove). */
   readonly running: boolean;
   readonly stateRoot: string;
   /** Variables the container adds to every exec; unset in sessions whose env lacks them. */
@@ -82,8 +85,6 @@ interface Started {
   readonly imageEnv: Readonly<Record<string, string>>;
   /** The host pid of the container's init, once started. */
   readonly initPid?: Promise<number | undefined>;
-  /** The container's streams for its first shell (read from the start, so its output never blocks). */
-  readonly streams?: ContainerStreams;
 }
 
 export class DockerExecutor implements Executor {
@@ -116,7 +117,7 @@ export class DockerExecutor implements Executor {
       if (this.options.privileged.dockerClient) binds.push(`${this.options.privileged.dockerClient}:/usr/local/bin/docker:ro`);
     }
     const imageEnv = parseEnv(image.Config?.Env ?? []);
-    this.started = { container: undefined, lifeline: undefined, running: false, stateRoot, implicitNames: [...Object.keys(imageEnv), 'HOSTNAME', 'HOME'], imageEnv };
+    this.started = { container: undefined, streams: undefined, running: false, stateRoot, implicitNames: [...Object.keys(imageEnv), 'HOSTNAME', 'HOME'], imageEnv };
     try {
       // The container's process holds it up while its standard input, attached here, stays
       // open: when this process closes it (dispose) or dies, the container ends and the engine
@@ -138,7 +139,7 @@ export class DockerExecutor implements Executor {
       this.started = { ...this.started, container };
       const lifeline = await docker.attach(container.id);
       lifeline.on('error', () => { /* the container ends with it; sessions report their own end */ });
-      this.started = { ...this.started, lifeline, streams: containerStreams(lifeline) };
+      this.started = { ...this.started, streams: containerStreams(lifeline) };
       await docker.start(container.id);
       // Asked now, answered while the build runs: dispose watches this process end (see there).
       const initPid = docker.containerPid(container.id).catch(() => undefined);
@@ -180,8 +181,8 @@ export class DockerExecutor implements Executor {
     // whose environment a shell can take through `export`, but for variables it already has as
     // the image sets them (an image's LD_LIBRARY_PATH); any other is an exec. Decided before
     // any wait, so that two shells opened at once cannot both take it.
-    const streams = started.streams;
-    const adopt = !this.firstShellTaken && streams !== undefined && !streams.input.destroyed && streams.input.writable &&
+    const { streams } = started;
+    const adopt = !this.firstShellTaken && !streams.input.destroyed && streams.input.writable &&
       options.user === undefined && !/\s/.test(shell) && Object.entries(options.env).every(([name, value]) => exportable(name) || started.imageEnv[name] === value);
     if (adopt) this.firstShellTaken = true;
     const identity = options.user === undefined ? undefined : await this.lookUpUser(started.container, options.user);
@@ -196,7 +197,7 @@ export class DockerExecutor implements Executor {
       unset: started.implicitNames.filter((name) => !(name in options.env)),
       sessionDir,
     };
-    const session = await (adopt && streams ? DockerShellSession.adopt(sessionOptions, streams) : DockerShellSession.open(sessionOptions));
+    const session = await (adopt ? DockerShellSession.adopt(sessionOptions, streams) : DockerShellSession.open(sessionOptions));
     this.sessions.add(session);
     return session;
   }
@@ -209,7 +210,7 @@ export class DockerExecutor implements Executor {
   private async removeEverything(graceMs: number): Promise<void> {
     const sessions = [...this.sessions];
     this.sessions.clear();
-    const ending = this.started?.running === true && this.started.lifeline !== undefined;
+    const ending = this.started?.running === true && this.started.streams !== undefined;
     // A session with no command running (a build's end) needs no kill exec when the container
     // ends next: its processes, background jobs included, end with it. A session still running a
     // command is terminated first, with its grace period.
@@ -218,7 +219,7 @@ export class DockerExecutor implements Executor {
       else await session.terminate(graceMs).catch(() => undefined);
     }));
     if (!this.started) return;
-    const { container, lifeline, running, stateRoot } = this.started;
+    const { container, streams, running, stateRoot } = this.started;
     // Closing the container's standard input ends it; the engine then removes it (AutoRemove).
     // Its end is awaited, so that nothing the build started outlives dispose: its init is gone
     // only once every process of the container is (the kernel ends the pid namespace with it),
@@ -231,8 +232,8 @@ export class DockerExecutor implements Executor {
       return container ? container.engine.waitStopped(container.id, timeoutMs).then(() => true, () => false) : Promise.resolve(true);
     };
     const stopping = ending && container ? ended(1000) : undefined;
-    lifeline?.end();
-    lifeline?.destroy();
+    streams?.input.end();
+    streams?.input.destroy();
     if (stopping && container && !(await stopping)) {
       // The container's process did not end with its input: the build kept its first shell from
       // exiting (an alias or function named exit or trap). The engine kills the container.
@@ -248,9 +249,9 @@ export class DockerExecutor implements Executor {
     await rm(stateRoot, { recursive: true, force: true });
   }
 
-  private requireStarted(): Started & { readonly container: ContainerRef; readonly lifeline: Duplex } {
+  private requireStarted(): Started & { readonly container: ContainerRef; readonly streams: ContainerStreams } {
     const started = this.started;
-    if (started?.container && started.lifeline && started.running && !this.disposing) return { ...started, container: started.container, lifeline: started.lifeline };
+    if (started?.container && started.streams && started.running && !this.disposing) return { ...started, container: started.container, streams: started.streams };
     throw new NagareError('EXEC_SPAWN_FAILED', 'the Docker executor is not started (call start first) or was disposed');
   }
 

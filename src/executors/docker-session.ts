@@ -5,8 +5,9 @@
  * attached standard streams, saving an exec (~90 ms). Termination runs a small POSIX sh script in
  * another exec that walks the container's /proc for the shell's session (Docker gives every exec
  * a session of its own; background jobs keep it after the shell is gone) and the descendants of
- * its processes. The first shell shares its session with the container's init and the wrapper
- * that started it, which the script spares.
+ * its processes. The first shell leads a session of its own where the image has `setsid`;
+ * otherwise it shares the session of the container's init and the wrapper that started it,
+ * which the script spares.
  */
 import type { Duplex } from 'node:stream';
 import { NagareError } from '../core/errors.js';
@@ -175,9 +176,10 @@ export class DockerShellSession extends ProtocolShellSession {
   }
 
   /**
-   * Lets go of a session with no command running whose container is about to end (the executor's dispose): no kill
-   * exec, since every process of the session, background jobs included, ends with the container.
-   * The container's own shell is asked to exit, so that its process can go on to end.
+   * Lets go of a session with no command running whose container is about to end (the executor's
+   * dispose): no kill exec, since every process of the session, background jobs included, ends
+   * with the container. The container's own shell is asked to exit, so that its process can go on
+   * to end.
    */
   release(): void {
     this.released = true;

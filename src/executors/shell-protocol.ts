@@ -47,6 +47,9 @@ export interface ShellProtocolOptions {
   readonly applyInitialState?: boolean;
 }
 
+/** A name a shell can hold as a variable. */
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 /** Variables the shell itself manages (some read-only in bash): never set again in a new shell. */
 const SHELL_OWN_VARIABLE = /^(?:__nagare_\w*|BASH\w*|HIST\w*|COMP_\w*|PPID|PWD|OLDPWD|IFS|OPTIND|OPTARG|LINENO|PS[1-4]|_|EUID|UID|GROUPS|SHELLOPTS|RANDOM|SRANDOM|SECONDS|EPOCHREALTIME|EPOCHSECONDS|FUNCNAME|DIRSTACK|PIPESTATUS|HOSTTYPE|MACHTYPE|OSTYPE|SHLVL|HOSTNAME|MAILCHECK|LINES|COLUMNS)$/;
 
@@ -57,7 +60,7 @@ const SHELL_OWN_VARIABLE = /^(?:__nagare_\w*|BASH\w*|HIST\w*|COMP_\w*|PPID|PWD|O
  * when it starts (`LD_PRELOAD`, `GLIBC_TUNABLES`).
  */
 export function exportable(name: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !SHELL_OWN_VARIABLE.test(name) && !/^(?:ENV|CDPATH|POSIXLY_CORRECT|LD_\w*|GLIBC_TUNABLES|MALLOC_\w*)$/.test(name);
+  return SHELL_NAME.test(name) && !SHELL_OWN_VARIABLE.test(name) && !/^(?:ENV|CDPATH|POSIXLY_CORRECT|LD_\w*|GLIBC_TUNABLES|MALLOC_\w*)$/.test(name);
 }
 
 export class ShellProtocol {
@@ -96,7 +99,7 @@ export class ShellProtocol {
    */
   startupScript(): string {
     const nonce = this.nonce.toString();
-    const names = (this.options.unset ?? []).filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name));
+    const names = (this.options.unset ?? []).filter((name) => SHELL_NAME.test(name));
     const dir = this.options.sessionDir;
     const { env, cwd } = this.options.initialState;
     const state = this.options.applyInitialState
